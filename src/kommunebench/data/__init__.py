@@ -1,0 +1,1 @@
+"""The data stage: reference data, the synthetic Denmark, and the DuckDB warehouse."""

@@ -1,0 +1,189 @@
+"""The input kinds the warehouse takes in, as data: columns, types, allowed values and keys.
+
+This module is the contract between the synthetic generator (which writes these files), the
+loader (which validates them and stores them) and the model (which reads the stored tables).
+
+Input kinds (SPEC §2):
+
+* ``persons`` — one row per person and reference year (status on 1 January, as in the BEF
+  register): residence municipality, age, sex, origin (herkomst), highest education, family
+  type, health (hospital contacts last year) and prior benefit history (weeks on public benefit
+  in the three years before).
+* ``benefit_weeks`` — DREAM-shaped, long: one row per person and ISO week with a benefit code;
+  weeks without a row are weeks without public benefit. At most one code per person and week.
+* ``labour_market`` — the local labour market per pendlingsområde (commuting area) and quarter.
+* reference overrides — ``benefit_codes``, ``costs`` and ``commuting_area_map`` replace the
+  package's default reference tables in this warehouse.
+
+The categorical bands used by the benchmark model (age, health, prior benefits) are defined
+here too, so that the generator and the model agree on them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+__all__ = [
+    "Column",
+    "InputKind",
+    "KINDS",
+    "SEXES",
+    "ORIGINS",
+    "EDUCATIONS",
+    "FAMILY_TYPES",
+    "AGE_BANDS",
+    "HEALTH_BANDS",
+    "PRIOR_BENEFIT_BANDS",
+    "LABOUR_MARKET_VARIABLES",
+    "BENCHMARK_AGE",
+    "band_of",
+]
+
+SEXES = ("M", "K")  # mand, kvinde
+ORIGINS = ("danish", "western", "non_western")  # herkomst: dansk, vestlig, ikke-vestlig
+EDUCATIONS = ("basic", "upper_secondary", "vocational", "short_higher", "bachelor", "master_plus")
+FAMILY_TYPES = ("single", "single_with_children", "couple", "couple_with_children", "living_with_parents")
+
+BENCHMARK_AGE = (16, 66)  # the benchmark population: residents aged 16-66 (inclusive)
+# Bands as (label, lowest value, highest value), inclusive.
+AGE_BANDS = (("16-19", 16, 19), ("20-24", 20, 24), ("25-29", 25, 29), ("30-34", 30, 34),
+             ("35-39", 35, 39), ("40-44", 40, 44), ("45-49", 45, 49), ("50-54", 50, 54),
+             ("55-59", 55, 59), ("60-62", 60, 62), ("63-66", 63, 66))
+HEALTH_BANDS = (("0", 0, 0), ("1-2", 1, 2), ("3-5", 3, 5), ("6+", 6, 10**6))
+PRIOR_BENEFIT_BANDS = (("0", 0, 0), ("1-12", 1, 12), ("13-52", 13, 52), ("53-104", 53, 104),
+                       ("105-156", 105, 156))
+
+LABOUR_MARKET_VARIABLES = (
+    "unemployment_pct", "employment_rate_pct", "job_postings_per_1000",
+    "share_manufacturing_pct", "share_construction_pct", "share_trade_transport_pct",
+    "share_knowledge_services_pct", "share_public_pct", "share_agriculture_pct",
+    "distance_large_city_km",
+)
+
+
+def band_of(value: int, bands) -> str:
+    for label, lo, hi in bands:
+        if lo <= value <= hi:
+            return label
+    raise ValueError(f"{value} lies in no band")
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    name: str
+    sql_type: str  # DuckDB type as stored in the warehouse
+    help: str
+    allowed: tuple | None = None  # closed set of values
+    min: float | None = None
+    max: float | None = None
+    nullable: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class InputKind:
+    name: str
+    table: str
+    key: tuple[str, ...]
+    columns: tuple[Column, ...]
+    help: str
+    references: dict[str, str] = field(default_factory=dict)  # column -> what it must exist in
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+    def column(self, name: str) -> Column:
+        return next(c for c in self.columns if c.name == name)
+
+
+_LM_COLUMNS = tuple(
+    Column(v, "DOUBLE", h, min=0, max=m)
+    for v, h, m in [
+        ("unemployment_pct", "registered full-time unemployment, % of the labour force", 100),
+        ("employment_rate_pct", "employed residents aged 16-66, % of the population 16-66", 100),
+        ("job_postings_per_1000", "new job postings in the quarter per 1,000 residents 16-66", None),
+        ("share_manufacturing_pct", "jobs in manufacturing, % of all jobs", 100),
+        ("share_construction_pct", "jobs in construction, % of all jobs", 100),
+        ("share_trade_transport_pct", "jobs in trade and transport, % of all jobs", 100),
+        ("share_knowledge_services_pct", "jobs in knowledge services, % of all jobs", 100),
+        ("share_public_pct", "jobs in public administration, education, health, % of all jobs", 100),
+        ("share_agriculture_pct", "jobs in agriculture, fishing, raw materials, % of all jobs", 100),
+        ("distance_large_city_km", "road-free distance from the area's hub to the nearest of "
+         "København, Aarhus, Odense, Aalborg (km)", None),
+    ]
+)
+
+KINDS: dict[str, InputKind] = {
+    k.name: k
+    for k in [
+        InputKind(
+            "persons", "persons", ("person_id", "year"),
+            (
+                Column("person_id", "BIGINT", "pseudonymous person id", min=0),
+                Column("year", "SMALLINT", "reference year (status on 1 January)", min=1990, max=2100),
+                Column("kommunekode", "SMALLINT", "residence municipality (101-860)"),
+                Column("age", "SMALLINT", "age in whole years on 1 January", min=0, max=120),
+                Column("sex", "VARCHAR", "M = mand, K = kvinde", allowed=SEXES),
+                Column("origin", "VARCHAR", "herkomst", allowed=ORIGINS),
+                Column("education", "VARCHAR", "highest completed education", allowed=EDUCATIONS),
+                Column("family_type", "VARCHAR", "family type", allowed=FAMILY_TYPES),
+                Column("health_contacts", "SMALLINT", "hospital contacts in the year before", min=0, max=366),
+                Column("prior_benefit_weeks", "SMALLINT", "weeks on public benefit in the three "
+                       "years before the reference year", min=0, max=157),
+            ),
+            "one row per person and reference year",
+            {"kommunekode": "municipalities"},
+        ),
+        InputKind(
+            "benefit_weeks", "benefit_weeks", ("person_id", "week"),
+            (
+                Column("person_id", "BIGINT", "pseudonymous person id (must exist in persons)", min=0),
+                Column("week", "DATE", "ISO week YYYY-Www in files; stored as the week's Monday"),
+                Column("code", "SMALLINT", "DREAM-style benefit code (must be in the code table)"),
+            ),
+            "one row per person and ISO week on benefit; at most one code a week",
+            {"person_id": "persons", "code": "benefit_codes"},
+        ),
+        InputKind(
+            "labour_market", "labour_market", ("commuting_area", "quarter"),
+            (
+                Column("commuting_area", "SMALLINT", "pendlingsområde id (see commuting_areas)"),
+                Column("quarter", "VARCHAR", "quarter YYYYQn"),
+                *_LM_COLUMNS,
+            ),
+            "one row per commuting area and quarter",
+            {"commuting_area": "commuting_areas"},
+        ),
+        InputKind(
+            "benefit_codes", "ref_benefit_codes", ("code",),
+            (
+                Column("code", "SMALLINT", "benefit code", min=0, max=999),
+                Column("name_da", "VARCHAR", "Danish name"),
+                Column("benefit_group", "VARCHAR", "benefit group"),
+                Column("area_2018", "VARCHAR", "area in scope 2018 (empty = outside)", nullable=True),
+                Column("area_2019", "VARCHAR", "area in scope 2019 (empty = outside)", nullable=True),
+                Column("area_extended", "VARCHAR", "area in the extended scope", nullable=True),
+            ),
+            "reference override: the benefit code table",
+        ),
+        InputKind(
+            "costs", "ref_costs", ("area", "valid_from"),
+            (
+                Column("area", "VARCHAR", "benefit area"),
+                Column("valid_from", "DATE", "first day the cost applies"),
+                Column("dkk_per_fuldtidsperson", "DOUBLE", "annual cost per full-time person", min=0),
+                Column("basis", "VARCHAR", "source or reasoning", nullable=True),
+            ),
+            "reference override: cost per full-time person",
+        ),
+        InputKind(
+            "commuting_area_map", "ref_commuting_area_map", ("kommunekode",),
+            (
+                Column("kommunekode", "SMALLINT", "municipality"),
+                Column("commuting_area", "SMALLINT", "pendlingsområde id", min=1),
+            ),
+            "reference override: municipality → commuting area",
+            {"kommunekode": "municipalities"},
+        ),
+    ]
+}

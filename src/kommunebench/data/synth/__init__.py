@@ -1,0 +1,258 @@
+"""The synthetic Denmark: a seeded generator of register-style data for the 98 municipalities.
+
+``generate(out_dir, scale=..., seed=...)`` writes a *snapshot directory*:
+
+* ``persons.parquet`` — one row per person and reference year (two years);
+* ``benefit_weeks.parquet`` — DREAM-shaped weekly benefit codes, in spells;
+* ``labour_market.parquet`` — per commuting area and quarter;
+* ``truth_effects.parquet`` — the planted municipal performance effects (ground truth);
+* ``manifest.json`` — parameters, calibration constants, counts and timings.
+
+The same seed and scale give byte-identical files. Every municipality draws from its own random
+stream (seeded by the seed and its kommunekode), so the result does not depend on how the work is
+chunked. See ``dgp.py`` for the data-generating process and ``calibrate.py`` for calibration.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from kommunebench.data import reference, schemas
+from kommunebench.data.periods import format_iso_week, weeks_in_year
+from kommunebench.data.synth import calibrate, dgp, labour, population, spells
+from kommunebench.errors import ConfigError
+
+__all__ = ["generate", "SynthResult"]
+
+FILES = ("persons.parquet", "benefit_weeks.parquet", "labour_market.parquet", "truth_effects.parquet")
+_ID_MULT = 0x9E3779B97F4A7C15 & ((1 << 40) - 1) | 1  # odd → a bijection mod 2**40
+_FLUSH_ROWS = 2_000_000
+
+
+@dataclass(frozen=True)
+class SynthResult:
+    out_dir: Path
+    scale: float
+    seed: int
+    zero_effects: bool
+    years: tuple[int, int]
+    n_persons: int
+    n_person_years: int
+    n_benefit_weeks: int
+    seconds: float
+    national_shares: dict[str, dict[str, float]] = field(default_factory=dict)
+
+
+def _person_ids(start: int, n: int, seed: int) -> np.ndarray:
+    idx = np.arange(start, start + n, dtype=np.uint64)
+    mixed = (idx * np.uint64(_ID_MULT) + np.uint64(seed % (1 << 40))) & np.uint64((1 << 40) - 1)
+    return mixed.astype(np.int64)
+
+
+def _dict(values: np.ndarray, labels: tuple[str, ...]) -> pa.DictionaryArray:
+    return pa.DictionaryArray.from_arrays(pa.array(values, pa.int8()), pa.array(labels))
+
+
+class _Writer:
+    """Buffers Arrow tables and writes them to one Parquet file in large row groups."""
+
+    def __init__(self, path: Path, schema: pa.Schema):
+        self.writer = pq.ParquetWriter(path, schema, compression="zstd")
+        self.buffer: list[pa.Table] = []
+        self.rows = 0
+        self.total = 0
+
+    def add(self, table: pa.Table) -> None:
+        self.buffer.append(table)
+        self.rows += table.num_rows
+        self.total += table.num_rows
+        if self.rows >= _FLUSH_ROWS:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.buffer:
+            self.writer.write_table(pa.concat_tables(self.buffer), row_group_size=_FLUSH_ROWS)
+            self.buffer, self.rows = [], 0
+
+    def close(self) -> None:
+        self.flush()
+        self.writer.close()
+
+
+def generate(
+    out_dir: str | Path,
+    *,
+    scale: float = 0.02,
+    seed: int = 20181102,
+    zero_effects: bool = False,
+    first_year: int = 2022,
+    progress: Callable[[str, float], None] | None = None,
+) -> SynthResult:
+    """Generate a synthetic Denmark at ``scale`` × the real 16–66 population into ``out_dir``."""
+    if not 0 < scale <= 1:
+        raise ConfigError(f"scale must be in (0, 1], got {scale}")
+    if not 1990 <= first_year <= 2090:
+        raise ConfigError(f"first_year {first_year} is out of range")
+    started = time.perf_counter()
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    years = (first_year, first_year + 1)
+    report = progress or (lambda step, frac: None)
+    munis = reference.municipalities()
+    cal_data = reference.calibration()
+    profiles = population.profiles(cal_data)
+
+    lm_cols = labour.labour_market(munis, reference.commuting_areas(), cal_data, years,
+                                   np.random.default_rng([seed, 0x1AB0]))
+    lm_centred = _centred_lm(lm_cols, munis, years)
+    report("calibrating", 0.0)
+    cal = calibrate.calibrate(munis, profiles, cal_data, lm_centred[years[1]], seed)
+    effects = calibrate.planted_effects(munis, cal, seed, zero=zero_effects)
+
+    weeks = [weeks_in_year(y) for y in years]
+    mondays = [dt.date.fromisocalendar(y, w, 1) for y in years for w in range(1, weeks_in_year(y) + 1)]
+    week_labels = pa.array([format_iso_week(d) for d in mondays])
+    persons_w = _Writer(out / "persons.parquet", _PERSONS_SCHEMA)
+    weeks_w = _Writer(out / "benefit_weeks.parquet", _WEEKS_SCHEMA)
+    truth_rows: list[dict] = []
+    area_weeks = {y: np.zeros(3) for y in years}
+    pop_count = {y: 0 for y in years}
+    next_id = 0
+    total_pop = sum(m.pop_16_66 for m in munis)
+    done = 0
+    for m in munis:
+        rng = np.random.default_rng([seed, m.kommunekode])
+        n_pop = max(1, round(m.pop_16_66 * scale))
+        prof = profiles[m.kommunekode]
+        age1 = population.draw_ages(n_pop, prof, rng)
+        attrs = population.draw_attributes(age1, prof, rng)
+        prior = population.draw_prior_weeks(population.vulnerability(attrs), cal.tau[m.kommunekode], rng)
+        frailty = rng.gamma(1 / dgp.FRAILTY_SD**2, dgp.FRAILTY_SD**2, size=(age1.size, 3))
+        hb = dgp.band_index(attrs["health_contacts"], schemas.HEALTH_BANDS)
+        pb = dgp.band_index(prior, schemas.PRIOR_BENEFIT_BANDS)
+        ids = _person_ids(next_id, age1.size, seed)
+        next_id += age1.size
+        shares, entering, was_in = [], [], None
+        for y_i, year in enumerate(years):
+            age = age1 + y_i
+            in_pop = (age >= schemas.BENCHMARK_AGE[0]) & (age <= schemas.BENCHMARK_AGE[1])
+            entering.append(None if was_in is None else in_pop & ~was_in)
+            was_in = in_pop
+            lm = {k: np.full(age.size, v) for k, v in lm_centred[year][m.commuting_area].items()}
+            base = np.clip(cal.scale * dgp.composition(age, attrs["sex"], attrs["origin"], attrs["education"],
+                                                       attrs["family"], hb, pb) * frailty + dgp.lm_part(lm), 0, None)
+            others = dgp.other_states(age, attrs["sex"], attrs["education"], hb)
+            with_effect = dgp.state_shares(base * (1 + effects[m.kommunekode]), others, in_pop)
+            without = dgp.state_shares(base, others, in_pop)
+            shares.append(with_effect)
+            diff = _area_shares(with_effect) - _area_shares(without)
+            n_in = int(in_pop.sum())
+            for a_i, area in enumerate(dgp.AREAS):
+                truth_rows.append({"kommunekode": m.kommunekode, "year": year, "area": area,
+                                   "relative_effect": float(effects[m.kommunekode][a_i]),
+                                   "effect_pp": float(100 * diff[in_pop, a_i].sum() / max(n_in, 1))})
+            truth_rows.append({"kommunekode": m.kommunekode, "year": year, "area": reference.TOTAL,
+                               "relative_effect": float("nan"),
+                               "effect_pp": float(100 * diff[in_pop].sum() / max(n_in, 1))})
+            persons_w.add(pa.table({
+                "person_id": ids, "year": np.full(age.size, year, np.int16),
+                "kommunekode": np.full(age.size, m.kommunekode, np.int16), "age": age.astype(np.int16),
+                "sex": _dict(attrs["sex"], schemas.SEXES), "origin": _dict(attrs["origin"], schemas.ORIGINS),
+                "education": _dict(attrs["education"], schemas.EDUCATIONS),
+                "family_type": _dict(attrs["family"], schemas.FAMILY_TYPES),
+                "health_contacts": attrs["health_contacts"], "prior_benefit_weeks": prior,
+            }, schema=_PERSONS_SCHEMA))
+            pop_count[year] += n_in
+        p_idx, w_idx, codes = spells.simulate(shares, weeks, rng, entering)
+        order = np.lexsort((w_idx, p_idx))
+        p_idx, w_idx, codes = p_idx[order], w_idx[order], codes[order]
+        _accumulate(area_weeks, years, weeks, age1, p_idx, w_idx, codes)
+        weeks_w.add(pa.table({
+            "person_id": ids[p_idx],
+            "week": pa.DictionaryArray.from_arrays(pa.array(w_idx, pa.int16()), week_labels),
+            "code": codes,
+        }, schema=_WEEKS_SCHEMA))
+        done += m.pop_16_66
+        report("generating", done / total_pop)
+    persons_w.close()
+    weeks_w.close()
+    pq.write_table(pa.table(lm_cols), out / "labour_market.parquet", compression="zstd")
+    pq.write_table(pa.Table.from_pylist(truth_rows), out / "truth_effects.parquet", compression="zstd")
+    national = {str(y): {a: round(float(100 * area_weeks[y][i] / (weeks[j] * pop_count[y])), 4)
+                         for i, a in enumerate(dgp.AREAS)} for j, y in enumerate(years)}
+    for y in national:
+        national[y]["total"] = round(sum(national[y].values()), 4)
+    result = SynthResult(out, scale, seed, zero_effects, years, next_id, persons_w.total,
+                         weeks_w.total, round(time.perf_counter() - started, 2), national)
+    _write_manifest(out, result, cal)
+    report("done", 1.0)
+    return result
+
+
+def _area_shares(state_p: np.ndarray) -> np.ndarray:
+    return np.stack([state_p[:, 1], state_p[:, 2], state_p[:, 3:6].sum(axis=1)], axis=1)
+
+
+def _accumulate(area_weeks, years, weeks, age1, p_idx, w_idx, codes) -> None:
+    """National weeks per benchmark area (2019 scope) of the 16–66 population, per year."""
+    area_of = reference.code_areas("2019")
+    lut = np.full(1000, -1, np.int8)
+    for code, area in area_of.items():
+        lut[code] = dgp.AREAS.index(area)
+    a = lut[codes]
+    start = 0
+    for y_i, (year, n_weeks) in enumerate(zip(years, weeks, strict=True)):
+        age = age1[p_idx] + y_i
+        m = (w_idx >= start) & (w_idx < start + n_weeks) & (a >= 0) & (age >= 16) & (age <= 66)
+        area_weeks[year] += np.bincount(a[m], minlength=3)
+        start += n_weeks
+
+
+def _centred_lm(lm_cols, munis, years) -> dict[int, dict[int, dict[str, float]]]:
+    """Per year and commuting area: LM yearly means minus the population-weighted national mean."""
+    out = {}
+    w = {}
+    for m in munis:
+        w[m.commuting_area] = w.get(m.commuting_area, 0) + m.pop_16_66
+    for year in years:
+        means = labour.yearly_means(lm_cols, year)
+        nat = {v: sum(means[a][v] * w[a] for a in means) / sum(w.values()) for v in schemas.LABOUR_MARKET_VARIABLES}
+        out[year] = {a: {v: means[a][v] - nat[v] for v in dgp.LM_SLOPES} for a in means}
+    return out
+
+
+def _write_manifest(out: Path, result: SynthResult, cal) -> None:
+    from kommunebench import __version__
+
+    manifest = {
+        "generator": "kommunebench.data.synth", "package_version": __version__,
+        "seed": result.seed, "scale": result.scale, "zero_effects": result.zero_effects,
+        "years": list(result.years), "files": list(FILES),
+        "counts": {"persons": result.n_persons, "person_years": result.n_person_years,
+                   "benefit_weeks": result.n_benefit_weeks},
+        "national_shares_pct": result.national_shares,
+        "calibration": {"area_scale": dict(zip(dgp.AREAS, map(float, cal.scale), strict=True)),
+                        "prior_benefit_tilt": {str(k): round(v, 6) for k, v in cal.tau.items()}},
+    }
+    (out / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", "utf-8")
+
+
+_PERSONS_SCHEMA = pa.schema([
+    ("person_id", pa.int64()), ("year", pa.int16()), ("kommunekode", pa.int16()), ("age", pa.int16()),
+    ("sex", pa.dictionary(pa.int8(), pa.string())), ("origin", pa.dictionary(pa.int8(), pa.string())),
+    ("education", pa.dictionary(pa.int8(), pa.string())),
+    ("family_type", pa.dictionary(pa.int8(), pa.string())),
+    ("health_contacts", pa.int16()), ("prior_benefit_weeks", pa.int16()),
+])
+_WEEKS_SCHEMA = pa.schema([
+    ("person_id", pa.int64()), ("week", pa.dictionary(pa.int16(), pa.string())), ("code", pa.int16()),
+])

@@ -1,0 +1,84 @@
+"""One exception tree for kommunebench.
+
+Every error a user can cause derives from :class:`KommunebenchError`; the CLI turns it into one
+clear line, the API (later) into one JSON error shape. Programming errors stay ordinary Python
+exceptions.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "KommunebenchError",
+    "ConfigError",
+    "ReferenceDataError",
+    "ValidationError",
+    "WarehouseError",
+    "NotFoundError",
+]
+
+
+class KommunebenchError(Exception):
+    """Base class of every domain error."""
+
+
+class ConfigError(KommunebenchError):
+    """A setting or option has a value the product cannot use."""
+
+
+class ReferenceDataError(KommunebenchError):
+    """An unknown municipality, benefit code, scope, period or similar reference lookup."""
+
+
+class NotFoundError(KommunebenchError):
+    """A requested object (run, snapshot, municipality) does not exist."""
+
+
+class WarehouseError(KommunebenchError):
+    """The warehouse file cannot be opened, is of an unknown schema version, or is locked."""
+
+
+class ValidationError(KommunebenchError):
+    """Input data broke a rule. Names the file, the row (or key), the column and the rule.
+
+    ``row`` is 1-based over data rows (the header is not counted); for CSV files ``line`` is the
+    physical line number in the file as an editor shows it.
+    """
+
+    def __init__(
+        self,
+        rule: str,
+        *,
+        file: str | None = None,
+        row: int | str | None = None,
+        column: str | None = None,
+        value: object = None,
+        more: int = 0,
+        line: int | None = None,
+    ) -> None:
+        self.rule = rule
+        self.file = file
+        self.row = row
+        self.column = column
+        self.value = value
+        self.more = more
+        self.line = line
+        super().__init__(self._message())
+
+    def _message(self) -> str:
+        parts = []
+        if self.file:
+            parts.append(self.file)
+        if self.row is not None:
+            where = f"row {self.row}"
+            if self.line is not None:
+                where += f" (line {self.line})"
+            parts.append(where)
+        if self.column:
+            parts.append(f"column '{self.column}'")
+        head = ", ".join(parts)
+        msg = f"{head}: {self.rule}" if head else self.rule
+        if self.value is not None:
+            msg += f" (found {self.value!r})"
+        if self.more:
+            msg += f"; {self.more} more row(s) break the same rule"
+        return msg

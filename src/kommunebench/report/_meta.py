@@ -1,0 +1,100 @@
+"""Run metadata shown in the exports ("Om kørslen"): normalised once, used by Excel and HTML."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+
+from kommunebench import __version__
+from kommunebench.benchmark.lists import BenchmarkLists
+from kommunebench.data.periods import Period
+from kommunebench.data.reference import AREA_LABELS, ATTRIBUTION
+from kommunebench.errors import ConfigError
+
+__all__ = ["run_meta_rows", "check_lists", "KLYNGE_METHOD", "ROUNDING_NOTE"]
+
+_KNOWN = {
+    "run_id": "Kørsels-id",
+    "period": "Periode",
+    "scope": "Scope",
+    "data_fingerprint": "Data-fingeraftryk",
+    "model": "Model",
+    "package_version": "Pakkeversion (kommunebench)",
+    "created": "Oprettet",
+}
+KLYNGE_METHOD = ("Klynger: kommunerne sorteres efter forventet andel og deles i sammenhængende "
+                 "grupper, der minimerer kvadratafvigelserne inden for grupperne (Fisher/Jenks "
+                 "'natural breaks', eksakt dynamisk programmering). Klynge 1 = laveste forventede "
+                 "andel. Klyngegennemsnit er simple gennemsnit over kommunerne.")
+ROUNDING_NOTE = ("Antal er afrundet til nærmeste 10, andele og forskelle til 2 decimaler som i "
+                 "ministeriets lister; forskellene er beregnet af de afrundede tal. Placeringen "
+                 "følger den uafrundede forskel i procentpoint (laveste = 1; ved helt ens forskel "
+                 "afgør kommunekoden). Kolonner mærket '(uafrundet)' har fuld præcision.")
+
+
+def check_lists(lists: object) -> BenchmarkLists:
+    if not isinstance(lists, BenchmarkLists):
+        raise ConfigError(f"expected BenchmarkLists from build_lists(), got {type(lists).__name__}")
+    return lists
+
+
+def _text(value: object) -> str:
+    if isinstance(value, dt.datetime):
+        return value.isoformat(timespec="seconds")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return "" if value is None else str(value)
+
+
+def _da(value: float) -> str:
+    return f"{value:,.1f}".replace(",", "X").replace(".", ",").replace("X", ".")
+
+
+def run_meta_rows(lists: BenchmarkLists, run_meta: Mapping | None) -> list[tuple[str, str]]:
+    """(Danish label, text) rows: run metadata first, then what the lists themselves record."""
+    if run_meta is None:
+        run_meta = {}
+    if not isinstance(run_meta, Mapping):
+        raise ConfigError("run_meta must be a mapping (e.g. a dict) or None")
+    bad = [k for k in run_meta if not isinstance(k, str)]
+    if bad:
+        raise ConfigError(f"run_meta keys must be strings, got {bad[0]!r}")
+    meta = dict(run_meta)
+    meta.setdefault("period", lists.period)
+    meta.setdefault("package_version", __version__)
+    meta.setdefault("created", dt.datetime.now(dt.UTC).astimezone())
+    rows = [(label, _text(meta.get(key, "")) or "—") for key, label in _KNOWN.items()]
+    rows += [(k, _text(v)) for k, v in meta.items() if k not in _KNOWN]
+    p = Period.parse(lists.period)
+    pot = lists.potential
+    if pot.cost_date is not None:
+        cost_src = f"omkostningstabel gældende {pot.cost_date.isoformat()}"
+    else:
+        cost_src = "angivet af brugeren"
+    rows += [
+        ("Periode (beskrivelse)", p.describe()),
+        ("Ydelsesgrupper i alt", " + ".join(AREA_LABELS[a] for a in lists.total_areas)),
+        ("Vist separat (indgår ikke i totalen)",
+         ", ".join(AREA_LABELS[a] for a in lists.extra_areas) or "—"),
+        ("Antal kommuner", str(len(lists.overall))),
+        ("Lignende kommuner pr. kommune", str(lists.k_similar)),
+        ("Antal klynger", str(lists.n_klynger)),
+        ("Klyngemetode", KLYNGE_METHOD),
+        ("Omkostning pr. fuldtidsperson (kr.)",
+         "; ".join(f"{AREA_LABELS[a]}: {v:,.0f}".replace(",", ".") for a, v in pot.costs.items())
+         + f" ({cost_src})"),
+        ("Samlet besparelsespotentiale (mio. kr.)",
+         _da(pot.national_mio_kr) + " (sum over kommuner over forventet niveau)"),
+    ]
+    if pot.national_incl_extra_mio_kr is not None:
+        rows.append(("Samlet besparelsespotentiale inkl. udvidet scope (mio. kr.)",
+                     _da(pot.national_incl_extra_mio_kr)))
+    rows += [
+        ("Skærpet tilsyn: resultatmål ikke opfyldt",
+         f"{len(lists.skaerpet_tilsyn.failed)} kommuner"
+         + ("" if lists.skaerpet_tilsyn.applicable
+            else " (vejledende: perioden er ikke et kalenderår)")),
+        ("Afrunding og placering", ROUNDING_NOTE),
+        ("Kilde", ATTRIBUTION),
+    ]
+    return rows
