@@ -94,7 +94,7 @@ def _label(col: str) -> tuple[str, str] | None:
         area = col[len("potential_"):-len("_mio_kr")]
         return (f"Besparelsespotentiale {AREA_LABELS.get(area, area)} (mio. kr.)", "mio")
     if col.startswith("diff_") and col[5:] in AREA_LABELS:
-        return (f"Forskel {AREA_LABELS[col[5:]]} (antal)", "count_precise")
+        return (f"Forskel {AREA_LABELS[col[5:]]} (antal)", "count_diff")
     if col.startswith("cost_") and col[5:] in AREA_LABELS:
         return (f"Omkostning pr. fuldtidsperson {AREA_LABELS[col[5:]]} (kr.)", "persons")
     return None
@@ -132,12 +132,13 @@ def display_frame(frame: pd.DataFrame, *, precise: bool = False) -> pd.DataFrame
         label, kind = spec
         s = frame[col]
         if kind == "count":
-            vals = round_count(s)
+            vals = round_count(s).astype("int64")
         elif kind == "count_diff":
             if {"actual", "expected"} <= set(cols):
                 vals = round_count(frame["actual"]) - round_count(frame["expected"])
             else:
                 vals = round_count(s)
+            vals = vals.astype("int64")
         elif kind == "share":
             vals = round_half_away(s, 2)
         elif kind == "pp_diff":

@@ -84,8 +84,9 @@ def rank_by_difference(diff_pp, kommunekode, *, decimals: int = _TIE_DECIMALS) -
 class SkaerpetTilsyn:
     """Result-target screen for skærpet tilsyn (enhanced supervision).
 
-    ``frame``: kommunekode, navn, regionskode, regionsnavn, expected_share, actual_share, diff_pp,
-    result_target_failed (total actual share > expected share), sorted by diff_pp descending.
+    ``frame``: rank, kommunekode, navn, regionskode, regionsnavn, expected_share, actual_share,
+    diff_pp, result_target_failed (total actual share > expected share), sorted by diff_pp
+    descending (ties by kommunekode).
     ``failed``: the kommunekoder failing the result target (for those the focus targets are to be
     checked next; that needs data this stage does not have). ``applicable`` is True only for an
     annual (calendar-year, ``YYYYQMAT04``) period.
@@ -205,7 +206,8 @@ def _validate(municipal: pd.DataFrame, *, complete: bool) -> pd.DataFrame:
     if dup.any():
         i = int(np.flatnonzero(dup.to_numpy())[0])
         raise _fail("duplicate kommunekode × area", row=i + 1,
-                    value=(int(df["kommunekode"].iat[i]), df["area"].iat[i]), more=int(dup.sum()) - 1)
+                    value=(int(df["kommunekode"].iat[i]), df["area"].iat[i]),
+                    more=int(dup.sum()) - 1)
     for col, rule in (("population", lambda s: s > 0), ("actual", lambda s: s >= 0),
                       ("expected", lambda s: s >= 0)):
         bad = ~rule(df[col])
@@ -314,9 +316,10 @@ def build_lists(municipal: pd.DataFrame, *, period: str, cost_date: dt.date | No
     klynger = pd.concat([klynger_frame(f, n_klynger=n_klynger) for f in lists.values()],
                         ignore_index=True)
 
-    st = overall[["kommunekode", "navn", "regionskode", "regionsnavn", "expected_share",
-                  "actual_share", "diff_pp", "result_target_failed"]].iloc[::-1]
-    st = st.reset_index(drop=True)
+    st = overall[["rank", "kommunekode", "navn", "regionskode", "regionsnavn", "expected_share",
+                  "actual_share", "diff_pp", "result_target_failed"]].copy()
+    st["_key"] = -np.round(st["diff_pp"].to_numpy(dtype=float), _TIE_DECIMALS)
+    st = st.sort_values(["_key", "kommunekode"]).drop(columns="_key").reset_index(drop=True)
     tilsyn = SkaerpetTilsyn(period=p.label, applicable=p.quarter == 4, frame=st,
                             failed=tuple(int(c) for c in st.loc[st["result_target_failed"],
                                                                   "kommunekode"]))

@@ -67,8 +67,10 @@ def period_end(period: str | Period) -> dt.date:
     return dt.date(p.year, month, calendar.monthrange(p.year, month)[1])
 
 
-def resolve_costs(areas, *, period: str | Period, cost_date: dt.date | None = None,
-                  costs: Mapping[str, float] | None = None) -> tuple[dict[str, float], dt.date | None]:
+def resolve_costs(
+    areas, *, period: str | Period, cost_date: dt.date | None = None,
+    costs: Mapping[str, float] | None = None,
+) -> tuple[dict[str, float], dt.date | None]:
     """Cost per fuldtidsperson for each area, from ``costs`` or the dated reference table."""
     if costs is not None and cost_date is not None:
         raise ConfigError("give either cost_date (to look costs up) or costs, not both")
@@ -113,7 +115,8 @@ def compute_potential(wide: pd.DataFrame, *, areas: tuple[str, ...], total_areas
     extra = tuple(a for a in areas if a not in total_areas)
     national_extra = None
     if extra:
-        out["potential_incl_extra_mio_kr"] = out[[f"potential_{a}_mio_kr" for a in areas]].sum(axis=1)
+        cols = [f"potential_{a}_mio_kr" for a in areas]
+        out["potential_incl_extra_mio_kr"] = out[cols].sum(axis=1)
         v = out["potential_incl_extra_mio_kr"].to_numpy()
         national_extra = float(v[v > 0].sum())
     v = out["potential_mio_kr"].to_numpy()

@@ -18,7 +18,7 @@ Columns, in this order (:attr:`Design.columns`):
   ``prior_benefit_band``    ``persons.prior_benefit_weeks`` ``0`` (``PRIOR_BENEFIT_BANDS``)
   ========================  =========================  ==================================
 
-  The highest band of a banded factor is open upwards (``105-156`` also takes 157 weeks, which
+  The highest band of a banded factor is open upwards (``105+`` also takes anything above, which
   three years with a 53-week year allow), the lowest open downwards;
 * the continuous labour-market variables of the person's commuting area
   (``LABOUR_MARKET_VARIABLES``), each the plain mean of the period's four quarterly values —
@@ -103,7 +103,8 @@ class Factor:
     def allowed_text(self) -> str:
         if self.bands is None:
             return ", ".join(self.levels)
-        return ", ".join(f"{lbl} ({lo}-{hi})" for lbl, lo, hi in self.bands)
+        return (", ".join(lbl for lbl, _, _ in self.bands)
+                + f" (bands of {self.column}; the top band open upwards)")
 
 
 @dataclass(frozen=True, slots=True)

@@ -123,11 +123,17 @@ def _aliased_scan(r: np.ndarray, candidates: list[int], tol: float) -> list[int]
 
 def ols_from_crossproducts(xtx: np.ndarray, xty: np.ndarray, yty: np.ndarray, n: int, *,
                            terms: Sequence[str], outcomes: Sequence[str],
-                           intercept: int | None = 0, tol: float = DEFAULT_TOL) -> OLSResult:
+                           intercept: int | None = 0, tol: float = DEFAULT_TOL,
+                           shift: np.ndarray | None = None) -> OLSResult:
     """OLS coefficients, classical standard errors and R² for every outcome at once.
 
     ``intercept`` is the index of the all-ones column (its ``X'X`` diagonal must equal ``n``), or
     ``None`` for a model without one. ``tol`` is the aliasing tolerance (see the module doc).
+
+    ``shift`` (length k, needs an intercept): the cross-products given are those of the shifted
+    columns ``X − 1·shift'`` (e.g. labour-market values minus their mean, which keeps the sums of
+    squares free of cancellation); the result is reported for the unshifted ``X`` — only the
+    intercept and its covariances change.
     """
     xtx = np.asarray(xtx, float)
     xty = np.asarray(xty, float)
@@ -152,6 +158,9 @@ def ols_from_crossproducts(xtx: np.ndarray, xty: np.ndarray, yty: np.ndarray, n:
         cxy = xty[others] - np.outer(s, sy) / n
         tss = np.diag(yty) - sy * sy / n
         raw = np.diag(xtx)[others]
+        if shift is not None:  # the constant-column test is relative to the unshifted column
+            sh = np.asarray(shift, float)[others]
+            raw = raw + 2 * sh * s + n * sh * sh
     else:
         others = list(range(k))
         c, cxy, tss, raw = xtx, xty, np.diag(yty).copy(), np.diag(xtx)
@@ -197,11 +206,23 @@ def ols_from_crossproducts(xtx: np.ndarray, xty: np.ndarray, yty: np.ndarray, n:
         cov_u[intercept, intercept] = 1.0 / n + xbar @ cinv @ xbar
         cov_u[intercept, idx] = cross
         cov_u[idx, intercept] = cross
-    with np.errstate(invalid="ignore"):
-        std_err = np.sqrt(np.outer(np.diag(cov_u), sigma2))
     with np.errstate(divide="ignore", invalid="ignore"):
         r2 = 1.0 - rss / tss
 
+    if shift is not None:
+        if intercept is None:
+            raise ValueError("shift needs an intercept")
+        t = np.eye(k)
+        t[intercept] -= np.where(np.isnan(coef[:, 0]), 0.0, np.asarray(shift, float))
+        t[intercept, intercept] = 1.0
+        coef[intercept] = t[intercept] @ np.nan_to_num(coef, nan=0.0)
+        cov_full = np.nan_to_num(cov_u, nan=0.0)
+        row = t[intercept] @ cov_full
+        cov_u[intercept, idx] = row[idx]
+        cov_u[idx, intercept] = row[idx]
+        cov_u[intercept, intercept] = row @ t[intercept]
+    with np.errstate(invalid="ignore"):
+        std_err = np.sqrt(np.outer(np.diag(cov_u), sigma2))
     kept_terms = set(idx.tolist()) | ({intercept} if intercept is not None else set())
     aliased = tuple(terms[j] for j in range(k) if j not in kept_terms)
     return OLSResult(terms=terms, outcomes=outcomes, coef=_frozen(coef), std_err=_frozen(std_err),

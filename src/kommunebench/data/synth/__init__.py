@@ -28,7 +28,8 @@ import pyarrow.parquet as pq
 
 from kommunebench.data import reference, schemas
 from kommunebench.data.periods import format_iso_week, weeks_in_year
-from kommunebench.data.synth import calibrate, dgp, labour, population, spells
+from kommunebench.data.synth import calibrate, dgp, labour, population
+from kommunebench.data.synth.municipality import area_weeks, simulate_municipality
 from kommunebench.errors import ConfigError
 
 __all__ = ["generate", "SynthResult"]
@@ -115,67 +116,45 @@ def generate(
                                    np.random.default_rng([seed, 0x1AB0]))
     lm_centred = _centred_lm(lm_cols, munis, years)
     report("calibrating", 0.0)
-    cal = calibrate.calibrate(munis, profiles, cal_data, lm_centred[years[1]], seed)
+    weeks = [weeks_in_year(y) for y in years]
+    cal = calibrate.calibrate(munis, profiles, cal_data, lm_centred, seed, years=years, weeks=weeks)
     effects = calibrate.planted_effects(munis, cal, seed, zero=zero_effects)
 
-    weeks = [weeks_in_year(y) for y in years]
     mondays = [dt.date.fromisocalendar(y, w, 1) for y in years for w in range(1, weeks_in_year(y) + 1)]
     week_labels = pa.array([format_iso_week(d) for d in mondays])
     persons_w = _Writer(out / "persons.parquet", _PERSONS_SCHEMA)
     weeks_w = _Writer(out / "benefit_weeks.parquet", _WEEKS_SCHEMA)
     truth_rows: list[dict] = []
-    area_weeks = {y: np.zeros(3) for y in years}
+    area_weeks_total = {y: np.zeros(3) for y in years}
     pop_count = {y: 0 for y in years}
     next_id = 0
     total_pop = sum(m.pop_16_66 for m in munis)
     done = 0
     for m in munis:
         rng = np.random.default_rng([seed, m.kommunekode])
-        n_pop = max(1, round(m.pop_16_66 * scale))
-        prof = profiles[m.kommunekode]
-        age1 = population.draw_ages(n_pop, prof, rng)
-        attrs = population.draw_attributes(age1, prof, rng)
-        prior = population.draw_prior_weeks(population.vulnerability(attrs), cal.tau[m.kommunekode], rng)
-        frailty = rng.gamma(1 / dgp.FRAILTY_SD**2, dgp.FRAILTY_SD**2, size=(age1.size, 3))
-        hb = dgp.band_index(attrs["health_contacts"], schemas.HEALTH_BANDS)
-        pb = dgp.band_index(prior, schemas.PRIOR_BENEFIT_BANDS)
-        ids = _person_ids(next_id, age1.size, seed)
-        next_id += age1.size
-        shares, entering, was_in = [], [], None
+        draw = simulate_municipality(
+            m, max(1, round(m.pop_16_66 * scale)), rng, profile=profiles[m.kommunekode],
+            tau=cal.tau[m.kommunekode], area_scale=cal.scale, effect=effects[m.kommunekode],
+            lm_centred=lm_centred, years=years, weeks=weeks)
+        ids = _person_ids(next_id, draw.age1.size, seed)
+        next_id += draw.age1.size
+        truth_rows.extend(draw.truth)
+        a = draw.attrs
         for y_i, year in enumerate(years):
-            age = age1 + y_i
-            in_pop = (age >= schemas.BENCHMARK_AGE[0]) & (age <= schemas.BENCHMARK_AGE[1])
-            entering.append(None if was_in is None else in_pop & ~was_in)
-            was_in = in_pop
-            lm = {k: np.full(age.size, v) for k, v in lm_centred[year][m.commuting_area].items()}
-            base = np.clip(cal.scale * dgp.composition(age, attrs["sex"], attrs["origin"], attrs["education"],
-                                                       attrs["family"], hb, pb) * frailty + dgp.lm_part(lm), 0, None)
-            others = dgp.other_states(age, attrs["sex"], attrs["education"], hb)
-            with_effect = dgp.state_shares(base * (1 + effects[m.kommunekode]), others, in_pop)
-            without = dgp.state_shares(base, others, in_pop)
-            shares.append(with_effect)
-            diff = _area_shares(with_effect) - _area_shares(without)
-            n_in = int(in_pop.sum())
-            for a_i, area in enumerate(dgp.AREAS):
-                truth_rows.append({"kommunekode": m.kommunekode, "year": year, "area": area,
-                                   "relative_effect": float(effects[m.kommunekode][a_i]),
-                                   "effect_pp": float(100 * diff[in_pop, a_i].sum() / max(n_in, 1))})
-            truth_rows.append({"kommunekode": m.kommunekode, "year": year, "area": reference.TOTAL,
-                               "relative_effect": float("nan"),
-                               "effect_pp": float(100 * diff[in_pop].sum() / max(n_in, 1))})
             persons_w.add(pa.table({
-                "person_id": ids, "year": np.full(age.size, year, np.int16),
-                "kommunekode": np.full(age.size, m.kommunekode, np.int16), "age": age.astype(np.int16),
-                "sex": _dict(attrs["sex"], schemas.SEXES), "origin": _dict(attrs["origin"], schemas.ORIGINS),
-                "education": _dict(attrs["education"], schemas.EDUCATIONS),
-                "family_type": _dict(attrs["family"], schemas.FAMILY_TYPES),
-                "health_contacts": attrs["health_contacts"], "prior_benefit_weeks": prior,
+                "person_id": ids, "year": np.full(ids.size, year, np.int16),
+                "kommunekode": np.full(ids.size, m.kommunekode, np.int16),
+                "age": (draw.age1 + y_i).astype(np.int16),
+                "sex": _dict(a["sex"], schemas.SEXES), "origin": _dict(a["origin"], schemas.ORIGINS),
+                "education": _dict(a["education"], schemas.EDUCATIONS),
+                "family_type": _dict(a["family"], schemas.FAMILY_TYPES),
+                "health_contacts": a["health_contacts"], "prior_benefit_weeks": draw.prior,
             }, schema=_PERSONS_SCHEMA))
-            pop_count[year] += n_in
-        p_idx, w_idx, codes = spells.simulate(shares, weeks, rng, entering)
-        order = np.lexsort((w_idx, p_idx))
-        p_idx, w_idx, codes = p_idx[order], w_idx[order], codes[order]
-        _accumulate(area_weeks, years, weeks, age1, p_idx, w_idx, codes)
+            pop_count[year] += int(draw.in_pop[y_i].sum())
+        aw = area_weeks(draw, weeks)
+        for y_i, year in enumerate(years):
+            area_weeks_total[year] += aw[y_i]
+        p_idx, w_idx, codes = draw.person_idx, draw.week_idx, draw.codes
         weeks_w.add(pa.table({
             "person_id": ids[p_idx],
             "week": pa.DictionaryArray.from_arrays(pa.array(w_idx, pa.int16()), week_labels),
@@ -187,7 +166,7 @@ def generate(
     weeks_w.close()
     pq.write_table(pa.table(lm_cols), out / "labour_market.parquet", compression="zstd")
     pq.write_table(pa.Table.from_pylist(truth_rows), out / "truth_effects.parquet", compression="zstd")
-    national = {str(y): {a: round(float(100 * area_weeks[y][i] / (weeks[j] * pop_count[y])), 4)
+    national = {str(y): {a: round(float(100 * area_weeks_total[y][i] / (weeks[j] * pop_count[y])), 4)
                          for i, a in enumerate(dgp.AREAS)} for j, y in enumerate(years)}
     for y in national:
         national[y]["total"] = round(sum(national[y].values()), 4)
@@ -196,25 +175,6 @@ def generate(
     _write_manifest(out, result, cal)
     report("done", 1.0)
     return result
-
-
-def _area_shares(state_p: np.ndarray) -> np.ndarray:
-    return np.stack([state_p[:, 1], state_p[:, 2], state_p[:, 3:6].sum(axis=1)], axis=1)
-
-
-def _accumulate(area_weeks, years, weeks, age1, p_idx, w_idx, codes) -> None:
-    """National weeks per benchmark area (2019 scope) of the 16–66 population, per year."""
-    area_of = reference.code_areas("2019")
-    lut = np.full(1000, -1, np.int8)
-    for code, area in area_of.items():
-        lut[code] = dgp.AREAS.index(area)
-    a = lut[codes]
-    start = 0
-    for y_i, (year, n_weeks) in enumerate(zip(years, weeks, strict=True)):
-        age = age1[p_idx] + y_i
-        m = (w_idx >= start) & (w_idx < start + n_weeks) & (a >= 0) & (age >= 16) & (age <= 66)
-        area_weeks[year] += np.bincount(a[m], minlength=3)
-        start += n_weeks
 
 
 def _centred_lm(lm_cols, munis, years) -> dict[int, dict[int, dict[str, float]]]:

@@ -7,8 +7,10 @@
 2. Per benefit area a scale ``c_a`` is set so that the national shares hit the published levels
    (A-dagpenge 1.62 %, Sygedagpenge 2.87 %, Kontanthjælp 3.12 %). Steps 1 and 2 alternate a few
    times on a fixed *pilot* sample (1,500 persons a municipality), so the calibration does not
-   depend on ``--scale``.
-3. Planted effects: per municipality and area a normal draw in pct. points (sd 0.45, correlation
+   depend on ``--scale``. A last step simulates the pilot's weekly spells and rescales ``c_a`` by
+   target ÷ realised share, which removes what the analytic step cannot see (spells carried over
+   the turn of the year, persons whose shares had to be capped).
+3. Planted effects: per municipality and area a normal draw in pct. points (sd 0.5, correlation
    0.5 between areas: a municipality that does well tends to do well everywhere), turned into a
    relative effect on its residents' benefit shares and centred so that the national level is
    unchanged.
@@ -22,10 +24,11 @@ import numpy as np
 
 from kommunebench.data import schemas
 from kommunebench.data.synth import dgp, population
+from kommunebench.data.synth.municipality import area_weeks, simulate_municipality
 
 NATIONAL_TARGETS = np.array([1.62, 2.87, 3.12])  # pct of the 16-66 population, 2022 (Y30R21)
 COMPOSITION_WEIGHT = 0.7
-EFFECT_SD_PP = 0.45
+EFFECT_SD_PP = 0.5
 EFFECT_CORR = 0.5
 PILOT_N = 1500
 
@@ -59,7 +62,25 @@ def _mean_share(comp0_mean, v, lm_a, tau, c):
     return c * (comp0_mean + probs @ dgp.PRIOR) + lm_a  # (3,)
 
 
-def calibrate(munis, profiles, calibration, lm_centred, seed: int) -> Calibration:
+def calibrate(munis, profiles, calibration, lm_centred, seed: int, *, years, weeks) -> Calibration:
+    """``lm_centred`` maps year → commuting area → centred LM values; the second year is the target."""
+    analytic = _analytic(munis, profiles, calibration, lm_centred[years[1]], seed)
+    realised = np.zeros(3)
+    pop = 0
+    for m in munis:
+        rng = np.random.default_rng([seed, 0x5111, m.kommunekode])
+        draw = simulate_municipality(m, PILOT_N, rng, profile=profiles[m.kommunekode],
+                                     tau=analytic.tau[m.kommunekode], area_scale=analytic.scale,
+                                     effect=np.zeros(3), lm_centred=lm_centred, years=years, weeks=weeks)
+        w = m.pop_16_66 / PILOT_N
+        realised += w * area_weeks(draw, weeks)[1] / weeks[1]
+        pop += w * draw.in_pop[1].sum()
+    factor = NATIONAL_TARGETS / (100 * realised / pop)
+    return Calibration(analytic.scale * factor, analytic.tau,
+                       {k: v * factor for k, v in analytic.composition_share.items()})
+
+
+def _analytic(munis, profiles, calibration, lm_centred, seed: int) -> Calibration:
     pilot = _pilot(munis, profiles, lm_centred, seed)
     weights = np.array([m.pop_16_66 for m in munis], float)
     real = np.array([calibration[m.kommunekode]["share_total_2022QMAT04"] for m in munis])

@@ -29,7 +29,7 @@ AREAS = ("a_dagpenge", "sygedagpenge", "kontanthjaelp")
 # Of the Kontanthjælp mv. share: core cash benefits, ressourceforløb, ledighedsydelse.
 K_SPLIT = {"K": 0.70, "R": 0.20, "L": 0.10}
 # Weekly exit probability from each state (mean spell length = 1 / exit).
-EXIT = {"A": 1 / 14, "S": 1 / 11, "K": 1 / 45, "R": 1 / 80, "L": 1 / 30,
+EXIT = {"A": 1 / 14, "S": 1 / 11, "K": 1 / 30, "R": 1 / 60, "L": 1 / 30,
         "FP": 1 / 2000, "FJ": 1 / 300, "SU": 1 / 150, "EL": 1 / 500, "BA": 1 / 30}
 # Codes drawn at the start of a spell (code, weight); see refdata/benefit_codes.csv.
 CODES = {
@@ -66,7 +66,7 @@ LM_SLOPES = {
     "job_postings_per_1000": np.array([-0.0002, 0.0, -0.0001]),
     "distance_large_city_km": np.array([0.0, 0.00001, 0.00002]),
 }
-FRAILTY_SD = 0.3
+FRAILTY_SD = 0.15
 DEMOGRAPHIC_WEIGHT = 0.25  # prior benefits and health dominate, as in the real models
 
 

@@ -1,0 +1,179 @@
+"""Stored benchmark runs: parameters, data fingerprint, versions and results kept together.
+
+A *run* fits the model for one period and scope, builds all lists, and stores in the warehouse:
+
+* ``runs`` — id, time, period, scope, base period, parameters (JSON, incl. the costs used), the
+  data fingerprint of the loaded snapshot, package and model versions, and a SHA-256 over the
+  results;
+* ``run_artifacts`` (tables created by warehouse migration 2) — every result frame (each list, the coefficients, the per-municipality
+  expected/actual counts) as a Parquet blob.
+
+The same inputs give byte-identical artifacts and so the same ``results_sha256``: that is the
+reproducibility check (``kommunebench runs`` shows it). Run ids are ``R0001``, ``R0002``, … per
+warehouse.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from kommunebench import __version__
+from kommunebench.benchmark.lists import BenchmarkLists, build_lists
+from kommunebench.benchmark.potential import period_end
+from kommunebench.data import reference, warehouse
+from kommunebench.data.periods import Period
+from kommunebench.errors import ConfigError, NotFoundError, WarehouseError
+from kommunebench.model import BenchmarkFit, fit_benchmark
+
+__all__ = ["MODEL_VERSION", "RunRecord", "StoredRun", "execute_run", "list_runs", "load_run"]
+
+MODEL_VERSION = "ols-linear-probability/v1 (design: schemas bands + LM period means, no municipality effects)"
+
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    run_id: str
+    created_at: dt.datetime
+    period: str
+    scope: str
+    base_period: str | None
+    params: dict
+    data_fingerprint: str
+    package_version: str
+    model_version: str
+    results_sha256: str
+    seconds: float | None
+
+    def meta(self) -> dict[str, str]:
+        """Metadata for exports (Excel 'Om kørslen', the HTML report)."""
+        return {"run_id": self.run_id, "period": self.period, "scope": self.scope,
+                "base_period": self.base_period or "", "data_fingerprint": self.data_fingerprint,
+                "model": self.model_version, "package_version": self.package_version,
+                "created": self.created_at.isoformat(timespec="seconds"),
+                "results_sha256": self.results_sha256}
+
+
+@dataclass(frozen=True)
+class StoredRun:
+    record: RunRecord
+    lists: BenchmarkLists
+    artifacts: dict[str, pd.DataFrame]
+    fit: BenchmarkFit | None = None  # present right after execution, not when loaded back
+
+
+def _parquet_bytes(frame: pd.DataFrame) -> bytes:
+    table = pa.Table.from_pandas(frame.reset_index(drop=True), preserve_index=False)
+    table = table.replace_schema_metadata(None)  # no pandas metadata: bytes depend on data only
+    buf = io.BytesIO()
+    pq.write_table(table, buf, compression="zstd", write_statistics=False)
+    return buf.getvalue()
+
+
+def _results_hash(blobs: dict[str, bytes]) -> str:
+    h = hashlib.sha256()
+    for name in sorted(blobs):
+        h.update(name.encode())
+        h.update(hashlib.sha256(blobs[name]).digest())
+    return h.hexdigest()
+
+
+def _next_id(con: duckdb.DuckDBPyConnection) -> str:
+    n = con.execute("SELECT COUNT(*) FROM runs").fetchone()[0]
+    return f"R{n + 1:04d}"
+
+
+def _artifacts(fit: BenchmarkFit, lists: BenchmarkLists) -> dict[str, pd.DataFrame]:
+    out = {f"list_{slug}": frame for slug, _, frame in lists.list_specs()}
+    out["coefficients"] = fit.model.to_frame()
+    out["municipal"] = fit.municipal
+    return out
+
+
+def execute_run(con: duckdb.DuckDBPyConnection, *, period: str | Period, scope: str = "2019",
+                base_period: str | Period | None = None, k_similar: int = 5, n_klynger: int = 5,
+                progress: Callable[[str, float], None] | None = None) -> StoredRun:
+    """Fit, build the lists and store the run; returns it with the fit."""
+    started = dt.datetime.now(dt.UTC)
+    p = Period.parse(period) if isinstance(period, str) else period
+    bp = Period.parse(base_period) if isinstance(base_period, str) else base_period
+    if scope not in reference.SCOPES:
+        raise ConfigError(f"unknown scope {scope!r}: choose one of {', '.join(reference.SCOPES)}")
+    report = progress or (lambda step, frac: None)
+    code_rows = warehouse.effective_benefit_codes(con)
+    cost_rows = tuple((r["area"], r["valid_from"], float(r["dkk_per_fuldtidsperson"]))
+                      for r in warehouse.effective_costs(con))
+    cost_date = period_end(p)
+    costs = reference.costs(cost_date, cost_rows)
+    report("model", 0.0)
+    fit = fit_benchmark(con, p, scope=scope, code_areas=reference.code_areas(scope, code_rows),
+                        commuting_area_of=warehouse.municipality_commuting_area(con), base_period=bp,
+                        total=False, progress=lambda d, done, total: report("model", done / max(total, 1)))
+    report("lists", 0.9)
+    lists = build_lists(fit.municipal, period=p.label, costs=costs, k_similar=k_similar, n_klynger=n_klynger)
+    frames = _artifacts(fit, lists)
+    blobs = {name: _parquet_bytes(f) for name, f in frames.items()}
+    params = {"period": p.label, "scope": scope, "base_period": bp.label if bp else None,
+              "k_similar": k_similar, "n_klynger": n_klynger, "cost_date": cost_date.isoformat(),
+              "costs_dkk_per_fuldtidsperson": costs, "design": fit.model.design.describe()}
+    seconds = (dt.datetime.now(dt.UTC) - started).total_seconds()
+    con.execute("BEGIN TRANSACTION")
+    try:
+        run_id = _next_id(con)
+        record = RunRecord(run_id, started.replace(tzinfo=None), p.label, scope, bp.label if bp else None, params,
+                           warehouse.data_fingerprint(con), __version__, MODEL_VERSION, _results_hash(blobs),
+                           round(seconds, 3))
+        con.execute("INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [record.run_id, record.created_at, record.period, record.scope, record.base_period,
+                     json.dumps(params, ensure_ascii=False, sort_keys=True), record.data_fingerprint,
+                     record.package_version, record.model_version, record.results_sha256, record.seconds])
+        con.executemany("INSERT INTO run_artifacts VALUES (?, ?, ?)",
+                        [(run_id, name, blob) for name, blob in sorted(blobs.items())])
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    report("stored", 1.0)
+    return StoredRun(record, lists, frames, fit)
+
+
+def _record(row) -> RunRecord:
+    return RunRecord(row[0], row[1], row[2], row[3], row[4], json.loads(row[5]), *row[6:11])
+
+
+def list_runs(con: duckdb.DuckDBPyConnection) -> list[RunRecord]:
+    rows = con.execute("SELECT * FROM runs ORDER BY run_id").fetchall()
+    return [_record(r) for r in rows]
+
+
+def load_run(con: duckdb.DuckDBPyConnection, run_id: str) -> StoredRun:
+    """A stored run with its lists rebuilt from the stored per-municipality counts and parameters.
+
+    The rebuilt lists are checked against the stored ones byte for byte (via the results hash).
+    """
+    row = con.execute("SELECT * FROM runs WHERE run_id = ?", [run_id.strip().upper()]).fetchone()
+    if row is None:
+        known = ", ".join(r.run_id for r in list_runs(con)[-5:]) or "none stored yet"
+        raise NotFoundError(f"unknown run {run_id!r} (latest runs: {known})")
+    record = _record(row)
+    blobs = dict(con.execute("SELECT name, parquet FROM run_artifacts WHERE run_id = ?", [record.run_id]).fetchall())
+    frames = {name: pq.read_table(io.BytesIO(b)).to_pandas() for name, b in blobs.items()}
+    prm = record.params
+    lists = build_lists(frames["municipal"], period=record.period, costs=prm["costs_dkk_per_fuldtidsperson"],
+                        k_similar=prm["k_similar"], n_klynger=prm["n_klynger"])
+    rebuilt = {f"list_{slug}": _parquet_bytes(f) for slug, _, f in lists.list_specs()}
+    for name, blob in rebuilt.items():
+        if blobs.get(name) != blob:
+            raise WarehouseError(f"run {record.run_id}: stored list {name} differs from its rebuild; "
+                                "the warehouse may have been edited outside kommunebench")
+    return StoredRun(record, lists, frames)

@@ -1,0 +1,407 @@
+"""Load input files into the warehouse: validate everything, then replace, all in one transaction.
+
+``load(db, sources)`` takes a directory (files named ``<kind>.parquet`` or ``<kind>.csv``, kinds
+from :data:`kommunebench.data.schemas.KINDS`) or a mapping kind → path.
+
+Semantics
+---------
+* **Replace.** Each loaded kind *replaces* that kind's stored content (registers arrive as full
+  extracts; a persons file holding 2022 and 2023 replaces all stored persons). Kinds not in the
+  load keep their content. Order inside one load: reference overrides (``benefit_codes``,
+  ``costs``, ``commuting_area_map``), ``persons``, ``labour_market``, ``benefit_weeks`` — so each
+  kind is checked against the reference tables as they will be after the load.
+* **Atomic.** The whole load is one transaction. Any refusal (a :class:`ValidationError`) or
+  failure rolls it back: the warehouse content is exactly as before.
+* **Idempotent.** Every kind gets a content fingerprint: SHA-256 over the kind, its columns and
+  types, the row count and the sum (as HUGEINT) of DuckDB's ``hash()`` of each typed row. It does
+  not depend on the file format, the row order, the delimiter or a decimal comma. (It does depend
+  on DuckDB's hash function: after a DuckDB upgrade an identical file may be reported "loaded"
+  once more, which is harmless.) A kind whose fingerprint equals its current one is reported
+  ``"unchanged"`` and not rewritten; if every kind is unchanged the report has
+  ``already_loaded=True`` and names the snapshot (id and time) that loaded that content.
+* **History.** Each loaded kind is recorded in ``loads`` with the snapshot id (default: UTC
+  time + the first 8 characters of the load's fingerprint), the file, format, row count,
+  fingerprint, time and duration; it becomes the kind's current load.
+* **Columns.** Column names are matched ignoring case and surrounding blanks. Every schema
+  column is required; **extra columns are refused** (a misspelt column shows up as one missing
+  and one unexpected, both named in the message). Column order is free.
+* **Files.** CSV: UTF-8 (a BOM is allowed; checked by a streaming decode that reports the line
+  and byte offset of the first bad byte), a header line, delimiter ``,`` or ``;`` (the one the
+  header uses more); with ``;`` a decimal comma is accepted in numeric columns. Parquet: read as
+  typed, then checked with the same TRY_CAST rules (a Parquet DOUBLE 1.5 is not a whole number).
+  ``week`` is ``YYYY-Www`` text and is stored as the Monday DATE of that ISO week. In a
+  directory, other files (``truth_effects.parquet``, ``manifest.json``, ...) are ignored and
+  listed in ``LoadReport.ignored``; a file named after a kind with another extension
+  (``persons.xlsx``) is refused, as is a directory without any recognised file.
+* **Refusals** name the file, the 1-based data row (and for CSV the physical line) or the key,
+  the column, the rule and the offending value, and how many more rows break the same rule.
+  Checked: missing/extra/duplicate columns; empty file or header without rows; encoding; ragged
+  CSV rows; NULL in a required column; wrong type; min/max of the schema; allowed values; ISO
+  weeks that do not exist; quarters not ``YYYYQn``; unknown kommunekode (the effective
+  commuting-area map, i.e. the 98 municipalities); unknown commuting area; benefit codes not in
+  the effective code table; duplicate keys (for ``benefit_weeks``, a repeated row and two
+  different codes in one week are told apart); persons in ``benefit_weeks`` missing from
+  ``persons`` (the ones in the same load, else the stored ones); a ``persons`` (or reference)
+  replacement that stored data would then contradict; a commuting-area map that does not cover
+  all 98 municipalities; a snapshot id already used for a kind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from kommunebench.data import reference, warehouse
+from kommunebench.data.schemas import KINDS
+from kommunebench.data.validate import (
+    FORMATS,
+    Staged,
+    check_keys,
+    check_rows,
+    check_weeks,
+    q,
+    refuse,
+    stage,
+)
+from kommunebench.errors import ValidationError, WarehouseError
+
+__all__ = ["LOAD_ORDER", "KindReport", "LoadReport", "find_sources", "load"]
+
+LOAD_ORDER = ("benefit_codes", "costs", "commuting_area_map", "persons", "labour_market",
+              "benefit_weeks")
+_WEEKMAP = "__kb_weekmap"
+Progress = Callable[[str, float], None]
+
+
+@dataclass(frozen=True, slots=True)
+class KindReport:
+    kind: str
+    file: str
+    format: str
+    rows: int
+    fingerprint: str
+    status: str  # "loaded" | "unchanged"
+    seconds: float
+
+
+@dataclass(frozen=True, slots=True)
+class LoadReport:
+    snapshot_id: str
+    kinds: tuple[KindReport, ...]
+    seconds: float
+    already_loaded: bool
+    loaded_at: dt.datetime  # UTC; for an already loaded snapshot: when it was loaded
+    ignored: tuple[str, ...] = ()
+
+    def __getitem__(self, kind: str) -> KindReport:
+        for k in self.kinds:
+            if k.kind == kind:
+                return k
+        raise KeyError(kind)
+
+    @property
+    def loaded(self) -> tuple[str, ...]:
+        return tuple(k.kind for k in self.kinds if k.status == "loaded")
+
+    def summary(self) -> str:
+        if self.already_loaded:
+            return (f"snapshot {self.snapshot_id} is already loaded (loaded "
+                    f"{self.loaded_at:%Y-%m-%d %H:%M:%S} UTC); nothing changed")
+        parts = [f"{k.kind} {k.rows:,} rows ({k.status})" for k in self.kinds]
+        return f"snapshot {self.snapshot_id}: " + ", ".join(parts) + f" in {self.seconds:.1f} s"
+
+
+# ------------------------------------------------------------------------------ sources
+
+
+def _format_of(path: Path) -> str:
+    ext = path.name.partition(".")[2].lower()
+    if ext not in FORMATS:
+        raise ValidationError(
+            f"unknown file extension {'.' + ext if ext else '(none)'!r}: use .parquet or .csv",
+            file=path.name)
+    return FORMATS[ext]
+
+
+def find_sources(sources: str | Path | Mapping[str, str | Path]) -> tuple[dict[str, Path], list[str]]:
+    """(kind → file, ignored file names) for a directory or a mapping kind → path."""
+    known = ", ".join(KINDS)
+    files: dict[str, Path] = {}
+    ignored: list[str] = []
+    if isinstance(sources, Mapping):
+        for kind, p in sources.items():
+            if kind not in KINDS:
+                raise ValidationError(f"unknown input kind {kind!r} (known: {known})", file=str(p))
+            path = Path(p)
+            _format_of(path)
+            if not path.is_file():
+                raise ValidationError("the file does not exist", file=str(path))
+            files[kind] = path
+        if not files:
+            raise ValidationError("nothing to load: the mapping of kinds to files is empty")
+        return files, ignored
+    folder = Path(sources)
+    if not folder.exists():
+        raise ValidationError(f"{folder} does not exist")
+    if folder.is_file():
+        kind = folder.name.partition(".")[0]
+        if kind not in KINDS:
+            raise ValidationError(f"cannot tell the kind of {folder.name}: name it <kind>.parquet "
+                                  f"or <kind>.csv (kinds: {known})", file=folder.name)
+        _format_of(folder)
+        return {kind: folder}, ignored
+    for path in sorted(folder.iterdir()):
+        kind = path.name.partition(".")[0]
+        if not path.is_file() or kind not in KINDS:
+            ignored.append(path.name)
+            continue
+        _format_of(path)
+        if kind in files:
+            raise ValidationError(f"two files for {kind}: {files[kind].name} and {path.name}; "
+                                  "keep one", file=path.name)
+        files[kind] = path
+    if not files:
+        raise ValidationError(f"no input files found in {folder}: expected files named "
+                              f"<kind>.parquet or <kind>.csv, kinds: {known}")
+    return files, ignored
+
+
+# ------------------------------------------------------------------------------ load
+
+
+class _Progress:
+    def __init__(self, callback: Progress | None, files: dict[str, Path]):
+        self.callback = callback
+        self.weights = {k: max(p.stat().st_size, 1) for k, p in files.items()}
+        self.total = sum(self.weights.values()) * 1.05
+        self.done = 0.0
+
+    def step(self, message: str, kind: str | None = None, share: float = 0.0) -> None:
+        if self.callback is not None:
+            self.callback(message, min(self.done / self.total, 1.0))
+        if kind is not None:
+            self.done += self.weights[kind] * share
+
+    def finish(self, message: str) -> None:
+        if self.callback is not None:
+            self.callback(message, 1.0)
+
+
+def _fingerprint(kind: str, n: int, hsum: int) -> str:
+    cols = ",".join(f"{c.name}:{c.sql_type}" for c in KINDS[kind].columns)
+    text = f"{kind}|{cols}|{n}|{hsum:x}"
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def _reference_sets(con, kind: str) -> dict[str, tuple[set, str]]:
+    """Column → (allowed values, rule) for the rules that depend on the reference tables."""
+    if kind == "persons":
+        return {"kommunekode": (set(warehouse.municipality_commuting_area(con)),
+                                "unknown kommunekode: not one of the 98 municipalities")}
+    if kind == "commuting_area_map":
+        return {"kommunekode": ({m.kommunekode for m in reference.municipalities()},
+                                "unknown kommunekode: not one of the 98 municipalities")}
+    if kind == "labour_market":
+        return {"commuting_area": (warehouse.effective_commuting_areas(con),
+                                   "unknown commuting area (pendlingsområde)")}
+    if kind == "benefit_weeks":
+        return {"code": ({r["code"] for r in warehouse.effective_benefit_codes(con)},
+                         "unknown benefit code: not in the benefit code table")}
+    return {}
+
+
+def load(
+    db: str | Path | duckdb.DuckDBPyConnection,
+    sources: str | Path | Mapping[str, str | Path],
+    *,
+    snapshot_id: str | None = None,
+    progress: Progress | None = None,
+) -> LoadReport:
+    """Validate and load ``sources`` into the warehouse ``db`` (see the module docstring)."""
+    t0 = time.perf_counter()
+    if snapshot_id is not None and (not str(snapshot_id).strip() or len(str(snapshot_id)) > 200
+                                    or not str(snapshot_id).isprintable()):
+        raise ValidationError(f"invalid snapshot id {snapshot_id!r}: use 1-200 printable characters")
+    files, ignored = find_sources(sources)
+    own = not isinstance(db, duckdb.DuckDBPyConnection)
+    con = warehouse.connect(db) if own else db
+    try:
+        return _load(con, files, ignored, snapshot_id, _Progress(progress, files), t0)
+    finally:
+        if own:
+            con.close()
+
+
+def _load(con, files, ignored, snapshot_id, prog: _Progress, t0: float) -> LoadReport:
+    current = {d["kind"]: d for d in warehouse.current_loads(con)}
+    staged: list[Staged] = []
+    in_transaction = False
+    try:
+        # Staging happens before the transaction: CSV files become temporary tables whose rowid
+        # (the row number) is only dense once committed. Temporary objects are no warehouse
+        # content; they are dropped at the end whatever happens.
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {_WEEKMAP} (txt VARCHAR, monday DATE)")
+        for kind in (k for k in LOAD_ORDER if k in files):
+            tk = time.perf_counter()
+            s = Staged(KINDS[kind], files[kind], _format_of(files[kind]))
+            staged.append(s)
+            prog.step(f"{kind}: reading {s.name}", kind, 0.4)
+            stage(con, s, _WEEKMAP)
+            s.seconds = time.perf_counter() - tk
+        con.begin()
+        in_transaction = True
+        for s in staged:
+            tk, kind = time.perf_counter(), s.kind.name
+            prog.step(f"{kind}: checking {s.rows:,} rows", kind, 0.2)
+            if kind == "benefit_weeks":
+                check_weeks(con, s, _WEEKMAP)
+            n, hsum = check_rows(con, s, _reference_sets(con, kind))
+            s.fingerprint = _fingerprint(kind, n, hsum)
+            if kind in current and current[kind]["fingerprint"] == s.fingerprint:
+                s.status = "unchanged"
+                prog.step(f"{kind}: unchanged", kind, 0.4)
+            else:
+                s.status = "loaded"
+                prog.step(f"{kind}: checking keys", kind, 0.2)
+                check_keys(con, s)
+                prog.step(f"{kind}: storing {s.rows:,} rows", kind, 0.2)
+                table, cols = s.kind.table, ", ".join(q(c) for c in s.kind.column_names)
+                con.execute(f"DELETE FROM {table}")
+                con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {s.typed}")
+            s.seconds += time.perf_counter() - tk
+        prog.step("checking references between kinds")
+        _check_across(con, {s.kind.name: s for s in staged})
+        loaded = [s for s in staged if s.status == "loaded"]
+        if not loaded:
+            con.rollback()
+            latest = max((current[s.kind.name] for s in staged), key=lambda d: d["loaded_at"])
+            return _report(staged, latest["snapshot_id"], latest["loaded_at"], ignored, t0, True)
+        now = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+        if snapshot_id is None:
+            combined = hashlib.sha256("|".join(s.fingerprint for s in loaded).encode()).hexdigest()
+            snapshot_id = f"{now:%Y%m%dT%H%M%SZ}-{combined[:8]}"
+        prog.step("recording the load")
+        _record(con, loaded, str(snapshot_id), now)
+        con.commit()
+    except ValidationError:
+        if in_transaction:
+            con.rollback()
+        raise
+    except duckdb.Error as exc:
+        if in_transaction:
+            con.rollback()
+        first = str(exc).splitlines()[0]
+        raise WarehouseError(f"the load failed and was rolled back: {first}") from exc
+    except BaseException:
+        if in_transaction:
+            con.rollback()
+        raise
+    finally:
+        _drop_temp(con, staged)
+    prog.finish("loaded")
+    return _report(staged, str(snapshot_id), now, ignored, t0, False)
+
+
+def _record(con, loaded: list[Staged], snapshot_id: str, now: dt.datetime) -> None:
+    for s in loaded:
+        kind = s.kind.name
+        used = con.execute("SELECT count(*) FROM loads WHERE snapshot_id = ? AND kind = ?",
+                           [snapshot_id, kind]).fetchone()[0]
+        if used:
+            raise ValidationError(f"snapshot id {snapshot_id!r} is already used for {kind}; "
+                                  "choose another (or none: a new one is made)", file=s.name)
+        con.execute("UPDATE loads SET is_current = false WHERE kind = ? AND is_current", [kind])
+        con.execute("INSERT INTO loads VALUES (?, ?, ?, ?, ?, ?, ?, ?, true)",
+                    [snapshot_id, kind, str(s.path.resolve()), s.fmt, s.fingerprint, s.rows, now,
+                     round(s.seconds, 3)])
+
+
+def _report(staged, snapshot_id, loaded_at, ignored, t0, already) -> LoadReport:
+    kinds = tuple(KindReport(s.kind.name, s.name, s.fmt, s.rows, s.fingerprint, s.status,
+                             round(s.seconds, 3)) for s in staged)
+    return LoadReport(snapshot_id, kinds, round(time.perf_counter() - t0, 3), already, loaded_at,
+                      tuple(ignored))
+
+
+def _drop_temp(con, staged: list[Staged]) -> None:
+    objs = [o for s in staged for o in reversed(s.temp)] + [("TABLE", _WEEKMAP)]
+    for what, name in objs:
+        with contextlib.suppress(duckdb.Error):
+            con.execute(f"DROP {what} IF EXISTS {name}")
+
+
+# ------------------------------------------------------------------------------ across kinds
+
+
+def _first_missing(con, sql: str) -> tuple[int, object, int | None]:
+    """(count, first value, its row) of ``sql`` = SELECT value, row FROM ... (row may be NULL);
+    the first is the lowest row, then the lowest value."""
+    n = con.execute(f"SELECT count(*) FROM ({sql}) t(v, rn)").fetchone()[0]
+    if not n:
+        return 0, None, None
+    value, rn = con.execute(f"SELECT v, rn FROM ({sql}) t(v, rn) ORDER BY rn NULLS LAST, v "
+                            "LIMIT 1").fetchone()
+    return n, value, rn
+
+
+def _check_across(con, staged: dict[str, Staged]) -> None:
+    """Rules that tie kinds together, on the content as it will be after the load."""
+    changed = {k for k, s in staged.items() if s.status == "loaded"}
+    bw = KINDS["benefit_weeks"].table
+    if "commuting_area_map" in changed:
+        s = staged["commuting_area_map"]
+        mapped = set(warehouse.municipality_commuting_area(con))
+        missing = sorted(m.kommunekode for m in reference.municipalities()
+                         if m.kommunekode not in mapped)
+        if missing:
+            raise refuse(s, f"the commuting_area_map must map all 98 municipalities; "
+                         f"{len(missing)} are missing", column="kommunekode", value=missing[0],
+                         more=len(missing) - 1)
+        if "persons" not in staged:
+            _stored_in(con, s, "persons", "kommunekode", set(mapped))
+        if "labour_market" not in staged:
+            _stored_in(con, s, "labour_market", "commuting_area",
+                       warehouse.effective_commuting_areas(con))
+    if "benefit_codes" in changed and "benefit_weeks" not in staged:
+        codes = {r["code"] for r in warehouse.effective_benefit_codes(con)}
+        _stored_in(con, staged["benefit_codes"], "benefit_weeks", "code", codes)
+    persons = f"(SELECT DISTINCT person_id FROM {KINDS['persons'].table})"
+    if "benefit_weeks" in changed or ("persons" in changed and "benefit_weeks" in staged):
+        s = staged["benefit_weeks"]
+        n, value, rn = _first_missing(
+            con, f"SELECT b.person_id, b.__rn FROM {s.typed} b ANTI JOIN {persons} p "
+                 "USING (person_id)")
+        if n:
+            raise refuse(s, "person not in persons: every person_id in benefit_weeks must "
+                         "have a row in persons (loaded together, or already stored)",
+                         column="person_id", row=rn, value=value, more=n - 1)
+    elif "persons" in changed:
+        s = staged["persons"]
+        n, value, _ = _first_missing(
+            con, f"SELECT DISTINCT b.person_id, NULL::BIGINT FROM {bw} b ANTI JOIN {persons} p "
+                 "USING (person_id)")
+        if n:
+            raise refuse(s, f"the stored benefit_weeks refer to {n} person(s) that this "
+                         "persons file lacks; load the matching benefit_weeks in the same load",
+                         column="person_id", value=value, more=n - 1)
+
+
+def _stored_in(con, s: Staged, kind: str, column: str, allowed: set) -> None:
+    """Refuse a reference replacement that the stored rows of ``kind`` would contradict."""
+    table = KINDS[kind].table
+    in_list = ", ".join(str(int(v)) for v in sorted(allowed)) or "NULL"
+    n, value, _ = _first_missing(
+        con, f"SELECT DISTINCT {q(column)}, NULL::BIGINT FROM {table} "
+             f"WHERE {q(column)} NOT IN ({in_list})")
+    if n:
+        raise refuse(s, f"the stored {kind} use {n} {column} value(s) that this {s.kind.name} "
+                     f"lacks; load matching {kind} in the same load", column=column,
+                     value=value, more=n - 1)
+

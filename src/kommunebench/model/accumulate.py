@@ -1,0 +1,269 @@
+"""One streaming pass over the warehouse → the model's sufficient statistics for one period.
+
+The pass is one DuckDB query: the persons of the period's population year aged 16–66, each with
+its factor levels as small integer codes and, LEFT JOINed, its count of benefit weeks per area
+inside the period. The result is streamed as Arrow record batches; per piece of ~32k rows NumPy
+accumulates
+
+* ``gram = e'e`` for ``e = [design dummies | weeks per area]`` with one matrix multiply (all
+  areas cost the same as one; ~32 columns), and
+* ``sums[m] = Σ [1 | one-hot of every factor level | weeks per area]`` over the persons of
+  municipality ``m`` (``np.bincount``), which also gives the intercept's row of the Gram matrix,
+
+so memory never grows with persons × columns. Every entry is a small integer, so every partial
+sum is an integer below 2⁵³ and exact in float64: the statistics are bit-identical whatever
+order DuckDB's parallel scan delivers the rows in (no ``ORDER BY`` needed).
+
+The labour-market columns are not in ``d``: they are constant within a commuting area, so their
+cross-products follow exactly from the per-municipality sums (see :mod:`kommunebench.model.fit`).
+The quarterly labour-market rows are averaged in NumPy in a fixed order (again deterministic).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+import duckdb
+import numpy as np
+
+from kommunebench.data import schemas
+from kommunebench.data.periods import Period, format_iso_week
+from kommunebench.errors import (
+    KommunebenchError,
+    ReferenceDataError,
+    ValidationError,
+    WarehouseError,
+)
+from kommunebench.model.design import Design
+
+__all__ = ["InsufficientDataError", "PeriodStats", "period_statistics", "BATCH_ROWS"]
+
+BATCH_ROWS = 32_768
+Progress = Callable[[str, int, int], None]
+
+
+class InsufficientDataError(KommunebenchError):
+    """The warehouse lacks data the model needs for a period (persons, benefit weeks, labour market)."""
+
+
+@dataclass(frozen=True, eq=False)
+class PeriodStats:
+    """Sufficient statistics of one period (see the module doc).
+
+    ``sums`` (municipalities × (1 + all factor levels + areas)): column 0 is the population,
+    factor ``j``'s levels start at column ``offsets[j]``, area ``a``'s weeks are column
+    ``week_col + a``. ``design_columns`` are the ``sums`` columns of the design's intercept and
+    dummies, in design order. ``gram`` is the cross-product matrix of ``[1 | dummies | weeks]``
+    (the layout ``design_columns`` + weeks), or ``None`` when not asked for. ``lm`` holds the
+    labour-market means per commuting area (rows ``commuting_areas``), ``mun_ca`` the row of
+    each municipality's commuting area.
+    """
+
+    period: Period
+    kommunekoder: np.ndarray  # (n_mun,)
+    sums: np.ndarray  # (n_mun, 1 + levels + areas)
+    gram: np.ndarray | None  # (1 + dummies + areas) squared
+    offsets: tuple[int, ...]
+    week_col: int
+    design_columns: tuple[int, ...]
+    commuting_areas: np.ndarray  # (n_ca,)
+    mun_ca: np.ndarray  # (n_mun,)
+    lm: np.ndarray  # (n_ca, n_lm)
+
+    @property
+    def n(self) -> int:
+        return int(self.sums[:, 0].sum())
+
+
+def _period_text(period: Period) -> str:
+    return (f"period {period.label} (ISO weeks {format_iso_week(period.first_week)}–"
+            f"{format_iso_week(period.last_week)}, population of {period.population_year})")
+
+
+def _check_tables(con: duckdb.DuckDBPyConnection) -> None:
+    for kind in ("persons", "benefit_weeks", "labour_market"):
+        table = schemas.KINDS[kind].table
+        try:
+            con.execute(f"SELECT * FROM {table} LIMIT 0")
+        except duckdb.CatalogException:
+            raise WarehouseError(f"the warehouse has no table {table!r} ({kind}); load it first") from None
+
+
+def _population(con, period: Period, commuting_area_of: Mapping[int, int]):
+    lo, hi = schemas.BENCHMARK_AGE
+    rows = con.execute(
+        "SELECT kommunekode, count(*) FROM persons WHERE year = ? AND age BETWEEN ? AND ? "
+        "GROUP BY kommunekode ORDER BY kommunekode",
+        [period.population_year, lo, hi],
+    ).fetchall()
+    if not rows:
+        raise InsufficientDataError(
+            f"no persons aged {lo}-{hi} in population year {period.population_year}: cannot fit "
+            f"the model for {_period_text(period)}; load the persons of {period.population_year}")
+    codes = np.array([r[0] for r in rows], dtype=np.int64)
+    unmapped = [int(c) for c in codes if int(c) not in commuting_area_of]
+    if unmapped:
+        raise ReferenceDataError(
+            f"{len(unmapped)} residence municipality code(s) in persons of {period.population_year} "
+            f"have no commuting area: {', '.join(map(str, unmapped[:10]))}")
+    return codes, int(sum(r[1] for r in rows))
+
+
+def _labour_market(con, period: Period, areas: np.ndarray, variables: Sequence[str]) -> np.ndarray:
+    quarters = [f"{y}Q{q}" for y, q in period.quarters]
+    cols = ", ".join(variables)
+    rows = con.execute(
+        f"SELECT commuting_area, quarter, {cols} FROM labour_market "
+        f"WHERE quarter IN ({', '.join('?' * len(quarters))})",
+        quarters,
+    ).fetchall()
+    found = {(int(r[0]), r[1]): r[2:] for r in rows}
+    missing = [f"{a}/{q}" for a in areas.tolist() for q in quarters if (a, q) not in found]
+    if missing:
+        raise InsufficientDataError(
+            f"labour-market data missing for {len(missing)} commuting area/quarter(s) needed by "
+            f"{_period_text(period)}: {', '.join(missing[:12])}"
+            + (" …" if len(missing) > 12 else ""))
+    out = np.empty((len(areas), len(variables)))
+    for i, a in enumerate(areas.tolist()):
+        vals = [found[(a, q)] for q in quarters]
+        for j, var in enumerate(variables):
+            col = [v[j] for v in vals]
+            if any(x is None for x in col):
+                q = quarters[col.index(None)]
+                raise InsufficientDataError(
+                    f"labour-market variable {var} is empty for commuting area {a} in {q}")
+            out[i, j] = (col[0] + col[1] + col[2] + col[3]) / 4.0
+    return out
+
+
+def _main_sql(design: Design, area_codes: Sequence[Sequence[int]]) -> str:
+    counts = ",\n".join(
+        f"    count(*) FILTER (WHERE code IN ({', '.join(str(int(c)) for c in codes)})) AS w{a}"
+        for a, codes in enumerate(area_codes))
+    every = sorted({int(c) for codes in area_codes for c in codes})
+    factors = ",\n".join(f"  ({f.sql_code('p')})::TINYINT AS f{j}"
+                         for j, f in enumerate(design.factors))
+    weeks = ",\n".join(f"  coalesce(w.w{a}, 0)::SMALLINT AS w{a}" for a in range(len(area_codes)))
+    return (
+        "WITH w AS (\n  SELECT person_id,\n" + counts + "\n  FROM benefit_weeks\n"
+        f"  WHERE week BETWEEN ? AND ? AND code IN ({', '.join(map(str, every))})\n"
+        "  GROUP BY person_id)\n"
+        "SELECT p.kommunekode::SMALLINT AS kommunekode,\n" + factors + ",\n" + weeks + "\n"
+        "FROM persons p LEFT JOIN w ON w.person_id = p.person_id\n"
+        "WHERE p.year = ? AND p.age BETWEEN ? AND ?"
+    )
+
+
+def _reader(con, sql: str, params: list, batch_rows: int):
+    """A streaming Arrow reader over the query (not materialised)."""
+    rel = con.sql(sql, params=params)
+    if hasattr(rel, "to_arrow_reader"):  # duckdb >= 1.4
+        return rel.to_arrow_reader(batch_rows)
+    return rel.fetch_record_batch(batch_rows)  # pragma: no cover - older duckdb
+
+
+def period_statistics(
+    con: duckdb.DuckDBPyConnection,
+    period: Period,
+    *,
+    design: Design,
+    area_codes: Sequence[Sequence[int]],
+    commuting_area_of: Mapping[int, int],
+    gram: bool = True,
+    progress: Progress | None = None,
+    batch_rows: int = BATCH_ROWS,
+) -> PeriodStats:
+    """The pass over ``period``: see the module doc. ``area_codes[a]`` are area ``a``'s codes."""
+    _check_tables(con)
+    kommunekoder, n_total = _population(con, period, commuting_area_of)
+    ca_of = np.array([int(commuting_area_of[int(c)]) for c in kommunekoder], dtype=np.int64)
+    commuting_areas, mun_ca = np.unique(ca_of, return_inverse=True)
+    lm = _labour_market(con, period, commuting_areas, design.labour_market)
+
+    n_levels = [len(f.levels) for f in design.factors]
+    offsets = np.concatenate([[1], 1 + np.cumsum(n_levels)[:-1]]).astype(np.int64)
+    week_col = 1 + int(sum(n_levels))
+    n_areas = len(area_codes)
+    ks = week_col + n_areas  # sums layout
+    design_cols = [0] + [int(off) + i for f, off in zip(design.factors, offsets, strict=True)
+                         for i, lvl in enumerate(f.levels) if lvl != f.reference]
+    n_dum = len(design_cols) - 1
+    kg = n_dum + n_areas  # e = [dummies | weeks]; buffer column kg takes the reference levels
+    to_e = np.full(week_col, kg, dtype=np.int64)
+    to_e[design_cols[1:]] = np.arange(n_dum)
+    n_mun = len(kommunekoder)
+    lut = np.full(int(kommunekoder.max()) + 1, -1, dtype=np.int64)
+    lut[kommunekoder] = np.arange(n_mun)
+
+    sums = np.zeros((n_mun, ks))
+    g = np.zeros((kg, kg)) if gram else None
+    buf = np.empty((batch_rows, kg + 1))
+    rows_idx = np.arange(batch_rows)[:, None]
+    lo, hi = schemas.BENCHMARK_AGE
+    sql = _main_sql(design, area_codes)
+    params = [period.first_week, period.last_week, period.population_year, lo, hi]
+    label = f"model data {period.label}"
+    done = 0
+    if progress:
+        progress(label, 0, n_total)
+    nf = len(design.factors)
+    for batch in _reader(con, sql, params, batch_rows):
+        cols = [np.asarray(batch.column(i).to_numpy(zero_copy_only=False))
+                for i in range(batch.num_columns)]
+        for start in range(0, batch.num_rows, batch_rows):
+            stop = min(start + batch_rows, batch.num_rows)
+            m = stop - start
+            mi = lut[cols[0][start:stop]]
+            f = np.empty((m, nf), dtype=np.int64)
+            for j in range(nf):
+                f[:, j] = cols[1 + j][start:stop]
+            if m and f.min() < 0:
+                _bad_level(f, design, period)
+            f += offsets
+            w = np.empty((m, n_areas))
+            for a in range(n_areas):
+                w[:, a] = cols[1 + nf + a][start:stop]
+            sums += np.bincount((mi[:, None] * ks + f).ravel(),
+                                minlength=n_mun * ks).reshape(n_mun, ks)
+            sums[:, 0] += np.bincount(mi, minlength=n_mun)
+            for a in range(n_areas):
+                sums[:, week_col + a] += np.bincount(mi, weights=w[:, a], minlength=n_mun)
+            if g is not None:
+                e = buf[:m]
+                e.fill(0.0)
+                e[rows_idx[:m], to_e[f]] = 1.0
+                e[:, n_dum:kg] = w
+                eg = e[:, :kg]
+                g += eg.T @ eg
+            done += m
+        if progress:
+            progress(label, done, n_total)
+
+    if done != n_total:  # the population changed under us (a concurrent load)
+        raise WarehouseError(f"persons of {period.population_year} changed during the model pass")
+    if g is not None:  # border with the intercept's row: n and the column sums
+        tot = sums.sum(axis=0)
+        col_e = np.concatenate([tot[design_cols], tot[week_col:]])
+        full = np.empty((kg + 1, kg + 1))
+        full[1:, 1:] = g
+        full[0, :] = col_e
+        full[:, 0] = col_e
+        g = full
+        g.setflags(write=False)
+    sums.setflags(write=False)
+    return PeriodStats(period=period, kommunekoder=kommunekoder, sums=sums, gram=g,
+                       offsets=tuple(int(o) for o in offsets), week_col=week_col,
+                       design_columns=tuple(design_cols),
+                       commuting_areas=commuting_areas, mun_ca=mun_ca, lm=lm)
+
+
+def _bad_level(f: np.ndarray, design: Design, period: Period) -> None:
+    j = int(np.argmax((f < 0).any(axis=0)))
+    fac = design.factors[j]
+    raise ValidationError(
+        f"{int((f[:, j] < 0).sum())} person(s) of {period.population_year} have a value outside "
+        f"the levels of {fac.name} ({fac.allowed_text()})",
+        file="persons", column=fac.column)
+
