@@ -21,7 +21,7 @@ from kommunebench.errors import KommunebenchError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode="rich",
                   help="kommunebench: benchmark Denmark's 98 municipalities on their employment efforts.")
-console = Console()
+console = Console(width=None if sys.stdout.isatty() else 160)
 err_console = Console(stderr=True)
 
 DbOption = Annotated[Path | None, typer.Option("--db", help="Warehouse file (env KOMMUNEBENCH_DB; "
@@ -224,17 +224,28 @@ def _export_run(stored, out_dir: Path) -> dict[str, Path]:
     return {"csv": csvs[0].parent, "excel": Path(xlsx), "html": Path(html)}
 
 
+def _cli_kind(kind: str) -> str:
+    return {"count_diff": "count", "pp_diff": "share"}.get(kind, kind)
+
+
+_CLI_COLUMNS = ("Placering", "Kommune", "Befolkning 16-66 år", "Forventet antal", "Faktisk antal", "Forskel (antal)",
+                "Forventet andel (pct.)", "Faktisk andel (pct.)", "Forskel (pct.-point)",
+                "Besparelsespotentiale (mio. kr.)")
+
+
 def _print_list(frame, title: str, *, n: int | None = None) -> None:
-    from kommunebench.benchmark import display_frame
+    from kommunebench.benchmark import display_frame, format_number_da
 
     shown = display_frame(frame)
+    kinds = shown.attrs.get("kinds", {})
+    shown = shown[[c for c in _CLI_COLUMNS if c in shown.columns]]
     if n is not None:
         shown = shown.head(n)
     table = Table(title=title)
     for col in shown.columns:
         table.add_column(str(col), justify="left" if col in ("Kommune", "Region") else "right")
     for row in shown.itertuples(index=False):
-        table.add_row(*("" if v is None else str(v) for v in row))
+        table.add_row(*(format_number_da(v, _cli_kind(kinds.get(c, ""))) for c, v in zip(shown.columns, row, strict=True)))
     console.print(table)
 
 

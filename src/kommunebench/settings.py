@@ -50,7 +50,7 @@ SETTINGS: dict[str, Setting] = {
                 "KOMMUNEBENCH_DB"),
         Setting("seed", 20181102, "Seed of the synthetic Denmark generator (default: the date the "
                 "ministry's benchmark started).", "KOMMUNEBENCH_SEED", int),
-        Setting("demo_scale", 0.02, "Fraction of the real 16-66 population that `kommunebench demo` "
+        Setting("demo_scale", 0.1, "Fraction of the real 16-66 population that `kommunebench demo` "
                 "generates.", "KOMMUNEBENCH_DEMO_SCALE", float),
         Setting("scope", "2019", "Default benefit scope: 2018, 2019 or extended.", "KOMMUNEBENCH_SCOPE"),
         Setting("threads", 0, "DuckDB worker threads (0 = DuckDB's default: all cores).",
