@@ -12,8 +12,9 @@ import pytest
 def _run(args, home, check=True, **env_extra):
     env = {**os.environ, "KOMMUNEBENCH_HOME": str(home), "COLUMNS": "200", **env_extra}
     env.pop("KOMMUNEBENCH_DB", None)
-    proc = subprocess.run([sys.executable, "-m", "kommunebench.cli", *args], env=env, capture_output=True,
-                          text=True, timeout=600)
+    proc = subprocess.run(
+        [sys.executable, "-m", "kommunebench.cli", *args], env=env, capture_output=True, text=True, timeout=600
+    )
     if check and proc.returncode != 0:
         raise AssertionError(f"exit {proc.returncode}\nstdout:\n{proc.stdout}\nstderr:\n{proc.stderr}")
     return proc
@@ -49,8 +50,11 @@ def test_domain_errors_are_one_clear_line(demo_home, tmp_path):
     assert proc.returncode == 2
     assert "YYYYQMATqq" in proc.stderr and "Traceback" not in proc.stderr
     bad = tmp_path / "persons.csv"
-    bad.write_text("person_id,year,kommunekode,age,sex,origin,education,family_type,health_contacts,prior_benefit_weeks\n"
-                   "1,2023,411,30,M,danish,basic,single,0,0\n", encoding="utf-8")
+    bad.write_text(
+        "person_id,year,kommunekode,age,sex,origin,education,family_type,health_contacts,prior_benefit_weeks\n"
+        "1,2023,411,30,M,danish,basic,single,0,0\n",
+        encoding="utf-8",
+    )
     proc = _run(["load", f"persons={bad}"], home, check=False)
     assert proc.returncode == 2
     err = " ".join(proc.stderr.split())

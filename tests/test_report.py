@@ -178,7 +178,10 @@ def test_html_map(html_report, bl):
     assert muni["zmid"] == 0 and muni["zmin"] == -muni["zmax"]
     assert grey["locations"] == [411] and grey["showscale"] is False
     geo = fig["layout"]["geo"]
-    assert geo["visible"] is False and geo["fitbounds"] == "locations"
+    assert geo["visible"] is False
+    # the view covers all of Denmark (Skagen ~10.6E 57.7N, Gedser ~11.9E 54.6N, Bornholm ~15.1E)
+    lon, lat = geo["lonaxis"]["range"], geo["lataxis"]["range"]
+    assert lon[0] < 8.1 and lon[1] > 15.1 and lat[0] < 54.56 and lat[1] > 57.75
     # the page pre-registers the (empty) base-map topojson plotly.js would otherwise fetch
     name = f'{geo["scope"]}_{geo["resolution"]}m'
     assert f'window.PlotlyGeoAssets.topojson["{name}"]' in text

@@ -44,11 +44,14 @@ def test_national_shares_are_calibrated_to_the_published_levels(synth05):
     con.execute("CREATE TABLE codes (code SMALLINT, area VARCHAR)")
     con.executemany("INSERT INTO codes VALUES (?, ?)", list(mapping.items()))
     for year in synth05.years:
-        pop = con.execute(f"SELECT COUNT(*) FROM '{out}/persons.parquet' WHERE year = {year} AND age BETWEEN 16 AND 66").fetchone()[0]
+        pop = con.execute(
+            f"SELECT COUNT(*) FROM '{out}/persons.parquet' WHERE year = {year} AND age BETWEEN 16 AND 66"
+        ).fetchone()[0]
         rows = con.execute(f"""
             SELECT c.area, COUNT(*) FROM '{out}/benefit_weeks.parquet' b
             JOIN codes c USING (code)
-            JOIN (SELECT person_id FROM '{out}/persons.parquet' WHERE year = {year} AND age BETWEEN 16 AND 66) p USING (person_id)
+            JOIN (SELECT person_id FROM '{out}/persons.parquet'
+                  WHERE year = {year} AND age BETWEEN 16 AND 66) p USING (person_id)
             WHERE b.week LIKE '{year}-W%' GROUP BY 1""").fetchall()
         shares = {area: 100 * n / 52 / pop for area, n in rows}
         shares["total"] = sum(shares.values())

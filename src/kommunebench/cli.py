@@ -17,12 +17,17 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from kommunebench import __version__, settings
+from kommunebench.cli_joblog import joblog_app
+from kommunebench.cli_web import dashboard_url, serve, token_app
 from kommunebench.errors import KommunebenchError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode="rich",
                   help="kommunebench: benchmark Denmark's 98 municipalities on their employment efforts.")
 console = Console(width=None if sys.stdout.isatty() else 160)
 err_console = Console(stderr=True)
+app.add_typer(joblog_app, name="joblog", help="Joblog follow-up: monthly smileys, action criteria, case log, letters.")
+app.command()(serve)
+app.add_typer(token_app, name="token", help="API tokens for the dashboard/API: create, list, revoke.")
 
 DbOption = Annotated[Path | None, typer.Option("--db", help="Warehouse file (env KOMMUNEBENCH_DB; "
                                                "default <home>/warehouse.duckdb).", show_default=False)]
@@ -95,7 +100,7 @@ def _parse_sources(paths: list[str]) -> Path | dict[str, Path]:
 @app.command()
 def load(
     sources: Annotated[list[str], typer.Argument(help="A snapshot folder, or files as KIND=FILE "
-                                                 "(kinds: persons, benefit_weeks, labour_market, benefit_codes, "
+                                                 "(kinds: persons, benefit_weeks, labour_market, joblog, benefit_codes, "
                                                  "costs, commuting_area_map); a file named KIND.csv/.parquet needs no KIND=.")],
     db: DbOption = None,
     snapshot: Annotated[str | None, typer.Option(help="Snapshot id (default: time + fingerprint).")] = None,
@@ -210,6 +215,8 @@ def demo(
     console.print(f"Excel: {paths['excel']}")
     console.print(f"CSV:   {paths['csv']}")
     console.print(f"[bold]Report (open in a browser): {paths['html']}[/]")
+    serve_cmd = f"kommunebench serve --db {path}" if db else "kommunebench serve"
+    console.print(f"[bold]Dashboard: run '{serve_cmd}' and open {dashboard_url()}[/]")
 
 
 def _export_run(stored, out_dir: Path) -> dict[str, Path]:

@@ -14,6 +14,8 @@ __all__ = [
     "ValidationError",
     "WarehouseError",
     "NotFoundError",
+    "AuthenticationError",
+    "PermissionDeniedError",
 ]
 
 
@@ -31,6 +33,14 @@ class ReferenceDataError(KommunebenchError):
 
 class NotFoundError(KommunebenchError):
     """A requested object (run, snapshot, municipality) does not exist."""
+
+
+class AuthenticationError(KommunebenchError):
+    """No valid credentials: a missing, unknown or revoked API token (HTTP 401)."""
+
+
+class PermissionDeniedError(KommunebenchError):
+    """Valid credentials whose role does not allow the request (HTTP 403)."""
 
 
 class WarehouseError(KommunebenchError):

@@ -5,8 +5,10 @@ A *run* fits the model for one period and scope, builds all lists, and stores in
 * ``runs`` — id, time, period, scope, base period, parameters (JSON, incl. the costs used), the
   data fingerprint of the loaded snapshot, package and model versions, and a SHA-256 over the
   results;
-* ``run_artifacts`` (tables created by warehouse migration 2) — every result frame (each list, the coefficients, the per-municipality
+* ``run_artifacts`` — every result frame (each list, the coefficients, the per-municipality
   expected/actual counts) as a Parquet blob.
+
+Both tables are created by warehouse migration 2.
 
 The same inputs give byte-identical artifacts and so the same ``results_sha256``: that is the
 reproducibility check (``kommunebench runs`` shows it). Run ids are ``R0001``, ``R0002``, … per
@@ -40,7 +42,6 @@ __all__ = ["MODEL_VERSION", "RunRecord", "StoredRun", "execute_run", "list_runs"
 MODEL_VERSION = "ols-linear-probability/v1 (design: schemas bands + LM period means, no municipality effects)"
 
 
-
 @dataclass(frozen=True)
 class RunRecord:
     run_id: str
@@ -57,11 +58,17 @@ class RunRecord:
 
     def meta(self) -> dict[str, str]:
         """Metadata for exports (Excel 'Om kørslen', the HTML report)."""
-        return {"run_id": self.run_id, "period": self.period, "scope": self.scope,
-                "base_period": self.base_period or "", "data_fingerprint": self.data_fingerprint,
-                "model": self.model_version, "package_version": self.package_version,
-                "created": self.created_at.isoformat(timespec="seconds"),
-                "results_sha256": self.results_sha256}
+        return {
+            "run_id": self.run_id,
+            "period": self.period,
+            "scope": self.scope,
+            "base_period": self.base_period or "",
+            "data_fingerprint": self.data_fingerprint,
+            "model": self.model_version,
+            "package_version": self.package_version,
+            "created": self.created_at.isoformat(timespec="seconds"),
+            "results_sha256": self.results_sha256,
+        }
 
 
 @dataclass(frozen=True)
@@ -100,9 +107,16 @@ def _artifacts(fit: BenchmarkFit, lists: BenchmarkLists) -> dict[str, pd.DataFra
     return out
 
 
-def execute_run(con: duckdb.DuckDBPyConnection, *, period: str | Period, scope: str = "2019",
-                base_period: str | Period | None = None, k_similar: int = 5, n_klynger: int = 5,
-                progress: Callable[[str, float], None] | None = None) -> StoredRun:
+def execute_run(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    period: str | Period,
+    scope: str = "2019",
+    base_period: str | Period | None = None,
+    k_similar: int = 5,
+    n_klynger: int = 5,
+    progress: Callable[[str, float], None] | None = None,
+) -> StoredRun:
     """Fit, build the lists and store the run; returns it with the fit."""
     started = dt.datetime.now(dt.UTC)
     p = Period.parse(period) if isinstance(period, str) else period
@@ -111,34 +125,72 @@ def execute_run(con: duckdb.DuckDBPyConnection, *, period: str | Period, scope: 
         raise ConfigError(f"unknown scope {scope!r}: choose one of {', '.join(reference.SCOPES)}")
     report = progress or (lambda step, frac: None)
     code_rows = warehouse.effective_benefit_codes(con)
-    cost_rows = tuple((r["area"], r["valid_from"], float(r["dkk_per_fuldtidsperson"]))
-                      for r in warehouse.effective_costs(con))
+    cost_rows = tuple(
+        (r["area"], r["valid_from"], float(r["dkk_per_fuldtidsperson"])) for r in warehouse.effective_costs(con)
+    )
     cost_date = period_end(p)
     costs = reference.costs(cost_date, cost_rows)
     report("model", 0.0)
-    fit = fit_benchmark(con, p, scope=scope, code_areas=reference.code_areas(scope, code_rows),
-                        commuting_area_of=warehouse.municipality_commuting_area(con), base_period=bp,
-                        total=False, progress=lambda d, done, total: report("model", done / max(total, 1)))
+    fit = fit_benchmark(
+        con,
+        p,
+        scope=scope,
+        code_areas=reference.code_areas(scope, code_rows),
+        commuting_area_of=warehouse.municipality_commuting_area(con),
+        base_period=bp,
+        total=False,
+        progress=lambda d, done, total: report("model", done / max(total, 1)),
+    )
     report("lists", 0.9)
     lists = build_lists(fit.municipal, period=p.label, costs=costs, k_similar=k_similar, n_klynger=n_klynger)
     frames = _artifacts(fit, lists)
     blobs = {name: _parquet_bytes(f) for name, f in frames.items()}
-    params = {"period": p.label, "scope": scope, "base_period": bp.label if bp else None,
-              "k_similar": k_similar, "n_klynger": n_klynger, "cost_date": cost_date.isoformat(),
-              "costs_dkk_per_fuldtidsperson": costs, "design": fit.model.design.describe()}
+    params = {
+        "period": p.label,
+        "scope": scope,
+        "base_period": bp.label if bp else None,
+        "k_similar": k_similar,
+        "n_klynger": n_klynger,
+        "cost_date": cost_date.isoformat(),
+        "costs_dkk_per_fuldtidsperson": costs,
+        "design": fit.model.design.describe(),
+    }
     seconds = (dt.datetime.now(dt.UTC) - started).total_seconds()
     con.execute("BEGIN TRANSACTION")
     try:
         run_id = _next_id(con)
-        record = RunRecord(run_id, started.replace(tzinfo=None), p.label, scope, bp.label if bp else None, params,
-                           warehouse.data_fingerprint(con), __version__, MODEL_VERSION, _results_hash(blobs),
-                           round(seconds, 3))
-        con.execute("INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [record.run_id, record.created_at, record.period, record.scope, record.base_period,
-                     json.dumps(params, ensure_ascii=False, sort_keys=True), record.data_fingerprint,
-                     record.package_version, record.model_version, record.results_sha256, record.seconds])
-        con.executemany("INSERT INTO run_artifacts VALUES (?, ?, ?)",
-                        [(run_id, name, blob) for name, blob in sorted(blobs.items())])
+        record = RunRecord(
+            run_id,
+            started.replace(tzinfo=None),
+            p.label,
+            scope,
+            bp.label if bp else None,
+            params,
+            warehouse.data_fingerprint(con),
+            __version__,
+            MODEL_VERSION,
+            _results_hash(blobs),
+            round(seconds, 3),
+        )
+        con.execute(
+            "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                record.run_id,
+                record.created_at,
+                record.period,
+                record.scope,
+                record.base_period,
+                json.dumps(params, ensure_ascii=False, sort_keys=True),
+                record.data_fingerprint,
+                record.package_version,
+                record.model_version,
+                record.results_sha256,
+                record.seconds,
+            ],
+        )
+        con.executemany(
+            "INSERT INTO run_artifacts VALUES (?, ?, ?)", [(run_id, name, blob) for name, blob in sorted(blobs.items())]
+        )
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
@@ -169,11 +221,18 @@ def load_run(con: duckdb.DuckDBPyConnection, run_id: str) -> StoredRun:
     blobs = dict(con.execute("SELECT name, parquet FROM run_artifacts WHERE run_id = ?", [record.run_id]).fetchall())
     frames = {name: pq.read_table(io.BytesIO(b)).to_pandas() for name, b in blobs.items()}
     prm = record.params
-    lists = build_lists(frames["municipal"], period=record.period, costs=prm["costs_dkk_per_fuldtidsperson"],
-                        k_similar=prm["k_similar"], n_klynger=prm["n_klynger"])
+    lists = build_lists(
+        frames["municipal"],
+        period=record.period,
+        costs=prm["costs_dkk_per_fuldtidsperson"],
+        k_similar=prm["k_similar"],
+        n_klynger=prm["n_klynger"],
+    )
     rebuilt = {f"list_{slug}": _parquet_bytes(f) for slug, _, f in lists.list_specs()}
     for name, blob in rebuilt.items():
         if blobs.get(name) != blob:
-            raise WarehouseError(f"run {record.run_id}: stored list {name} differs from its rebuild; "
-                                "the warehouse may have been edited outside kommunebench")
+            raise WarehouseError(
+                f"run {record.run_id}: stored list {name} differs from its rebuild; "
+                "the warehouse may have been edited outside kommunebench"
+            )
     return StoredRun(record, lists, frames)

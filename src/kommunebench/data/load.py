@@ -8,7 +8,8 @@ Semantics
 * **Replace.** Each loaded kind *replaces* that kind's stored content (registers arrive as full
   extracts; a persons file holding 2022 and 2023 replaces all stored persons). Kinds not in the
   load keep their content. Order inside one load: reference overrides (``benefit_codes``,
-  ``costs``, ``commuting_area_map``), ``persons``, ``labour_market``, ``benefit_weeks`` — so each
+  ``costs``, ``commuting_area_map``), ``persons``, ``labour_market``, ``benefit_weeks``,
+  ``joblog`` — so each
   kind is checked against the reference tables as they will be after the load.
 * **Atomic.** The whole load is one transaction. Any refusal (a :class:`ValidationError`) or
   failure rolls it back: the warehouse content is exactly as before.
@@ -29,7 +30,8 @@ Semantics
   and byte offset of the first bad byte), a header line, delimiter ``,`` or ``;`` (the one the
   header uses more); with ``;`` a decimal comma is accepted in numeric columns. Parquet: read as
   typed, then checked with the same TRY_CAST rules (a Parquet DOUBLE 1.5 is not a whole number).
-  ``week`` is ``YYYY-Www`` text and is stored as the Monday DATE of that ISO week. In a
+  ``week`` is ``YYYY-Www`` text and is stored as the Monday DATE of that ISO week; ``month``
+  (joblog) is ``YYYY-MM`` text and is stored as the DATE of the month's first day. In a
   directory, other files (``truth_effects.parquet``, ``manifest.json``, ...) are ignored and
   listed in ``LoadReport.ignored``; a file named after a kind with another extension
   (``persons.xlsx``) is refused, as is a directory without any recognised file.
@@ -41,7 +43,9 @@ Semantics
   commuting-area map, i.e. the 98 municipalities); unknown commuting area; benefit codes not in
   the effective code table; duplicate keys (for ``benefit_weeks``, a repeated row and two
   different codes in one week are told apart); persons in ``benefit_weeks`` missing from
-  ``persons`` (the ones in the same load, else the stored ones); a ``persons`` (or reference)
+  ``persons`` (the ones in the same load, else the stored ones), and likewise persons in the
+  ``joblog``; joblog months not ``YYYY-MM``, target-group flags not true/false, availability
+  weights not above 0 and at most 1; a ``persons`` (or reference)
   replacement that stored data would then contradict; a commuting-area map that does not cover
   all 98 municipalities; a snapshot id already used for a kind.
 """
@@ -75,7 +79,7 @@ from kommunebench.errors import ValidationError, WarehouseError
 __all__ = ["LOAD_ORDER", "KindReport", "LoadReport", "find_sources", "load"]
 
 LOAD_ORDER = ("benefit_codes", "costs", "commuting_area_map", "persons", "labour_market",
-              "benefit_weeks")
+              "benefit_weeks", "joblog")
 _WEEKMAP = "__kb_weekmap"
 Progress = Callable[[str, float], None]
 
@@ -202,7 +206,7 @@ def _fingerprint(kind: str, n: int, hsum: int) -> str:
 
 def _reference_sets(con, kind: str) -> dict[str, tuple[set, str]]:
     """Column → (allowed values, rule) for the rules that depend on the reference tables."""
-    if kind == "persons":
+    if kind in ("persons", "joblog"):
         return {"kommunekode": (set(warehouse.municipality_commuting_area(con)),
                                 "unknown kommunekode: not one of the 98 municipalities")}
     if kind == "commuting_area_map":
@@ -366,6 +370,8 @@ def _check_across(con, staged: dict[str, Staged]) -> None:
                          more=len(missing) - 1)
         if "persons" not in staged:
             _stored_in(con, s, "persons", "kommunekode", set(mapped))
+        if "joblog" not in staged:
+            _stored_in(con, s, "joblog", "kommunekode", set(mapped))
         if "labour_market" not in staged:
             _stored_in(con, s, "labour_market", "commuting_area",
                        warehouse.effective_commuting_areas(con))
@@ -390,6 +396,27 @@ def _check_across(con, staged: dict[str, Staged]) -> None:
         if n:
             raise refuse(s, f"the stored benefit_weeks refer to {n} person(s) that this "
                          "persons file lacks; load the matching benefit_weeks in the same load",
+                         column="person_id", value=value, more=n - 1)
+    _check_joblog_persons(con, staged, changed, persons)
+
+
+def _check_joblog_persons(con, staged: dict[str, Staged], changed: set[str], persons: str) -> None:
+    """Every person in the joblog must exist in persons (as for benefit_weeks)."""
+    if "joblog" in changed or ("persons" in changed and "joblog" in staged):
+        s = staged["joblog"]
+        n, value, rn = _first_missing(
+            con, f"SELECT j.person_id, j.__rn FROM {s.typed} j ANTI JOIN {persons} p USING (person_id)")
+        if n:
+            raise refuse(s, "person not in persons: every person_id in the joblog must have a row "
+                         "in persons (loaded together, or already stored)",
+                         column="person_id", row=rn, value=value, more=n - 1)
+    elif "persons" in changed:
+        n, value, _ = _first_missing(
+            con, f"SELECT DISTINCT j.person_id, NULL::BIGINT FROM {KINDS['joblog'].table} j "
+                 f"ANTI JOIN {persons} p USING (person_id)")
+        if n:
+            raise refuse(staged["persons"], f"the stored joblog refers to {n} person(s) that this "
+                         "persons file lacks; load the matching joblog in the same load",
                          column="person_id", value=value, more=n - 1)
 
 

@@ -127,4 +127,5 @@ class Period:
 
     def describe(self) -> str:
         (y0, q0), (y1, q1) = self.quarters[0], self.quarters[-1]
-        return f"{self.label} = {y0}Q{q0}–{y1}Q{q1}, ISO weeks {format_iso_week(self.first_week)}–{format_iso_week(self.last_week)} ({self.n_weeks} weeks)"
+        weeks = f"{format_iso_week(self.first_week)}–{format_iso_week(self.last_week)}"
+        return f"{self.label} = {y0}Q{q0}–{y1}Q{q1}, ISO weeks {weeks} ({self.n_weeks} weeks)"

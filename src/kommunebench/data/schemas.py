@@ -12,6 +12,12 @@ Input kinds (SPEC §2):
 * ``benefit_weeks`` — DREAM-shaped, long: one row per person and ISO week with a benefit code;
   weeks without a row are weeks without public benefit. At most one code per person and week.
 * ``labour_market`` — the local labour market per pendlingsområde (commuting area) and quarter.
+* ``joblog`` — one row per person and month of the joblog population (job-ready cash-benefit
+  recipients, *jobparate kontanthjælpsmodtagere*): municipality, whether the person is in the
+  target group (obliged to joblog) that month, the availability weight and the number of
+  registered job searches. ``month`` is ``YYYY-MM`` in files and stored as the month's first day.
+  A person's rows over several months are what criterion 3 of the joblog follow-up needs (see
+  :mod:`kommunebench.alerts`).
 * reference overrides — ``benefit_codes``, ``costs`` and ``commuting_area_map`` replace the
   package's default reference tables in this warehouse.
 
@@ -87,6 +93,8 @@ class InputKind:
     columns: tuple[Column, ...]
     help: str
     references: dict[str, str] = field(default_factory=dict)  # column -> what it must exist in
+    # Extra row rules: (column, rule text, SQL condition over the typed columns of a broken row).
+    rules: tuple[tuple[str, str, str], ...] = ()
 
     @property
     def column_names(self) -> tuple[str, ...]:
@@ -153,6 +161,24 @@ KINDS: dict[str, InputKind] = {
             ),
             "one row per commuting area and quarter",
             {"commuting_area": "commuting_areas"},
+        ),
+        InputKind(
+            "joblog", "joblog", ("person_id", "month"),
+            (
+                Column("person_id", "BIGINT", "pseudonymous person id (must exist in persons)", min=0),
+                Column("kommunekode", "SMALLINT", "the municipality responsible that month (101-860)"),
+                Column("month", "DATE", "month YYYY-MM in files; stored as the month's first day"),
+                Column("in_target_group", "BOOLEAN", "in the target group that month: a job-ready "
+                       "cash-benefit recipient obliged to joblog (true/false or 1/0)"),
+                Column("availability_weight", "DOUBLE", "how available for work the person must be "
+                       "(1 = fully; above 0 and at most 1)", min=0, max=1),
+                Column("searches", "SMALLINT", "job searches registered in the joblog that month",
+                       min=0, max=999),
+            ),
+            "one row per person and month in the joblog population",
+            {"person_id": "persons", "kommunekode": "municipalities"},
+            rules=(("availability_weight", "out of range: must be above 0 (and at most 1)",
+                    '"availability_weight" <= 0'),),
         ),
         InputKind(
             "benefit_codes", "ref_benefit_codes", ("code",),

@@ -32,8 +32,9 @@ def available_years(con: duckdb.DuckDBPyConnection) -> list[int]:
     return [r[0] for r in con.execute("SELECT DISTINCT year FROM persons ORDER BY year").fetchall()]
 
 
-def loaded_summary(con: duckdb.DuckDBPyConnection, period: Period, *, scope: str = "2019",
-                   code_rows: tuple[dict, ...] | None = None) -> LoadedSummary:
+def loaded_summary(
+    con: duckdb.DuckDBPyConnection, period: Period, *, scope: str = "2019", code_rows: tuple[dict, ...] | None = None
+) -> LoadedSummary:
     areas = reference.scope_areas(scope)
     mapping = reference.code_areas(scope, code_rows)
     con.execute("CREATE OR REPLACE TEMP TABLE _summary_codes (code SMALLINT, area VARCHAR)")
@@ -58,8 +59,12 @@ def loaded_summary(con: duckdb.DuckDBPyConnection, period: Period, *, scope: str
     res = con.execute(sql, [period.population_year, period.first_week, period.last_week]).fetchall()
     rows, totals, pop_total = [], dict.fromkeys(areas, 0.0), 0
     for code, pop, on_benefit, *weeks in res:
-        row = {"kommunekode": code, "navn": reference.municipality(code).navn, "population": pop,
-               "persons_on_benefit": on_benefit}
+        row = {
+            "kommunekode": code,
+            "navn": reference.municipality(code).navn,
+            "population": pop,
+            "persons_on_benefit": on_benefit,
+        }
         for a, wk in zip(areas, weeks, strict=True):
             fuld = (wk or 0.0) / period.n_weeks
             row[a] = 100 * fuld / pop if pop else float("nan")

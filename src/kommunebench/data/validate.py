@@ -10,7 +10,9 @@ A file is *staged* as two temporary views (before the load's transaction begins)
   the typed value (``"<column>"``) obtained by TRY_CAST. Whole numbers must look like whole
   numbers (``1.5`` is refused, not rounded); numbers must be finite; with ``;``-separated CSV a
   decimal comma is accepted. ``benefit_weeks.week`` is joined to a small mapping table from the
-  (Python-validated) ``YYYY-Www`` texts to their Monday.
+  (Python-validated) ``YYYY-Www`` texts to their Monday. A ``month`` column is ``YYYY-MM`` text
+  (or, in Parquet, a date on a month's first day) and is stored as the month's first day.
+  Booleans are ``true``/``false``/``1``/``0`` (any case) or a Parquet boolean.
 
 Every rule is checked in SQL over the whole file with one aggregate; only when a rule is broken
 is a second query run to find the first offending row (and, for CSV, its physical line).
@@ -288,6 +290,25 @@ def _exprs(c: Column, src_type: str, decimal_comma: bool) -> tuple[str, str, str
             x = _text(col, src_type)
             v = f"TRY_CAST({'replace(' + x + ', chr(44), chr(46))' if decimal_comma else x} AS DOUBLE)"
         return x, f"CASE WHEN isfinite({v}) THEN {v} END", rule
+    if target == "BOOLEAN":
+        rule = "not true/false (accepted: true, false, 1, 0)"
+        if src == "BOOLEAN":
+            return f"r.{col}", f"r.{col}", rule
+        if numeric_src:
+            x = f"r.{col}"
+            return x, f"CASE WHEN {x} = 1 THEN true WHEN {x} = 0 THEN false END", rule
+        x = _text(col, src_type)
+        return x, (f"CASE WHEN lower({x}) IN ('true', '1') THEN true "
+                   f"WHEN lower({x}) IN ('false', '0') THEN false END"), rule
+    if target == "DATE" and c.name == "month":
+        rule = "not a month of the form YYYY-MM (e.g. 2023-01)"
+        if src in ("DATE", "TIMESTAMP", "TIMESTAMP WITH TIME ZONE", "TIMESTAMP_NS", "TIMESTAMP_MS",
+                   "TIMESTAMP_S"):
+            d = f"TRY_CAST(r.{col} AS DATE)"
+            return f"r.{col}", f"CASE WHEN day({d}) = 1 THEN {d} END", rule + " or a month's first day"
+        x = _text(col, src_type)
+        return x, (f"CASE WHEN regexp_full_match({x}, '[0-9]{{4}}-(0[1-9]|1[0-2])') "
+                   f"THEN TRY_CAST({x} || '-01' AS DATE) END"), rule
     if target == "DATE":
         if src in ("DATE", "TIMESTAMP", "TIMESTAMP WITH TIME ZONE", "TIMESTAMP_NS", "TIMESTAMP_MS",
                    "TIMESTAMP_S"):
@@ -359,6 +380,7 @@ def row_rules(s: Staged, sets: dict[str, tuple[set, str]]) -> list[tuple[str, st
             values, rule = sets[c.name]
             in_list = ", ".join(str(int(v)) for v in sorted(values)) or "NULL"
             out.append((c.name, rule, f"{t} NOT IN ({in_list})"))
+        out.extend(rule for rule in s.kind.rules if rule[0] == c.name)
     return out
 
 

@@ -12,6 +12,8 @@ Schema
   ``kind.table``, column types ``Column.sql_type``; ``benefit_weeks.week`` is the DATE of the
   ISO week's Monday) and ``loads`` (one row per kind and load; ``is_current`` marks the load
   whose content the kind's table holds now).
+* Later versions append tables: benchmark runs, API access, and the ``joblog`` input kind with
+  the joblog follow-up case log ``joblog_case_log`` (append-only, hash-chained).
 * Keys: the small tables (``labour_market`` and the reference overrides) carry their PRIMARY
   KEY. ``persons`` and ``benefit_weeks`` do not: measured on 67 M benefit weeks, a primary key
   turned a ~2 s insert into ~18 s plus a ~4 min commit and a 10x larger file. Their keys are
@@ -71,9 +73,13 @@ def _kind_table_sql(kind_name: str) -> str:
     return f"CREATE TABLE {kind.table} ({', '.join(cols)})"
 
 
+# The input kinds version 1 created (kinds added later get their tables from their own migration).
+_V1_KINDS = ("persons", "benefit_weeks", "labour_market", "benefit_codes", "costs", "commuting_area_map")
+
+
 def _v1(con: duckdb.DuckDBPyConnection) -> None:
-    """Version 1: one table per input kind, and the load history."""
-    for name in KINDS:
+    """Version 1: one table per input kind (of that version), and the load history."""
+    for name in _V1_KINDS:
         con.execute(_kind_table_sql(name))
     con.execute(
         """CREATE TABLE loads (
@@ -114,9 +120,64 @@ CREATE TABLE run_artifacts (
 );
 """
 
+# API access (kommunebench.api.auth): tokens stored hashed (scrypt), and the audit trail of every
+# write (who, when, what).
+_API_ACCESS = """
+CREATE TABLE api_tokens (
+    token_id VARCHAR PRIMARY KEY,
+    name VARCHAR NOT NULL,
+    role VARCHAR NOT NULL,
+    salt BLOB NOT NULL,
+    hash BLOB NOT NULL,
+    created_at TIMESTAMP NOT NULL,
+    created_by VARCHAR NOT NULL,
+    revoked_at TIMESTAMP
+);
+CREATE SEQUENCE audit_log_seq START 1;
+CREATE TABLE audit_log (
+    audit_id BIGINT PRIMARY KEY DEFAULT nextval('audit_log_seq'),
+    recorded_at TIMESTAMP NOT NULL,
+    actor VARCHAR NOT NULL,
+    role VARCHAR,
+    action VARCHAR NOT NULL,
+    target VARCHAR,
+    detail VARCHAR
+);
+"""
+
+# The joblog input kind and the append-only joblog follow-up case log (kommunebench.alerts.caselog).
+# The product has no UPDATE or DELETE of the case log anywhere; each entry carries a SHA-256
+# chained over the previous entry and meta 'case_log_head' holds the last one, so an edit or a
+# deletion made outside the product is detected.
+_JOBLOG = """
+CREATE TABLE joblog (
+    person_id BIGINT NOT NULL,
+    kommunekode SMALLINT NOT NULL,
+    month DATE NOT NULL,
+    in_target_group BOOLEAN NOT NULL,
+    availability_weight DOUBLE NOT NULL,
+    searches SMALLINT NOT NULL
+);
+CREATE TABLE joblog_case_log (
+    id BIGINT PRIMARY KEY,
+    kommunekode SMALLINT NOT NULL,
+    action_date DATE NOT NULL,
+    action VARCHAR NOT NULL,
+    criterion VARCHAR,
+    data_month DATE NOT NULL,
+    note VARCHAR NOT NULL,
+    recorded_by VARCHAR NOT NULL,
+    recorded_at TIMESTAMP NOT NULL,
+    prev_hash VARCHAR NOT NULL,
+    entry_hash VARCHAR NOT NULL
+);
+"""
+
 MIGRATIONS: list[Migration] = [
     _v1,
     _V2_RUNS,
+    _API_ACCESS,
+    _JOBLOG,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -180,7 +241,15 @@ def connect(
     except duckdb.Error as exc:
         raise _open_error(path, exc) from None
     try:
+        if read_only and 0 < schema_version(con) < SCHEMA_VERSION:
+            # Written by an older kommunebench: upgrade once (briefly read-write), then reopen.
+            con.close()
+            connect(path, threads=threads, memory_limit=memory_limit).close()
+            con = duckdb.connect(str(path), read_only=True, config=config)
         _migrate(con, path, read_only)
+    except duckdb.Error as exc:
+        con.close()
+        raise _open_error(path, exc) from None
     except BaseException:
         con.close()
         raise

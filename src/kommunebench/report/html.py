@@ -102,10 +102,12 @@ def map_figure(lists: BenchmarkLists) -> go.Figure:
         buttons.append({"label": AREA_LABELS[area], "method": "restyle",
                         "args": [{"z": [a_z.tolist()], "customdata": [a_custom],
                                   "zmin": [-r], "zmax": [r], "name": [AREA_LABELS[area]]}, [0]]})
-    fig.update_geos(visible=False, fitbounds="locations", projection_type="mercator",
+    # Denmark's extent (Bornholm included); fixed rather than fitbounds so the country fills the frame.
+    fig.update_geos(visible=False, projection_type="mercator", lonaxis_range=[7.9, 15.3],
+                    lataxis_range=[54.5, 57.8], center={"lon": 11.6, "lat": 56.15},
                     scope=_GEO_SCOPE, resolution=_GEO_RESOLUTION, bgcolor="rgba(0,0,0,0)")
     fig.update_layout(
-        margin={"l": 0, "r": 0, "t": 40, "b": 0}, separators=",.", dragmode="pan",
+        margin={"l": 0, "r": 0, "t": 40, "b": 0}, separators=",.", dragmode="pan", height=620,
         font={"family": "system-ui, -apple-system, Segoe UI, Roboto, Arial, sans-serif"},
         updatemenus=[{"buttons": buttons, "direction": "down", "x": 0.01, "y": 0.99,
                       "xanchor": "left", "yanchor": "top", "showactive": True}],

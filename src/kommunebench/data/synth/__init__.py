@@ -6,6 +6,8 @@
 * ``benefit_weeks.parquet`` — DREAM-shaped weekly benefit codes, in spells;
 * ``labour_market.parquet`` — per commuting area and quarter;
 * ``truth_effects.parquet`` — the planted municipal performance effects (ground truth);
+* ``joblog.parquet`` — registered job searches per person and month of the job-ready
+  cash-benefit recipients (see ``joblog.py``);
 * ``manifest.json`` — parameters, calibration constants, counts and timings.
 
 The same seed and scale give byte-identical files. Every municipality draws from its own random
@@ -28,13 +30,14 @@ import pyarrow.parquet as pq
 
 from kommunebench.data import reference, schemas
 from kommunebench.data.periods import format_iso_week, weeks_in_year
-from kommunebench.data.synth import calibrate, dgp, labour, population
+from kommunebench.data.synth import calibrate, dgp, joblog, labour, population
 from kommunebench.data.synth.municipality import area_weeks, simulate_municipality
 from kommunebench.errors import ConfigError
 
 __all__ = ["generate", "SynthResult"]
 
-FILES = ("persons.parquet", "benefit_weeks.parquet", "labour_market.parquet", "truth_effects.parquet")
+FILES = ("persons.parquet", "benefit_weeks.parquet", "labour_market.parquet", "truth_effects.parquet",
+         "joblog.parquet")
 _ID_MULT = 0x9E3779B97F4A7C15 & ((1 << 40) - 1) | 1  # odd → a bijection mod 2**40
 _FLUSH_ROWS = 2_000_000
 
@@ -51,6 +54,7 @@ class SynthResult:
     n_benefit_weeks: int
     seconds: float
     national_shares: dict[str, dict[str, float]] = field(default_factory=dict)
+    n_joblog_rows: int = 0
 
 
 def _person_ids(start: int, n: int, seed: int) -> np.ndarray:
@@ -112,8 +116,9 @@ def generate(
     cal_data = reference.calibration()
     profiles = population.profiles(cal_data)
 
-    lm_cols = labour.labour_market(munis, reference.commuting_areas(), cal_data, years,
-                                   np.random.default_rng([seed, 0x1AB0]))
+    lm_cols = labour.labour_market(
+        munis, reference.commuting_areas(), cal_data, years, np.random.default_rng([seed, 0x1AB0])
+    )
     lm_centred = _centred_lm(lm_cols, munis, years)
     report("calibrating", 0.0)
     weeks = [weeks_in_year(y) for y in years]
@@ -124,6 +129,9 @@ def generate(
     week_labels = pa.array([format_iso_week(d) for d in mondays])
     persons_w = _Writer(out / "persons.parquet", _PERSONS_SCHEMA)
     weeks_w = _Writer(out / "benefit_weeks.parquet", _WEEKS_SCHEMA)
+    joblog_w = _Writer(out / "joblog.parquet", joblog.SCHEMA)
+    week_month = joblog.week_months(mondays, first_year)
+    month_labels = joblog.month_labels(first_year, 24)
     truth_rows: list[dict] = []
     area_weeks_total = {y: np.zeros(3) for y in years}
     pop_count = {y: 0 for y in years}
@@ -133,45 +141,86 @@ def generate(
     for m in munis:
         rng = np.random.default_rng([seed, m.kommunekode])
         draw = simulate_municipality(
-            m, max(1, round(m.pop_16_66 * scale)), rng, profile=profiles[m.kommunekode],
-            tau=cal.tau[m.kommunekode], area_scale=cal.scale, effect=effects[m.kommunekode],
-            lm_centred=lm_centred, years=years, weeks=weeks)
+            m,
+            max(1, round(m.pop_16_66 * scale)),
+            rng,
+            profile=profiles[m.kommunekode],
+            tau=cal.tau[m.kommunekode],
+            area_scale=cal.scale,
+            effect=effects[m.kommunekode],
+            lm_centred=lm_centred,
+            years=years,
+            weeks=weeks,
+        )
         ids = _person_ids(next_id, draw.age1.size, seed)
         next_id += draw.age1.size
         truth_rows.extend(draw.truth)
         a = draw.attrs
         for y_i, year in enumerate(years):
-            persons_w.add(pa.table({
-                "person_id": ids, "year": np.full(ids.size, year, np.int16),
-                "kommunekode": np.full(ids.size, m.kommunekode, np.int16),
-                "age": (draw.age1 + y_i).astype(np.int16),
-                "sex": _dict(a["sex"], schemas.SEXES), "origin": _dict(a["origin"], schemas.ORIGINS),
-                "education": _dict(a["education"], schemas.EDUCATIONS),
-                "family_type": _dict(a["family"], schemas.FAMILY_TYPES),
-                "health_contacts": a["health_contacts"], "prior_benefit_weeks": draw.prior,
-            }, schema=_PERSONS_SCHEMA))
+            persons_w.add(
+                pa.table(
+                    {
+                        "person_id": ids,
+                        "year": np.full(ids.size, year, np.int16),
+                        "kommunekode": np.full(ids.size, m.kommunekode, np.int16),
+                        "age": (draw.age1 + y_i).astype(np.int16),
+                        "sex": _dict(a["sex"], schemas.SEXES),
+                        "origin": _dict(a["origin"], schemas.ORIGINS),
+                        "education": _dict(a["education"], schemas.EDUCATIONS),
+                        "family_type": _dict(a["family"], schemas.FAMILY_TYPES),
+                        "health_contacts": a["health_contacts"],
+                        "prior_benefit_weeks": draw.prior,
+                    },
+                    schema=_PERSONS_SCHEMA,
+                )
+            )
             pop_count[year] += int(draw.in_pop[y_i].sum())
         aw = area_weeks(draw, weeks)
         for y_i, year in enumerate(years):
             area_weeks_total[year] += aw[y_i]
         p_idx, w_idx, codes = draw.person_idx, draw.week_idx, draw.codes
-        weeks_w.add(pa.table({
-            "person_id": ids[p_idx],
-            "week": pa.DictionaryArray.from_arrays(pa.array(w_idx, pa.int16()), week_labels),
-            "code": codes,
-        }, schema=_WEEKS_SCHEMA))
+        weeks_w.add(
+            pa.table(
+                {
+                    "person_id": ids[p_idx],
+                    "week": pa.DictionaryArray.from_arrays(pa.array(w_idx, pa.int16()), week_labels),
+                    "code": codes,
+                },
+                schema=_WEEKS_SCHEMA,
+            )
+        )
+        joblog_w.add(joblog.municipality_joblog(
+            m.kommunekode, ids, p_idx, w_idx, codes, week_month, month_labels,
+            np.random.default_rng([seed, m.kommunekode, joblog.STREAM])))
         done += m.pop_16_66
         report("generating", done / total_pop)
     persons_w.close()
     weeks_w.close()
+    joblog_w.close()
     pq.write_table(pa.table(lm_cols), out / "labour_market.parquet", compression="zstd")
     pq.write_table(pa.Table.from_pylist(truth_rows), out / "truth_effects.parquet", compression="zstd")
-    national = {str(y): {a: round(float(100 * area_weeks_total[y][i] / (weeks[j] * pop_count[y])), 4)
-                         for i, a in enumerate(dgp.AREAS)} for j, y in enumerate(years)}
+    national = {
+        str(y): {
+            a: round(float(100 * area_weeks_total[y][i] / (weeks[j] * pop_count[y])), 4)
+            for i, a in enumerate(dgp.AREAS)
+        }
+        for j, y in enumerate(years)
+    }
     for y in national:
         national[y]["total"] = round(sum(national[y].values()), 4)
-    result = SynthResult(out, scale, seed, zero_effects, years, next_id, persons_w.total,
-                         weeks_w.total, round(time.perf_counter() - started, 2), national)
+    result = SynthResult(
+        out,
+        scale,
+        seed,
+        zero_effects,
+        years,
+        next_id,
+        persons_w.total,
+        weeks_w.total,
+        round(time.perf_counter() - started, 2),
+        national,
+        joblog_w.total,
+    )
     _write_manifest(out, result, cal)
     report("done", 1.0)
     return result
@@ -194,25 +243,46 @@ def _write_manifest(out: Path, result: SynthResult, cal) -> None:
     from kommunebench import __version__
 
     manifest = {
-        "generator": "kommunebench.data.synth", "package_version": __version__,
-        "seed": result.seed, "scale": result.scale, "zero_effects": result.zero_effects,
-        "years": list(result.years), "files": list(FILES),
-        "counts": {"persons": result.n_persons, "person_years": result.n_person_years,
-                   "benefit_weeks": result.n_benefit_weeks},
+        "generator": "kommunebench.data.synth",
+        "package_version": __version__,
+        "seed": result.seed,
+        "scale": result.scale,
+        "zero_effects": result.zero_effects,
+        "years": list(result.years),
+        "files": list(FILES),
+        "counts": {
+            "persons": result.n_persons,
+            "person_years": result.n_person_years,
+            "benefit_weeks": result.n_benefit_weeks,
+            "joblog": result.n_joblog_rows,
+        },
         "national_shares_pct": result.national_shares,
-        "calibration": {"area_scale": dict(zip(dgp.AREAS, map(float, cal.scale), strict=True)),
-                        "prior_benefit_tilt": {str(k): round(v, 6) for k, v in cal.tau.items()}},
+        "calibration": {
+            "area_scale": dict(zip(dgp.AREAS, map(float, cal.scale), strict=True)),
+            "prior_benefit_tilt": {str(k): round(v, 6) for k, v in cal.tau.items()},
+        },
     }
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", "utf-8")
 
 
-_PERSONS_SCHEMA = pa.schema([
-    ("person_id", pa.int64()), ("year", pa.int16()), ("kommunekode", pa.int16()), ("age", pa.int16()),
-    ("sex", pa.dictionary(pa.int8(), pa.string())), ("origin", pa.dictionary(pa.int8(), pa.string())),
-    ("education", pa.dictionary(pa.int8(), pa.string())),
-    ("family_type", pa.dictionary(pa.int8(), pa.string())),
-    ("health_contacts", pa.int16()), ("prior_benefit_weeks", pa.int16()),
-])
-_WEEKS_SCHEMA = pa.schema([
-    ("person_id", pa.int64()), ("week", pa.dictionary(pa.int16(), pa.string())), ("code", pa.int16()),
-])
+_PERSONS_SCHEMA = pa.schema(
+    [
+        ("person_id", pa.int64()),
+        ("year", pa.int16()),
+        ("kommunekode", pa.int16()),
+        ("age", pa.int16()),
+        ("sex", pa.dictionary(pa.int8(), pa.string())),
+        ("origin", pa.dictionary(pa.int8(), pa.string())),
+        ("education", pa.dictionary(pa.int8(), pa.string())),
+        ("family_type", pa.dictionary(pa.int8(), pa.string())),
+        ("health_contacts", pa.int16()),
+        ("prior_benefit_weeks", pa.int16()),
+    ]
+)
+_WEEKS_SCHEMA = pa.schema(
+    [
+        ("person_id", pa.int64()),
+        ("week", pa.dictionary(pa.int16(), pa.string())),
+        ("code", pa.int16()),
+    ]
+)

@@ -49,8 +49,9 @@ def _pilot(munis, profiles, lm_centred, seed):
         keep = (age1 >= 15) & (age1 <= 65)
         a = {k: v[keep] for k, v in attrs.items()}
         hb = dgp.band_index(a["health_contacts"], schemas.HEALTH_BANDS)
-        comp0 = dgp.composition(a["age"] + 1, a["sex"], a["origin"], a["education"], a["family"],
-                                hb, np.zeros(hb.size, dtype=int))
+        comp0 = dgp.composition(
+            a["age"] + 1, a["sex"], a["origin"], a["education"], a["family"], hb, np.zeros(hb.size, dtype=int)
+        )
         lm = lm_centred[m.commuting_area]
         lm_a = dgp.lm_part({k: np.array([v]) for k, v in lm.items()})[0]
         out[m.kommunekode] = (comp0.mean(axis=0), population.vulnerability(a), lm_a)
@@ -69,15 +70,25 @@ def calibrate(munis, profiles, calibration, lm_centred, seed: int, *, years, wee
     pop = 0
     for m in munis:
         rng = np.random.default_rng([seed, 0x5111, m.kommunekode])
-        draw = simulate_municipality(m, PILOT_N, rng, profile=profiles[m.kommunekode],
-                                     tau=analytic.tau[m.kommunekode], area_scale=analytic.scale,
-                                     effect=np.zeros(3), lm_centred=lm_centred, years=years, weeks=weeks)
+        draw = simulate_municipality(
+            m,
+            PILOT_N,
+            rng,
+            profile=profiles[m.kommunekode],
+            tau=analytic.tau[m.kommunekode],
+            area_scale=analytic.scale,
+            effect=np.zeros(3),
+            lm_centred=lm_centred,
+            years=years,
+            weeks=weeks,
+        )
         w = m.pop_16_66 / PILOT_N
         realised += w * area_weeks(draw, weeks)[1] / weeks[1]
         pop += w * draw.in_pop[1].sum()
     factor = NATIONAL_TARGETS / (100 * realised / pop)
-    return Calibration(analytic.scale * factor, analytic.tau,
-                       {k: v * factor for k, v in analytic.composition_share.items()})
+    return Calibration(
+        analytic.scale * factor, analytic.tau, {k: v * factor for k, v in analytic.composition_share.items()}
+    )
 
 
 def _analytic(munis, profiles, calibration, lm_centred, seed: int) -> Calibration:

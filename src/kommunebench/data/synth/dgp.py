@@ -23,43 +23,86 @@ from kommunebench.data import schemas
 
 # States of the weekly chain. 0 = no public benefit that week.
 STATES = ("none", "A", "S", "K", "R", "L", "FP", "FJ", "SU", "EL", "BA")
-BENCHMARK_STATES = {"A": "a_dagpenge", "S": "sygedagpenge", "K": "kontanthjaelp",
-                    "R": "kontanthjaelp", "L": "kontanthjaelp"}
+BENCHMARK_STATES = {
+    "A": "a_dagpenge",
+    "S": "sygedagpenge",
+    "K": "kontanthjaelp",
+    "R": "kontanthjaelp",
+    "L": "kontanthjaelp",
+}
 AREAS = ("a_dagpenge", "sygedagpenge", "kontanthjaelp")
 # Of the Kontanthjælp mv. share: core cash benefits, ressourceforløb, ledighedsydelse.
 K_SPLIT = {"K": 0.70, "R": 0.20, "L": 0.10}
 # Weekly exit probability from each state (mean spell length = 1 / exit).
-EXIT = {"A": 1 / 14, "S": 1 / 11, "K": 1 / 30, "R": 1 / 60, "L": 1 / 30,
-        "FP": 1 / 2000, "FJ": 1 / 300, "SU": 1 / 150, "EL": 1 / 500, "BA": 1 / 30}
+EXIT = {
+    "A": 1 / 14,
+    "S": 1 / 11,
+    "K": 1 / 30,
+    "R": 1 / 60,
+    "L": 1 / 30,
+    "FP": 1 / 2000,
+    "FJ": 1 / 300,
+    "SU": 1 / 150,
+    "EL": 1 / 500,
+    "BA": 1 / 30,
+}
 # Codes drawn at the start of a spell (code, weight); see refdata/benefit_codes.csv.
 CODES = {
     "A": ((111, 0.75), (112, 0.15), (131, 0.04), (141, 0.06)),
     "S": ((890, 0.70), (893, 0.15), (775, 0.15)),
     "K": ((701, 0.25), (702, 0.40), (703, 0.20), (704, 0.08), (705, 0.02), (760, 0.03), (763, 0.02)),
-    "R": ((765, 1.0),), "L": ((781, 1.0),), "FP": ((810, 0.9), (813, 0.1)), "FJ": ((783, 1.0),),
-    "SU": ((651, 1.0),), "EL": ((621, 1.0),), "BA": ((881, 1.0),),
+    "R": ((765, 1.0),),
+    "L": ((781, 1.0),),
+    "FP": ((810, 0.9), (813, 0.1)),
+    "FJ": ((783, 1.0),),
+    "SU": ((651, 1.0),),
+    "EL": ((621, 1.0),),
+    "BA": ((881, 1.0),),
 }
 
 # Category increments per area (a_dagpenge, sygedagpenge, kontanthjaelp), before the area scale.
 # The first category of each variable is the model's reference category where it is 0.
 BASE = np.array([0.002, 0.002, 0.001])
-AGE = np.array([  # per schemas.AGE_BANDS
-    [0.002, 0.002, 0.010], [0.012, 0.008, 0.030], [0.016, 0.012, 0.026], [0.012, 0.015, 0.022],
-    [0.010, 0.018, 0.020], [0.009, 0.021, 0.018], [0.009, 0.024, 0.017], [0.010, 0.028, 0.016],
-    [0.013, 0.034, 0.015], [0.016, 0.038, 0.012], [0.008, 0.030, 0.008],
-])
+AGE = np.array(
+    [  # per schemas.AGE_BANDS
+        [0.002, 0.002, 0.010],
+        [0.012, 0.008, 0.030],
+        [0.016, 0.012, 0.026],
+        [0.012, 0.015, 0.022],
+        [0.010, 0.018, 0.020],
+        [0.009, 0.021, 0.018],
+        [0.009, 0.024, 0.017],
+        [0.010, 0.028, 0.016],
+        [0.013, 0.034, 0.015],
+        [0.016, 0.038, 0.012],
+        [0.008, 0.030, 0.008],
+    ]
+)
 SEX = np.array([[0, 0, 0], [0.001, 0.008, 0.0]])  # M, K
 ORIGIN = np.array([[0, 0, 0], [0.004, 0.002, 0.008], [0.008, 0.006, 0.035]])
-EDUCATION = np.array([  # per schemas.EDUCATIONS
-    [0.010, 0.012, 0.045], [0.004, 0.004, 0.015], [0.006, 0.010, 0.008],
-    [0.004, 0.005, 0.004], [0.002, 0.003, 0.002], [0, 0, 0],
-])
-FAMILY = np.array([  # per schemas.FAMILY_TYPES
-    [0.002, 0.002, 0.020], [0.003, 0.008, 0.030], [0, 0, 0], [0.0, 0.003, 0.002], [0.0, 0.0, 0.010],
-])
+EDUCATION = np.array(
+    [  # per schemas.EDUCATIONS
+        [0.010, 0.012, 0.045],
+        [0.004, 0.004, 0.015],
+        [0.006, 0.010, 0.008],
+        [0.004, 0.005, 0.004],
+        [0.002, 0.003, 0.002],
+        [0, 0, 0],
+    ]
+)
+FAMILY = np.array(
+    [  # per schemas.FAMILY_TYPES
+        [0.002, 0.002, 0.020],
+        [0.003, 0.008, 0.030],
+        [0, 0, 0],
+        [0.0, 0.003, 0.002],
+        [0.0, 0.0, 0.010],
+    ]
+)
 HEALTH = np.array([[0, 0, 0], [0.001, 0.010, 0.006], [0.002, 0.030, 0.020], [0.003, 0.070, 0.050]])
-PRIOR = np.array([[0, 0, 0], [0.080, 0.040, 0.020], [0.120, 0.100, 0.080], [0.100, 0.150, 0.300],
-                  [0.080, 0.180, 0.550]])
+PRIOR = np.array(
+    [[0, 0, 0], [0.080, 0.040, 0.020], [0.120, 0.100, 0.080], [0.100, 0.150, 0.300], [0.080, 0.180, 0.550]]
+)
 # Labour-market slopes per area, on deviations from the national mean (probability per unit).
 LM_SLOPES = {
     "unemployment_pct": np.array([0.0040, 0.0005, 0.0030]),
@@ -95,7 +138,9 @@ def lm_part(lm: dict[str, np.ndarray]) -> np.ndarray:
     return out
 
 
-def other_states(age: np.ndarray, sex: np.ndarray, education: np.ndarray, health_band: np.ndarray) -> dict[str, np.ndarray]:
+def other_states(
+    age: np.ndarray, sex: np.ndarray, education: np.ndarray, health_band: np.ndarray
+) -> dict[str, np.ndarray]:
     """Shares of weeks in the states outside the benchmark (non-linear on purpose)."""
     a = age.astype(float)
     fp = np.where(a >= 25, 0.002 * np.exp(0.06 * (a - 25)), 0.0)

@@ -31,17 +31,24 @@ def labour_market(munis, areas, calibration, years: tuple[int, ...], rng: np.ran
     for area in areas:
         members = [m for m in munis if m.commuting_area == area["commuting_area"]]
         w = np.array([m.pop_16_66 for m in members], float)
+
         def avg(key, members=members, w=w):
             return float(np.average([calibration[m.kommunekode][key] for m in members], weights=w))
+
         unemp, higher, density = avg("unemployment_pct"), avg("higher_education_pct"), avg("population_density")
         hub = centre[area["hub_kommunekode"]]
         dist = min(_km(hub, centre[c]) for c in LARGE_CITIES)
         know = 8 + 0.35 * higher
         agri = max(1.0, 9 - 1.6 * math.log(max(density, 1.0)))
         manuf = max(4.0, 20 - 0.2 * higher + 0.03 * dist)
-        shares = {"share_manufacturing_pct": manuf, "share_construction_pct": 7.0,
-                  "share_trade_transport_pct": 24.0, "share_knowledge_services_pct": know,
-                  "share_public_pct": 31.0, "share_agriculture_pct": agri}
+        shares = {
+            "share_manufacturing_pct": manuf,
+            "share_construction_pct": 7.0,
+            "share_trade_transport_pct": 24.0,
+            "share_knowledge_services_pct": know,
+            "share_public_pct": 31.0,
+            "share_agriculture_pct": agri,
+        }
         total = sum(shares.values())
         for year in years:
             trend = 1.0 + 0.05 * (year - years[0])
@@ -51,7 +58,9 @@ def labour_market(munis, areas, calibration, years: tuple[int, ...], rng: np.ran
                 cols["quarter"].append(f"{year}Q{q}")
                 cols["unemployment_pct"].append(round(u, 2))
                 cols["employment_rate_pct"].append(round(78 - 1.5 * (u - 3) + rng.normal(0, 0.3), 2))
-                cols["job_postings_per_1000"].append(round(max(1.0, 25 - 2.0 * (u - 3) + 3 * (q == 2) + rng.normal(0, 0.8)), 2))
+                cols["job_postings_per_1000"].append(
+                    round(max(1.0, 25 - 2.0 * (u - 3) + 3 * (q == 2) + rng.normal(0, 0.8)), 2)
+                )
                 for k, v in shares.items():
                     cols[k].append(round(100 * v / total, 3))
                 cols["distance_large_city_km"].append(round(dist, 1))

@@ -26,10 +26,19 @@ def _area_shares(state_p: np.ndarray) -> np.ndarray:
     return np.stack([state_p[:, 1], state_p[:, 2], state_p[:, 3:6].sum(axis=1)], axis=1)
 
 
-def simulate_municipality(m: reference.Municipality, n_pop: int, rng: np.random.Generator, *,
-                          profile, tau: float, area_scale: np.ndarray, effect: np.ndarray,
-                          lm_centred: dict[int, dict[int, dict[str, float]]], years: tuple[int, int],
-                          weeks: list[int]) -> MunicipalityDraw:
+def simulate_municipality(
+    m: reference.Municipality,
+    n_pop: int,
+    rng: np.random.Generator,
+    *,
+    profile,
+    tau: float,
+    area_scale: np.ndarray,
+    effect: np.ndarray,
+    lm_centred: dict[int, dict[int, dict[str, float]]],
+    years: tuple[int, int],
+    weeks: list[int],
+) -> MunicipalityDraw:
     age1 = population.draw_ages(n_pop, profile, rng)
     attrs = population.draw_attributes(age1, profile, rng)
     prior = population.draw_prior_weeks(population.vulnerability(attrs), tau, rng)
@@ -43,8 +52,9 @@ def simulate_municipality(m: reference.Municipality, n_pop: int, rng: np.random.
         entering.append(None if not in_pops else in_pop & ~in_pops[-1])
         in_pops.append(in_pop)
         lm = {k: np.full(age.size, v) for k, v in lm_centred[year][m.commuting_area].items()}
-        linear = area_scale * dgp.composition(age, attrs["sex"], attrs["origin"], attrs["education"],
-                                              attrs["family"], hb, pb)
+        linear = area_scale * dgp.composition(
+            age, attrs["sex"], attrs["origin"], attrs["education"], attrs["family"], hb, pb
+        )
         base = np.clip(linear * frailty + dgp.lm_part(lm), 0, None)
         others = dgp.other_states(age, attrs["sex"], attrs["education"], hb)
         with_effect = dgp.state_shares(base * (1 + effect), others, in_pop)
@@ -53,11 +63,24 @@ def simulate_municipality(m: reference.Municipality, n_pop: int, rng: np.random.
         diff = _area_shares(with_effect) - _area_shares(without)
         n_in = max(int(in_pop.sum()), 1)
         for a_i, area in enumerate(dgp.AREAS):
-            truth.append({"kommunekode": m.kommunekode, "year": year, "area": area,
-                          "relative_effect": float(effect[a_i]),
-                          "effect_pp": float(100 * diff[in_pop, a_i].sum() / n_in)})
-        truth.append({"kommunekode": m.kommunekode, "year": year, "area": reference.TOTAL,
-                      "relative_effect": float("nan"), "effect_pp": float(100 * diff[in_pop].sum() / n_in)})
+            truth.append(
+                {
+                    "kommunekode": m.kommunekode,
+                    "year": year,
+                    "area": area,
+                    "relative_effect": float(effect[a_i]),
+                    "effect_pp": float(100 * diff[in_pop, a_i].sum() / n_in),
+                }
+            )
+        truth.append(
+            {
+                "kommunekode": m.kommunekode,
+                "year": year,
+                "area": reference.TOTAL,
+                "relative_effect": float("nan"),
+                "effect_pp": float(100 * diff[in_pop].sum() / n_in),
+            }
+        )
     p_idx, w_idx, codes = spells.simulate(shares, weeks, rng, entering)
     order = np.lexsort((w_idx, p_idx))
     return MunicipalityDraw(age1, attrs, prior, in_pops, truth, p_idx[order], w_idx[order], codes[order])

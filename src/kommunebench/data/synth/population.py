@@ -39,13 +39,22 @@ class MunicipalityProfile:
 
 def profiles(calibration: dict[int, dict[str, float]]) -> dict[int, MunicipalityProfile]:
     codes = sorted(calibration)
+
     def z(key):
         v = np.array([calibration[c][key] for c in codes])
         return dict(zip(codes, (v - v.mean()) / v.std(), strict=True))
+
     zo, zw = z("age65_pct"), z("welfare_per_1000")
-    return {c: MunicipalityProfile(c, float(zo[c]), calibration[c]["immigration_share_pct"] / 100,
-                                   calibration[c]["higher_education_pct"] / 100, float(zw[c]))
-            for c in codes}
+    return {
+        c: MunicipalityProfile(
+            c,
+            float(zo[c]),
+            calibration[c]["immigration_share_pct"] / 100,
+            calibration[c]["higher_education_pct"] / 100,
+            float(zw[c]),
+        )
+        for c in codes
+    }
 
 
 def _age_weights(z_old: float) -> np.ndarray:
@@ -87,12 +96,19 @@ def draw_attributes(age: np.ndarray, prof: MunicipalityProfile, rng: np.random.G
     for (lo, hi), p in FAMILY_BY_AGE.items():
         fam_p[(age >= lo) & (age <= hi)] = p
     family = _categorical(rng, fam_p)
-    mu = (0.4 + 0.035 * (age - 16).clip(0) + 0.25 * (0.6 * prof.z_old + 0.4 * prof.z_welfare)
-          + 0.3 * (education == 0)).clip(0.1)
+    mu = (
+        0.4 + 0.035 * (age - 16).clip(0) + 0.25 * (0.6 * prof.z_old + 0.4 * prof.z_welfare) + 0.3 * (education == 0)
+    ).clip(0.1)
     lam = rng.gamma(0.8, mu / 0.8)
     health = np.minimum(rng.poisson(lam), 366).astype(np.int16)
-    return {"age": age, "sex": sex, "origin": origin, "education": education,
-            "family": family, "health_contacts": health}
+    return {
+        "age": age,
+        "sex": sex,
+        "origin": origin,
+        "education": education,
+        "family": family,
+        "health_contacts": health,
+    }
 
 
 def vulnerability(attrs: dict[str, np.ndarray]) -> np.ndarray:
@@ -100,8 +116,13 @@ def vulnerability(attrs: dict[str, np.ndarray]) -> np.ndarray:
     from kommunebench.data.synth.dgp import band_index
 
     hb = band_index(attrs["health_contacts"], schemas.HEALTH_BANDS)
-    return (0.6 * (attrs["education"] == 0) + 0.5 * (attrs["origin"] == 2) + 0.4 * (hb >= 2)
-            + 0.3 * (attrs["family"] == 1) - 0.3 * (attrs["education"] >= 4)).astype(float)
+    return (
+        0.6 * (attrs["education"] == 0)
+        + 0.5 * (attrs["origin"] == 2)
+        + 0.4 * (hb >= 2)
+        + 0.3 * (attrs["family"] == 1)
+        - 0.3 * (attrs["education"] >= 4)
+    ).astype(float)
 
 
 def prior_band_probs(v: np.ndarray, tau: float) -> np.ndarray:

@@ -25,7 +25,9 @@ def _draw_codes(state: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     for j in range(1, len(STATES)):
         m = state == j
         if m.any():
-            code[m] = _CODE_TABLE[j - 1][np.searchsorted(_CODE_CUM[j - 1], u[m], side="right").clip(max=len(_CODE_TABLE[j - 1]) - 1)]
+            code[m] = _CODE_TABLE[j - 1][
+                np.searchsorted(_CODE_CUM[j - 1], u[m], side="right").clip(max=len(_CODE_TABLE[j - 1]) - 1)
+            ]
     return code
 
 
@@ -34,8 +36,12 @@ def _stationary(p: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return (cum <= rng.random(p.shape[0])[:, None] * cum[:, -1:]).sum(axis=1).astype(np.int8)
 
 
-def simulate(shares_by_year: list[np.ndarray], weeks_by_year: list[int], rng: np.random.Generator,
-             entering: list[np.ndarray | None] | None = None):
+def simulate(
+    shares_by_year: list[np.ndarray],
+    weeks_by_year: list[int],
+    rng: np.random.Generator,
+    entering: list[np.ndarray | None] | None = None,
+):
     """Simulate the chain; returns (person index int32, week index int16, code int16) of on-benefit weeks.
 
     ``shares_by_year[y]`` is the (n, len(STATES)) matrix of long-run shares for year ``y``;

@@ -1,0 +1,96 @@
+"""One error shape for every error: ``{"error": {"status", "code", "message"[, "details"]}}``.
+
+Domain errors (the package's exception tree) map to HTTP statuses here and nowhere else. Under
+``/api/`` the body is JSON; a page gets the same fields rendered as a Danish HTML page.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from kommunebench.errors import (
+    AuthenticationError,
+    ConfigError,
+    KommunebenchError,
+    NotFoundError,
+    PermissionDeniedError,
+    ReferenceDataError,
+    ValidationError,
+    WarehouseError,
+)
+
+__all__ = ["install", "STATUS"]
+
+log = logging.getLogger("kommunebench.api")
+
+# exception class → (HTTP status, code); the first match in order wins
+STATUS: list[tuple[type[KommunebenchError], int, str]] = [
+    (NotFoundError, 404, "not_found"),
+    (AuthenticationError, 401, "unauthorized"),
+    (PermissionDeniedError, 403, "forbidden"),
+    (ValidationError, 422, "validation_error"),
+    (ReferenceDataError, 422, "validation_error"),
+    (ConfigError, 400, "bad_request"),
+    (WarehouseError, 503, "warehouse_unavailable"),
+    (KommunebenchError, 400, "bad_request"),
+]
+_HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+               405: "method_not_allowed", 406: "not_acceptable", 413: "too_large", 415: "unsupported_media_type",
+               422: "validation_error", 429: "too_many_requests", 500: "internal_error", 503: "unavailable"}
+_HTTP_MESSAGES = {404: "siden eller ressourcen findes ikke", 405: "metoden er ikke tilladt her"}
+
+
+def _respond(request: Request, status: int, code: str, message: str, details: list | None = None,
+             headers: dict | None = None) -> Response:
+    body: dict = {"status": status, "code": code, "message": message}
+    if details is not None:
+        body["details"] = details
+    headers = dict(headers or {})
+    if status == 401:
+        headers.setdefault("WWW-Authenticate", 'Bearer realm="kommunebench"')
+    if status == 503:
+        headers.setdefault("Retry-After", "2")
+    if not request.url.path.startswith("/api/") and request.method in ("GET", "HEAD"):
+        render = getattr(request.app.state, "render_error", None)
+        if render is not None:
+            return render(request, body, headers)
+    return JSONResponse({"error": body}, status_code=status, headers=headers)
+
+
+def _domain(request: Request, exc: KommunebenchError) -> Response:
+    for cls, status, code in STATUS:
+        if isinstance(exc, cls):
+            return _respond(request, status, code, str(exc))
+    raise AssertionError("unreachable: KommunebenchError is in STATUS")
+
+
+def _http(request: Request, exc: StarletteHTTPException) -> Response:
+    status = exc.status_code
+    message = exc.detail if isinstance(exc.detail, str) and exc.detail not in ("Not Found", "Method Not Allowed") \
+        else _HTTP_MESSAGES.get(status, str(exc.detail))
+    return _respond(request, status, _HTTP_CODES.get(status, f"http_{status}"), message,
+                    headers=getattr(exc, "headers", None))
+
+
+def _validation(request: Request, exc: RequestValidationError) -> Response:
+    details = [{"loc": [str(p) for p in e.get("loc", ())], "msg": str(e.get("msg", "")), "type": str(e.get("type", ""))}
+               for e in exc.errors()]
+    where = "; ".join(f"{'.'.join(d['loc'])}: {d['msg']}" for d in details[:3])
+    return _respond(request, 422, "validation_error", f"ugyldige parametre: {where}", details)
+
+
+def _unexpected(request: Request, exc: Exception) -> Response:
+    log.error("internal error on %s %s", request.method, request.url.path, exc_info=exc)
+    return _respond(request, 500, "internal_error", "intern fejl i kommunebench; se serverens log")
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(KommunebenchError, _domain)
+    app.add_exception_handler(StarletteHTTPException, _http)
+    app.add_exception_handler(RequestValidationError, _validation)
+    app.add_exception_handler(Exception, _unexpected)

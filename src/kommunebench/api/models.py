@@ -1,0 +1,345 @@
+"""Response models of the JSON API (they are also what the HTML pages render)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from kommunebench.data.reference import AREA_LABELS
+
+
+def _utc(value: dt.datetime) -> dt.datetime:
+    """The warehouse stores naive UTC times; the API says so (RFC 3339 needs an offset)."""
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+UtcDatetime = Annotated[dt.datetime, AfterValidator(_utc)]
+
+
+class _M(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+Area = StrEnum("Area", {a: a for a in AREA_LABELS})  # total, a_dagpenge, ... (path values)
+
+
+# ------------------------------------------------------------------------------------ errors
+
+class ErrorDetail(_M):
+    status: int = Field(description="HTTP status")
+    code: str = Field(description="machine-readable: not_found, validation_error, unauthorized, ...")
+    message: str = Field(description="what went wrong, in Danish")
+    details: list[dict] | None = Field(None, description="per-field problems of a 422")
+
+
+class ErrorResponse(_M):
+    error: ErrorDetail
+
+
+# -------------------------------------------------------------------------------- common parts
+
+class Suppression(_M):
+    threshold: int = Field(description="cells counting fewer persons than this are suppressed")
+    fields: list[str] = Field(description="fields set to null in a suppressed row")
+    note: str
+
+
+class RunInfo(_M):
+    run_id: str
+    created_at: UtcDatetime
+    period: str
+    period_text: str
+    scope: str
+    base_period: str | None
+    data_fingerprint: str
+    results_sha256: str
+    package_version: str
+    model_version: str
+    seconds: float | None
+    k_similar: int
+    n_klynger: int
+
+
+class RunDetail(RunInfo):
+    params: dict = Field(description="every parameter of the run, incl. the costs and the design")
+
+
+class Option(_M):
+    value: str
+    label: str
+
+
+class ListRow(_M):
+    rank: int
+    kommunekode: int
+    navn: str
+    regionskode: int
+    regionsnavn: str
+    klynge: int | None = Field(description="klynge of similar rammevilkår in this list")
+    population: int | None = Field(description="residents 16-66 (persons)")
+    expected: int = Field(description="expected fuldtidspersoner, rounded to 10")
+    actual: int | None = Field(description="actual fuldtidspersoner, rounded to 10; null if suppressed")
+    diff: int | None = Field(description="actual - expected of the rounded counts")
+    expected_share: float = Field(description="expected share of the 16-66-year-olds, pct.")
+    actual_share: float | None
+    diff_pp: float | None = Field(description="actual - expected share, pct. points (rounded figures)")
+    potential_mio_kr: float | None = Field(description="savings potential, mio. kr. (positive = above expected)")
+    result_target_failed: bool | None = Field(description="skærpet tilsyn: result target failed (total only)")
+    suppressed: bool
+
+
+# ---------------------------------------------------------------------------------- pages
+
+class Facts(_M):
+    n_ranked: int
+    national_potential_mio_kr: float
+    n_above_expected: int
+    n_result_target_failed: int
+    tilsyn_applicable: bool
+
+
+class MapPoint(_M):
+    kommunekode: int
+    navn: str
+    rank: int
+    diff_pp: float | None
+    suppressed: bool
+    url: str
+
+
+class MapPage(_M):
+    run: RunInfo | None
+    runs: list[Option]
+    area: str
+    area_label: str
+    areas: list[Option]
+    facts: Facts | None
+    municipalities: list[MapPoint]
+    suppression: Suppression
+    attribution: str
+
+
+class ListPage(_M):
+    run: RunInfo
+    runs: list[Option]
+    area: str
+    area_label: str
+    areas: list[Option]
+    in_total: bool = Field(description="false for the extended scope's extra list")
+    region: int | None
+    klynge: int | None
+    regions: list[Option]
+    klynger: list[Option]
+    n_total: int
+    rows: list[ListRow]
+    downloads: dict[str, str]
+    suppression: Suppression
+    attribution: str
+
+
+class HistoryPoint(_M):
+    run_id: str
+    period: str
+    scope: str
+    ranks: dict[str, int] = Field(description="list (total or area) → rank 1..98")
+    diff_pp: dict[str, float | None]
+
+
+class SimilarRow(_M):
+    similar_rank: int
+    kommunekode: int
+    navn: str
+    expected_share: float
+    distance_pp: float
+    diff_pp: float | None
+    rank: int
+
+
+class KlyngeMember(_M):
+    kommunekode: int
+    navn: str
+    rank_in_klynge: int
+    expected_share: float
+    diff_pp: float | None
+    diff_pp_vs_klynge: float | None
+
+
+class Klynge(_M):
+    klynge: int
+    size: int
+    lower: float
+    upper: float
+    mean_expected_share: float
+    mean_actual_share: float | None
+    mean_diff_pp: float | None
+    members: list[KlyngeMember]
+
+
+class AreaBlock(_M):
+    area: str
+    area_label: str
+    in_total: bool
+    row: ListRow
+    similar: list[SimilarRow]
+    klynge: Klynge
+
+
+class Potential(_M):
+    total_mio_kr: float | None
+    by_area_mio_kr: dict[str, float | None]
+    costs_dkk_per_fuldtidsperson: dict[str, float]
+
+
+class Tilsyn(_M):
+    applicable: bool
+    result_target_failed: bool
+    note: str
+
+
+class JoblogCounts(_M):
+    target_group: int | None = Field(description="persons in the target group (obliged to joblog)")
+    green: int | None = Field(description="green smileys: at least 6 registered job searches (weighted)")
+    light_green: int | None = Field(description="light green: 1-5 searches")
+    red: int | None = Field(description="red: no registered job search")
+    green_share: float | None
+    light_green_share: float | None
+    red_share: float | None
+    c3_share: float | None = Field(description="criterion 3: share of the measurement month's red still red "
+                                   "3 months later")
+    criteria: list[str] = Field(description="action criteria met (1, 2, 3)")
+    eligible: bool = Field(description="red >= 20 and target group > 40: monthly follow-up applies")
+    suppressed: bool
+
+
+class JoblogMonth(JoblogCounts):
+    month: str = Field(description="YYYY-MM")
+    month_label: str
+    published_on: dt.date | None
+
+
+class Municipality(_M):
+    kommunekode: int
+    navn: str
+    regionskode: int
+    regionsnavn: str
+
+
+class MunicipalityPage(_M):
+    municipality: Municipality
+    run: RunInfo | None
+    runs: list[Option]
+    history: list[HistoryPoint]
+    areas: list[AreaBlock]
+    potential: Potential | None
+    skaerpet_tilsyn: Tilsyn | None
+    joblog: list[JoblogMonth]
+    joblog_note: str
+    suppression: Suppression
+    attribution: str
+
+
+class RunsPage(_M):
+    runs: list[RunDetail]
+
+
+class MunicipalityList(_M):
+    municipalities: list[Municipality]
+
+
+class Me(_M):
+    token_id: str
+    name: str
+    role: str
+    description: str
+
+
+# ------------------------------------------------------------------------------------ joblog
+
+class JoblogRow(JoblogCounts):
+    kommunekode: int
+    navn: str
+    flagged: bool
+    review_list: bool = Field(description="target group of 40 or fewer: reviewed once a year")
+    c2_run: int = Field(description="consecutive months up to this one with a red share over 40 %")
+
+
+class CaseEntry(_M):
+    id: int
+    kommunekode: int
+    navn: str
+    action_date: dt.date
+    action: str
+    action_label: str
+    criterion: str | None
+    data_month: str
+    note: str
+    recorded_by: str
+    recorded_at: UtcDatetime
+
+
+class ProposalOut(_M):
+    kommunekode: int
+    navn: str
+    as_of: dt.date
+    data_month: str
+    action: str | None
+    action_label: str | None
+    reason: str
+    criteria_met: list[str]
+    renewed_contact: bool
+    analyst_choice: bool
+    wait_until: dt.date | None
+
+
+class FollowUp(_M):
+    kommunekode: int
+    navn: str
+    proposal: ProposalOut
+    letter_action: str
+    letter: str
+    history: list[JoblogMonth]
+    contacts: list[CaseEntry]
+
+
+class JoblogPage(_M):
+    available: bool
+    note: str
+    as_of: dt.date
+    month: str | None
+    month_label: str | None
+    published_on: dt.date | None
+    national: dict
+    criteria: dict[str, str] = Field(description="criterion → its rule in Danish")
+    rules_note: str
+    actions: list[Option]
+    rows: list[JoblogRow]
+    flagged: list[JoblogRow]
+    kommune: int | None
+    access: str = Field(description="public, analyst or municipality:<kode>: what the caller may see")
+    follow_up: FollowUp | None
+    case_log: list[CaseEntry] | None
+    suppression: Suppression
+
+
+class CaseLogPage(_M):
+    kommune: int | None
+    entries: list[CaseEntry]
+
+
+class CaseLogIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    kommunekode: int = Field(description="the municipality contacted")
+    action: str = Field(description="phone_call, letter_manager, request_explanation, meeting, "
+                        "minister_letter or spot_check")
+    criterion: str | None = Field(None, max_length=20, description="criterion or criteria answered: 1, 2, 3, '1,3'")
+    data_month: str = Field(pattern=r"^(19|2\d)\d{2}-(0[1-9]|1[0-2])$", description="the data month answered, YYYY-MM")
+    note: str = Field("", max_length=20000)
+    action_date: dt.date | None = Field(None, description="date of the action (default today)")
+
+
+class CaseLogCreated(_M):
+    entry: CaseEntry
+    audit_id: int

@@ -1,0 +1,268 @@
+"""``kommunebench joblog ...``: the joblog follow-up on the command line (a thin edge over
+:mod:`kommunebench.alerts` and :mod:`kommunebench.report.joblog`).
+
+Registered in :mod:`kommunebench.cli` as the sub-app ``joblog``; domain errors are turned into one
+line by ``cli.main``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from kommunebench import settings
+
+joblog_app = typer.Typer(no_args_is_help=True, rich_markup_mode="rich",
+                         help="Joblog follow-up: smileys, action criteria, case log, letters.")
+console = Console(width=None if sys.stdout.isatty() else 160)
+
+DbOption = Annotated[Path | None, typer.Option("--db", help="Warehouse file (env KOMMUNEBENCH_DB; "
+                                               "default <home>/warehouse.duckdb).", show_default=False)]
+AsOf = Annotated[str | None, typer.Option("--as-of", help="Evaluate as of this date, YYYY-MM-DD "
+                                          "(default today); only months published by then are used.",
+                                          show_default=False)]
+Kommune = Annotated[str, typer.Argument(help="Municipality: name (any known spelling) or kommunekode.")]
+
+
+@contextlib.contextmanager
+def _open(db: Path | None, *, write: bool = False) -> Iterator:
+    from kommunebench.data import warehouse
+    from kommunebench.errors import NotFoundError
+
+    path = settings.db_path(db)
+    if not path.exists():
+        raise NotFoundError(f"no warehouse at {path}: run 'kommunebench load' (or 'kommunebench demo') first")
+    con = warehouse.connect(path, read_only=not write)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def _as_of(text: str | None) -> dt.date:
+    from kommunebench.alerts.calendar import parse_date
+
+    return parse_date(text, what="--as-of")
+
+
+def _pct(v) -> str:
+    import math
+
+    return "" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{float(v):.1f}".replace(".", ",")
+
+
+def _n(v) -> str:
+    return f"{int(v):,}".replace(",", ".")
+
+
+def _yes(v) -> str:
+    return "[bold red]ja[/]" if bool(v) else ""
+
+
+@joblog_app.command()
+def status(
+    as_of: AsOf = None,
+    export: Annotated[Path | None, typer.Option(help="Also write the month's table as CSV and Excel "
+                                                "into this folder.")] = None,
+    flagged_only: Annotated[bool, typer.Option("--flagged-only", help="Show only flagged municipalities.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Flags per municipality for the latest month published by --as-of (flagged first)."""
+    from kommunebench.alerts import joblog_status, month_label_da
+
+    with _open(db) as con:
+        st = joblog_status(con, _as_of(as_of))
+    th = st.thresholds
+    f = st.frame.sort_values(["flagged", "red_share", "kommunekode"], ascending=[False, False, True],
+                             na_position="last")
+    if flagged_only:
+        f = f[f["flagged"]]
+    table = Table(title=f"Joblog {month_label_da(st.month)} (offentliggjort {st.published_on.isoformat()}), "
+                        f"opgjort pr. {st.as_of.isoformat()}")
+    for col, just in (("Kode", "right"), ("Kommune", "left"), ("Målgruppe", "right"), ("Grøn pct.", "right"),
+                      ("Lysegrøn pct.", "right"), ("Rød", "right"), ("Rød pct.", "right"),
+                      ("Omfattet", "center"), ("K1", "center"), ("K2 (mdr. i træk)", "center"),
+                      ("K3 pct.", "right"), ("Kriterier", "left"), ("Årlig gennemgang", "center")):
+        table.add_column(col, justify=just)
+    for r in f.itertuples(index=False):
+        table.add_row(str(r.kommunekode), r.navn, _n(r.target_group), _pct(r.green_share),
+                      _pct(r.light_green_share), _n(r.red), _pct(r.red_share), "ja" if r.eligible else "",
+                      _yes(r.criterion_1), f"{'[bold red]ja[/] ' if r.criterion_2 else ''}({r.c2_run})",
+                      (("[bold red]" if r.criterion_3 else "") + _pct(r.c3_share)
+                       + ("[/]" if r.criterion_3 else "")),
+                      f"[bold red]{r.criteria}[/]" if r.flagged else "", "ja" if r.review_list else "")
+    n = st.national
+    table.add_row("", "[bold]Hele landet[/]", _n(n["target_group"]), _pct(n["green_share"]),
+                  _pct(n["light_green_share"]), _n(n["red"]), _pct(n["red_share"]), str(n["eligible"]),
+                  str(n["criterion_1"]), str(n["criterion_2"]), str(n["criterion_3"]),
+                  f"{n['flagged']} kommuner", str(n["review_list"]))
+    console.print(table)
+    c3m = month_label_da(f["c3_month"].iloc[0].date()) if len(f) else ""
+    console.print(f"{n['flagged']} kommuner opfylder mindst ét handlingskriterium. Omfattet: mindst "
+                  f"{th.min_red} røde og en målgruppe over {th.min_target_group}. K3 er opgjort for "
+                  f"{c3m} (opfølgning {th.c3_months_after} måneder efter).")
+    if export is not None:
+        from kommunebench.report.joblog import export_status
+
+        for kind, p in export_status(st, export).items():
+            console.print(f"  {kind}: {p}")
+
+
+@joblog_app.command()
+def history(
+    kommune: Kommune,
+    as_of: AsOf = None,
+    months: Annotated[int, typer.Option(help="Number of months.")] = 12,
+    chart: Annotated[Path | None, typer.Option(help="Write a static HTML chart of the smiley shares "
+                                               "(Plotly, works offline).")] = None,
+    db: DbOption = None,
+) -> None:
+    """A municipality's monthly smileys and criteria (the last 12 published months)."""
+    import pandas as pd
+
+    from kommunebench.alerts import joblog_history, month_label_da
+
+    with _open(db) as con:
+        h = joblog_history(con, kommune, as_of=_as_of(as_of), months=months)
+    table = Table(title=f"Joblog {h.attrs['navn']} ({h.attrs['kommunekode']}), opgjort pr. {h.attrs['as_of']}")
+    for col in ("Måned", "Offentliggjort", "Målgruppe", "Grøn", "Lysegrøn", "Rød", "Rød pct.", "Omfattet",
+                "K1", "K2", "K3 pct.", "K3", "Kriterier"):
+        table.add_column(col, justify="left" if col in ("Måned", "Kriterier") else "right")
+    for r in h.itertuples(index=False):
+        c3 = "" if pd.isna(r.criterion_3) else ("ja" if r.criterion_3 else "nej")
+        table.add_row(month_label_da(r.month.date()), r.published_on.isoformat(), _n(r.target_group),
+                      _n(r.green), _n(r.light_green), _n(r.red), _pct(r.red_share), "ja" if r.eligible else "",
+                      _yes(r.criterion_1), _yes(r.criterion_2), _pct(r.c3_share), c3, r.criteria)
+    console.print(table)
+    if chart is not None:
+        from kommunebench.report.joblog import write_history_chart
+
+        console.print(f"Chart: {write_history_chart(h, chart)}")
+
+
+@joblog_app.command("log-action")
+def log_action_cmd(
+    kommune: Kommune,
+    action: Annotated[str, typer.Option(help="phone_call, letter_manager, request_explanation, meeting, "
+                                        "minister_letter or spot_check.")],
+    data_month: Annotated[str, typer.Option(help="The data month the action answers, YYYY-MM.")],
+    by: Annotated[str, typer.Option("--by", help="Who records the action.")],
+    criterion: Annotated[str | None, typer.Option(help="Criterion or criteria answered: 1, 2, 3 or "
+                                                  "e.g. '1,3'.")] = None,
+    note: Annotated[str, typer.Option(help="Note.")] = "",
+    on: Annotated[str | None, typer.Option(help="Date of the action, YYYY-MM-DD (default today).")] = None,
+    db: DbOption = None,
+) -> None:
+    """Append an action to the case log (the log cannot be edited or deleted)."""
+    from kommunebench.alerts import log_action
+
+    with _open(db, write=True) as con:
+        e = log_action(con, kommunekode=kommune, action=action, criterion=criterion, data_month=data_month,
+                       note=note, recorded_by=by, on=on)
+    console.print(f"[green]Logged[/] #{e['id']}: {e['navn']} {e['action_date'].isoformat()} "
+                  f"{e['action_label']} (kriterium {e['criterion'] or '-'}, data {e['data_month']:%Y-%m}), "
+                  f"registreret af {e['recorded_by']}.")
+
+
+@joblog_app.command("case-log")
+def case_log_cmd(
+    kommune: Annotated[str | None, typer.Argument(help="Municipality (default: all).")] = None,
+    db: DbOption = None,
+) -> None:
+    """Show the case log (verified against its hash chain)."""
+    from kommunebench.alerts import case_log
+
+    with _open(db) as con:
+        f = case_log(con, kommune)
+    table = Table(title="Sagslog: opfølgning på jobloggen")
+    for col in ("#", "Dato", "Kommune", "Handling", "Kriterium", "Datamåned", "Note", "Registreret af",
+                "Registreret (UTC)"):
+        table.add_column(col)
+    for r in f.itertuples(index=False):
+        table.add_row(str(r.id), r.action_date.isoformat(), r.navn, r.action_label, r.criterion or "",
+                      f"{r.data_month:%Y-%m}", r.note, r.recorded_by, f"{r.recorded_at:%Y-%m-%d %H:%M}")
+    console.print(table)
+    if f.empty:
+        console.print("The case log is empty.")
+
+
+@joblog_app.command()
+def propose(kommune: Kommune, as_of: AsOf = None, db: DbOption = None) -> None:
+    """Propose the next step for a municipality, with its history."""
+    from kommunebench.alerts import propose_next_step
+
+    with _open(db) as con:
+        p = propose_next_step(con, kommune, as_of=_as_of(as_of))
+    title = p.action_label or "Ingen handling"
+    console.print(f"[bold]{p.navn} ({p.kommunekode}), pr. {p.as_of.isoformat()}: {title}[/]")
+    console.print(p.reason)
+    if p.analyst_choice:
+        console.print("Valget af handling er analytikerens.")
+    table = Table(title="Historik (andel rød smiley)")
+    for col in ("Måned", "Målgruppe", "Rød", "Rød pct.", "Kriterier"):
+        table.add_column(col)
+    for r in p.history.itertuples(index=False):
+        table.add_row(f"{r.month:%Y-%m}", _n(r.target_group), _n(r.red), _pct(r.red_share), r.criteria)
+    console.print(table)
+    for r in p.contacts.itertuples(index=False):
+        console.print(f"  Kontakt {r.action_date.isoformat()}: {r.action_label} (data {r.data_month:%Y-%m}, "
+                      f"{r.recorded_by})")
+
+
+@joblog_app.command()
+def letter(
+    kommune: Kommune,
+    action: Annotated[str, typer.Option(help="Which letter: letter_manager, request_explanation, meeting, "
+                                        "minister_letter, spot_check, phone_call (talking points).")
+                      ] = "letter_manager",
+    as_of: AsOf = None,
+    criterion: Annotated[str | None, typer.Option(help="Criterion to cite (default: those met).")] = None,
+    template: Annotated[Path | None, typer.Option(help="Template file or folder (default: setting "
+                                                  "joblog_templates, else the shipped ones).")] = None,
+    out: Annotated[Path | None, typer.Option(help="Write the draft to this file instead of printing it.")] = None,
+    db: DbOption = None,
+) -> None:
+    """Draft a letter in Danish, filled with the municipality's figures."""
+    from kommunebench.alerts import draft_letter
+
+    with _open(db) as con:
+        text = draft_letter(con, kommune, as_of=_as_of(as_of), action=action, criterion=criterion,
+                            template=template)
+    if out is None:
+        print(text, end="" if text.endswith("\n") else "\n")
+        return
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text, "utf-8")
+    console.print(f"Draft written to {out}")
+
+
+@joblog_app.command("review-list")
+def review_list_cmd(
+    year: Annotated[int, typer.Option(help="The year reviewed.")],
+    as_of: AsOf = None,
+    db: DbOption = None,
+) -> None:
+    """Municipalities with a target group of 40 or fewer in a month of the year (yearly review)."""
+    from kommunebench.alerts import review_list
+
+    with _open(db) as con:
+        f = review_list(con, year, as_of=None if as_of is None else _as_of(as_of))
+    table = Table(title=f"Årlig gennemgang {year}: kommuner med en målgruppe på 40 eller færre "
+                        f"(data til og med {f.attrs['last_month']:%Y-%m})")
+    for col in ("Kode", "Kommune", "Måneder", "Mdr. ≤ 40", "Målgruppe min/gns/maks", "Rød pct. (året)",
+                "Højeste rød pct.", "Mdr. ≥ K1-grænse", "Længste K2-forløb"):
+        table.add_column(col, justify="left" if col == "Kommune" else "right")
+    for r in f.itertuples(index=False):
+        table.add_row(str(r.kommunekode), r.navn, str(r.months), str(r.months_at_or_under),
+                      f"{r.min_target_group}/{r.mean_target_group:.1f}/{r.max_target_group}".replace(".", ","),
+                      _pct(r.red_share), _pct(r.max_red_share), str(r.months_red_share_c1), str(r.max_c2_run))
+    console.print(table)
+    console.print(f"{len(f)} kommuner på listen.")

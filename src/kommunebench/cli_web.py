@@ -1,0 +1,140 @@
+"""``kommunebench serve`` (the dashboard and JSON API) and ``kommunebench token ...`` (API tokens).
+
+Registered in :mod:`kommunebench.cli` with one line each; domain errors become one line there.
+"""
+
+from __future__ import annotations
+
+import gc
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from kommunebench import settings
+
+__all__ = ["serve", "token_app", "dashboard_url"]
+
+console = Console(width=None if sys.stdout.isatty() else 160)
+token_app = typer.Typer(no_args_is_help=True, rich_markup_mode="rich",
+                        help="API tokens: create, list, revoke (stored hashed in the warehouse).")
+
+DbOption = Annotated[Path | None, typer.Option("--db", help="Warehouse file (env KOMMUNEBENCH_DB; "
+                                               "default <home>/warehouse.duckdb).", show_default=False)]
+
+
+def dashboard_url(host: str | None = None, port: int | None = None) -> str:
+    """The URL ``kommunebench serve`` answers on with the given (or configured) host and port."""
+    host = str(settings.get("host", host))
+    port = int(settings.get("port", port))
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+    if ":" in shown:
+        shown = f"[{shown}]"
+    return f"http://{shown}:{port}/"
+
+
+def serve(
+    db: DbOption = None,
+    host: Annotated[str | None, typer.Option(help="Address to listen on (env KOMMUNEBENCH_HOST; default "
+                                             "127.0.0.1; 0.0.0.0 = all interfaces).", show_default=False)] = None,
+    port: Annotated[int | None, typer.Option(help="TCP port (env KOMMUNEBENCH_PORT; default 8000).",
+                                             show_default=False)] = None,
+    workers: Annotated[int, typer.Option(help="Worker processes.", min=1)] = 1,
+) -> None:
+    """Serve the dashboard and the JSON API (/api/v1) over the warehouse.
+
+    The server holds no lock on the warehouse between requests, so 'kommunebench run' and
+    'load' work while it runs (requests made during such a write get HTTP 503 and can be retried).
+    """
+    import uvicorn
+
+    from kommunebench.api import create_app
+
+    path = settings.db_path(db)
+    bind_host = str(settings.get("host", host))
+    bind_port = int(settings.get("port", port))
+    app = create_app(path)  # creates or upgrades the file now, so errors show before listening
+    # Everything imported so far (plotly, pandas, duckdb, ...) lives as long as the server: move it
+    # out of the garbage collector's view, so that full collections stay short (tail latency).
+    gc.collect()
+    gc.freeze()
+    console.print(f"[bold]kommunebench dashboard[/] on [link]{dashboard_url(bind_host, bind_port)}[/link] "
+                  f"(API: {dashboard_url(bind_host, bind_port)}api/v1/openapi.json) — warehouse {path}. Ctrl+C stops.")
+    if workers > 1:
+        # each worker builds its own app from the environment
+        import os
+
+        os.environ["KOMMUNEBENCH_DB"] = str(path)
+        uvicorn.run("kommunebench.cli_web:_factory", factory=True, host=bind_host, port=bind_port,
+                    workers=workers, log_level="warning")
+    else:
+        uvicorn.run(app, host=bind_host, port=bind_port, log_level="warning")
+
+
+def _factory():
+    from kommunebench.api import create_app
+
+    return create_app()
+
+
+@token_app.command("create")
+def token_create(
+    name: Annotated[str, typer.Option(help="Who or what uses the token (shown in the audit trail).")],
+    role: Annotated[str, typer.Option(help="'analyst' (may write the joblog case log) or "
+                                      "'municipality:<kommunekode or name>' (that municipality's non-public views).")],
+    db: DbOption = None,
+) -> None:
+    """Create an API token. It is shown once; the warehouse keeps only its scrypt hash."""
+    from kommunebench.api import auth
+    from kommunebench.data import warehouse
+
+    con = warehouse.connect(settings.db_path(db))
+    try:
+        token, row = auth.create_token(con, name=name, role=role)
+    finally:
+        con.close()
+    console.print(f"[green]Created token {row['token_id']}[/] for {row['name']} with role {row['role']}.")
+    console.print("Keep it secret; it is not shown again:")
+    print(token)
+
+
+@token_app.command("list")
+def token_list(db: DbOption = None) -> None:
+    """List the tokens (never the tokens themselves)."""
+    from kommunebench.api import auth
+    from kommunebench.data import warehouse
+
+    con = warehouse.connect(settings.db_path(db), read_only=True)
+    try:
+        rows = auth.list_tokens(con)
+    finally:
+        con.close()
+    table = Table(title="API-nøgler")
+    for col in ("Id", "Navn", "Rolle", "Oprettet (UTC)", "Oprettet af", "Tilbagekaldt (UTC)"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(r["token_id"], r["name"], r["role"], r["created_at"].isoformat(timespec="seconds"),
+                      r["created_by"], r["revoked_at"].isoformat(timespec="seconds") if r["revoked_at"] else "")
+    console.print(table)
+    if not rows:
+        console.print("No tokens yet: 'kommunebench token create --name NAME --role analyst'.")
+
+
+@token_app.command("revoke")
+def token_revoke(
+    token_id: Annotated[str, typer.Argument(help="The token id shown by 'kommunebench token list'.")],
+    db: DbOption = None,
+) -> None:
+    """Revoke a token: it stops working at once (also in a running server)."""
+    from kommunebench.api import auth
+    from kommunebench.data import warehouse
+
+    con = warehouse.connect(settings.db_path(db))
+    try:
+        row = auth.revoke_token(con, token_id)
+    finally:
+        con.close()
+    console.print(f"[yellow]Revoked token {row['token_id']}[/] ({row['name']}, {row['role']}).")

@@ -1,0 +1,168 @@
+/* kommunebench dashboard: sortable tables, filters, the map, charts, log-in and the case-log form.
+   No inline scripts (the pages' Content-Security-Policy forbids them); data come from
+   <script type="application/json"> elements. */
+(function () {
+  "use strict";
+
+  function json(id) {
+    var el = document.getElementById(id);
+    return el ? JSON.parse(el.textContent) : null;
+  }
+
+  // --- sortable tables: click a header; numbers sort by data-sort, text in Danish order
+  document.querySelectorAll("table.sortable").forEach(function (table) {
+    table.querySelectorAll("thead th").forEach(function (th, col) {
+      th.setAttribute("tabindex", "0");
+      function sort() {
+        var asc = th.getAttribute("aria-sort") !== "ascending";
+        table.querySelectorAll("thead th").forEach(function (h) { h.removeAttribute("aria-sort"); });
+        th.setAttribute("aria-sort", asc ? "ascending" : "descending");
+        var body = table.tBodies[0];
+        var rows = Array.prototype.slice.call(body.rows);
+        rows.sort(function (a, b) {
+          var x = a.cells[col], y = b.cells[col];
+          var nx = x.getAttribute("data-sort"), ny = y.getAttribute("data-sort");
+          var c;
+          if (nx !== null && ny !== null) {
+            // empty (suppressed) cells always last
+            if (nx === "" || ny === "") { return (nx === "") - (ny === ""); }
+            c = parseFloat(nx) - parseFloat(ny);
+          } else {
+            c = x.textContent.trim().localeCompare(y.textContent.trim(), "da");
+          }
+          return asc ? c : -c;
+        });
+        rows.forEach(function (r) { body.appendChild(r); });
+      }
+      th.addEventListener("click", sort);
+      th.addEventListener("keydown", function (e) { if (e.key === "Enter") { sort(); } });
+    });
+  });
+
+  // --- filter forms submit on change
+  document.querySelectorAll("form.filters select").forEach(function (s) {
+    s.addEventListener("change", function () {
+      var form = s.form;
+      if (s.getAttribute("data-action")) {  // a path parameter (the list's area)
+        form.action = s.getAttribute("data-action").replace("{}", s.value);
+        s.disabled = true;
+        if (form.elements.klynge) { form.elements.klynge.disabled = true; }  // klynger differ per list
+      }
+      Array.prototype.forEach.call(form.elements, function (el) {
+        if (el.name && el.value === "") { el.disabled = true; }  // no empty parameters
+      });
+      form.submit();
+    });
+  });
+
+  // --- the map
+  var fig = json("kb-map-figure");
+  if (fig && window.Plotly) {
+    var geo = fig.layout.geo || {};
+    // plotly.js fetches a base-map topojson for geojson choropleths even when the base map is
+    // hidden: register an empty one so that nothing is ever fetched from the network.
+    window.PlotlyGeoAssets = window.PlotlyGeoAssets || { topojson: {} };
+    window.PlotlyGeoAssets.topojson[(geo.scope || "world") + "_" + (geo.resolution || 110) + "m"] =
+      { type: "Topology", objects: {}, arcs: [] };
+    var mapEl = document.getElementById("kb-map");
+    Plotly.newPlot(mapEl, fig.data, fig.layout, { displaylogo: false, responsive: true,
+      modeBarButtonsToRemove: ["select2d", "lasso2d"] }).then(function () {
+      mapEl.setAttribute("data-rendered", "1");
+    });
+    mapEl.on("plotly_click", function (ev) {
+      var pt = ev && ev.points && ev.points[0];
+      if (pt && pt.location !== undefined && String(pt.location) !== "411") {
+        window.location.href = "/kommuner/" + pt.location;
+      }
+    });
+  }
+
+  // --- a municipality's rank over the stored runs
+  var hist = json("kb-history");
+  var histEl = document.getElementById("kb-history-chart");
+  if (hist && histEl && window.Plotly && hist.points.length) {
+    var traces = hist.lists.map(function (l) {
+      return { x: hist.points.map(function (p) { return p.period + " (" + p.run_id + ")"; }),
+               y: hist.points.map(function (p) { return p.ranks[l.value]; }),
+               name: l.label, mode: "lines+markers", type: "scatter",
+               hovertemplate: "%{x}<br>" + l.label + ": nr. %{y}<extra></extra>" };
+    });
+    Plotly.newPlot(histEl, traces, {
+      margin: { l: 50, r: 10, t: 10, b: 60 }, separators: ",.",
+      yaxis: { title: { text: "Placering (1 = bedst)" }, autorange: "reversed", range: [98.5, 0.5], dtick: 10 },
+      xaxis: { type: "category" }, legend: { orientation: "h", y: -0.25 },
+      font: { family: "system-ui, -apple-system, Segoe UI, Roboto, Arial, sans-serif" }
+    }, { displaylogo: false, responsive: true });
+  }
+
+  // --- log in / log out (the session cookie is HttpOnly; the server sets and clears it)
+  function showMsg(el, ok, text) {
+    if (!el) { return; }
+    el.className = "msg " + (ok ? "ok" : "err");
+    el.textContent = text;
+    el.hidden = false;
+  }
+  function errorText(body, status) {
+    return (body && body.error && body.error.message) ? body.error.message : ("HTTP " + status);
+  }
+  var login = document.getElementById("kb-login");
+  if (login) {
+    login.addEventListener("submit", function (e) {
+      e.preventDefault();
+      var token = login.elements.token.value.trim();
+      fetch("/api/v1/session", { method: "POST", headers: { "Authorization": "Bearer " + token },
+                                 credentials: "same-origin" })
+        .then(function (r) { return r.json().then(function (b) { return [r, b]; }); })
+        .then(function (rb) {
+          if (rb[0].ok) {
+            try { sessionStorage.setItem("kb_token", token); } catch (err) { /* private mode */ }
+            window.location.href = login.getAttribute("data-next") || "/";
+          } else { showMsg(document.getElementById("kb-login-msg"), false, errorText(rb[1], rb[0].status)); }
+        });
+    });
+  }
+  var logout = document.getElementById("kb-logout");
+  if (logout) {
+    logout.addEventListener("click", function (e) {
+      e.preventDefault();
+      try { sessionStorage.removeItem("kb_token"); } catch (err) { /* ignore */ }
+      fetch("/api/v1/session", { method: "DELETE", credentials: "same-origin" })
+        .then(function () { window.location.reload(); });
+    });
+  }
+
+  // --- record a joblog action (needs a token with the analyst role, sent as a Bearer header)
+  var action = document.getElementById("kb-action");
+  if (action) {
+    var tokenField = action.elements.token;
+    try { if (!tokenField.value) { tokenField.value = sessionStorage.getItem("kb_token") || ""; } } catch (err) { /* ignore */ }
+    action.addEventListener("submit", function (e) {
+      e.preventDefault();
+      var f = action.elements;
+      var body = { kommunekode: parseInt(f.kommunekode.value, 10), action: f.action.value,
+                   criterion: f.criterion.value || null, data_month: f.data_month.value,
+                   note: f.note.value };
+      var msg = document.getElementById("kb-action-msg");
+      fetch("/api/v1/joblog/sagslog", {
+        method: "POST", credentials: "same-origin",
+        headers: { "Authorization": "Bearer " + f.token.value.trim(), "Content-Type": "application/json" },
+        body: JSON.stringify(body)
+      }).then(function (r) { return r.json().then(function (b) { return [r, b]; }); })
+        .then(function (rb) {
+          if (rb[0].ok) {
+            var token = f.token.value.trim();
+            try { sessionStorage.setItem("kb_token", token); } catch (err) { /* ignore */ }
+            var url = new URL(window.location.href);
+            url.searchParams.set("kommune", String(body.kommunekode));
+            url.searchParams.set("registreret", String(rb[1].entry.id));
+            url.hash = "sagslog";
+            // log in for reading too (session cookie), so that the page shows the case log
+            return fetch("/api/v1/session", { method: "POST", credentials: "same-origin",
+                                               headers: { "Authorization": "Bearer " + token } })
+              .then(function () { window.location.href = url.toString(); });
+          }
+          showMsg(msg, false, errorText(rb[1], rb[0].status));
+        }).catch(function (err) { showMsg(msg, false, String(err)); });
+    });
+  }
+})();
