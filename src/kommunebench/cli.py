@@ -21,24 +21,38 @@ from kommunebench.cli_joblog import joblog_app
 from kommunebench.cli_web import dashboard_url, serve, token_app
 from kommunebench.errors import KommunebenchError
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode="rich",
-                  help="kommunebench: benchmark Denmark's 98 municipalities on their employment efforts.")
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+    help="kommunebench: benchmark Denmark's 98 municipalities on their employment efforts.",
+)
 console = Console(width=None if sys.stdout.isatty() else 160)
 err_console = Console(stderr=True)
 app.add_typer(joblog_app, name="joblog", help="Joblog follow-up: monthly smileys, action criteria, case log, letters.")
 app.command()(serve)
 app.add_typer(token_app, name="token", help="API tokens for the dashboard/API: create, list, revoke.")
 
-DbOption = Annotated[Path | None, typer.Option("--db", help="Warehouse file (env KOMMUNEBENCH_DB; "
-                                               "default <home>/warehouse.duckdb).", show_default=False)]
+DbOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--db", help="Warehouse file (env KOMMUNEBENCH_DB; default <home>/warehouse.duckdb).", show_default=False
+    ),
+]
 
 
 @contextlib.contextmanager
 def _progress(label: str) -> Iterator[Callable[[str, float], None]]:
     """A Rich progress bar driven by ``callback(step, fraction)``; silent when not a terminal."""
-    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
-                  TimeElapsedColumn(), console=err_console, transient=False,
-                  disable=not err_console.is_terminal) as bar:
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.percentage:>3.0f}%"),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=False,
+        disable=not err_console.is_terminal,
+    ) as bar:
         task = bar.add_task(label, total=1.0)
 
         def update(step: str, fraction: float) -> None:
@@ -65,10 +79,18 @@ def synth(
 
     out = out or _default_synth_dir()
     with _progress("synth") as cb:
-        res = generate(out, scale=scale, seed=settings.get("seed", seed), zero_effects=zero_effects,
-                       first_year=first_year, progress=cb)
-    console.print(f"[green]Wrote[/] {out}: {res.n_persons:,} persons, {res.n_person_years:,} person-years, "
-                  f"{res.n_benefit_weeks:,} benefit weeks in {res.seconds:.1f} s (seed {res.seed}, scale {res.scale}).")
+        res = generate(
+            out,
+            scale=scale,
+            seed=settings.get("seed", seed),
+            zero_effects=zero_effects,
+            first_year=first_year,
+            progress=cb,
+        )
+    console.print(
+        f"[green]Wrote[/] {out}: {res.n_persons:,} persons, {res.n_person_years:,} person-years, "
+        f"{res.n_benefit_weeks:,} benefit weeks in {res.seconds:.1f} s (seed {res.seed}, scale {res.scale})."
+    )
     table = Table(title="Nationale andele (pct. af befolkningen 16-66 år)")
     table.add_column("År")
     areas = list(next(iter(res.national_shares.values())))
@@ -99,9 +121,14 @@ def _parse_sources(paths: list[str]) -> Path | dict[str, Path]:
 
 @app.command()
 def load(
-    sources: Annotated[list[str], typer.Argument(help="A snapshot folder, or files as KIND=FILE "
-                                                 "(kinds: persons, benefit_weeks, labour_market, joblog, benefit_codes, "
-                                                 "costs, commuting_area_map); a file named KIND.csv/.parquet needs no KIND=.")],
+    sources: Annotated[
+        list[str],
+        typer.Argument(
+            help="A snapshot folder, or files as KIND=FILE "
+            "(kinds: persons, benefit_weeks, labour_market, joblog, benefit_codes, "
+            "costs, commuting_area_map); a file named KIND.csv/.parquet needs no KIND=."
+        ),
+    ],
     db: DbOption = None,
     snapshot: Annotated[str | None, typer.Option(help="Snapshot id (default: time + fingerprint).")] = None,
 ) -> None:
@@ -130,7 +157,9 @@ def _print_load_report(rep, path: Path) -> None:
 @app.command()
 def status(
     db: DbOption = None,
-    period: Annotated[str | None, typer.Option(help="Period such as 2023QMAT04 (default: the latest calendar year loaded).")] = None,
+    period: Annotated[
+        str | None, typer.Option(help="Period such as 2023QMAT04 (default: the latest calendar year loaded).")
+    ] = None,
     scope: Annotated[str | None, typer.Option(help="Benefit scope: 2018, 2019 or extended.")] = None,
 ) -> None:
     """Show what the warehouse holds: loads, and per-municipality counts and shares."""
@@ -163,11 +192,22 @@ def _print_status(path: Path, period_label: str | None, scope: str | None, top: 
         table.add_column(_area_label(a), justify="right")
     rows = s.rows if top is None else s.rows[:top]
     for r in rows:
-        table.add_row(str(r["kommunekode"]), r["navn"], f"{r['population']:,}", f"{r['persons_on_benefit']:,}",
-                      *(f"{r[a]:.2f}" for a in (*s.areas, "total")))
+        table.add_row(
+            str(r["kommunekode"]),
+            r["navn"],
+            f"{r['population']:,}",
+            f"{r['persons_on_benefit']:,}",
+            *(f"{r[a]:.2f}" for a in (*s.areas, "total")),
+        )
     if top is not None and len(s.rows) > top:
         table.add_row("…", f"({len(s.rows) - top} flere kommuner)", "", "", *([""] * (len(s.areas) + 1)))
-    table.add_row("", "[bold]Hele landet[/]", f"{s.population:,}", "", *(f"[bold]{s.national[a]:.2f}[/]" for a in (*s.areas, "total")))
+    table.add_row(
+        "",
+        "[bold]Hele landet[/]",
+        f"{s.population:,}",
+        "",
+        *(f"[bold]{s.national[a]:.2f}[/]" for a in (*s.areas, "total")),
+    )
     console.print(table)
 
 
@@ -179,7 +219,9 @@ def _area_label(area: str) -> str:
 
 @app.command()
 def demo(
-    scale: Annotated[float | None, typer.Option(help="Fraction of the real population (env KOMMUNEBENCH_DEMO_SCALE).")] = None,
+    scale: Annotated[
+        float | None, typer.Option(help="Fraction of the real population (env KOMMUNEBENCH_DEMO_SCALE).")
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """The main job on the embedded default: synthetic Denmark → warehouse → benchmark → report."""
@@ -192,7 +234,9 @@ def demo(
     console.print(f"[bold]kommunebench {__version__} demo[/]: synthetic Denmark at scale {scale} → {path}")
     with _progress("synth") as cb:
         res = generate(out, scale=scale, seed=settings.get("seed"), progress=cb)
-    console.print(f"Generated {res.n_persons:,} persons and {res.n_benefit_weeks:,} benefit weeks in {res.seconds:.1f} s → {out}")
+    console.print(
+        f"Generated {res.n_persons:,} persons and {res.n_benefit_weeks:,} benefit weeks in {res.seconds:.1f} s → {out}"
+    )
     with _progress("load") as cb:
         rep = do_load(path, out, progress=cb)
     _print_load_report(rep, path)
@@ -211,7 +255,9 @@ def demo(
         con.close()
     paths = _export_run(stored, settings.home_dir() / "runs" / stored.record.run_id)
     _print_top_bottom(stored.lists)
-    console.print(f"[green]Run {stored.record.run_id}[/] ({period.label}, scope {stored.record.scope}) stored in {path}.")
+    console.print(
+        f"[green]Run {stored.record.run_id}[/] ({period.label}, scope {stored.record.scope}) stored in {path}."
+    )
     console.print(f"Excel: {paths['excel']}")
     console.print(f"CSV:   {paths['csv']}")
     console.print(f"[bold]Report (open in a browser): {paths['html']}[/]")
@@ -225,9 +271,12 @@ def _export_run(stored, out_dir: Path) -> dict[str, Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     meta = stored.record.meta()
     csvs = write_csv(stored.lists, out_dir / "csv")
-    xlsx = write_excel(stored.lists, out_dir / f"benchmark_{stored.record.run_id}_{stored.record.period}.xlsx", run_meta=meta)
-    html = write_html_report(stored.lists, out_dir / f"rapport_{stored.record.run_id}_{stored.record.period}.html",
-                             run_meta=meta)
+    xlsx = write_excel(
+        stored.lists, out_dir / f"benchmark_{stored.record.run_id}_{stored.record.period}.xlsx", run_meta=meta
+    )
+    html = write_html_report(
+        stored.lists, out_dir / f"rapport_{stored.record.run_id}_{stored.record.period}.html", run_meta=meta
+    )
     return {"csv": csvs[0].parent, "excel": Path(xlsx), "html": Path(html)}
 
 
@@ -235,9 +284,18 @@ def _cli_kind(kind: str) -> str:
     return {"count_diff": "count", "pp_diff": "share"}.get(kind, kind)
 
 
-_CLI_COLUMNS = ("Placering", "Kommune", "Befolkning 16-66 år", "Forventet antal", "Faktisk antal", "Forskel (antal)",
-                "Forventet andel (pct.)", "Faktisk andel (pct.)", "Forskel (pct.-point)",
-                "Besparelsespotentiale (mio. kr.)")
+_CLI_COLUMNS = (
+    "Placering",
+    "Kommune",
+    "Befolkning 16-66 år",
+    "Forventet antal",
+    "Faktisk antal",
+    "Forskel (antal)",
+    "Forventet andel (pct.)",
+    "Faktisk andel (pct.)",
+    "Forskel (pct.-point)",
+    "Besparelsespotentiale (mio. kr.)",
+)
 
 
 def _print_list(frame, title: str, *, n: int | None = None) -> None:
@@ -252,7 +310,9 @@ def _print_list(frame, title: str, *, n: int | None = None) -> None:
     for col in shown.columns:
         table.add_column(str(col), justify="left" if col in ("Kommune", "Region") else "right")
     for row in shown.itertuples(index=False):
-        table.add_row(*(format_number_da(v, _cli_kind(kinds.get(c, ""))) for c, v in zip(shown.columns, row, strict=True)))
+        table.add_row(
+            *(format_number_da(v, _cli_kind(kinds.get(c, ""))) for c, v in zip(shown.columns, row, strict=True))
+        )
     console.print(table)
 
 
@@ -265,8 +325,9 @@ def _print_top_bottom(lists) -> None:
 def run(
     period: Annotated[str, typer.Option(help="Period YYYYQMATqq, e.g. 2023QMAT04 (calendar 2023).")],
     scope: Annotated[str | None, typer.Option(help="Benefit scope: 2018, 2019 or extended.")] = None,
-    base_period: Annotated[str | None, typer.Option(help="Fit on this earlier period and apply to --period "
-                                                    "(fremskrivning).")] = None,
+    base_period: Annotated[
+        str | None, typer.Option(help="Fit on this earlier period and apply to --period (fremskrivning).")
+    ] = None,
     k_similar: Annotated[int, typer.Option(help="Number of similar municipalities per area.")] = 5,
     klynger: Annotated[int, typer.Option(help="Number of klynger per area.")] = 5,
     out: Annotated[Path | None, typer.Option(help="Export folder (default <home>/runs/<run id>).")] = None,
@@ -279,15 +340,24 @@ def run(
     con = warehouse.connect(settings.db_path(db))
     try:
         with _progress("run") as cb:
-            stored = execute_run(con, period=period, scope=str(settings.get("scope", scope)),
-                                 base_period=base_period, k_similar=k_similar, n_klynger=klynger, progress=cb)
+            stored = execute_run(
+                con,
+                period=period,
+                scope=str(settings.get("scope", scope)),
+                base_period=base_period,
+                k_similar=k_similar,
+                n_klynger=klynger,
+                progress=cb,
+            )
     finally:
         con.close()
     rec = stored.record
     paths = _export_run(stored, out or settings.home_dir() / "runs" / rec.run_id)
     _print_top_bottom(stored.lists)
-    console.print(f"[green]Run {rec.run_id}[/] stored: period {rec.period}, scope {rec.scope}, "
-                  f"data {rec.data_fingerprint[:12]}, results {rec.results_sha256[:12]}, {rec.seconds:.1f} s.")
+    console.print(
+        f"[green]Run {rec.run_id}[/] stored: period {rec.period}, scope {rec.scope}, "
+        f"data {rec.data_fingerprint[:12]}, results {rec.results_sha256[:12]}, {rec.seconds:.1f} s."
+    )
     console.print(f"National potential: {stored.lists.potential.national_mio_kr:,.1f} mio. kr.")
     for kind, p in paths.items():
         console.print(f"  {kind}: {p}")
@@ -308,8 +378,16 @@ def runs(db: DbOption = None) -> None:
     for col in ("Kørsel", "Tidspunkt (UTC)", "Periode", "Scope", "Basisperiode", "Data", "Resultater", "Version"):
         table.add_column(col)
     for r in records:
-        table.add_row(r.run_id, r.created_at.isoformat(timespec="seconds"), r.period, r.scope, r.base_period or "",
-                      r.data_fingerprint[:12], r.results_sha256[:12], r.package_version)
+        table.add_row(
+            r.run_id,
+            r.created_at.isoformat(timespec="seconds"),
+            r.period,
+            r.scope,
+            r.base_period or "",
+            r.data_fingerprint[:12],
+            r.results_sha256[:12],
+            r.package_version,
+        )
     console.print(table)
     if not records:
         console.print("No runs yet: 'kommunebench run --period 2023QMAT04'.")
@@ -338,7 +416,9 @@ def show(
     elif area in lists.by_area:
         frame, title = lists.by_area[area], f"{_area_label(area)}, {lists.period} (kørsel {stored.record.run_id})"
     else:
-        raise NotFoundError(f"area {area!r} is not in run {stored.record.run_id}; choose one of {', '.join(lists.by_area)}")
+        raise NotFoundError(
+            f"area {area!r} is not in run {stored.record.run_id}; choose one of {', '.join(lists.by_area)}"
+        )
     _print_list(frame, title)
     if export is not None:
         for kind, p in _export_run(stored, export).items():
