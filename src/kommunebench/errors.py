@@ -16,6 +16,7 @@ __all__ = [
     "NotFoundError",
     "AuthenticationError",
     "PermissionDeniedError",
+    "InsufficientDataError",
 ]
 
 
@@ -33,6 +34,10 @@ class ReferenceDataError(KommunebenchError):
 
 class NotFoundError(KommunebenchError):
     """A requested object (run, snapshot, municipality) does not exist."""
+
+
+class InsufficientDataError(KommunebenchError):
+    """The warehouse lacks data a stage needs for a period (persons, benefit weeks, labour market)."""
 
 
 class AuthenticationError(KommunebenchError):

@@ -30,7 +30,7 @@ import numpy as np
 from kommunebench.data import schemas
 from kommunebench.data.periods import Period, format_iso_week
 from kommunebench.errors import (
-    KommunebenchError,
+    InsufficientDataError,
     ReferenceDataError,
     ValidationError,
     WarehouseError,
@@ -41,10 +41,6 @@ __all__ = ["InsufficientDataError", "PeriodStats", "period_statistics", "BATCH_R
 
 BATCH_ROWS = 32_768
 Progress = Callable[[str, int, int], None]
-
-
-class InsufficientDataError(KommunebenchError):
-    """The warehouse lacks data the model needs for a period (persons, benefit weeks, labour market)."""
 
 
 @dataclass(frozen=True, eq=False)

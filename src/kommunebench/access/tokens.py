@@ -1,4 +1,4 @@
-"""API tokens, roles and the audit trail.
+"""API tokens and roles: who may call what (used by the API and the CLI alike).
 
 * A token is created by ``kommunebench token create --name NAME --role ROLE`` and shown once:
   ``kb_<token id>_<secret>``. The warehouse keeps only the token id, a random salt and the scrypt
@@ -16,10 +16,8 @@
 from __future__ import annotations
 
 import datetime as dt
-import getpass
 import hashlib
 import hmac
-import json
 import os
 import re
 import secrets
@@ -28,7 +26,9 @@ from dataclasses import dataclass
 
 import duckdb
 
+from kommunebench.access.audit import audit, cli_actor
 from kommunebench.data import reference
+from kommunebench.data.transactions import transaction
 from kommunebench.errors import (
     AuthenticationError,
     ConfigError,
@@ -46,9 +46,7 @@ __all__ = [
     "list_tokens",
     "revoke_token",
     "verify_token",
-    "audit",
-    "audit_rows",
-    "cli_actor",
+    "token_table",
     "require_analyst",
     "require_municipality",
 ]
@@ -113,31 +111,6 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
-def cli_actor() -> str:
-    try:
-        user = getpass.getuser()
-    except Exception:  # no user name in some containers
-        user = str(os.getuid()) if hasattr(os, "getuid") else "unknown"
-    return f"cli:{user}"
-
-
-def audit(con: duckdb.DuckDBPyConnection, *, actor: str, role: str | None, action: str,
-          target: str | None, detail: dict | None = None) -> int:
-    """Append one audit row and return its id (the caller holds the write's transaction)."""
-    row = con.execute("INSERT INTO audit_log (recorded_at, actor, role, action, target, detail) "
-                      "VALUES (?, ?, ?, ?, ?, ?) RETURNING audit_id",
-                      [_now(), actor, role, action, target,
-                       json.dumps(detail or {}, ensure_ascii=False, sort_keys=True, default=str)]).fetchone()
-    return int(row[0])
-
-
-def audit_rows(con: duckdb.DuckDBPyConnection, *, limit: int = 100) -> list[dict]:
-    rows = con.execute("SELECT audit_id, recorded_at, actor, role, action, target, detail FROM audit_log "
-                       "ORDER BY audit_id DESC LIMIT ?", [int(limit)]).fetchall()
-    cols = ("audit_id", "recorded_at", "actor", "role", "action", "target", "detail")
-    return [{**dict(zip(cols, r, strict=True)), "detail": json.loads(r[6] or "{}")} for r in rows]
-
-
 def create_token(con: duckdb.DuckDBPyConnection, *, name: str, role: str,
                  created_by: str | None = None) -> tuple[str, dict]:
     """Create a token; returns (the token, shown once; its stored row without the hash)."""
@@ -149,8 +122,7 @@ def create_token(con: duckdb.DuckDBPyConnection, *, name: str, role: str,
     secret = secrets.token_urlsafe(32)
     salt = os.urandom(16)
     digest = _hash(secret, salt)
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con, "the token"):
         while True:
             token_id = secrets.token_hex(6)
             if not con.execute("SELECT 1 FROM api_tokens WHERE token_id = ?", [token_id]).fetchone():
@@ -160,10 +132,6 @@ def create_token(con: duckdb.DuckDBPyConnection, *, name: str, role: str,
                     [token_id, name, role, salt, digest, created, created_by])
         audit(con, actor=created_by, role=None, action="token.create", target=token_id,
               detail={"name": name, "role": role})
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     row = {"token_id": token_id, "name": name, "role": role, "created_at": created,
            "created_by": created_by, "revoked_at": None}
     return f"kb_{token_id}_{secret}", row
@@ -185,14 +153,9 @@ def revoke_token(con: duckdb.DuckDBPyConnection, token_id: str, *, revoked_by: s
     if row[0] is not None:
         raise ConfigError(f"token {token_id} was already revoked at {row[0].isoformat(timespec='seconds')}")
     revoked_by = revoked_by or cli_actor()
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con, "the token"):
         con.execute("UPDATE api_tokens SET revoked_at = ? WHERE token_id = ?", [_now(), token_id])
         audit(con, actor=revoked_by, role=None, action="token.revoke", target=token_id)
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     return next(t for t in list_tokens(con) if t["token_id"] == token_id)
 
 
