@@ -17,7 +17,8 @@ from pathlib import Path
 
 import uvicorn
 
-from kommunebench.api import auth, create_app
+from kommunebench import access
+from kommunebench.api import create_app
 from kommunebench.benchmark.runs import execute_run
 from kommunebench.data import warehouse
 from kommunebench.data.load import load
@@ -83,9 +84,9 @@ def build_warehouse(folder: Path) -> tuple[Path, dict[str, str], dict[str, str]]
                                 ("kk", "Københavns Kommune IT", "municipality:101"),
                                 ("fr", "Frederiksberg IT", "municipality:Frederiksberg"),
                                 ("revoked", "Gammel nøgle", "analyst")):
-            tokens[key], row = auth.create_token(con, name=name, role=role, created_by="test")
+            tokens[key], row = access.create_token(con, name=name, role=role, created_by="test")
             ids[key] = row["token_id"]
-        auth.revoke_token(con, ids["revoked"], revoked_by="test")
+        access.revoke_token(con, ids["revoked"], revoked_by="test")
     finally:
         con.close()
     shutil.rmtree(folder / "snap")

@@ -30,8 +30,16 @@ from kommunebench.errors import ConfigError, WarehouseError
 SRC = Path(alerts.__file__).parents[1]
 
 # Aarhus: 60 % red in January, April and June 2023, 20 % otherwise (50 in the target group).
-AARHUS_RED = {"2022-11": 10, "2022-12": 10, "2023-01": 30, "2023-02": 10, "2023-03": 10, "2023-04": 30,
-              "2023-05": 10, "2023-06": 30}
+AARHUS_RED = {
+    "2022-11": 10,
+    "2022-12": 10,
+    "2023-01": 30,
+    "2023-02": 10,
+    "2023-03": 10,
+    "2023-04": 30,
+    "2023-05": 10,
+    "2023-06": 30,
+}
 # Odense: 41 % red from January to September 2023 (1000 in the target group), other persons each month.
 ODENSE_MONTHS = [f"2023-{m:02d}" for m in range(1, 10)]
 
@@ -63,20 +71,50 @@ def con(db):
 
 
 def test_actions_and_criteria_are_the_contract():
-    assert list(ACTIONS) == ["phone_call", "letter_manager", "request_explanation", "meeting",
-                             "minister_letter", "spot_check"]
+    assert list(ACTIONS) == [
+        "phone_call",
+        "letter_manager",
+        "request_explanation",
+        "meeting",
+        "minister_letter",
+        "spot_check",
+    ]
     assert ACTIONS["phone_call"] == "Telefonisk kontakt til jobcentret"
     assert ACTIONS["minister_letter"] == "Brev fra ministeren" and ACTIONS["spot_check"] == "Stikprøvetilsyn"
     assert list(CRITERIA) == ["1", "2", "3"]
 
 
 def test_log_action_appends_and_case_log_reads_in_date_order(con):
-    e1 = log_action(con, kommunekode="Aarhus", action="letter_manager", criterion="1", data_month="2023-01",
-                    note="Brev sendt", recorded_by="analytiker A", on=dt.date(2023, 5, 2))
-    e2 = log_action(con, kommunekode=AARHUS, action="phone_call", criterion=1, data_month=dt.date(2023, 1, 1),
-                    note="Samtale med jobcenterchefen", recorded_by="analytiker B", on="2023-04-10")
-    e3 = log_action(con, kommunekode=ODENSE, action="phone_call", criterion="2,3", data_month="2023-03",
-                    note="", recorded_by="analytiker A", on="2023-06-15")
+    e1 = log_action(
+        con,
+        kommunekode="Aarhus",
+        action="letter_manager",
+        criterion="1",
+        data_month="2023-01",
+        note="Brev sendt",
+        recorded_by="analytiker A",
+        on=dt.date(2023, 5, 2),
+    )
+    e2 = log_action(
+        con,
+        kommunekode=AARHUS,
+        action="phone_call",
+        criterion=1,
+        data_month=dt.date(2023, 1, 1),
+        note="Samtale med jobcenterchefen",
+        recorded_by="analytiker B",
+        on="2023-04-10",
+    )
+    e3 = log_action(
+        con,
+        kommunekode=ODENSE,
+        action="phone_call",
+        criterion="2,3",
+        data_month="2023-03",
+        note="",
+        recorded_by="analytiker A",
+        on="2023-06-15",
+    )
     assert (e1["id"], e2["id"], e3["id"]) == (1, 2, 3)
     assert e2["navn"] == "Aarhus" and e2["action_label"] == ACTIONS["phone_call"]
     assert e2["data_month"] == dt.date(2023, 1, 1) and e3["criterion"] == "2,3"
@@ -84,22 +122,41 @@ def test_log_action_appends_and_case_log_reads_in_date_order(con):
     log = case_log(con)
     assert list(log["id"]) == [2, 1, 3]  # by action date, then id
     assert list(case_log(con, "Aarhus")["id"]) == [2, 1]
-    assert set(log.columns) >= {"id", "kommunekode", "action_date", "action", "criterion", "data_month",
-                                "note", "recorded_by", "recorded_at"}
+    assert set(log.columns) >= {
+        "id",
+        "kommunekode",
+        "action_date",
+        "action",
+        "criterion",
+        "data_month",
+        "note",
+        "recorded_by",
+        "recorded_at",
+    }
     assert verify_case_log(con) == []
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"action": "email"}, "unknown action"),
-    ({"criterion": "4"}, "unknown criterion"),
-    ({"data_month": "2023-13"}, "not a month"),
-    ({"data_month": "2023-03", "on": "2023-05-31"}, "not published until 2023-06-01"),
-    ({"on": (dt.date.today() + dt.timedelta(days=2)).isoformat()}, "in the future"),
-    ({"recorded_by": "  "}, "recorded_by"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"action": "email"}, "unknown action"),
+        ({"criterion": "4"}, "unknown criterion"),
+        ({"data_month": "2023-13"}, "not a month"),
+        ({"data_month": "2023-03", "on": "2023-05-31"}, "not published until 2023-06-01"),
+        ({"on": (dt.date.today() + dt.timedelta(days=2)).isoformat()}, "in the future"),
+        ({"recorded_by": "  "}, "recorded_by"),
+    ],
+)
 def test_log_action_refuses_bad_entries(con, kwargs, message):
-    args = {"kommunekode": AARHUS, "action": "phone_call", "criterion": "1", "data_month": "2023-01",
-            "note": "", "recorded_by": "A", "on": "2023-04-10"} | kwargs
+    args = {
+        "kommunekode": AARHUS,
+        "action": "phone_call",
+        "criterion": "1",
+        "data_month": "2023-01",
+        "note": "",
+        "recorded_by": "A",
+        "on": "2023-04-10",
+    } | kwargs
     with pytest.raises(ConfigError, match=message):
         log_action(con, **args)
     assert case_log(con).empty
@@ -115,8 +172,16 @@ def test_the_product_offers_no_way_to_edit_or_delete_the_log(con, db, tmp_path):
         text = path.read_text("utf-8")
         assert not re.search(r"(UPDATE|DELETE\s+FROM|TRUNCATE|DROP\s+TABLE)\s+joblog_case_log", text, re.I), path
     assert "case_log" not in inspect.getsource(load)
-    log_action(con, kommunekode=AARHUS, action="phone_call", criterion="1", data_month="2023-01",
-               note="første", recorded_by="A", on="2023-04-10")
+    log_action(
+        con,
+        kommunekode=AARHUS,
+        action="phone_call",
+        criterion="1",
+        data_month="2023-01",
+        note="første",
+        recorded_by="A",
+        on="2023-04-10",
+    )
     con.close()
     # Entries survive reopening and a reload of the joblog data (which replaces the joblog).
     c = _cases()
@@ -132,15 +197,31 @@ def test_the_product_offers_no_way_to_edit_or_delete_the_log(con, db, tmp_path):
 
 def test_changes_made_outside_the_product_are_detected(con):
     for i, on in enumerate(("2023-04-10", "2023-05-10", "2023-06-10")):
-        log_action(con, kommunekode=AARHUS, action="phone_call", criterion="1", data_month="2023-01",
-                   note=f"note {i}", recorded_by="A", on=on)
+        log_action(
+            con,
+            kommunekode=AARHUS,
+            action="phone_call",
+            criterion="1",
+            data_month="2023-01",
+            note=f"note {i}",
+            recorded_by="A",
+            on=on,
+        )
     con.execute("UPDATE joblog_case_log SET note = 'rettet' WHERE id = 2")
     assert any("entry 2" in p for p in verify_case_log(con))
     with pytest.raises(WarehouseError, match="changed outside kommunebench"):
         case_log(con)
     with pytest.raises(WarehouseError, match="nothing was appended"):
-        log_action(con, kommunekode=AARHUS, action="phone_call", criterion="1", data_month="2023-01",
-                   note="x", recorded_by="A", on="2023-07-10")
+        log_action(
+            con,
+            kommunekode=AARHUS,
+            action="phone_call",
+            criterion="1",
+            data_month="2023-01",
+            note="x",
+            recorded_by="A",
+            on="2023-07-10",
+        )
     con.execute("UPDATE joblog_case_log SET note = 'note 1' WHERE id = 2")
     assert verify_case_log(con) == []
     con.execute("DELETE FROM joblog_case_log WHERE id = 3")  # the last entry
@@ -169,8 +250,16 @@ def test_first_contact_is_a_phone_call_and_no_criterion_means_no_action(con):
 
 
 def test_renewed_contact_only_on_data_after_the_contact(con):
-    log_action(con, kommunekode=AARHUS, action="phone_call", criterion="1", data_month="2023-01",
-               note="", recorded_by="A", on="2023-04-10")
+    log_action(
+        con,
+        kommunekode=AARHUS,
+        action="phone_call",
+        criterion="1",
+        data_month="2023-01",
+        note="",
+        recorded_by="A",
+        on="2023-04-10",
+    )
     before = propose_next_step(con, AARHUS, as_of="2023-04-05")  # the contact is not yet made
     assert before.action == "phone_call" and before.last_contact is None
     # The month after the contact (May) is published 1 August: wait until then.
@@ -187,8 +276,16 @@ def test_renewed_contact_only_on_data_after_the_contact(con):
     p = propose_next_step(con, AARHUS, as_of="2023-09-01")
     assert p.renewed_contact and p.analyst_choice and p.action == "letter_manager"
     assert p.criteria_met == ("1",) and "juni 2023" in p.reason
-    log_action(con, kommunekode=AARHUS, action="letter_manager", criterion="1", data_month="2023-06",
-               note="", recorded_by="B", on="2023-09-05")
+    log_action(
+        con,
+        kommunekode=AARHUS,
+        action="letter_manager",
+        criterion="1",
+        data_month="2023-06",
+        note="",
+        recorded_by="B",
+        on="2023-09-05",
+    )
     p = propose_next_step(con, AARHUS, as_of="2023-09-06")
     assert p.action is None and p.wait_until == dt.date(2024, 1, 1)  # October's data
     assert len(p.contacts) == 2
@@ -197,8 +294,16 @@ def test_renewed_contact_only_on_data_after_the_contact(con):
 def test_a_streak_must_lie_after_the_contact_to_count_again(con):
     p = propose_next_step(con, ODENSE, as_of=published("2023-03"))
     assert p.action == "phone_call" and "2" in p.criteria_met
-    log_action(con, kommunekode=ODENSE, action="phone_call", criterion="2", data_month="2023-03",
-               note="", recorded_by="A", on="2023-06-15")
+    log_action(
+        con,
+        kommunekode=ODENSE,
+        action="phone_call",
+        criterion="2",
+        data_month="2023-03",
+        note="",
+        recorded_by="A",
+        on="2023-06-15",
+    )
     # July is after the contact month (June), but its streak May-July starts before it.
     p = propose_next_step(con, ODENSE, as_of=published("2023-07"))
     assert p.action is None and not p.renewed_contact
@@ -233,9 +338,13 @@ def test_templates_are_editable(con, tmp_path, monkeypatch):
     folder.mkdir()
     (folder / "letter_manager.txt.j2").write_text(
         "Til {{ kommune.navn }}: {{ figures.red_share | pct }} pct. i {{ month | maaned }}"
-        "{% for c in criteria %} [{{ c.key }}]{% endfor %}\n", "utf-8")
-    assert draft_letter(con, AARHUS, as_of=published("2023-01"), template=folder).strip() == \
-        "Til Aarhus: 60,0 pct. i januar 2023 [1]"
+        "{% for c in criteria %} [{{ c.key }}]{% endfor %}\n",
+        "utf-8",
+    )
+    assert (
+        draft_letter(con, AARHUS, as_of=published("2023-01"), template=folder).strip()
+        == "Til Aarhus: 60,0 pct. i januar 2023 [1]"
+    )
     monkeypatch.setenv("KOMMUNEBENCH_JOBLOG_TEMPLATES", str(folder))
     assert draft_letter(con, AARHUS, as_of=published("2023-01")).startswith("Til Aarhus")
     assert "invitere" in draft_letter(con, AARHUS, as_of=published("2023-01"), action="meeting")

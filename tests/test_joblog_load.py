@@ -36,15 +36,22 @@ def base(tmp_path):
 def test_joblog_loads_from_parquet_and_csv_with_the_same_fingerprint(base, tmp_path):
     db, c, _ = base
     con = duckdb.connect(str(db), read_only=True)
-    rows = con.execute("SELECT person_id, kommunekode, month, in_target_group, availability_weight, searches "
-                       "FROM joblog ORDER BY person_id, month").fetchall()
+    rows = con.execute(
+        "SELECT person_id, kommunekode, month, in_target_group, availability_weight, searches "
+        "FROM joblog ORDER BY person_id, month"
+    ).fetchall()
     con.close()
     assert len(rows) == 8 and rows[0][2] == dt.date(2023, 2, 1) and rows[0][3] is True  # Odense first
     assert sorted(r[5] for r in rows if r[1] == AARHUS) == [0, 0, 3, 8, 8]
     # The same content as ';'-CSV with a decimal comma, other boolean spellings and another row order.
-    csv_rows = [{**r, "in_target_group": "TRUE" if r["in_target_group"] else "0",
-                 "availability_weight": str(r["availability_weight"]).replace(".", ",")}
-                for r in reversed(c.rows)]
+    csv_rows = [
+        {
+            **r,
+            "in_target_group": "TRUE" if r["in_target_group"] else "0",
+            "availability_weight": str(r["availability_weight"]).replace(".", ","),
+        }
+        for r in reversed(c.rows)
+    ]
     path = write_csv(tmp_path / "joblog.csv", csv_rows, columns=COLUMNS, delimiter=";")
     rep = load(db, {"joblog": path})
     assert rep.already_loaded and rep["joblog"].status == "unchanged"

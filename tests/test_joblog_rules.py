@@ -55,8 +55,7 @@ def test_the_warehouse_counts_smileys_as_the_rule_says(tmp_path):
     r = _row(joblog_status(con, published("2023-01")), AARHUS)
     expected = pd.Series([smiley(s, w) for w, s in combos]).value_counts()
     assert r["target_group"] == len(combos)
-    assert (r["green"], r["light_green"], r["red"]) == (expected["green"], expected["light_green"],
-                                                        expected["red"])
+    assert (r["green"], r["light_green"], r["red"]) == (expected["green"], expected["light_green"], expected["red"])
     assert r["red_share"] == pytest.approx(100 * expected["red"] / len(combos))
 
 
@@ -65,13 +64,16 @@ def test_the_warehouse_counts_smileys_as_the_rule_says(tmp_path):
 
 @pytest.fixture
 def c1_con(tmp_path):
-    c = (Cases().month(AARHUS, "2023-01", tg=50, red=25)   # exactly 50 % → criterion 1
-         .month(ODENSE, "2023-01", tg=50, red=24)          # 48 %
-         .month(AALBORG, "2023-01", tg=41, red=21)         # target group 41 → eligible, 51.2 %
-         .month(ESBJERG, "2023-01", tg=40, red=30)         # target group exactly 40 → not eligible
-         .month(VEJLE, "2023-01", tg=42, red=20)           # exactly 20 red → eligible
-         .month(KOLDING, "2023-01", tg=42, red=19)         # 19 red → not eligible
-         .month(HORSENS, "2023-01", tg=38, red=19))
+    c = (
+        Cases()
+        .month(AARHUS, "2023-01", tg=50, red=25)  # exactly 50 % → criterion 1
+        .month(ODENSE, "2023-01", tg=50, red=24)  # 48 %
+        .month(AALBORG, "2023-01", tg=41, red=21)  # target group 41 → eligible, 51.2 %
+        .month(ESBJERG, "2023-01", tg=40, red=30)  # target group exactly 40 → not eligible
+        .month(VEJLE, "2023-01", tg=42, red=20)  # exactly 20 red → eligible
+        .month(KOLDING, "2023-01", tg=42, red=19)  # 19 red → not eligible
+        .month(HORSENS, "2023-01", tg=38, red=19)
+    )
     con = _db(tmp_path, c)
     yield con
     con.close()
@@ -114,10 +116,16 @@ def test_thresholds_are_settings_and_can_be_overridden(c1_con, monkeypatch):
 def test_criterion_2_exactly_40_vs_40_1_and_a_streak_broken_by_one_month(tmp_path):
     c = Cases()
     for m in ("2022-10", "2022-11", "2022-12", "2023-01", "2023-02", "2023-03"):
-        c.share(AARHUS, m, 40.1)   # 401 of 1000
-        c.share(ODENSE, m, 40.0)   # exactly 40 %: not over
-    for m, pct in (("2022-10", 41), ("2022-11", 41), ("2022-12", 39), ("2023-01", 41), ("2023-02", 41),
-                   ("2023-03", 41)):
+        c.share(AARHUS, m, 40.1)  # 401 of 1000
+        c.share(ODENSE, m, 40.0)  # exactly 40 %: not over
+    for m, pct in (
+        ("2022-10", 41),
+        ("2022-11", 41),
+        ("2022-12", 39),
+        ("2023-01", 41),
+        ("2023-02", 41),
+        ("2023-03", 41),
+    ):
         c.share(AALBORG, m, pct)
     for m, pct in (("2022-10", 10), ("2022-11", 10), ("2022-12", 45), ("2023-01", 45)):
         c.share(VEJLE, m, pct)
@@ -172,9 +180,9 @@ def _cohort_case(c: Cases, code: int, still_red: int, *, red: int = 40, still_se
 @pytest.fixture
 def c3_con(tmp_path):
     c = Cases()
-    _cohort_case(c, AARHUS, 12)       # 12 of 40 = 30 %
-    _cohort_case(c, ODENSE, 10)       # exactly 25 %: not more than
-    _cohort_case(c, AALBORG, 11)      # 27.5 %
+    _cohort_case(c, AARHUS, 12)  # 12 of 40 = 30 %
+    _cohort_case(c, ODENSE, 10)  # exactly 25 %: not more than
+    _cohort_case(c, AALBORG, 11)  # 27.5 %
     _cohort_case(c, ESBJERG, 19, red=19, still_searching=0)  # 100 % but the measurement month is not eligible
     # A mover: red in Aarhus in January, red in Vejle's target group in April: not Aarhus' cohort.
     c.row(AARHUS * 100_000 + 39, VEJLE, "2023-04", 0)
@@ -228,7 +236,7 @@ def test_no_future_data_leak_into_an_evaluation(tmp_path):
         past.month(AARHUS, m, tg=100, red=30, first=200 * k).month(ODENSE, m, tg=60, red=20, first=200 * k)
     future = Cases()
     future.rows = list(past.rows)
-    for m in ("2023-02", "2023-03", "2023-04", "2023-05"):   # bad months, not yet published
+    for m in ("2023-02", "2023-03", "2023-04", "2023-05"):  # bad months, not yet published
         future.month(AARHUS, m, tg=100, red=90).month(ODENSE, m, tg=60, red=55)
     a, b = _db(tmp_path, past, "past"), _db(tmp_path, future, "future")
     as_of = published("2023-02") - dt.timedelta(days=1)

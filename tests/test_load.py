@@ -30,9 +30,9 @@ from kommunebench.errors import ValidationError
 def _counts(db) -> dict[str, int]:
     con = duckdb.connect(str(db), read_only=True)
     try:
-        return {k.table: con.execute(f"SELECT count(*) FROM {k.table}").fetchone()[0]
-                for k in KINDS.values()} | {
-            "loads": con.execute("SELECT count(*) FROM loads").fetchone()[0]}
+        return {k.table: con.execute(f"SELECT count(*) FROM {k.table}").fetchone()[0] for k in KINDS.values()} | {
+            "loads": con.execute("SELECT count(*) FROM loads").fetchone()[0]
+        }
     finally:
         con.close()
 
@@ -114,16 +114,18 @@ def test_changed_kind_replaces_and_history_moves(loaded_db, tmp_path):
     rows["labour_market"][0]["unemployment_pct"] = 9.99
     report = load(loaded_db, write_inputs(tmp_path / "v2", rows=rows), snapshot_id="v2")
     assert {k.kind: k.status for k in report.kinds} == {
-        "persons": "unchanged", "labour_market": "loaded", "benefit_weeks": "unchanged"}
+        "persons": "unchanged",
+        "labour_market": "loaded",
+        "benefit_weeks": "unchanged",
+    }
     assert report.loaded == ("labour_market",) and report.snapshot_id == "v2"
     con = warehouse.connect(loaded_db)
     try:
-        assert con.execute("SELECT count(*) FROM labour_market").fetchone()[0] == len(
-            rows["labour_market"])
-        assert con.execute("SELECT count(*) FROM labour_market WHERE unemployment_pct = 9.99"
-                           ).fetchone()[0] == 1
-        hist = con.execute("SELECT snapshot_id, is_current FROM loads WHERE kind = "
-                           "'labour_market' ORDER BY loaded_at, snapshot_id").fetchall()
+        assert con.execute("SELECT count(*) FROM labour_market").fetchone()[0] == len(rows["labour_market"])
+        assert con.execute("SELECT count(*) FROM labour_market WHERE unemployment_pct = 9.99").fetchone()[0] == 1
+        hist = con.execute(
+            "SELECT snapshot_id, is_current FROM loads WHERE kind = 'labour_market' ORDER BY loaded_at, snapshot_id"
+        ).fetchall()
         assert sorted(hist) == [("base", False), ("v2", True)]
         cur = {d["kind"]: d["snapshot_id"] for d in warehouse.current_loads(con)}
         assert cur == {"persons": "base", "benefit_weeks": "base", "labour_market": "v2"}
@@ -163,8 +165,16 @@ def test_columns_match_ignoring_case_and_order_and_open_connection(tmp_path):
 
 def test_reference_override_used_in_same_load(loaded_db, tmp_path):
     codes = [dict(r) for r in reference.benefit_codes()]
-    codes.append({"code": 999, "name_da": "Ny\nydelse", "benefit_group": "x", "area_2018": "",
-                  "area_2019": "kontanthjaelp", "area_extended": "kontanthjaelp"})
+    codes.append(
+        {
+            "code": 999,
+            "name_da": "Ny\nydelse",
+            "benefit_group": "x",
+            "area_2018": "",
+            "area_2019": "kontanthjaelp",
+            "area_extended": "kontanthjaelp",
+        }
+    )
     folder = tmp_path / "ov"
     folder.mkdir()
     write_csv(folder / "benefit_codes.csv", codes)
@@ -198,17 +208,20 @@ def test_csv_line_counts_quoted_newlines(tmp_path):
 
 def _csv(kind, change=None, **kw):
     """A builder: the tiny set's ``kind`` as CSV after ``change(rows)``, loaded alone."""
+
     def build(folder):
         rows = tiny_rows()[kind]
         if change:
             rows = change(rows) or rows
         return {kind: write_csv(folder / f"{kind}.csv", rows, **kw)}
+
     return build
 
 
 def _set(i, **values):
     def change(rows):
         rows[i].update(values)
+
     return change
 
 
@@ -216,6 +229,7 @@ def _each(n, **values):
     def change(rows):
         for r in rows[:n]:
             r.update(values)
+
     return change
 
 
@@ -227,6 +241,7 @@ def _text(kind, text, name=None, mode="w"):
         else:
             path.write_text(text, encoding="utf-8")
         return {kind: path}
+
     return build
 
 
@@ -257,14 +272,17 @@ def _persons_without(*ids):
     def build(folder):
         rows = [p for p in tiny_rows()["persons"] if p["person_id"] not in ids]
         return {"persons": write_csv(folder / "persons.csv", rows)}
+
     return build
 
 
 def _persons_and_weeks_without_person_3(folder):
     rows = tiny_rows()
     persons = [p for p in rows["persons"] if p["person_id"] != 3]
-    return {"persons": write_csv(folder / "persons.csv", persons),
-            "benefit_weeks": write_csv(folder / "benefit_weeks.csv", rows["benefit_weeks"])}
+    return {
+        "persons": write_csv(folder / "persons.csv", persons),
+        "benefit_weeks": write_csv(folder / "benefit_weeks.csv", rows["benefit_weeks"]),
+    }
 
 
 def _codes_without_used(folder):
@@ -275,16 +293,14 @@ def _codes_without_used(folder):
 
 def _map(change):
     def build(folder):
-        rows = [{"kommunekode": m.kommunekode, "commuting_area": m.commuting_area}
-                for m in reference.municipalities()]
-        return {"commuting_area_map": write_csv(folder / "commuting_area_map.csv",
-                                                change(rows) or rows)}
+        rows = [{"kommunekode": m.kommunekode, "commuting_area": m.commuting_area} for m in reference.municipalities()]
+        return {"commuting_area_map": write_csv(folder / "commuting_area_map.csv", change(rows) or rows)}
+
     return build
 
 
 def _costs_bad_date(folder):
-    rows = [{"area": "a_dagpenge", "valid_from": "2023-13-01", "dkk_per_fuldtidsperson": 1.0,
-             "basis": ""}]
+    rows = [{"area": "a_dagpenge", "valid_from": "2023-13-01", "dkk_per_fuldtidsperson": 1.0, "basis": ""}]
     return {"costs": write_csv(folder / "costs.csv", rows)}
 
 
@@ -293,6 +309,7 @@ def _dir_with(*names):
         for n in names:
             (folder / n).write_text("x")
         return folder
+
     return build
 
 
@@ -302,125 +319,229 @@ def _dup_week(same_code):
         if not same_code:
             extra["code"] = 651 if extra["code"] != 651 else 621
         rows.insert(9, extra)
+
     return change
 
 
 PERSONS_HEADER = ",".join(KINDS["persons"].column_names)
 CASES = {
     # id: (builder, words in the message, expected row, expected column)
-    "missing_column": (_csv("persons", columns=[c for c in KINDS["persons"].column_names
-                                                 if c != "age"]),
-                       ["persons.csv", "missing column", "'age'"], None, "age"),
-    "extra_column": (_csv("persons", _set(0, shoe_size=44), columns=[
-        *KINDS["persons"].column_names, "shoe_size"]),
-        ["persons.csv", "unexpected column", "shoe_size"], None, "shoe_size"),
-    "duplicate_column": (_text("persons", f"{PERSONS_HEADER},age\n"),
-                         ["persons.csv", "more than once", "age"], None, "age"),
-    "person_id_not_integer": (_csv("persons", _set(2, person_id="12x")),
-                              ["persons.csv", "row 3 (line 4)", "person_id", "whole number",
-                               "12x"], 3, "person_id"),
-    "person_id_decimal_text": (_csv("persons", _set(4, person_id="5.5")),
-                               ["row 5", "whole number", "5.5"], 5, "person_id"),
-    "person_id_float_parquet": (_float_person_ids,
-                                ["benefit_weeks.parquet", "row 7", "person_id", "whole number"],
-                                7, "person_id"),
-    "age_not_numeric": (_csv("persons", _set(1, age="abc")),
-                        ["persons.csv", "row 2", "'age'", "whole number", "abc"], 2, "age"),
-    "kommunekode_unknown": (_csv("persons", _set(9, kommunekode=999)),
-                            ["row 10", "kommunekode", "unknown kommunekode", "98"], 10,
-                            "kommunekode"),
-    "age_out_of_range": (_csv("persons", _set(0, age=130)),
-                         ["row 1", "'age'", "between 0 and 120", "130"], 1, "age"),
-    "sex_not_allowed": (_csv("persons", _set(3, sex="X")),
-                        ["row 4", "'sex'", "not an allowed value", "M, K"], 4, "sex"),
-    "origin_not_allowed": (_csv("persons", _set(3, origin="martian")),
-                           ["'origin'", "allowed", "martian"], 4, "origin"),
-    "prior_weeks_above_max": (_csv("persons", _set(6, prior_benefit_weeks=200)),
-                              ["prior_benefit_weeks", "between 0 and 157"], 7,
-                              "prior_benefit_weeks"),
-    "null_required": (_csv("persons", _set(5, sex=None)),
-                      ["row 6 (line 7)", "'sex'", "missing value"], 6, "sex"),
-    "more_rows_counted": (_csv("persons", _each(4, age=-1)),
-                          ["row 1", "'age'", "3 more row(s) break the same rule"], 1, "age"),
-    "week_53_missing": (_csv("benefit_weeks", _set(3, week="2022-W53")),
-                        ["benefit_weeks.csv", "row 4", "'week'", "ISO week", "2022-W53",
-                         "52 ISO weeks"], 4, "week"),
-    "week_zero": (_csv("benefit_weeks", _set(0, week="2023-W00")),
-                  ["row 1", "'week'", "2023-W00"], 1, "week"),
-    "week_malformed": (_csv("benefit_weeks", _set(2, week="2023-5")),
-                       ["row 3", "'week'", "YYYY-Www", "2023-5"], 3, "week"),
-    "week_duplicate_same_code": (_csv("benefit_weeks", _dup_week(True)),
-                                 ["benefit_weeks.csv", "row 10", "duplicate row", "person_id",
-                                  "week", "also in row 5"], 10, None),
-    "week_two_codes": (_csv("benefit_weeks", _dup_week(False)),
-                       ["benefit_weeks.csv", "row 10", "two different benefit codes",
-                        "same person and week", "first in row 5"], 10, "code"),
-    "benefit_code_unknown": (_csv("benefit_weeks", _set(8, code=999)),
-                             ["row 9", "'code'", "unknown benefit code", "999"], 9, "code"),
-    "person_not_in_persons": (_csv("benefit_weeks", _set(11, person_id=777)),
-                              ["benefit_weeks.csv", "row 12", "person_id",
-                               "person not in persons", "777"], 12, "person_id"),
-    "person_missing_in_same_load": (_persons_and_weeks_without_person_3,
-                                    ["benefit_weeks.csv", "person not in persons", "3"], None,
-                                    "person_id"),
-    "persons_replacement_orphans_weeks": (_persons_without(2, 5),
-                                          ["persons.csv", "stored benefit_weeks", "2 person(s)"],
-                                          None, "person_id"),
-    "duplicate_person_key": (_csv("persons", lambda rs: rs.insert(7, dict(rs[2]))),
-                             ["persons.csv", "row 8", "duplicate key", "person_id, year",
-                              "person_id=3, year=2023", "also in row 3"], 8, None),
-    "duplicate_labour_market_key": (_csv("labour_market", lambda rs: rs.append(dict(rs[0]))),
-                                    ["labour_market.csv", "duplicate key", "commuting_area",
-                                     "quarter"], None, None),
-    "labour_market_negative": (_csv("labour_market", _set(2, unemployment_pct=-0.5)),
-                               ["row 3", "unemployment_pct", "between 0 and 100", "-0.5"], 3,
-                               "unemployment_pct"),
-    "labour_market_not_numeric": (_csv("labour_market", _set(4, job_postings_per_1000="n/a")),
-                                  ["row 5", "job_postings_per_1000", "not a number", "n/a"], 5,
-                                  "job_postings_per_1000"),
-    "labour_market_nan": (_csv("labour_market", _set(4, distance_large_city_km="nan")),
-                          ["row 5", "distance_large_city_km", "not a number"], 5,
-                          "distance_large_city_km"),
-    "decimal_comma_needs_semicolon": (_csv("labour_market", _set(1, unemployment_pct="3,5")),
-                                      ["row 2", "not a number", "decimal comma", "';'"], 2,
-                                      "unemployment_pct"),
-    "commuting_area_unknown": (_csv("labour_market", _set(6, commuting_area=99)),
-                               ["row 7", "commuting_area", "unknown commuting area", "99"], 7,
-                               "commuting_area"),
-    "quarter_malformed": (_csv("labour_market", _set(0, quarter="2023-Q1")),
-                          ["row 1", "'quarter'", "YYYYQn", "2023-Q1"], 1, "quarter"),
+    "missing_column": (
+        _csv("persons", columns=[c for c in KINDS["persons"].column_names if c != "age"]),
+        ["persons.csv", "missing column", "'age'"],
+        None,
+        "age",
+    ),
+    "extra_column": (
+        _csv("persons", _set(0, shoe_size=44), columns=[*KINDS["persons"].column_names, "shoe_size"]),
+        ["persons.csv", "unexpected column", "shoe_size"],
+        None,
+        "shoe_size",
+    ),
+    "duplicate_column": (
+        _text("persons", f"{PERSONS_HEADER},age\n"),
+        ["persons.csv", "more than once", "age"],
+        None,
+        "age",
+    ),
+    "person_id_not_integer": (
+        _csv("persons", _set(2, person_id="12x")),
+        ["persons.csv", "row 3 (line 4)", "person_id", "whole number", "12x"],
+        3,
+        "person_id",
+    ),
+    "person_id_decimal_text": (
+        _csv("persons", _set(4, person_id="5.5")),
+        ["row 5", "whole number", "5.5"],
+        5,
+        "person_id",
+    ),
+    "person_id_float_parquet": (
+        _float_person_ids,
+        ["benefit_weeks.parquet", "row 7", "person_id", "whole number"],
+        7,
+        "person_id",
+    ),
+    "age_not_numeric": (
+        _csv("persons", _set(1, age="abc")),
+        ["persons.csv", "row 2", "'age'", "whole number", "abc"],
+        2,
+        "age",
+    ),
+    "kommunekode_unknown": (
+        _csv("persons", _set(9, kommunekode=999)),
+        ["row 10", "kommunekode", "unknown kommunekode", "98"],
+        10,
+        "kommunekode",
+    ),
+    "age_out_of_range": (_csv("persons", _set(0, age=130)), ["row 1", "'age'", "between 0 and 120", "130"], 1, "age"),
+    "sex_not_allowed": (
+        _csv("persons", _set(3, sex="X")),
+        ["row 4", "'sex'", "not an allowed value", "M, K"],
+        4,
+        "sex",
+    ),
+    "origin_not_allowed": (_csv("persons", _set(3, origin="martian")), ["'origin'", "allowed", "martian"], 4, "origin"),
+    "prior_weeks_above_max": (
+        _csv("persons", _set(6, prior_benefit_weeks=200)),
+        ["prior_benefit_weeks", "between 0 and 157"],
+        7,
+        "prior_benefit_weeks",
+    ),
+    "null_required": (_csv("persons", _set(5, sex=None)), ["row 6 (line 7)", "'sex'", "missing value"], 6, "sex"),
+    "more_rows_counted": (
+        _csv("persons", _each(4, age=-1)),
+        ["row 1", "'age'", "3 more row(s) break the same rule"],
+        1,
+        "age",
+    ),
+    "week_53_missing": (
+        _csv("benefit_weeks", _set(3, week="2022-W53")),
+        ["benefit_weeks.csv", "row 4", "'week'", "ISO week", "2022-W53", "52 ISO weeks"],
+        4,
+        "week",
+    ),
+    "week_zero": (_csv("benefit_weeks", _set(0, week="2023-W00")), ["row 1", "'week'", "2023-W00"], 1, "week"),
+    "week_malformed": (
+        _csv("benefit_weeks", _set(2, week="2023-5")),
+        ["row 3", "'week'", "YYYY-Www", "2023-5"],
+        3,
+        "week",
+    ),
+    "week_duplicate_same_code": (
+        _csv("benefit_weeks", _dup_week(True)),
+        ["benefit_weeks.csv", "row 10", "duplicate row", "person_id", "week", "also in row 5"],
+        10,
+        None,
+    ),
+    "week_two_codes": (
+        _csv("benefit_weeks", _dup_week(False)),
+        ["benefit_weeks.csv", "row 10", "two different benefit codes", "same person and week", "first in row 5"],
+        10,
+        "code",
+    ),
+    "benefit_code_unknown": (
+        _csv("benefit_weeks", _set(8, code=999)),
+        ["row 9", "'code'", "unknown benefit code", "999"],
+        9,
+        "code",
+    ),
+    "person_not_in_persons": (
+        _csv("benefit_weeks", _set(11, person_id=777)),
+        ["benefit_weeks.csv", "row 12", "person_id", "person not in persons", "777"],
+        12,
+        "person_id",
+    ),
+    "person_missing_in_same_load": (
+        _persons_and_weeks_without_person_3,
+        ["benefit_weeks.csv", "person not in persons", "3"],
+        None,
+        "person_id",
+    ),
+    "persons_replacement_orphans_weeks": (
+        _persons_without(2, 5),
+        ["persons.csv", "stored benefit_weeks", "2 person(s)"],
+        None,
+        "person_id",
+    ),
+    "duplicate_person_key": (
+        _csv("persons", lambda rs: rs.insert(7, dict(rs[2]))),
+        ["persons.csv", "row 8", "duplicate key", "person_id, year", "person_id=3, year=2023", "also in row 3"],
+        8,
+        None,
+    ),
+    "duplicate_labour_market_key": (
+        _csv("labour_market", lambda rs: rs.append(dict(rs[0]))),
+        ["labour_market.csv", "duplicate key", "commuting_area", "quarter"],
+        None,
+        None,
+    ),
+    "labour_market_negative": (
+        _csv("labour_market", _set(2, unemployment_pct=-0.5)),
+        ["row 3", "unemployment_pct", "between 0 and 100", "-0.5"],
+        3,
+        "unemployment_pct",
+    ),
+    "labour_market_not_numeric": (
+        _csv("labour_market", _set(4, job_postings_per_1000="n/a")),
+        ["row 5", "job_postings_per_1000", "not a number", "n/a"],
+        5,
+        "job_postings_per_1000",
+    ),
+    "labour_market_nan": (
+        _csv("labour_market", _set(4, distance_large_city_km="nan")),
+        ["row 5", "distance_large_city_km", "not a number"],
+        5,
+        "distance_large_city_km",
+    ),
+    "decimal_comma_needs_semicolon": (
+        _csv("labour_market", _set(1, unemployment_pct="3,5")),
+        ["row 2", "not a number", "decimal comma", "';'"],
+        2,
+        "unemployment_pct",
+    ),
+    "commuting_area_unknown": (
+        _csv("labour_market", _set(6, commuting_area=99)),
+        ["row 7", "commuting_area", "unknown commuting area", "99"],
+        7,
+        "commuting_area",
+    ),
+    "quarter_malformed": (
+        _csv("labour_market", _set(0, quarter="2023-Q1")),
+        ["row 1", "'quarter'", "YYYYQn", "2023-Q1"],
+        1,
+        "quarter",
+    ),
     "empty_file": (_text("persons", ""), ["persons.csv", "empty (0 bytes)"], None, None),
-    "header_only": (_text("persons", PERSONS_HEADER + "\n"),
-                    ["persons.csv", "header but no data rows"], None, None),
+    "header_only": (_text("persons", PERSONS_HEADER + "\n"), ["persons.csv", "header but no data rows"], None, None),
     "empty_parquet": (_empty_parquet, ["persons.parquet", "no rows"], None, None),
-    "not_parquet": (_text("persons", "garbage", name="persons.parquet"),
-                    ["persons.parquet", "not a readable Parquet file"], None, None),
-    "not_utf8": (_latin1, ["persons.csv", "not UTF-8", "line 4", "byte offset", "0xf8"], None,
-                 None),
-    "ragged_row": (_text("persons", PERSONS_HEADER + "\n1,2023,101,30,M,danish,basic,single,0,0\n"
-                                                     "2,2023,101,30,M\n"),
-                   ["persons.csv", "row 2 (line 3)", "5 field(s)", "header has 10"], 2, None),
-    "unknown_extension": (_text("persons", "x", name="persons.xlsx"),
-                          ["persons.xlsx", "unknown file extension", ".xlsx"], None, None),
-    "unknown_extension_in_dir": (_dir_with("persons.txt"), ["persons.txt", "extension"], None,
-                                 None),
-    "no_recognised_files": (_dir_with("notes.txt", "manifest.json"),
-                            ["no input files found", "<kind>.parquet"], None, None),
-    "two_files_one_kind": (_dir_with("persons.csv", "persons.parquet"),
-                           ["two files for persons"], None, None),
-    "unknown_kind": (lambda folder: {"people": folder / "people.csv"},
-                     ["unknown input kind", "people"], None, None),
-    "codes_replacement_orphans_weeks": (_codes_without_used,
-                                        ["benefit_codes.csv", "stored benefit_weeks", "code"],
-                                        None, "code"),
-    "map_incomplete": (_map(lambda rows: rows[:-2]),
-                       ["commuting_area_map.csv", "all 98 municipalities", "2 are missing"], None,
-                       "kommunekode"),
-    "map_unknown_municipality": (_map(lambda rows: rows.append(
-        {"kommunekode": 411, "commuting_area": 1})),
-        ["commuting_area_map.csv", "row 99", "unknown kommunekode", "411"], 99, "kommunekode"),
-    "costs_bad_date": (_costs_bad_date, ["costs.csv", "row 1", "valid_from", "YYYY-MM-DD"], 1,
-                       "valid_from"),
+    "not_parquet": (
+        _text("persons", "garbage", name="persons.parquet"),
+        ["persons.parquet", "not a readable Parquet file"],
+        None,
+        None,
+    ),
+    "not_utf8": (_latin1, ["persons.csv", "not UTF-8", "line 4", "byte offset", "0xf8"], None, None),
+    "ragged_row": (
+        _text("persons", PERSONS_HEADER + "\n1,2023,101,30,M,danish,basic,single,0,0\n2,2023,101,30,M\n"),
+        ["persons.csv", "row 2 (line 3)", "5 field(s)", "header has 10"],
+        2,
+        None,
+    ),
+    "unknown_extension": (
+        _text("persons", "x", name="persons.xlsx"),
+        ["persons.xlsx", "unknown file extension", ".xlsx"],
+        None,
+        None,
+    ),
+    "unknown_extension_in_dir": (_dir_with("persons.txt"), ["persons.txt", "extension"], None, None),
+    "no_recognised_files": (
+        _dir_with("notes.txt", "manifest.json"),
+        ["no input files found", "<kind>.parquet"],
+        None,
+        None,
+    ),
+    "two_files_one_kind": (_dir_with("persons.csv", "persons.parquet"), ["two files for persons"], None, None),
+    "unknown_kind": (lambda folder: {"people": folder / "people.csv"}, ["unknown input kind", "people"], None, None),
+    "codes_replacement_orphans_weeks": (
+        _codes_without_used,
+        ["benefit_codes.csv", "stored benefit_weeks", "code"],
+        None,
+        "code",
+    ),
+    "map_incomplete": (
+        _map(lambda rows: rows[:-2]),
+        ["commuting_area_map.csv", "all 98 municipalities", "2 are missing"],
+        None,
+        "kommunekode",
+    ),
+    "map_unknown_municipality": (
+        _map(lambda rows: rows.append({"kommunekode": 411, "commuting_area": 1})),
+        ["commuting_area_map.csv", "row 99", "unknown kommunekode", "411"],
+        99,
+        "kommunekode",
+    ),
+    "costs_bad_date": (_costs_bad_date, ["costs.csv", "row 1", "valid_from", "YYYY-MM-DD"], 1, "valid_from"),
 }
 
 
@@ -450,6 +571,28 @@ def test_reused_snapshot_id_is_refused_atomically(loaded_db, tmp_path):
     with pytest.raises(ValidationError, match="snapshot id 'base' is already used"):
         load(loaded_db, write_inputs(tmp_path / "x", rows=rows), snapshot_id="base")
     assert table_contents(loaded_db) == before
+
+
+def test_audit_runs_in_the_loads_transaction(loaded_db, tmp_path):
+    rows = tiny_rows()
+    rows["labour_market"][3]["share_public_pct"] = 12.5
+    before = table_contents(loaded_db)
+    folder = write_inputs(tmp_path / "x", rows=rows)
+
+    def broken(con, snapshot, kinds):
+        con.execute("INSERT INTO audit_log (recorded_at, actor, action) VALUES (now(), 'x', 'load')")
+        raise RuntimeError("no audit trail")
+
+    with pytest.raises(RuntimeError, match="no audit trail"):
+        load(loaded_db, folder, snapshot_id="s2", audit=broken)
+    assert table_contents(loaded_db) == before
+    calls = []
+    report = load(
+        loaded_db, folder, snapshot_id="s2", audit=lambda con, snapshot, kinds: calls.append((snapshot, kinds))
+    )
+    assert calls == [("s2", {"labour_market": report["labour_market"].fingerprint})]
+    load(loaded_db, folder, audit=lambda *a: calls.append(a))  # already loaded: nothing written, no audit
+    assert len(calls) == 1
 
 
 def test_find_sources_mapping_and_single_file(tmp_path, inputs):

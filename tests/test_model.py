@@ -33,9 +33,15 @@ AREAS = ("a_dagpenge", "sygedagpenge", "kontanthjaelp")
 OUT_OF_SCOPE_CODE = 651  # SU: in no scope
 MONDAY_2022_W01 = dt.date(2022, 1, 3)
 LM_GAP = (5, "2024Q2")  # commuting area 5 has no labour-market row for 2024Q2
-FACTOR_COLS = {"age_band": "age", "sex": "sex", "origin": "origin", "education": "education",
-               "family_type": "family_type", "health_band": "health_contacts",
-               "prior_benefit_band": "prior_benefit_weeks"}
+FACTOR_COLS = {
+    "age_band": "age",
+    "sex": "sex",
+    "origin": "origin",
+    "education": "education",
+    "family_type": "family_type",
+    "health_band": "health_contacts",
+    "prior_benefit_band": "prior_benefit_weeks",
+}
 
 
 # --------------------------------------------------------------------------- warehouse
@@ -51,17 +57,19 @@ def _create_tables(con) -> None:
 def _persons(n: int, rng: np.random.Generator, *, drop_origin: str | None = None) -> pd.DataFrame:
     codes = np.array(sorted(COMMUTING))
     pop = np.array([reference.municipality(c).pop_16_66 for c in codes], float)
-    p = pd.DataFrame({
-        "person_id": np.arange(n, dtype=np.int64) + 1000,
-        "kommunekode": rng.choice(codes, n, p=pop / pop.sum()),
-        "age": rng.integers(14, 69, n),
-        "sex": rng.choice(schemas.SEXES, n),
-        "origin": rng.choice(schemas.ORIGINS, n, p=[0.8, 0.07, 0.13]),
-        "education": rng.choice(schemas.EDUCATIONS, n),
-        "family_type": rng.choice(schemas.FAMILY_TYPES, n),
-        "health_contacts": np.minimum(rng.geometric(0.45, n) - 1, 20),
-        "prior_benefit_weeks": np.where(rng.random(n) < 0.6, 0, rng.integers(1, 158, n)),
-    })
+    p = pd.DataFrame(
+        {
+            "person_id": np.arange(n, dtype=np.int64) + 1000,
+            "kommunekode": rng.choice(codes, n, p=pop / pop.sum()),
+            "age": rng.integers(14, 69, n),
+            "sex": rng.choice(schemas.SEXES, n),
+            "origin": rng.choice(schemas.ORIGINS, n, p=[0.8, 0.07, 0.13]),
+            "education": rng.choice(schemas.EDUCATIONS, n),
+            "family_type": rng.choice(schemas.FAMILY_TYPES, n),
+            "health_contacts": np.minimum(rng.geometric(0.45, n) - 1, 20),
+            "prior_benefit_weeks": np.where(rng.random(n) < 0.6, 0, rng.integers(1, 158, n)),
+        }
+    )
     if drop_origin:
         p.loc[p.origin == drop_origin, "origin"] = "danish"
     years = []
@@ -86,15 +94,30 @@ def _labour_market(rng: np.random.Generator) -> pd.DataFrame:
                     continue
                 shares = shares0 * rng.uniform(0.97, 1.03, 6)
                 shares = shares / shares.sum() * 100
-                rows.append({"commuting_area": area, "quarter": f"{year}Q{q}",
-                             "unemployment_pct": base_u + rng.normal(0, 0.2),
-                             "employment_rate_pct": 80 - 1.5 * base_u + rng.normal(0, 0.5),
-                             "job_postings_per_1000": 20 + rng.normal(0, 2),
-                             **dict(zip(["share_manufacturing_pct", "share_construction_pct",
-                                         "share_trade_transport_pct",
-                                         "share_knowledge_services_pct", "share_public_pct",
-                                         "share_agriculture_pct"], shares, strict=True)),
-                             "distance_large_city_km": base_d})
+                rows.append(
+                    {
+                        "commuting_area": area,
+                        "quarter": f"{year}Q{q}",
+                        "unemployment_pct": base_u + rng.normal(0, 0.2),
+                        "employment_rate_pct": 80 - 1.5 * base_u + rng.normal(0, 0.5),
+                        "job_postings_per_1000": 20 + rng.normal(0, 2),
+                        **dict(
+                            zip(
+                                [
+                                    "share_manufacturing_pct",
+                                    "share_construction_pct",
+                                    "share_trade_transport_pct",
+                                    "share_knowledge_services_pct",
+                                    "share_public_pct",
+                                    "share_agriculture_pct",
+                                ],
+                                shares,
+                                strict=True,
+                            )
+                        ),
+                        "distance_large_city_km": base_d,
+                    }
+                )
     return pd.DataFrame(rows)
 
 
@@ -113,8 +136,7 @@ def _benefit_weeks(persons: pd.DataFrame, lm: pd.DataFrame, rng) -> pd.DataFrame
     """Weeks of 2022 and 2023 from a linear DGP + noise on the year's characteristics."""
     eff = _dgp_effects(rng)
     codes_of = {a: [c for c, ar in CODE_AREAS.items() if ar == a] for a in AREAS}
-    u = lm.assign(year=lm.quarter.str[:4].astype(int)).groupby(["commuting_area", "year"])[
-        "unemployment_pct"].mean()
+    u = lm.assign(year=lm.quarter.str[:4].astype(int)).groupby(["commuting_area", "year"])["unemployment_pct"].mean()
     out = []
     for year in (2022, 2023):
         p = persons[persons.year == year].reset_index(drop=True)
@@ -123,8 +145,7 @@ def _benefit_weeks(persons: pd.DataFrame, lm: pd.DataFrame, rng) -> pd.DataFrame
             lvl = _levels(p, f.name).cat.codes.to_numpy()
             y += eff[f.name][lvl]
         ca = p.kommunekode.map(COMMUTING)
-        y += (u.loc[list(zip(ca, [year] * len(p), strict=True))].to_numpy()[:, None] - 4
-              ) * eff["unemployment_pct"]
+        y += (u.loc[list(zip(ca, [year] * len(p), strict=True))].to_numpy()[:, None] - 4) * eff["unemployment_pct"]
         y += rng.normal(0, 0.03, y.shape)
         w = np.rint(np.clip(y, 0, 0.31) * 52).astype(int)
         first = MONDAY_2022_W01 + dt.timedelta(weeks=52 * (year - 2022))
@@ -135,13 +156,20 @@ def _benefit_weeks(persons: pd.DataFrame, lm: pd.DataFrame, rng) -> pd.DataFrame
             s = np.repeat(start + w[:, :a].sum(1), n_w)
             k = np.arange(n_w.sum()) - np.repeat(np.cumsum(n_w) - n_w, n_w)
             code = np.repeat(rng.choice(codes_of[area], len(p)), n_w)
-            out.append(pd.DataFrame({"person_id": pid, "week_ix": s + k, "code": code,
-                                     "first": first}))
+            out.append(pd.DataFrame({"person_id": pid, "week_ix": s + k, "code": code, "first": first}))
         # one week of an out-of-scope code right after the spells, where it fits
         after = start + w.sum(1)
         ok = after < 52
-        out.append(pd.DataFrame({"person_id": p.person_id[ok].to_numpy(), "week_ix": after[ok],
-                                 "code": OUT_OF_SCOPE_CODE, "first": first}))
+        out.append(
+            pd.DataFrame(
+                {
+                    "person_id": p.person_id[ok].to_numpy(),
+                    "week_ix": after[ok],
+                    "code": OUT_OF_SCOPE_CODE,
+                    "first": first,
+                }
+            )
+        )
     bw = pd.concat(out, ignore_index=True)
     bw["week"] = pd.to_datetime(bw["first"]) + pd.to_timedelta(bw.week_ix * 7, unit="D")
     return bw[["person_id", "week", "code"]]
@@ -175,19 +203,18 @@ def _levels(p: pd.DataFrame, factor: str) -> pd.Series:
     return pd.cut(col, edges, labels=list(f.levels))
 
 
-def statsmodels_design(con, period: Period, mapping=COMMUTING) -> tuple[pd.DataFrame, pd.DataFrame,
-                                                                          pd.Series]:
+def statsmodels_design(con, period: Period, mapping=COMMUTING) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series]:
     """(X, Y, kommunekode) built with pandas, not with the package's design code."""
-    persons = con.execute("SELECT * FROM persons WHERE year = ? AND age BETWEEN 16 AND 66",
-                          [period.population_year]).df()
+    persons = con.execute(
+        "SELECT * FROM persons WHERE year = ? AND age BETWEEN 16 AND 66", [period.population_year]
+    ).df()
     bw = con.execute("SELECT * FROM benefit_weeks").df()
     lm = con.execute("SELECT * FROM labour_market").df()
     quarters = [f"{y}Q{q}" for y, q in period.quarters]
     lm_mean = lm[lm.quarter.isin(quarters)].groupby("commuting_area").mean(numeric_only=True)
     parts = [pd.Series(1.0, index=persons.index, name="intercept")]
     for f in DEFAULT_DESIGN.factors:
-        d = pd.get_dummies(_levels(persons, f.name), prefix=f.name, prefix_sep="[",
-                           drop_first=True, dtype=float)
+        d = pd.get_dummies(_levels(persons, f.name), prefix=f.name, prefix_sep="[", drop_first=True, dtype=float)
         d.columns = [c + "]" for c in d.columns]
         parts.append(d)
     ca = persons.kommunekode.map(mapping)
@@ -197,8 +224,7 @@ def statsmodels_design(con, period: Period, mapping=COMMUTING) -> tuple[pd.DataF
     in_period = bw[(bw.week.dt.date >= period.first_week) & (bw.week.dt.date <= period.last_week)]
     in_period = in_period.assign(area=in_period.code.map(CODE_AREAS)).dropna(subset=["area"])
     counts = in_period.groupby(["person_id", "area"]).size().unstack(fill_value=0)
-    y = counts.reindex(persons.person_id, fill_value=0).reindex(columns=list(AREAS),
-                                                                 fill_value=0)
+    y = counts.reindex(persons.person_id, fill_value=0).reindex(columns=list(AREAS), fill_value=0)
     y = y.set_index(persons.index).astype(float) / period.n_weeks
     y["total"] = y.sum(axis=1)
     return x, y, persons.kommunekode
@@ -293,8 +319,11 @@ def test_bit_identical_across_runs_threads_and_batch_sizes(warehouse):
     for arr in ("coef", "std_err", "r_squared"):
         assert getattr(a.model, arr).tobytes() == getattr(b.model, arr).tobytes()
     assert a.municipal.equals(b.municipal)
-    kw = dict(design=DEFAULT_DESIGN, area_codes=[[c for c, x in CODE_AREAS.items() if x == ar]
-                                                 for ar in AREAS], commuting_area_of=COMMUTING)
+    kw = dict(
+        design=DEFAULT_DESIGN,
+        area_codes=[[c for c, x in CODE_AREAS.items() if x == ar] for ar in AREAS],
+        commuting_area_of=COMMUTING,
+    )
     period = Period.parse("2023QMAT04")
     s1 = period_statistics(warehouse, period, batch_rows=1_000, **kw)
     s2 = period_statistics(warehouse, period, batch_rows=32_768, **kw)
@@ -376,8 +405,9 @@ def test_fremskrivning_applies_base_coefficients(warehouse):
 
 def test_options_are_checked_at_the_boundary(warehouse):
     with pytest.raises(ReferenceDataError, match="unknown scope '2017'"):
-        fit_benchmark(warehouse, Period.parse("2023QMAT04"), scope="2017",
-                      code_areas=CODE_AREAS, commuting_area_of=COMMUTING)
+        fit_benchmark(
+            warehouse, Period.parse("2023QMAT04"), scope="2017", code_areas=CODE_AREAS, commuting_area_of=COMMUTING
+        )
     with pytest.raises(ConfigError, match="base period 2024QMAT04 is after the period 2023QMAT04"):
         _fit(warehouse, base_period=Period.parse("2024QMAT04"))
     with pytest.raises(ConfigError, match="foertidspension_fleksjob.*not an area of scope 2019"):
@@ -389,8 +419,7 @@ def test_options_are_checked_at_the_boundary(warehouse):
     with pytest.raises(ReferenceDataError, match="YYYYQMATqq"):
         _fit(warehouse, "2023Q4")
     with pytest.raises(TypeError):
-        fit_benchmark("w.duckdb", "2023QMAT04", code_areas=CODE_AREAS,
-                      commuting_area_of=COMMUTING)
+        fit_benchmark("w.duckdb", "2023QMAT04", code_areas=CODE_AREAS, commuting_area_of=COMMUTING)
 
 
 def test_refuses_periods_without_the_data(warehouse, tmp_path):
@@ -401,10 +430,14 @@ def test_refuses_periods_without_the_data(warehouse, tmp_path):
     no_gap = {k: (4 if v == 5 else v) for k, v in COMMUTING.items()}
     with pytest.raises(InsufficientDataError, match="no benefit weeks in any area .*2024QMAT04"):
         _fit(warehouse, "2024QMAT04", commuting_area_of=no_gap)
-    with pytest.raises(InsufficientDataError,
-                       match="no benefit weeks in area.s. foertidspension_fleksjob"):
-        fit_benchmark(warehouse, Period.parse("2023QMAT04"), scope="extended",
-                      code_areas=reference.code_areas("extended"), commuting_area_of=COMMUTING)
+    with pytest.raises(InsufficientDataError, match="no benefit weeks in area.s. foertidspension_fleksjob"):
+        fit_benchmark(
+            warehouse,
+            Period.parse("2023QMAT04"),
+            scope="extended",
+            code_areas=reference.code_areas("extended"),
+            commuting_area_of=COMMUTING,
+        )
     with pytest.raises(InsufficientDataError, match="no benefit weeks"):  # the later period is empty
         _fit(warehouse, "2024QMAT04", base_period="2024QMAT01", commuting_area_of=no_gap)
     empty = duckdb.connect(str(tmp_path / "empty.duckdb"))
@@ -417,10 +450,13 @@ def test_runs_on_the_package_warehouse(tmp_path):
     warehouse = pytest.importorskip("kommunebench.data.warehouse")
     con = warehouse.connect(tmp_path / "kb.duckdb")
     build_warehouse(None, 3_000, seed=5, con=con)
-    fit = fit_benchmark(con, "2023QMAT04", scope=SCOPE,
-                        code_areas=reference.code_areas(SCOPE,
-                                                        warehouse.effective_benefit_codes(con)),
-                        commuting_area_of=warehouse.municipality_commuting_area(con))
+    fit = fit_benchmark(
+        con,
+        "2023QMAT04",
+        scope=SCOPE,
+        code_areas=reference.code_areas(SCOPE, warehouse.effective_benefit_codes(con)),
+        commuting_area_of=warehouse.municipality_commuting_area(con),
+    )
     assert fit.model.n == len(statsmodels_design(con, Period.parse("2023QMAT04"))[0])
     for _, g in fit.municipal.groupby("area"):
         np.testing.assert_allclose(g.expected.sum(), g.actual.sum(), rtol=1e-9)
@@ -430,8 +466,7 @@ def test_runs_on_the_package_warehouse(tmp_path):
 def test_ols_on_arrays_with_shift_and_without_intercept():
     rng = np.random.default_rng(1)
     n = 2_000
-    x = np.column_stack([np.ones(n), rng.integers(0, 2, n), rng.normal(60, 2, n),
-                         rng.normal(size=n)])
+    x = np.column_stack([np.ones(n), rng.integers(0, 2, n), rng.normal(60, 2, n), rng.normal(size=n)])
     y = (x @ [0.5, 1.0, 0.02, -0.3])[:, None] + rng.normal(0, 0.5, (n, 2))
     terms, outs = ["c", "d", "lm", "z"], ["a", "b"]
     res = ols(x, y, terms, outs)
@@ -442,8 +477,7 @@ def test_ols_on_arrays_with_shift_and_without_intercept():
         np.testing.assert_allclose(res.p_values[:, a], ref.pvalues, rtol=1e-6)
     shift = np.array([0, 0, 60.0, 0])
     xs = x - shift
-    shifted = ols_from_crossproducts(xs.T @ xs, xs.T @ y, y.T @ y, n, terms=terms, outcomes=outs,
-                                     shift=shift)
+    shifted = ols_from_crossproducts(xs.T @ xs, xs.T @ y, y.T @ y, n, terms=terms, outcomes=outs, shift=shift)
     np.testing.assert_allclose(shifted.coef, res.coef, rtol=1e-10)
     np.testing.assert_allclose(shifted.cov_unscaled, res.cov_unscaled, rtol=1e-9)
     no_const = ols(x[:, 1:], y, terms[1:], outs, intercept=None)

@@ -25,9 +25,21 @@ def test_98_municipalities_with_regions_and_population():
     assert 800 < reference.municipality(825).pop_16_66 < 1000
 
 
-@pytest.mark.parametrize("alias,code", [("Århus", 751), ("Aarhus", 751), ("Brønderslev-Dronninglund", 810),
-                                        ("Brønderslev", 810), ("Vesthimmerlands", 820), ("Vesthimmerland", 820),
-                                        ("Copenhagen", 101), ("0101", 101), (147, 147), (" københavn ", 101)])
+@pytest.mark.parametrize(
+    "alias,code",
+    [
+        ("Århus", 751),
+        ("Aarhus", 751),
+        ("Brønderslev-Dronninglund", 810),
+        ("Brønderslev", 810),
+        ("Vesthimmerlands", 820),
+        ("Vesthimmerland", 820),
+        ("Copenhagen", 101),
+        ("0101", 101),
+        (147, 147),
+        (" københavn ", 101),
+    ],
+)
 def test_aliases_resolve(alias, code):
     assert reference.resolve_municipality(alias) == code
 

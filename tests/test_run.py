@@ -57,6 +57,7 @@ def test_estimated_differences_recover_the_planted_effects(planted):
         assert spearmanr(frame.set_index("kommunekode").diff_pp, ta.loc[frame.kommunekode]).statistic >= 0.7, area
 
 
+@pytest.mark.slow
 def test_composition_alone_earns_no_rank(zero):
     db, truth = zero
     assert (truth.effect_pp == 0).all()

@@ -27,6 +27,7 @@ def _digest(path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+@pytest.mark.slow
 def test_same_seed_gives_identical_files_and_other_seed_differs(tmp_path):
     a = generate(tmp_path / "a", scale=0.004, seed=11)
     b = generate(tmp_path / "b", scale=0.004, seed=11)

@@ -18,8 +18,9 @@ from kommunebench.errors import WarehouseError
 
 
 def _tables(con) -> dict[str, dict[str, str]]:
-    rows = con.execute("SELECT table_name, column_name, data_type FROM duckdb_columns() "
-                       "WHERE NOT internal AND schema_name = 'main'").fetchall()
+    rows = con.execute(
+        "SELECT table_name, column_name, data_type FROM duckdb_columns() WHERE NOT internal AND schema_name = 'main'"
+    ).fetchall()
     out: dict[str, dict[str, str]] = {}
     for t, c, typ in rows:
         out.setdefault(t, {})[c] = typ
@@ -36,9 +37,17 @@ def test_connect_creates_folder_and_schema(tmp_path):
         for kind in KINDS.values():
             assert tables[kind.table] == {c.name: c.sql_type for c in kind.columns}
         assert tables["benefit_weeks"]["week"] == "DATE"
-        assert set(tables["loads"]) == {"snapshot_id", "kind", "source_file", "file_format",
-                                        "fingerprint", "n_rows", "loaded_at", "seconds",
-                                        "is_current"}
+        assert set(tables["loads"]) == {
+            "snapshot_id",
+            "kind",
+            "source_file",
+            "file_format",
+            "fingerprint",
+            "n_rows",
+            "loaded_at",
+            "seconds",
+            "is_current",
+        }
         assert tables["loads"]["loaded_at"] == "TIMESTAMP"
         assert tables["meta"] == {"key": "VARCHAR", "value": "VARCHAR"}
         assert warehouse.current_loads(con) == []
@@ -53,8 +62,7 @@ def test_connect_creates_folder_and_schema(tmp_path):
 def test_threads_and_memory_limit_are_applied(tmp_path, monkeypatch):
     con = warehouse.connect(tmp_path / "x.duckdb", threads=1, memory_limit="512MB")
     try:
-        threads, mem = con.execute("SELECT current_setting('threads'), "
-                                   "current_setting('memory_limit')").fetchone()
+        threads, mem = con.execute("SELECT current_setting('threads'), current_setting('memory_limit')").fetchone()
         assert threads == 1 and mem == "488.2 MiB"  # 512 MB shown in MiB
     finally:
         con.close()
@@ -82,11 +90,15 @@ def test_migration_path_applies_new_migrations_in_order(tmp_path, monkeypatch):
     db = tmp_path / "wh.duckdb"
     load(db, write_inputs(tmp_path / "snap"), snapshot_id="s1")
     # A later version adds a table: adding a migration is one line.
-    monkeypatch.setattr(warehouse, "MIGRATIONS", [
-        *warehouse.MIGRATIONS,
-        "CREATE TABLE future_things (thing_id VARCHAR PRIMARY KEY, started TIMESTAMP)",
-        lambda con: con.execute("INSERT INTO future_things VALUES ('r0', NULL)"),
-    ])
+    monkeypatch.setattr(
+        warehouse,
+        "MIGRATIONS",
+        [
+            *warehouse.MIGRATIONS,
+            "CREATE TABLE future_things (thing_id VARCHAR PRIMARY KEY, started TIMESTAMP)",
+            lambda con: con.execute("INSERT INTO future_things VALUES ('r0', NULL)"),
+        ],
+    )
     monkeypatch.setattr(warehouse, "SCHEMA_VERSION", len(warehouse.MIGRATIONS))
     con = warehouse.connect(db)
     try:
@@ -100,8 +112,9 @@ def test_migration_path_applies_new_migrations_in_order(tmp_path, monkeypatch):
 def test_failed_migration_rolls_back(tmp_path, monkeypatch):
     db = tmp_path / "wh.duckdb"
     warehouse.connect(db).close()
-    monkeypatch.setattr(warehouse, "MIGRATIONS", [
-        *warehouse.MIGRATIONS, "CREATE TABLE future_things (x INTEGER)", "THIS IS NOT SQL"])
+    monkeypatch.setattr(
+        warehouse, "MIGRATIONS", [*warehouse.MIGRATIONS, "CREATE TABLE future_things (x INTEGER)", "THIS IS NOT SQL"]
+    )
     monkeypatch.setattr(warehouse, "SCHEMA_VERSION", len(warehouse.MIGRATIONS))
     current = len(warehouse.MIGRATIONS) - 2
     with pytest.raises(WarehouseError, match=f"cannot upgrade .* from schema version {current} to {current + 2}"):
@@ -157,17 +170,23 @@ def test_locked_by_another_process_is_refused(tmp_path):
     db = tmp_path / "wh.duckdb"
     warehouse.connect(db).close()
     holder = subprocess.Popen(
-        [sys.executable, "-c", textwrap.dedent(f"""
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(f"""
             import duckdb, sys
             con = duckdb.connect({str(db)!r})
             print("ready", flush=True)
             sys.stdin.read()
-        """)],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        """),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout.readline().strip() == "ready"
-        with pytest.raises(WarehouseError, match=r"is locked by another process \(process \d+\)") \
-                as err:
+        with pytest.raises(WarehouseError, match=r"is locked by another process \(process \d+\)") as err:
             warehouse.connect(db)
         assert "\n" not in str(err.value)
     finally:
@@ -180,17 +199,16 @@ def test_effective_reference_defaults(tmp_path):
     try:
         assert warehouse.effective_benefit_codes(con) == reference.benefit_codes()
         costs = warehouse.effective_costs(con)
-        assert len(costs) == 8 and set(costs[0]) == {"area", "valid_from",
-                                                       "dkk_per_fuldtidsperson", "basis"}
+        assert len(costs) == 8 and set(costs[0]) == {"area", "valid_from", "dkk_per_fuldtidsperson", "basis"}
         rows = warehouse.cost_rows(con)
         assert sorted(rows) == sorted(reference._cost_rows())
         assert reference.costs(dt.date(2023, 6, 1), rows) == reference.costs(dt.date(2023, 6, 1))
         cmap = warehouse.effective_commuting_area_map(con)
         assert len(cmap) == 98 and cmap[0] == {"kommunekode": 101, "commuting_area": 1}
         assert warehouse.municipality_commuting_area(con) == {
-            m.kommunekode: m.commuting_area for m in reference.municipalities()}
-        assert warehouse.effective_commuting_areas(con) == {
-            a["commuting_area"] for a in reference.commuting_areas()}
+            m.kommunekode: m.commuting_area for m in reference.municipalities()
+        }
+        assert warehouse.effective_commuting_areas(con) == {a["commuting_area"] for a in reference.commuting_areas()}
         assert not warehouse.has_override(con, "costs")
     finally:
         con.close()
@@ -201,13 +219,17 @@ def test_effective_reference_overrides(tmp_path):
     folder.mkdir()
     codes = [dict(r) for r in reference.benefit_codes()][:5]
     write_csv(folder / "benefit_codes.csv", codes)
-    write_csv(folder / "costs.csv", [
-        {"area": "a_dagpenge", "valid_from": "2020-01-01", "dkk_per_fuldtidsperson": 70000.5,
-         "basis": None},
-        {"area": "a_dagpenge", "valid_from": "2024-01-01", "dkk_per_fuldtidsperson": 80000,
-         "basis": "x"}])
-    cmap = [{"kommunekode": m.kommunekode, "commuting_area": 1 if m.kommunekode < 400 else 40}
-            for m in reference.municipalities()]
+    write_csv(
+        folder / "costs.csv",
+        [
+            {"area": "a_dagpenge", "valid_from": "2020-01-01", "dkk_per_fuldtidsperson": 70000.5, "basis": None},
+            {"area": "a_dagpenge", "valid_from": "2024-01-01", "dkk_per_fuldtidsperson": 80000, "basis": "x"},
+        ],
+    )
+    cmap = [
+        {"kommunekode": m.kommunekode, "commuting_area": 1 if m.kommunekode < 400 else 40}
+        for m in reference.municipalities()
+    ]
     write_csv(folder / "commuting_area_map.csv", cmap)
     db = tmp_path / "wh.duckdb"
     load(db, folder)
@@ -215,17 +237,15 @@ def test_effective_reference_overrides(tmp_path):
     try:
         assert warehouse.effective_benefit_codes(con) == tuple(codes)
         assert warehouse.effective_costs(con) == (
-            {"area": "a_dagpenge", "valid_from": dt.date(2020, 1, 1),
-             "dkk_per_fuldtidsperson": 70000.5, "basis": ""},
-            {"area": "a_dagpenge", "valid_from": dt.date(2024, 1, 1),
-             "dkk_per_fuldtidsperson": 80000.0, "basis": "x"})
+            {"area": "a_dagpenge", "valid_from": dt.date(2020, 1, 1), "dkk_per_fuldtidsperson": 70000.5, "basis": ""},
+            {"area": "a_dagpenge", "valid_from": dt.date(2024, 1, 1), "dkk_per_fuldtidsperson": 80000.0, "basis": "x"},
+        )
         rows = warehouse.cost_rows(con)
         assert reference.costs(dt.date(2023, 6, 1), rows) == {"a_dagpenge": 70000.5}
         assert warehouse.municipality_commuting_area(con)[101] == 1
         assert warehouse.municipality_commuting_area(con)[851] == 40
         assert warehouse.effective_commuting_areas(con) == {1, 40}
-        assert warehouse.effective_commuting_area_map(con) == tuple(
-            sorted(cmap, key=lambda r: r["kommunekode"]))
+        assert warehouse.effective_commuting_area_map(con) == tuple(sorted(cmap, key=lambda r: r["kommunekode"]))
     finally:
         con.close()
 

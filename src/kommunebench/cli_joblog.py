@@ -1,5 +1,5 @@
-"""``kommunebench joblog ...``: the joblog follow-up on the command line (a thin edge over
-:mod:`kommunebench.alerts` and :mod:`kommunebench.report.joblog`).
+"""``kommunebench joblog ...``: the joblog follow-up on the command line (a thin edge over the joblog
+pipeline, :mod:`kommunebench.pipeline.joblog`, and the report stage's joblog exports).
 
 Registered in :mod:`kommunebench.cli` as the sub-app ``joblog``; domain errors are turned into one
 line by ``cli.main``.
@@ -7,63 +7,26 @@ line by ``cli.main``.
 
 from __future__ import annotations
 
-import contextlib
-import datetime as dt
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated
 
+import pandas as pd
 import typer
-from rich.console import Console
-from rich.table import Table
 
-from kommunebench import settings
+from kommunebench.alerts import month_label_da
+from kommunebench.cli_common import AsOf, DbOption, as_of_date, console, count, db_path, new_table, pct, records
+from kommunebench.pipeline import joblog as jobs
+from kommunebench.report import export_status, write_history_chart
+
+__all__ = ["joblog_app"]
 
 joblog_app = typer.Typer(no_args_is_help=True, rich_markup_mode="rich",
                          help="Joblog follow-up: smileys, action criteria, case log, letters.")
-console = Console(width=None if sys.stdout.isatty() else 160)
 
-DbOption = Annotated[Path | None, typer.Option("--db", help="Warehouse file (env KOMMUNEBENCH_DB; "
-                                               "default <home>/warehouse.duckdb).", show_default=False)]
-AsOf = Annotated[str | None, typer.Option("--as-of", help="Evaluate as of this date, YYYY-MM-DD "
-                                          "(default today); only months published by then are used.",
-                                          show_default=False)]
 Kommune = Annotated[str, typer.Argument(help="Municipality: name (any known spelling) or kommunekode.")]
 
 
-@contextlib.contextmanager
-def _open(db: Path | None, *, write: bool = False) -> Iterator:
-    from kommunebench.data import warehouse
-    from kommunebench.errors import NotFoundError
-
-    path = settings.db_path(db)
-    if not path.exists():
-        raise NotFoundError(f"no warehouse at {path}: run 'kommunebench load' (or 'kommunebench demo') first")
-    con = warehouse.connect(path, read_only=not write)
-    try:
-        yield con
-    finally:
-        con.close()
-
-
-def _as_of(text: str | None) -> dt.date:
-    from kommunebench.alerts.calendar import parse_date
-
-    return parse_date(text, what="--as-of")
-
-
-def _pct(v) -> str:
-    import math
-
-    return "" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{float(v):.1f}".replace(".", ",")
-
-
-def _n(v) -> str:
-    return f"{int(v):,}".replace(",", ".")
-
-
-def _yes(v) -> str:
+def _yes(v: object) -> str:
     return "[bold red]ja[/]" if bool(v) else ""
 
 
@@ -76,32 +39,27 @@ def status(
     db: DbOption = None,
 ) -> None:
     """Flags per municipality for the latest month published by --as-of (flagged first)."""
-    from kommunebench.alerts import joblog_status, month_label_da
-
-    with _open(db) as con:
-        st = joblog_status(con, _as_of(as_of))
+    st = jobs.status(as_of_date(as_of), db=db_path(db))
     th = st.thresholds
     f = st.frame.sort_values(["flagged", "red_share", "kommunekode"], ascending=[False, False, True],
                              na_position="last")
     if flagged_only:
         f = f[f["flagged"]]
-    table = Table(title=f"Joblog {month_label_da(st.month)} (offentliggjort {st.published_on.isoformat()}), "
-                        f"opgjort pr. {st.as_of.isoformat()}")
-    for col, just in (("Kode", "right"), ("Kommune", "left"), ("Målgruppe", "right"), ("Grøn pct.", "right"),
-                      ("Lysegrøn pct.", "right"), ("Rød", "right"), ("Rød pct.", "right"),
-                      ("Omfattet", "center"), ("K1", "center"), ("K2 (mdr. i træk)", "center"),
-                      ("K3 pct.", "right"), ("Kriterier", "left"), ("Årlig gennemgang", "center")):
-        table.add_column(col, justify=just)
-    for r in f.itertuples(index=False):
-        table.add_row(str(r.kommunekode), r.navn, _n(r.target_group), _pct(r.green_share),
-                      _pct(r.light_green_share), _n(r.red), _pct(r.red_share), "ja" if r.eligible else "",
+    right = ("Kode", "Målgruppe", "Grøn pct.", "Lysegrøn pct.", "Rød", "Rød pct.", "K3 pct.")
+    table = new_table(f"Joblog {month_label_da(st.month)} (offentliggjort {st.published_on.isoformat()}), "
+                      f"opgjort pr. {st.as_of.isoformat()}",
+                      ("Kode", "Kommune", "Målgruppe", "Grøn pct.", "Lysegrøn pct.", "Rød", "Rød pct.", "Omfattet",
+                       "K1", "K2 (mdr. i træk)", "K3 pct.", "Kriterier", "Årlig gennemgang"), right=right)
+    for r in records(f):
+        table.add_row(str(r.kommunekode), r.navn, count(r.target_group), pct(r.green_share),
+                      pct(r.light_green_share), count(r.red), pct(r.red_share), "ja" if r.eligible else "",
                       _yes(r.criterion_1), f"{'[bold red]ja[/] ' if r.criterion_2 else ''}({r.c2_run})",
-                      (("[bold red]" if r.criterion_3 else "") + _pct(r.c3_share)
+                      (("[bold red]" if r.criterion_3 else "") + pct(r.c3_share)
                        + ("[/]" if r.criterion_3 else "")),
                       f"[bold red]{r.criteria}[/]" if r.flagged else "", "ja" if r.review_list else "")
     n = st.national
-    table.add_row("", "[bold]Hele landet[/]", _n(n["target_group"]), _pct(n["green_share"]),
-                  _pct(n["light_green_share"]), _n(n["red"]), _pct(n["red_share"]), str(n["eligible"]),
+    table.add_row("", "[bold]Hele landet[/]", count(n["target_group"]), pct(n["green_share"]),
+                  pct(n["light_green_share"]), count(n["red"]), pct(n["red_share"]), str(n["eligible"]),
                   str(n["criterion_1"]), str(n["criterion_2"]), str(n["criterion_3"]),
                   f"{n['flagged']} kommuner", str(n["review_list"]))
     console.print(table)
@@ -110,8 +68,6 @@ def status(
                   f"{th.min_red} røde og en målgruppe over {th.min_target_group}. K3 er opgjort for "
                   f"{c3m} (opfølgning {th.c3_months_after} måneder efter).")
     if export is not None:
-        from kommunebench.report.joblog import export_status
-
         for kind, p in export_status(st, export).items():
             console.print(f"  {kind}: {p}")
 
@@ -126,25 +82,18 @@ def history(
     db: DbOption = None,
 ) -> None:
     """A municipality's monthly smileys and criteria (the last 12 published months)."""
-    import pandas as pd
-
-    from kommunebench.alerts import joblog_history, month_label_da
-
-    with _open(db) as con:
-        h = joblog_history(con, kommune, as_of=_as_of(as_of), months=months)
-    table = Table(title=f"Joblog {h.attrs['navn']} ({h.attrs['kommunekode']}), opgjort pr. {h.attrs['as_of']}")
-    for col in ("Måned", "Offentliggjort", "Målgruppe", "Grøn", "Lysegrøn", "Rød", "Rød pct.", "Omfattet",
-                "K1", "K2", "K3 pct.", "K3", "Kriterier"):
-        table.add_column(col, justify="left" if col in ("Måned", "Kriterier") else "right")
-    for r in h.itertuples(index=False):
+    h = jobs.history(kommune, as_of=as_of_date(as_of), months=months, db=db_path(db))
+    cols = ("Måned", "Offentliggjort", "Målgruppe", "Grøn", "Lysegrøn", "Rød", "Rød pct.", "Omfattet", "K1", "K2",
+            "K3 pct.", "K3", "Kriterier")
+    table = new_table(f"Joblog {h.attrs['navn']} ({h.attrs['kommunekode']}), opgjort pr. {h.attrs['as_of']}", cols,
+                      right=[c for c in cols if c not in ("Måned", "Kriterier")])
+    for r in records(h):
         c3 = "" if pd.isna(r.criterion_3) else ("ja" if r.criterion_3 else "nej")
-        table.add_row(month_label_da(r.month.date()), r.published_on.isoformat(), _n(r.target_group),
-                      _n(r.green), _n(r.light_green), _n(r.red), _pct(r.red_share), "ja" if r.eligible else "",
-                      _yes(r.criterion_1), _yes(r.criterion_2), _pct(r.c3_share), c3, r.criteria)
+        table.add_row(month_label_da(r.month.date()), r.published_on.isoformat(), count(r.target_group),
+                      count(r.green), count(r.light_green), count(r.red), pct(r.red_share), "ja" if r.eligible else "",
+                      _yes(r.criterion_1), _yes(r.criterion_2), pct(r.c3_share), c3, r.criteria)
     console.print(table)
     if chart is not None:
-        from kommunebench.report.joblog import write_history_chart
-
         console.print(f"Chart: {write_history_chart(h, chart)}")
 
 
@@ -162,11 +111,8 @@ def log_action_cmd(
     db: DbOption = None,
 ) -> None:
     """Append an action to the case log (the log cannot be edited or deleted)."""
-    from kommunebench.alerts import log_action
-
-    with _open(db, write=True) as con:
-        e = log_action(con, kommunekode=kommune, action=action, criterion=criterion, data_month=data_month,
-                       note=note, recorded_by=by, on=on)
+    e = jobs.record_case_action(kommunekode=kommune, action=action, criterion=criterion, data_month=data_month,
+                                note=note, recorded_by=by, on=on, db=db_path(db))
     console.print(f"[green]Logged[/] #{e['id']}: {e['navn']} {e['action_date'].isoformat()} "
                   f"{e['action_label']} (kriterium {e['criterion'] or '-'}, data {e['data_month']:%Y-%m}), "
                   f"registreret af {e['recorded_by']}.")
@@ -178,15 +124,10 @@ def case_log_cmd(
     db: DbOption = None,
 ) -> None:
     """Show the case log (verified against its hash chain)."""
-    from kommunebench.alerts import case_log
-
-    with _open(db) as con:
-        f = case_log(con, kommune)
-    table = Table(title="Sagslog: opfølgning på jobloggen")
-    for col in ("#", "Dato", "Kommune", "Handling", "Kriterium", "Datamåned", "Note", "Registreret af",
-                "Registreret (UTC)"):
-        table.add_column(col)
-    for r in f.itertuples(index=False):
+    f = jobs.case_log(kommune, db=db_path(db))
+    table = new_table("Sagslog: opfølgning på jobloggen", ("#", "Dato", "Kommune", "Handling", "Kriterium",
+                                                           "Datamåned", "Note", "Registreret af", "Registreret (UTC)"))
+    for r in records(f):
         table.add_row(str(r.id), r.action_date.isoformat(), r.navn, r.action_label, r.criterion or "",
                       f"{r.data_month:%Y-%m}", r.note, r.recorded_by, f"{r.recorded_at:%Y-%m-%d %H:%M}")
     console.print(table)
@@ -197,22 +138,17 @@ def case_log_cmd(
 @joblog_app.command()
 def propose(kommune: Kommune, as_of: AsOf = None, db: DbOption = None) -> None:
     """Propose the next step for a municipality, with its history."""
-    from kommunebench.alerts import propose_next_step
-
-    with _open(db) as con:
-        p = propose_next_step(con, kommune, as_of=_as_of(as_of))
+    p = jobs.propose(kommune, as_of=as_of_date(as_of), db=db_path(db))
     title = p.action_label or "Ingen handling"
     console.print(f"[bold]{p.navn} ({p.kommunekode}), pr. {p.as_of.isoformat()}: {title}[/]")
     console.print(p.reason)
     if p.analyst_choice:
         console.print("Valget af handling er analytikerens.")
-    table = Table(title="Historik (andel rød smiley)")
-    for col in ("Måned", "Målgruppe", "Rød", "Rød pct.", "Kriterier"):
-        table.add_column(col)
-    for r in p.history.itertuples(index=False):
-        table.add_row(f"{r.month:%Y-%m}", _n(r.target_group), _n(r.red), _pct(r.red_share), r.criteria)
+    table = new_table("Historik (andel rød smiley)", ("Måned", "Målgruppe", "Rød", "Rød pct.", "Kriterier"))
+    for r in records(p.history):
+        table.add_row(f"{r.month:%Y-%m}", count(r.target_group), count(r.red), pct(r.red_share), r.criteria)
     console.print(table)
-    for r in p.contacts.itertuples(index=False):
+    for r in records(p.contacts):
         console.print(f"  Kontakt {r.action_date.isoformat()}: {r.action_label} (data {r.data_month:%Y-%m}, "
                       f"{r.recorded_by})")
 
@@ -231,11 +167,8 @@ def letter(
     db: DbOption = None,
 ) -> None:
     """Draft a letter in Danish, filled with the municipality's figures."""
-    from kommunebench.alerts import draft_letter
-
-    with _open(db) as con:
-        text = draft_letter(con, kommune, as_of=_as_of(as_of), action=action, criterion=criterion,
-                            template=template)
+    text = jobs.letter(kommune, as_of=as_of_date(as_of), action=action, criterion=criterion, template=template,
+                       db=db_path(db))
     if out is None:
         print(text, end="" if text.endswith("\n") else "\n")
         return
@@ -251,18 +184,14 @@ def review_list_cmd(
     db: DbOption = None,
 ) -> None:
     """Municipalities with a target group of 40 or fewer in a month of the year (yearly review)."""
-    from kommunebench.alerts import review_list
-
-    with _open(db) as con:
-        f = review_list(con, year, as_of=None if as_of is None else _as_of(as_of))
-    table = Table(title=f"Årlig gennemgang {year}: kommuner med en målgruppe på 40 eller færre "
-                        f"(data til og med {f.attrs['last_month']:%Y-%m})")
-    for col in ("Kode", "Kommune", "Måneder", "Mdr. ≤ 40", "Målgruppe min/gns/maks", "Rød pct. (året)",
-                "Højeste rød pct.", "Mdr. ≥ K1-grænse", "Længste K2-forløb"):
-        table.add_column(col, justify="left" if col == "Kommune" else "right")
-    for r in f.itertuples(index=False):
+    f = jobs.review_list(year, as_of=None if as_of is None else as_of_date(as_of), db=db_path(db))
+    cols = ("Kode", "Kommune", "Måneder", "Mdr. ≤ 40", "Målgruppe min/gns/maks", "Rød pct. (året)",
+            "Højeste rød pct.", "Mdr. ≥ K1-grænse", "Længste K2-forløb")
+    table = new_table(f"Årlig gennemgang {year}: kommuner med en målgruppe på 40 eller færre "
+                      f"(data til og med {f.attrs['last_month']:%Y-%m})", cols, right=[c for c in cols if c != "Kommune"])
+    for r in records(f):
         table.add_row(str(r.kommunekode), r.navn, str(r.months), str(r.months_at_or_under),
                       f"{r.min_target_group}/{r.mean_target_group:.1f}/{r.max_target_group}".replace(".", ","),
-                      _pct(r.red_share), _pct(r.max_red_share), str(r.months_red_share_c1), str(r.max_c2_run))
+                      pct(r.red_share), pct(r.max_red_share), str(r.months_red_share_c1), str(r.max_c2_run))
     console.print(table)
     console.print(f"{len(f)} kommuner på listen.")

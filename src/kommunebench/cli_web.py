@@ -6,25 +6,23 @@ Registered in :mod:`kommunebench.cli` with one line each; domain errors become o
 from __future__ import annotations
 
 import gc
-import sys
+import os
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
+import uvicorn
+from fastapi import FastAPI
 
 from kommunebench import settings
+from kommunebench.api import create_app
+from kommunebench.cli_common import DbOption, console, db_path, new_table
+from kommunebench.pipeline import tokens
 
 __all__ = ["serve", "token_app", "dashboard_url"]
 
-console = Console(width=None if sys.stdout.isatty() else 160)
 token_app = typer.Typer(no_args_is_help=True, rich_markup_mode="rich",
                         help="API tokens: create, list, revoke (stored hashed in the warehouse).")
-
-DbOption = Annotated[Path | None, typer.Option("--db", help="Warehouse file (env KOMMUNEBENCH_DB; "
-                                               "default <home>/warehouse.duckdb).", show_default=False)]
-
 
 def dashboard_url(host: str | None = None, port: int | None = None) -> str:
     """The URL ``kommunebench serve`` answers on with the given (or configured) host and port."""
@@ -49,11 +47,7 @@ def serve(
     The server holds no lock on the warehouse between requests, so 'kommunebench run' and
     'load' work while it runs (requests made during such a write get HTTP 503 and can be retried).
     """
-    import uvicorn
-
-    from kommunebench.api import create_app
-
-    path = settings.db_path(db)
+    path = db_path(db)
     bind_host = str(settings.get("host", host))
     bind_port = int(settings.get("port", port))
     app = create_app(path)  # creates or upgrades the file now, so errors show before listening
@@ -65,8 +59,6 @@ def serve(
                   f"(API: {dashboard_url(bind_host, bind_port)}api/v1/openapi.json) — warehouse {path}. Ctrl+C stops.")
     if workers > 1:
         # each worker builds its own app from the environment
-        import os
-
         os.environ["KOMMUNEBENCH_DB"] = str(path)
         uvicorn.run("kommunebench.cli_web:_factory", factory=True, host=bind_host, port=bind_port,
                     workers=workers, log_level="warning")
@@ -74,9 +66,7 @@ def serve(
         uvicorn.run(app, host=bind_host, port=bind_port, log_level="warning")
 
 
-def _factory():
-    from kommunebench.api import create_app
-
+def _factory() -> FastAPI:
     return create_app()
 
 
@@ -88,14 +78,7 @@ def token_create(
     db: DbOption = None,
 ) -> None:
     """Create an API token. It is shown once; the warehouse keeps only its scrypt hash."""
-    from kommunebench.api import auth
-    from kommunebench.data import warehouse
-
-    con = warehouse.connect(settings.db_path(db))
-    try:
-        token, row = auth.create_token(con, name=name, role=role)
-    finally:
-        con.close()
+    token, row = tokens.create_token(name=name, role=role, db=db_path(db))
     console.print(f"[green]Created token {row['token_id']}[/] for {row['name']} with role {row['role']}.")
     console.print("Keep it secret; it is not shown again:")
     print(token)
@@ -104,17 +87,8 @@ def token_create(
 @token_app.command("list")
 def token_list(db: DbOption = None) -> None:
     """List the tokens (never the tokens themselves)."""
-    from kommunebench.api import auth
-    from kommunebench.data import warehouse
-
-    con = warehouse.connect(settings.db_path(db), read_only=True)
-    try:
-        rows = auth.list_tokens(con)
-    finally:
-        con.close()
-    table = Table(title="API-nøgler")
-    for col in ("Id", "Navn", "Rolle", "Oprettet (UTC)", "Oprettet af", "Tilbagekaldt (UTC)"):
-        table.add_column(col)
+    rows = tokens.list_tokens(db=db_path(db))
+    table = new_table("API-nøgler", ("Id", "Navn", "Rolle", "Oprettet (UTC)", "Oprettet af", "Tilbagekaldt (UTC)"))
     for r in rows:
         table.add_row(r["token_id"], r["name"], r["role"], r["created_at"].isoformat(timespec="seconds"),
                       r["created_by"], r["revoked_at"].isoformat(timespec="seconds") if r["revoked_at"] else "")
@@ -129,12 +103,5 @@ def token_revoke(
     db: DbOption = None,
 ) -> None:
     """Revoke a token: it stops working at once (also in a running server)."""
-    from kommunebench.api import auth
-    from kommunebench.data import warehouse
-
-    con = warehouse.connect(settings.db_path(db))
-    try:
-        row = auth.revoke_token(con, token_id)
-    finally:
-        con.close()
+    row = tokens.revoke_token(token_id, db=db_path(db))
     console.print(f"[yellow]Revoked token {row['token_id']}[/] ({row['name']}, {row['role']}).")

@@ -37,6 +37,8 @@ def audit(con: duckdb.DuckDBPyConnection, *, actor: str, role: str | None, actio
                       "VALUES (?, ?, ?, ?, ?, ?) RETURNING audit_id",
                       [_now(), actor, role, action, target,
                        json.dumps(detail or {}, ensure_ascii=False, sort_keys=True, default=str)]).fetchone()
+    if row is None:  # pragma: no cover - INSERT ... RETURNING always returns the row
+        raise RuntimeError("the audit row was not stored")
     return int(row[0])
 
 

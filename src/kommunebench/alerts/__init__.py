@@ -8,6 +8,11 @@ review list), :mod:`~kommunebench.alerts.criteria` (eligibility, criteria 1-3 an
 cohort), :mod:`~kommunebench.alerts.calendar` (publication calendar),
 :mod:`~kommunebench.alerts.caselog` (append-only log) and :mod:`~kommunebench.alerts.proposal`
 (next step).
+
+The stage's entry point is :func:`evaluate` (:mod:`~kommunebench.alerts.evaluation`): the status,
+the yearly review list and the proposals for the flagged municipalities as of a date, in one
+:class:`JoblogEvaluation`. Writing to the case log is :func:`log_action`, whose ``audit`` callback
+runs in the same transaction as the entry.
 """
 
 from kommunebench.alerts.calendar import (
@@ -19,6 +24,7 @@ from kommunebench.alerts.calendar import (
 )
 from kommunebench.alerts.caselog import ACTIONS, case_log, log_action, verify_case_log
 from kommunebench.alerts.criteria import CRITERIA, Thresholds, criterion_text
+from kommunebench.alerts.evaluation import JoblogEvaluation, evaluate
 from kommunebench.alerts.joblog import (
     SMILEYS,
     JoblogStatus,
@@ -35,12 +41,14 @@ __all__ = [
     "ACTIONS",
     "CRITERIA",
     "SMILEYS",
+    "JoblogEvaluation",
     "JoblogStatus",
     "Proposal",
     "Thresholds",
     "case_log",
     "criterion_text",
     "draft_letter",
+    "evaluate",
     "format_month",
     "green_threshold",
     "joblog_history",

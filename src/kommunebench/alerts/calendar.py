@@ -14,12 +14,36 @@ import re
 from kommunebench import settings
 from kommunebench.errors import ConfigError
 
-__all__ = ["MONTHS_DA", "month_start", "add_months", "months_between", "parse_month", "parse_date",
-           "format_month", "month_label_da", "date_label_da", "publication_lag", "publication_date",
-           "latest_published_month", "is_published"]
+__all__ = [
+    "MONTHS_DA",
+    "month_start",
+    "add_months",
+    "months_between",
+    "parse_month",
+    "parse_date",
+    "format_month",
+    "month_label_da",
+    "date_label_da",
+    "publication_lag",
+    "publication_date",
+    "latest_published_month",
+    "is_published",
+]
 
-MONTHS_DA = ("januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september",
-             "oktober", "november", "december")
+MONTHS_DA = (
+    "januar",
+    "februar",
+    "marts",
+    "april",
+    "maj",
+    "juni",
+    "juli",
+    "august",
+    "september",
+    "oktober",
+    "november",
+    "december",
+)
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
 
@@ -85,7 +109,7 @@ def date_label_da(d: dt.date) -> str:
 
 
 def publication_lag(explicit: int | None = None) -> int:
-    lag = int(settings.get("joblog_publication_lag", explicit))
+    lag = settings.get_int("joblog_publication_lag", explicit)
     if not 0 <= lag <= 24:
         raise ConfigError(f"joblog_publication_lag must be between 0 and 24 months, got {lag}")
     return lag

@@ -13,6 +13,15 @@ every entry stores the SHA-256 of its content chained to the previous entry's ha
 warehouse's ``meta`` table holds the hash of the last entry (``case_log_head``). Reading the log
 (:func:`case_log`) verifies the chain and refuses to show a log that was changed, shortened or
 reordered outside the product (:func:`verify_case_log` lists what is wrong).
+
+One transaction
+---------------
+:func:`log_action` verifies the chain, appends the entry and moves the head in one transaction
+(:func:`kommunebench.data.transactions.transaction`). The caller's ``audit(con, entry)`` callback
+(the pipeline passes one that writes the audit row) runs inside that same transaction, before the
+commit: the entry and its audit row are stored together or not at all. DuckDB has no nested
+transactions, so ``log_action`` must not be called inside a transaction the caller holds; the
+callback is how the caller adds its own writes.
 """
 
 from __future__ import annotations
@@ -20,6 +29,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import math
+from collections.abc import Callable, Iterable
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -27,9 +39,15 @@ import pandas as pd
 from kommunebench.alerts.calendar import format_month, parse_date, parse_month, publication_date
 from kommunebench.alerts.criteria import criteria_keys
 from kommunebench.data import reference
+from kommunebench.data.sql import scalar
+from kommunebench.data.transactions import transaction
 from kommunebench.errors import ConfigError, WarehouseError
 
-__all__ = ["ACTIONS", "log_action", "case_log", "verify_case_log", "last_contact"]
+__all__ = ["ACTIONS", "AuditCallback", "log_action", "case_log", "verify_case_log", "last_contact"]
+
+#: ``audit(con, entry)``: called inside the case log's transaction with the stored entry; an int it
+#: returns is reported as the entry's ``audit_id``.
+AuditCallback = Callable[[duckdb.DuckDBPyConnection, dict[str, Any]], object]
 
 ACTIONS: dict[str, str] = {
     "phone_call": "Telefonisk kontakt til jobcentret",
@@ -42,31 +60,79 @@ ACTIONS: dict[str, str] = {
 
 _TABLE = "joblog_case_log"
 _HEAD = "case_log_head"
-_COLUMNS = ("id", "kommunekode", "action_date", "action", "criterion", "data_month", "note",
-            "recorded_by", "recorded_at", "prev_hash", "entry_hash")
-FRAME_COLUMNS = ("id", "kommunekode", "navn", "action_date", "action", "action_label", "criterion",
-                 "data_month", "note", "recorded_by", "recorded_at")
+_COLUMNS = (
+    "id",
+    "kommunekode",
+    "action_date",
+    "action",
+    "criterion",
+    "data_month",
+    "note",
+    "recorded_by",
+    "recorded_at",
+    "prev_hash",
+    "entry_hash",
+)
+FRAME_COLUMNS = (
+    "id",
+    "kommunekode",
+    "navn",
+    "action_date",
+    "action",
+    "action_label",
+    "criterion",
+    "data_month",
+    "note",
+    "recorded_by",
+    "recorded_at",
+)
+# Text columns of the frame: plain Python str, or None where missing (never NaN).
+_TEXT_COLUMNS = ("action", "criterion", "note", "recorded_by")
 
 
-def _hash(prev: str, entry: dict) -> str:
-    payload = [prev, int(entry["id"]), int(entry["kommunekode"]), entry["action_date"].isoformat(),
-               entry["action"], entry["criterion"], entry["data_month"].isoformat(), entry["note"],
-               entry["recorded_by"], entry["recorded_at"].isoformat()]
+def _hash(prev: str, entry: dict[str, Any]) -> str:
+    payload = [
+        prev,
+        int(entry["id"]),
+        int(entry["kommunekode"]),
+        entry["action_date"].isoformat(),
+        entry["action"],
+        entry["criterion"],
+        entry["data_month"].isoformat(),
+        entry["note"],
+        entry["recorded_by"],
+        entry["recorded_at"].isoformat(),
+    ]
     return hashlib.sha256(json.dumps(payload, ensure_ascii=False).encode()).hexdigest()
 
 
-def _head(con) -> str:
+def _head(con: duckdb.DuckDBPyConnection) -> str:
     row = con.execute("SELECT value FROM meta WHERE key = ?", [_HEAD]).fetchone()
-    return row[0] if row else ""
+    return str(row[0]) if row else ""
 
 
-def log_action(con, *, kommunekode: int | str, action: str, criterion, data_month: str | dt.date,
-               note: str, recorded_by: str, on: dt.date | str | None = None) -> dict:
+def log_action(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    kommunekode: int | str,
+    action: str,
+    criterion: object,
+    data_month: str | dt.date,
+    note: str,
+    recorded_by: str,
+    on: dt.date | str | None = None,
+    audit: AuditCallback | None = None,
+) -> dict[str, Any]:
     """Append one entry to the case log and return it as stored (with its ``id``).
 
     ``on`` is the date of the action (default today; not in the future). The data month must be
     published on that date. Raises :class:`ConfigError` for an unknown action or criterion, a
-    missing ``recorded_by`` or an impossible date.
+    missing ``recorded_by`` or an impossible date, and :class:`WarehouseError` when the log was
+    changed outside the product or the write fails (nothing is appended then).
+
+    ``audit(con, entry)`` is called inside the same transaction, after the entry is written and
+    before the commit; if it raises, the entry is rolled back too. If it returns an int, the
+    returned entry has it as ``"audit_id"``.
     """
     code = reference.resolve_municipality(kommunekode)
     if action not in ACTIONS:
@@ -77,9 +143,11 @@ def log_action(con, *, kommunekode: int | str, action: str, criterion, data_mont
     if day > dt.date.today():
         raise ConfigError(f"the action date {day.isoformat()} is in the future")
     if publication_date(month) > day:
-        raise ConfigError(f"data month {format_month(month)} is not published until "
-                          f"{publication_date(month).isoformat()}; an action on {day.isoformat()} "
-                          "cannot answer it")
+        raise ConfigError(
+            f"data month {format_month(month)} is not published until "
+            f"{publication_date(month).isoformat()}; an action on {day.isoformat()} "
+            "cannot answer it"
+        )
     who = str(recorded_by or "").strip()
     if not who or len(who) > 200 or not who.isprintable():
         raise ConfigError("recorded_by must name who records the action (1-200 printable characters)")
@@ -87,86 +155,106 @@ def log_action(con, *, kommunekode: int | str, action: str, criterion, data_mont
         raise ConfigError("note must be text (it may be empty)")
     if len(note) > 20_000:
         raise ConfigError("the note is too long (at most 20,000 characters)")
-    entry = {"kommunekode": code, "action_date": day, "action": action,
-             "criterion": ",".join(keys) or None, "data_month": month, "note": note,
-             "recorded_by": who,
-             "recorded_at": dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)}
-    try:
-        con.begin()
-    except duckdb.Error as exc:
-        raise WarehouseError(f"cannot write to the case log: {str(exc).splitlines()[0]}") from None
-    try:
+    entry: dict[str, Any] = {
+        "kommunekode": code,
+        "action_date": day,
+        "action": action,
+        "criterion": ",".join(keys) or None,
+        "data_month": month,
+        "note": note,
+        "recorded_by": who,
+        "recorded_at": dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0),
+    }
+    # "to the case log": a DuckDB error reads "cannot write to the case log: ..." as it always has.
+    with transaction(con, "to the case log"):
         problems = _verify(con)
         if problems:
-            raise WarehouseError("the joblog case log was changed outside kommunebench "
-                                 f"({problems[0]}); nothing was appended")
+            raise WarehouseError(
+                f"the joblog case log was changed outside kommunebench ({problems[0]}); nothing was appended"
+            )
         prev = _head(con)
-        entry["id"] = con.execute(f"SELECT coalesce(max(id), 0) + 1 FROM {_TABLE}").fetchone()[0]
+        entry["id"] = int(scalar(con, f"SELECT coalesce(max(id), 0) + 1 FROM {_TABLE}"))
         entry["prev_hash"] = prev
         entry["entry_hash"] = _hash(prev, entry)
-        con.execute(f"INSERT INTO {_TABLE} ({', '.join(_COLUMNS)}) VALUES "
-                    f"({', '.join('?' * len(_COLUMNS))})", [entry[c] for c in _COLUMNS])
+        con.execute(
+            f"INSERT INTO {_TABLE} ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})",
+            [entry[c] for c in _COLUMNS],
+        )
         con.execute("DELETE FROM meta WHERE key = ?", [_HEAD])
         con.execute("INSERT INTO meta VALUES (?, ?)", [_HEAD, entry["entry_hash"]])
-        con.commit()
-    except WarehouseError:
-        con.rollback()
-        raise
-    except duckdb.Error as exc:
-        con.rollback()
-        raise WarehouseError(f"cannot write to the case log: {str(exc).splitlines()[0]}") from None
-    out = {c: entry[c] for c in _COLUMNS if c not in ("prev_hash", "entry_hash")}
-    out["navn"] = reference.municipality(code).navn
-    out["action_label"] = ACTIONS[action]
+        out = {c: entry[c] for c in _COLUMNS if c not in ("prev_hash", "entry_hash")}
+        out["navn"] = reference.municipality(code).navn
+        out["action_label"] = ACTIONS[action]
+        if audit is not None:
+            audit_id = audit(con, dict(out))
+            if isinstance(audit_id, int) and not isinstance(audit_id, bool):
+                out["audit_id"] = audit_id
     return out
 
 
-def _verify(con) -> list[str]:
+def _verify(con: duckdb.DuckDBPyConnection) -> list[str]:
     rows = con.execute(f"SELECT {', '.join(_COLUMNS)} FROM {_TABLE} ORDER BY id").fetchall()
     problems = []
     prev = ""
     for r in rows:
         e = dict(zip(_COLUMNS, r, strict=True))
         if e["prev_hash"] != prev:
-            problems.append(f"entry {e['id']} does not follow the entry before it (one was removed "
-                            "or changed)")
+            problems.append(f"entry {e['id']} does not follow the entry before it (one was removed or changed)")
         elif _hash(prev, e) != e["entry_hash"]:
             problems.append(f"entry {e['id']} does not match its hash (it was edited)")
         prev = e["entry_hash"]
     if prev != _head(con):
-        problems.append("the last entries are missing (the log is shorter than recorded)"
-                        if rows else "entries were deleted")
+        problems.append(
+            "the last entries are missing (the log is shorter than recorded)" if rows else "entries were deleted"
+        )
     return problems
 
 
-def verify_case_log(con) -> list[str]:
+def verify_case_log(con: duckdb.DuckDBPyConnection) -> list[str]:
     """What is wrong with the case log's hash chain (an empty list when it is intact)."""
     return _verify(con)
 
 
-def case_log(con, kommunekode: int | str | None = None) -> pd.DataFrame:
+def _texts(values: Iterable[object], index: pd.Index) -> pd.Series:
+    """Text values as an object column of plain ``str``, with ``None`` (not NaN) where missing."""
+    return pd.Series(
+        [None if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)) else str(v) for v in values],
+        index=index,
+        dtype=object,
+    )
+
+
+def case_log(con: duckdb.DuckDBPyConnection, kommunekode: int | str | None = None) -> pd.DataFrame:
     """The case log (of one municipality, or all), ordered by action date then id.
 
-    Raises :class:`WarehouseError` when the log was changed outside the product.
+    Text columns (``navn``, ``action``, ``action_label``, ``criterion``, ``note``,
+    ``recorded_by``) hold plain ``str``, and ``None`` where there is no value (an entry without a
+    criterion) — never NaN, whatever pandas' default string dtype. Raises
+    :class:`WarehouseError` when the log was changed outside the product.
     """
     problems = _verify(con)
     if problems:
-        raise WarehouseError("the joblog case log was changed outside kommunebench: "
-                             + "; ".join(problems) + ". Restore the warehouse from a backup.")
-    where, params = "", []
+        raise WarehouseError(
+            "the joblog case log was changed outside kommunebench: "
+            + "; ".join(problems)
+            + ". Restore the warehouse from a backup."
+        )
+    where = ""
+    params: list[object] = []
     if kommunekode is not None:
         where, params = " WHERE kommunekode = ?", [reference.resolve_municipality(kommunekode)]
     cols = [c for c in _COLUMNS if c not in ("prev_hash", "entry_hash")]
-    f = con.execute(f"SELECT {', '.join(cols)} FROM {_TABLE}{where} ORDER BY action_date, id",
-                    params).df()
-    f["navn"] = [reference.municipality(int(c)).navn for c in f["kommunekode"]]
-    f["action_label"] = f["action"].map(ACTIONS)
+    f = con.execute(f"SELECT {', '.join(cols)} FROM {_TABLE}{where} ORDER BY action_date, id", params).df()
+    for col in _TEXT_COLUMNS:
+        f[col] = _texts(f[col], f.index)
+    f["navn"] = _texts((reference.municipality(int(c)).navn for c in f["kommunekode"]), f.index)
+    f["action_label"] = _texts((ACTIONS.get(str(a)) for a in f["action"]), f.index)
     for col in ("action_date", "data_month"):
         f[col] = pd.to_datetime(f[col]).dt.date
     return f[list(FRAME_COLUMNS)].reset_index(drop=True)
 
 
-def last_contact(con, kommunekode: int, *, as_of: dt.date) -> dict | None:
+def last_contact(con: duckdb.DuckDBPyConnection, kommunekode: int, *, as_of: dt.date) -> dict[Any, Any] | None:
     """The municipality's latest case-log entry dated on or before ``as_of`` (or None)."""
     f = case_log(con, kommunekode)
     f = f[f["action_date"] <= as_of]

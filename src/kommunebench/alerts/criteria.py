@@ -32,6 +32,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -39,21 +40,12 @@ import pandas as pd
 from kommunebench import settings
 from kommunebench.errors import ConfigError
 
-__all__ = ["CRITERIA", "Thresholds", "resolve_thresholds", "criterion_text", "evaluate_months",
-           "criteria_keys"]
+__all__ = ["CRITERIA", "Thresholds", "resolve_thresholds", "criterion_text", "evaluate_months", "criteria_keys"]
 
 CRITERIA: dict[str, str] = {
     "1": "Strakshandling",
     "2": "Handling efter observation",
     "3": "Handling ved fortsat ingen jobsøgning",
-}
-
-_SETTING = {
-    "green_searches": "joblog_green_searches", "min_red": "joblog_min_red",
-    "min_target_group": "joblog_min_target_group", "c1_red_share": "joblog_c1_red_share",
-    "c2_red_share": "joblog_c2_red_share", "c2_months": "joblog_c2_months",
-    "c3_share": "joblog_c3_share", "c3_months_after": "joblog_c3_months_after",
-    "publication_lag": "joblog_publication_lag",
 }
 
 
@@ -72,13 +64,23 @@ class Thresholds:
     publication_lag: int = 3
 
     @classmethod
-    def from_settings(cls, **overrides) -> Thresholds:
-        values = {f.name: settings.get(_SETTING[f.name]) for f in fields(cls)}
-        return replace(cls(**values), **overrides).checked()
+    def from_settings(cls, **overrides: Any) -> Thresholds:
+        """The settings ``joblog_<field>``, with ``overrides`` replacing fields."""
+        base = cls(
+            green_searches=settings.get_int("joblog_green_searches"),
+            min_red=settings.get_int("joblog_min_red"),
+            min_target_group=settings.get_int("joblog_min_target_group"),
+            c1_red_share=settings.get_float("joblog_c1_red_share"),
+            c2_red_share=settings.get_float("joblog_c2_red_share"),
+            c2_months=settings.get_int("joblog_c2_months"),
+            c3_share=settings.get_float("joblog_c3_share"),
+            c3_months_after=settings.get_int("joblog_c3_months_after"),
+            publication_lag=settings.get_int("joblog_publication_lag"),
+        )
+        return replace(base, **overrides).checked()
 
     def checked(self) -> Thresholds:
-        ints = ("green_searches", "min_red", "min_target_group", "c2_months", "c3_months_after",
-                "publication_lag")
+        ints = ("green_searches", "min_red", "min_target_group", "c2_months", "c3_months_after", "publication_lag")
         for name in ints:
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 0:
@@ -88,8 +90,7 @@ class Thresholds:
             if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 <= v <= 100:
                 raise ConfigError(f"joblog threshold {name} must be a percentage 0-100, got {v!r}")
         if self.green_searches < 1 or self.c2_months < 1 or self.c3_months_after < 1:
-            raise ConfigError("joblog thresholds green_searches, c2_months and c3_months_after "
-                              "must be at least 1")
+            raise ConfigError("joblog thresholds green_searches, c2_months and c3_months_after must be at least 1")
         if self.publication_lag > 24:
             raise ConfigError(f"joblog publication_lag must be at most 24, got {self.publication_lag}")
         return self
@@ -104,8 +105,10 @@ def resolve_thresholds(thresholds: Thresholds | Mapping | None) -> Thresholds:
     if isinstance(thresholds, Mapping):
         unknown = set(thresholds) - {f.name for f in fields(Thresholds)}
         if unknown:
-            raise ConfigError(f"unknown joblog threshold(s) {', '.join(sorted(unknown))}; known: "
-                              f"{', '.join(f.name for f in fields(Thresholds))}")
+            raise ConfigError(
+                f"unknown joblog threshold(s) {', '.join(sorted(unknown))}; known: "
+                f"{', '.join(f.name for f in fields(Thresholds))}"
+            )
         return Thresholds.from_settings(**thresholds)
     raise ConfigError(f"thresholds must be a Thresholds or a mapping, got {type(thresholds).__name__}")
 
@@ -117,15 +120,21 @@ def _pct(x: float) -> str:
 def criterion_text(key: str, th: Thresholds) -> str:
     """The rule of criterion ``key`` in Danish, with the numbers in force."""
     if key == "1":
-        return (f"Andelen af borgere uden registreret jobsøgning (rød smiley) er {_pct(th.c1_red_share)} "
-                "pct. eller højere i en måned.")
+        return (
+            f"Andelen af borgere uden registreret jobsøgning (rød smiley) er {_pct(th.c1_red_share)} "
+            "pct. eller højere i en måned."
+        )
     if key == "2":
-        return (f"Andelen af borgere uden registreret jobsøgning (rød smiley) har været over "
-                f"{_pct(th.c2_red_share)} pct. i {th.c2_months} sammenhængende måneder.")
+        return (
+            f"Andelen af borgere uden registreret jobsøgning (rød smiley) har været over "
+            f"{_pct(th.c2_red_share)} pct. i {th.c2_months} sammenhængende måneder."
+        )
     if key == "3":
-        return (f"Mere end {_pct(th.c3_share)} pct. af borgerne uden registreret jobsøgning i "
-                f"opgørelsesmåneden har fortsat ingen jobsøgning i {_ordinal(th.c3_months_after)} "
-                "måned efter opgørelsesmåneden.")
+        return (
+            f"Mere end {_pct(th.c3_share)} pct. af borgerne uden registreret jobsøgning i "
+            f"opgørelsesmåneden har fortsat ingen jobsøgning i {_ordinal(th.c3_months_after)} "
+            "måned efter opgørelsesmåneden."
+        )
     raise ConfigError(f"unknown criterion {key!r}: choose 1, 2 or 3")
 
 
@@ -137,8 +146,11 @@ def criteria_keys(value) -> tuple[str, ...]:
     """Normalise ``1``, ``"1"``, ``"1,3"``, ``[1, "3"]`` to ``("1", "3")``; ``None``/"" → ()."""
     if value is None:
         return ()
-    items = value.replace(";", ",").split(",") if isinstance(value, str) else (
-        [value] if isinstance(value, (int, np.integer)) else list(value))
+    items = (
+        value.replace(";", ",").split(",")
+        if isinstance(value, str)
+        else ([value] if isinstance(value, (int, np.integer)) else list(value))
+    )
     keys = []
     for item in items:
         text = str(item).strip()
@@ -150,8 +162,7 @@ def criteria_keys(value) -> tuple[str, ...]:
     return tuple(sorted(set(keys)))
 
 
-def evaluate_months(grid: pd.DataFrame, th: Thresholds, *, last_published: pd.Timestamp | None = None
-                    ) -> pd.DataFrame:
+def evaluate_months(grid: pd.DataFrame, th: Thresholds, *, last_published: pd.Timestamp | None = None) -> pd.DataFrame:
     """Add shares, eligibility and the criteria to a complete grid of municipality-months.
 
     ``grid`` has one row per municipality and calendar month (no gaps; months without data have a

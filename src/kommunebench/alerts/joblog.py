@@ -26,26 +26,50 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from kommunebench.alerts.calendar import (
-    add_months,
-    format_month,
-    latest_published_month,
-    month_label_da,
-    parse_date,
-    publication_date,
-)
+from kommunebench.alerts.calendar import add_months, month_label_da, parse_date, publication_date
 from kommunebench.alerts.criteria import CRITERIA, Thresholds, evaluate_months, resolve_thresholds
+from kommunebench.alerts.grid import latest_month, monthly_grid
 from kommunebench.data import reference
 from kommunebench.errors import ConfigError, NotFoundError
 
-__all__ = ["SMILEYS", "green_threshold", "smiley", "JoblogStatus", "joblog_status", "joblog_history",
-           "review_list", "monthly_grid", "latest_month"]
+__all__ = [
+    "SMILEYS",
+    "green_threshold",
+    "smiley",
+    "JoblogStatus",
+    "joblog_status",
+    "joblog_history",
+    "review_list",
+    "monthly_grid",
+    "latest_month",
+]
 
 SMILEYS = {"green": "Grøn", "light_green": "Lysegrøn", "red": "Rød"}
-STATUS_COLUMNS = ("kommunekode", "navn", "month", "target_group", "green", "light_green", "red",
-                  "green_share", "light_green_share", "red_share", "eligible", "c2_run",
-                  "criterion_1", "criterion_2", "c3_month", "c3_cohort", "c3_still_in_group",
-                  "c3_still_red", "c3_share", "criterion_3", "criteria", "flagged", "review_list")
+STATUS_COLUMNS = (
+    "kommunekode",
+    "navn",
+    "month",
+    "target_group",
+    "green",
+    "light_green",
+    "red",
+    "green_share",
+    "light_green_share",
+    "red_share",
+    "eligible",
+    "c2_run",
+    "criterion_1",
+    "criterion_2",
+    "c3_month",
+    "c3_cohort",
+    "c3_still_in_group",
+    "c3_still_red",
+    "c3_share",
+    "criterion_3",
+    "criteria",
+    "flagged",
+    "review_list",
+)
 
 
 def green_threshold(weight: float, green_searches: int = 6) -> int:
@@ -62,69 +86,6 @@ def smiley(searches: int, weight: float = 1.0, green_searches: int = 6) -> str:
     if searches == 0:
         return "red"
     return "green" if searches >= green_threshold(weight, green_searches) else "light_green"
-
-
-# ----------------------------------------------------------------------------- data access
-
-
-def _has_rows(con) -> bool:
-    return con.execute("SELECT count(*) > 0 FROM (SELECT 1 FROM joblog LIMIT 1)").fetchone()[0]
-
-
-def latest_month(con, as_of: dt.date, th: Thresholds) -> dt.date:
-    """The latest data month published on or before ``as_of``."""
-    last_cal = latest_published_month(as_of, th.publication_lag)
-    row = con.execute("SELECT max(month), min(month) FROM joblog WHERE month <= ?", [last_cal]).fetchone()
-    if row[0] is None:
-        if not _has_rows(con):
-            raise NotFoundError("no joblog data are loaded: load a joblog file first "
-                                "('kommunebench load joblog=FILE', or a snapshot folder)")
-        first = con.execute("SELECT min(month) FROM joblog").fetchone()[0]
-        raise NotFoundError(
-            f"no joblog month is published by {as_of.isoformat()}: the first month in the data, "
-            f"{format_month(first)}, is published {publication_date(first, th.publication_lag).isoformat()}")
-    return row[0]
-
-
-def monthly_grid(con, first: dt.date, last: dt.date, th: Thresholds, *,
-                 kommunekode: int | None = None) -> pd.DataFrame:
-    """Counts per municipality and month from ``first`` to ``last`` (inclusive), every month and
-    municipality present (zeros where no data), with the criterion-3 cohort counts of each month
-    whose follow-up month is at or before ``last``. Reads no month after ``last``."""
-    where_k = "" if kommunekode is None else f" AND kommunekode = {int(kommunekode)}"
-    g = int(th.green_searches)
-    counts = con.execute(f"""
-        SELECT kommunekode, month, count(*) AS target_group,
-               count_if(searches >= greatest(1, ceil({g} * availability_weight - 1e-9))) AS green,
-               count_if(searches = 0) AS red
-        FROM joblog WHERE in_target_group AND month BETWEEN ? AND ?{where_k}
-        GROUP BY ALL""", [first, last]).df()
-    k = int(th.c3_months_after)
-    last_cohort = add_months(last, -k)
-    a_k = where_k.replace("kommunekode", "a.kommunekode")
-    cohorts = con.execute(f"""
-        SELECT a.kommunekode, a.month, count(*) AS c3_cohort,
-               count(b.person_id) AS c3_still_in_group, count_if(b.searches = 0) AS c3_still_red
-        FROM joblog a LEFT JOIN joblog b
-          ON b.person_id = a.person_id AND b.kommunekode = a.kommunekode AND b.in_target_group
-         AND b.month = CAST(a.month + INTERVAL {k} MONTH AS DATE) AND b.month <= ?
-        WHERE a.in_target_group AND a.searches = 0 AND a.month BETWEEN ? AND ?{a_k}
-        GROUP BY ALL""", [last, first, last_cohort]).df()
-    codes = ([int(kommunekode)] if kommunekode is not None
-             else [m.kommunekode for m in reference.municipalities()])
-    n = (last.year - first.year) * 12 + last.month - first.month + 1
-    months = [add_months(first, i) for i in range(max(n, 0))]
-    grid = pd.DataFrame({"kommunekode": np.repeat(codes, len(months)),
-                         "month": pd.to_datetime(months * len(codes))})
-    for frame in (counts, cohorts):
-        frame["month"] = pd.to_datetime(frame["month"])
-        frame["kommunekode"] = frame["kommunekode"].astype(np.int64)
-    grid = grid.merge(counts, on=["kommunekode", "month"], how="left").merge(
-        cohorts, on=["kommunekode", "month"], how="left")
-    cols = ["target_group", "green", "red", "c3_cohort", "c3_still_in_group", "c3_still_red"]
-    grid[cols] = grid[cols].fillna(0).astype(np.int64)
-    grid["light_green"] = grid["target_group"] - grid["green"] - grid["red"]
-    return grid
 
 
 def _navn(codes) -> list[str]:
@@ -173,16 +134,18 @@ class JoblogStatus:
 
     def summary(self) -> str:
         n = self.national
-        return (f"Joblog as of {self.as_of.isoformat()}: {month_label_da(self.month)} (published "
-                f"{self.published_on.isoformat()}); national target group {n['target_group']:,}, "
-                f"red {n['red_share']:.1f} %; {n['flagged']} municipalities flagged "
-                f"(criterion 1: {n['criterion_1']}, 2: {n['criterion_2']}, 3: {n['criterion_3']}), "
-                f"{n['review_list']} at or under {self.thresholds.min_target_group} in the target group")
+        return (
+            f"Joblog as of {self.as_of.isoformat()}: {month_label_da(self.month)} (published "
+            f"{self.published_on.isoformat()}); national target group {n['target_group']:,}, "
+            f"red {n['red_share']:.1f} %; {n['flagged']} municipalities flagged "
+            f"(criterion 1: {n['criterion_1']}, 2: {n['criterion_2']}, 3: {n['criterion_3']}), "
+            f"{n['review_list']} at or under {self.thresholds.min_target_group} in the target group"
+        )
 
 
-def _national(row: pd.DataFrame) -> dict:
+def _national(row: pd.DataFrame) -> dict[str, int | float]:
     tg = int(row["target_group"].sum())
-    out = {"target_group": tg}
+    out: dict[str, int | float] = {"target_group": tg}
     for col in ("green", "light_green", "red"):
         c = int(row[col].sum())
         out[col] = c
@@ -192,15 +155,13 @@ def _national(row: pd.DataFrame) -> dict:
     return out
 
 
-def joblog_status(con, as_of: dt.date | str, *, thresholds: Thresholds | Mapping | None = None
-                  ) -> JoblogStatus:
+def joblog_status(con, as_of: dt.date | str, *, thresholds: Thresholds | Mapping | None = None) -> JoblogStatus:
     """The status of every municipality as of ``as_of`` (see :class:`JoblogStatus`)."""
     as_of = parse_date(as_of, what="as-of date")
     th = resolve_thresholds(thresholds)
     month = latest_month(con, as_of, th)
     back = max(th.c2_months - 1, th.c3_months_after)
-    ev = evaluate_months(monthly_grid(con, add_months(month, -back), month, th), th,
-                         last_published=pd.Timestamp(month))
+    ev = evaluate_months(monthly_grid(con, add_months(month, -back), month, th), th, last_published=pd.Timestamp(month))
     frame = _status_rows(ev, month, th)
     national = {"month": month, **_national(frame)}
     return JoblogStatus(as_of, month, frame, national, th)
@@ -210,8 +171,9 @@ def _status_rows(ev: pd.DataFrame, month: dt.date, th: Thresholds) -> pd.DataFra
     now = ev[ev["month"] == pd.Timestamp(month)].set_index("kommunekode")
     c3m = pd.Timestamp(add_months(month, -th.c3_months_after))
     c3 = ev[ev["month"] == c3m].set_index("kommunekode")
-    f = now.drop(columns=["c3_cohort", "c3_still_in_group", "c3_still_red", "c3_share", "criterion_3",
-                          "c3_evaluable"]).copy()
+    f = now.drop(
+        columns=["c3_cohort", "c3_still_in_group", "c3_still_red", "c3_share", "criterion_3", "c3_evaluable"]
+    ).copy()
     f["c3_month"] = c3m
     for col in ("c3_cohort", "c3_still_in_group", "c3_still_red", "c3_share"):
         f[col] = c3[col].reindex(f.index)
@@ -227,14 +189,38 @@ def _status_rows(ev: pd.DataFrame, month: dt.date, th: Thresholds) -> pd.DataFra
 
 # ----------------------------------------------------------------------------- history
 
-HISTORY_COLUMNS = ("month", "published_on", "target_group", "green", "light_green", "red", "green_share",
-                   "light_green_share", "red_share", "eligible", "review_list", "criterion_1", "c2_run",
-                   "criterion_2", "c3_cohort", "c3_still_in_group", "c3_still_red", "c3_share",
-                   "criterion_3", "criteria")
+HISTORY_COLUMNS = (
+    "month",
+    "published_on",
+    "target_group",
+    "green",
+    "light_green",
+    "red",
+    "green_share",
+    "light_green_share",
+    "red_share",
+    "eligible",
+    "review_list",
+    "criterion_1",
+    "c2_run",
+    "criterion_2",
+    "c3_cohort",
+    "c3_still_in_group",
+    "c3_still_red",
+    "c3_share",
+    "criterion_3",
+    "criteria",
+)
 
 
-def joblog_history(con, kommunekode: int | str, *, as_of: dt.date | str, months: int = 12,
-                   thresholds: Thresholds | Mapping | None = None) -> pd.DataFrame:
+def joblog_history(
+    con,
+    kommunekode: int | str,
+    *,
+    as_of: dt.date | str,
+    months: int = 12,
+    thresholds: Thresholds | Mapping | None = None,
+) -> pd.DataFrame:
     """A municipality's last ``months`` published months as of ``as_of``, oldest first.
 
     One row per month: counts and shares, ``eligible``, ``criterion_1``, ``c2_run``,
@@ -258,20 +244,33 @@ def joblog_history(con, kommunekode: int | str, *, as_of: dt.date | str, months:
     for col in ("criterion_1", "criterion_2", "eligible", "review_list"):
         ev[col] = ev[col].astype(bool)
     out = ev[list(HISTORY_COLUMNS)].reset_index(drop=True)
-    out.attrs.update(kommunekode=code, navn=reference.municipality(code).navn, as_of=as_of,
-                     month=month, thresholds=th)
+    out.attrs.update(kommunekode=code, navn=reference.municipality(code).navn, as_of=as_of, month=month, thresholds=th)
     return out
 
 
 # ----------------------------------------------------------------------------- yearly review
 
-REVIEW_COLUMNS = ("kommunekode", "navn", "year", "months", "months_at_or_under", "min_target_group",
-                  "mean_target_group", "max_target_group", "person_months", "red", "red_share",
-                  "max_red_share", "months_red_share_c1", "max_c2_run")
+REVIEW_COLUMNS = (
+    "kommunekode",
+    "navn",
+    "year",
+    "months",
+    "months_at_or_under",
+    "min_target_group",
+    "mean_target_group",
+    "max_target_group",
+    "person_months",
+    "red",
+    "red_share",
+    "max_red_share",
+    "months_red_share_c1",
+    "max_c2_run",
+)
 
 
-def review_list(con, year: int, *, as_of: dt.date | str | None = None,
-                thresholds: Thresholds | Mapping | None = None) -> pd.DataFrame:
+def review_list(
+    con, year: int, *, as_of: dt.date | str | None = None, thresholds: Thresholds | Mapping | None = None
+) -> pd.DataFrame:
     """The yearly review list: municipalities with a target group of 40 or fewer.
 
     Definition: a municipality is on the list of ``year`` if in **at least one** of the year's
@@ -286,37 +285,54 @@ def review_list(con, year: int, *, as_of: dt.date | str | None = None,
     """
     year = int(year)
     th = resolve_thresholds(thresholds)
-    as_of = (publication_date(dt.date(year, 12, 1), th.publication_lag) if as_of is None
-             else parse_date(as_of, what="as-of date"))
+    as_of = (
+        publication_date(dt.date(year, 12, 1), th.publication_lag)
+        if as_of is None
+        else parse_date(as_of, what="as-of date")
+    )
     month = latest_month(con, as_of, th)
     if month < dt.date(year, 1, 1):
-        raise NotFoundError(f"no joblog month of {year} is published by {as_of.isoformat()} "
-                            f"(January {year} is published "
-                            f"{publication_date(dt.date(year, 1, 1), th.publication_lag).isoformat()})")
+        raise NotFoundError(
+            f"no joblog month of {year} is published by {as_of.isoformat()} "
+            f"(January {year} is published "
+            f"{publication_date(dt.date(year, 1, 1), th.publication_lag).isoformat()})"
+        )
     last = min(month, dt.date(year, 12, 1))
     ev = evaluate_months(monthly_grid(con, dt.date(year, 1, 1), last, th), th)
-    has_data = con.execute("SELECT count(*) FROM joblog WHERE month BETWEEN ? AND ?",
-                           [dt.date(year, 1, 1), last]).fetchone()[0]
+    has_data = con.execute(
+        "SELECT count(*) FROM joblog WHERE month BETWEEN ? AND ?", [dt.date(year, 1, 1), last]
+    ).fetchone()[0]
     if not has_data:
         raise NotFoundError(f"the warehouse holds no joblog data for {year}")
     ev["at_or_under"] = ev["target_group"] <= th.min_target_group
     ev["c1_share"] = 100 * ev["red"] >= th.c1_red_share * ev["target_group"]
     ev["c1_share"] &= ev["target_group"] > 0
     g = ev.groupby("kommunekode")
-    out = pd.DataFrame({
-        "months": g.size(), "months_at_or_under": g["at_or_under"].sum(),
-        "min_target_group": g["target_group"].min(), "mean_target_group": g["target_group"].mean(),
-        "max_target_group": g["target_group"].max(), "person_months": g["target_group"].sum(),
-        "red": g["red"].sum(), "max_red_share": g["red_share"].max(),
-        "months_red_share_c1": g["c1_share"].sum(), "max_c2_run": g["c2_run"].max(),
-    }).reset_index()
+    out = pd.DataFrame(
+        {
+            "months": g.size(),
+            "months_at_or_under": g["at_or_under"].sum(),
+            "min_target_group": g["target_group"].min(),
+            "mean_target_group": g["target_group"].mean(),
+            "max_target_group": g["target_group"].max(),
+            "person_months": g["target_group"].sum(),
+            "red": g["red"].sum(),
+            "max_red_share": g["red_share"].max(),
+            "months_red_share_c1": g["c1_share"].sum(),
+            "max_c2_run": g["c2_run"].max(),
+        }
+    ).reset_index()
     out = out[out["months_at_or_under"] > 0].copy()
     with np.errstate(invalid="ignore", divide="ignore"):
-        out["red_share"] = np.where(out["person_months"] > 0,
-                                    100.0 * out["red"] / out["person_months"].clip(lower=1), np.nan)
+        out["red_share"] = np.where(
+            out["person_months"] > 0, 100.0 * out["red"] / out["person_months"].clip(lower=1), np.nan
+        )
     out["year"] = year
     out["navn"] = _navn(out["kommunekode"])
-    out = out[list(REVIEW_COLUMNS)].sort_values(["red_share", "kommunekode"], ascending=[False, True],
-                                                na_position="last").reset_index(drop=True)
+    out = (
+        out[list(REVIEW_COLUMNS)]
+        .sort_values(["red_share", "kommunekode"], ascending=[False, True], na_position="last")
+        .reset_index(drop=True)
+    )
     out.attrs.update(year=year, as_of=as_of, last_month=last)
     return out

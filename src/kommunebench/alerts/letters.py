@@ -21,6 +21,7 @@ import math
 from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import jinja2
 import pandas as pd
@@ -56,8 +57,13 @@ def _dato(value) -> str:
 
 
 def _env() -> SandboxedEnvironment:
-    env = SandboxedEnvironment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
-                               trim_blocks=True, lstrip_blocks=True, autoescape=False)
+    env = SandboxedEnvironment(
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        autoescape=False,
+    )
     env.filters.update(pct=_pct, antal=_antal, maaned=_maaned, dato=_dato)
     return env
 
@@ -66,15 +72,17 @@ def template_source(action: str, template: str | Path | None = None) -> tuple[st
     """(template text, where it came from) for ``action``."""
     if action not in ACTIONS:
         raise ConfigError(f"unknown action {action!r}: choose one of {', '.join(ACTIONS)}")
-    chosen = template if template is not None else settings.get("joblog_templates")
+    chosen = settings.get_str("joblog_templates", template)
     if chosen:
-        path = Path(chosen).expanduser()
-        if path.is_dir():
-            candidate = path / f"{action}.txt.j2"
+        given = Path(chosen).expanduser()
+        path: Path | None = given
+        if given.is_dir():
+            candidate = given / f"{action}.txt.j2"
             path = candidate if candidate.is_file() else None
-        elif not path.is_file():
-            raise ConfigError(f"letter template {path} does not exist (give a template file or a "
-                              "folder of <action>.txt.j2 files)")
+        elif not given.is_file():
+            raise ConfigError(
+                f"letter template {given} does not exist (give a template file or a folder of <action>.txt.j2 files)"
+            )
         if path is not None:
             try:
                 return path.read_text("utf-8"), str(path)
@@ -103,33 +111,48 @@ def _native(value):
     return value
 
 
-def _record(row: Mapping) -> dict:
-    return {k: _native(v) for k, v in dict(row).items()}
+def _record(row: Mapping[Any, Any] | pd.Series) -> dict[Any, Any]:
+    return {k: _native(v) for k, v in row.items()}
 
 
 def _evidence(key: str, fig: dict, hist: pd.DataFrame, th: Thresholds) -> str:
     month = month_label_da(fig["month"])
     if key == "1":
-        return (f"I {month} havde {_pct(fig['red_share'])} pct. af kommunens {_antal(fig['target_group'])} "
-                f"borgere i målgruppen ({_antal(fig['red'])} borgere) ingen registreret jobsøgning.")
+        return (
+            f"I {month} havde {_pct(fig['red_share'])} pct. af kommunens {_antal(fig['target_group'])} "
+            f"borgere i målgruppen ({_antal(fig['red'])} borgere) ingen registreret jobsøgning."
+        )
     if key == "2":
         run = max(int(fig["c2_run"] or 0), 1)
         last = hist.tail(run)
-        months = "; ".join(f"{month_label_da(r.month.date())}: {_pct(r.red_share)} pct."
-                           for r in last.itertuples())
+        months = "; ".join(
+            f"{month_label_da(m.date())}: {_pct(share)} pct."
+            for m, share in zip(last["month"], last["red_share"], strict=True)
+        )
         limit = f"{th.c2_red_share:g}".replace(".", ",")
-        return (f"Andelen af borgere uden registreret jobsøgning har været over {limit} "
-                f"pct. i {run} sammenhængende måned(er) til og med {month} ({months}).")
+        return (
+            f"Andelen af borgere uden registreret jobsøgning har været over {limit} "
+            f"pct. i {run} sammenhængende måned(er) til og med {month} ({months})."
+        )
     if fig.get("c3_cohort") in (None, 0):
         return "Kriterium 3 kan endnu ikke opgøres for kommunen."
     follow = add_months(fig["c3_month"], th.c3_months_after)
-    return (f"Af de {_antal(fig['c3_cohort'])} borgere uden registreret jobsøgning i "
-            f"{month_label_da(fig['c3_month'])} havde {_antal(fig['c3_still_red'])} "
-            f"({_pct(fig['c3_share'])} pct.) fortsat ingen jobsøgning i {month_label_da(follow)}.")
+    return (
+        f"Af de {_antal(fig['c3_cohort'])} borgere uden registreret jobsøgning i "
+        f"{month_label_da(fig['c3_month'])} havde {_antal(fig['c3_still_red'])} "
+        f"({_pct(fig['c3_share'])} pct.) fortsat ingen jobsøgning i {month_label_da(follow)}."
+    )
 
 
-def letter_context(con, kommunekode: int | str, *, as_of: dt.date | str, action: str = "letter_manager",
-                   criterion=None, thresholds: Thresholds | Mapping | None = None) -> dict:
+def letter_context(
+    con,
+    kommunekode: int | str,
+    *,
+    as_of: dt.date | str,
+    action: str = "letter_manager",
+    criterion=None,
+    thresholds: Thresholds | Mapping | None = None,
+) -> dict:
     """The values a letter template is rendered with (see the module docstring)."""
     code = reference.resolve_municipality(kommunekode)
     if action not in ACTIONS:
@@ -142,37 +165,63 @@ def letter_context(con, kommunekode: int | str, *, as_of: dt.date | str, action:
     hist = joblog_history(con, code, as_of=as_of, months=12, thresholds=th)
     met = tuple(k for k in CRITERIA if fig[f"criterion_{k}"])
     keys = criteria_keys(criterion) or met
-    criteria = [{"key": k, "name": CRITERIA[k], "rule": criterion_text(k, th), "met": k in met,
-                 "evidence": _evidence(k, fig, hist, th)} for k in keys]
-    n_best = int(settings.get("joblog_best_municipalities"))
+    criteria = [
+        {
+            "key": k,
+            "name": CRITERIA[k],
+            "rule": criterion_text(k, th),
+            "met": k in met,
+            "evidence": _evidence(k, fig, hist, th),
+        }
+        for k in keys
+    ]
+    n_best = settings.get_int("joblog_best_municipalities")
     pool = frame[(frame["target_group"] > th.min_target_group) & (frame["kommunekode"] != code)]
-    best = [_record(r) for _, r in pool.sort_values(["red_share", "kommunekode"]).head(n_best)[
-        ["kommunekode", "navn", "target_group", "red", "red_share"]].iterrows()]
+    best = [
+        _record(r)
+        for _, r in pool.sort_values(["red_share", "kommunekode"])
+        .head(n_best)[["kommunekode", "navn", "target_group", "red", "red_share"]]
+        .iterrows()
+    ]
     contacts = case_log(con, code)
     contacts = contacts[contacts["action_date"] <= as_of]
     contact_rows = [_record(r) for _, r in contacts.iterrows()]
     return {
         "kommune": {"kode": code, "navn": reference.municipality(code).navn},
-        "action": action, "action_label": ACTIONS[action], "actions": dict(ACTIONS),
-        "as_of": as_of, "month": status.month, "published_on": status.published_on,
-        "figures": fig, "national": _record(status.national), "criteria": criteria,
+        "action": action,
+        "action_label": ACTIONS[action],
+        "actions": dict(ACTIONS),
+        "as_of": as_of,
+        "month": status.month,
+        "published_on": status.published_on,
+        "figures": fig,
+        "national": _record(status.national),
+        "criteria": criteria,
         "criteria_met": list(met),
         "history": [_record(r) for _, r in hist.iterrows()],
-        "last_contact": contact_rows[-1] if contact_rows else None, "contacts": contact_rows,
-        "best": best, "thresholds": th,
+        "last_contact": contact_rows[-1] if contact_rows else None,
+        "contacts": contact_rows,
+        "best": best,
+        "thresholds": th,
     }
 
 
-def draft_letter(con, kommunekode: int | str, *, as_of: dt.date | str, action: str = "letter_manager",
-                 criterion=None, template: str | Path | None = None,
-                 thresholds: Thresholds | Mapping | None = None) -> str:
+def draft_letter(
+    con,
+    kommunekode: int | str,
+    *,
+    as_of: dt.date | str,
+    action: str = "letter_manager",
+    criterion=None,
+    template: str | Path | None = None,
+    thresholds: Thresholds | Mapping | None = None,
+) -> str:
     """A Danish letter draft for ``action`` to the municipality, as of ``as_of``.
 
     ``criterion`` picks the criterion (or criteria, ``"1,3"``) the letter cites; by default the
     criteria the municipality meets. ``template`` is a template file or a folder of templates
     (default: the setting ``joblog_templates``, else the shipped templates).
     """
-    context = letter_context(con, kommunekode, as_of=as_of, action=action, criterion=criterion,
-                             thresholds=thresholds)
+    context = letter_context(con, kommunekode, as_of=as_of, action=action, criterion=criterion, thresholds=thresholds)
     text, source = template_source(action, template)
     return render_template(text, context, source=source)

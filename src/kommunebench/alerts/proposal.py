@@ -21,9 +21,11 @@ Rules (seed 002, "Opfølgning på henvendelser til kommuner"), as of a date:
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+import duckdb
 import pandas as pd
 
 from kommunebench.alerts.calendar import (
@@ -36,10 +38,10 @@ from kommunebench.alerts.calendar import (
 )
 from kommunebench.alerts.caselog import ACTIONS, case_log
 from kommunebench.alerts.criteria import Thresholds, resolve_thresholds
-from kommunebench.alerts.joblog import joblog_history, joblog_status, latest_month
+from kommunebench.alerts.joblog import JoblogStatus, joblog_history, joblog_status
 from kommunebench.data import reference
 
-__all__ = ["Proposal", "propose_next_step", "next_on_ladder"]
+__all__ = ["Proposal", "propose_next_step", "proposal_for", "next_on_ladder"]
 
 
 @dataclass(frozen=True)
@@ -106,59 +108,106 @@ def _months_text(ms: list[dt.date]) -> str:
     return ", ".join(month_label_da(m) for m in ms)
 
 
-def propose_next_step(con, kommunekode: int | str, *, as_of: dt.date | str,
-                      thresholds: Thresholds | Mapping | None = None) -> Proposal:
+def propose_next_step(
+    con: duckdb.DuckDBPyConnection,
+    kommunekode: int | str,
+    *,
+    as_of: dt.date | str,
+    thresholds: Thresholds | Mapping | None = None,
+) -> Proposal:
     """The next step for one municipality as of ``as_of`` (see the module docstring)."""
     code = reference.resolve_municipality(kommunekode)
+    day = parse_date(as_of, what="as-of date")
+    status = joblog_status(con, day, thresholds=resolve_thresholds(thresholds))
+    return proposal_for(con, status, code)
+
+
+def proposal_for(con: duckdb.DuckDBPyConnection, status: JoblogStatus, kommunekode: int | str) -> Proposal:
+    """The next step for one municipality as of ``status.as_of``, from that already computed status
+    (its month, figures and thresholds): :func:`propose_next_step` without recomputing the status."""
+    code = reference.resolve_municipality(kommunekode)
     navn = reference.municipality(code).navn
-    as_of = parse_date(as_of, what="as-of date")
-    th = resolve_thresholds(thresholds)
-    month = latest_month(con, as_of, th)
+    as_of, th, month = status.as_of, status.thresholds, status.month
     contacts = case_log(con, code)
     contacts = contacts[contacts["action_date"] <= as_of].reset_index(drop=True)
     history = joblog_history(con, code, as_of=as_of, months=12, thresholds=th)
-    base = dict(kommunekode=code, navn=navn, as_of=as_of, data_month=month, history=history,
-                contacts=contacts)
-    row = joblog_status(con, as_of, thresholds=th).frame.set_index("kommunekode").loc[code]
+    make = functools.partial(
+        Proposal, kommunekode=code, navn=navn, as_of=as_of, data_month=month, history=history, contacts=contacts
+    )
+    row = status.frame.set_index("kommunekode").loc[code]
     now = tuple(k for k in ("1", "2", "3") if bool(row[f"criterion_{k}"]))
     if contacts.empty:
         if now:
             why = _criteria_da(now)
-            return Proposal(**base, action="phone_call", criteria_met=now, last_contact=None,
-                            reason=(f"Kommunen opfylder {why} i de senest offentliggjorte data "
-                                    f"({month_label_da(month)}), og styrelsen har ikke tidligere "
-                                    "været i kontakt med kommunen: første skridt er en telefonisk "
-                                    "kontakt til jobcentret."))
-        extra = (" Kommunens målgruppe er på 40 eller færre og indgår i den årlige gennemgang."
-                 if bool(row["review_list"]) else "")
-        return Proposal(**base, action=None, criteria_met=(), last_contact=None,
-                        reason=(f"Kommunen opfylder ingen handlingskriterier i de senest "
-                                f"offentliggjorte data ({month_label_da(month)}).{extra}"))
+            return make(
+                action="phone_call",
+                criteria_met=now,
+                last_contact=None,
+                reason=(
+                    f"Kommunen opfylder {why} i de senest offentliggjorte data "
+                    f"({month_label_da(month)}), og styrelsen har ikke tidligere "
+                    "været i kontakt med kommunen: første skridt er en telefonisk "
+                    "kontakt til jobcentret."
+                ),
+            )
+        extra = (
+            " Kommunens målgruppe er på 40 eller færre og indgår i den årlige gennemgang."
+            if bool(row["review_list"])
+            else ""
+        )
+        return make(
+            action=None,
+            criteria_met=(),
+            last_contact=None,
+            reason=(
+                f"Kommunen opfylder ingen handlingskriterier i de senest "
+                f"offentliggjorte data ({month_label_da(month)}).{extra}"
+            ),
+        )
     last = contacts.iloc[-1].to_dict()
     contact_month = month_start(last["action_date"])
     first_after = add_months(contact_month, 1)
-    said = (f"Seneste kontakt: {ACTIONS[last['action']].lower()} den "
-            f"{date_label_da(last['action_date'])}.")
+    said = f"Seneste kontakt: {ACTIONS[last['action']].lower()} den {date_label_da(last['action_date'])}."
     if month < first_after:
         wait = publication_date(first_after, th.publication_lag)
-        return Proposal(**base, action=None, criteria_met=now, last_contact=last, wait_until=wait,
-                        reason=(f"{said} Data for perioden efter kontakten ({month_label_da(first_after)}) "
-                                f"offentliggøres først den {date_label_da(wait)}; indtil da kan "
-                                "kommunens udvikling efter henvendelsen ikke vurderes, og der tages "
-                                "ikke fornyet kontakt."))
+        return make(
+            action=None,
+            criteria_met=now,
+            last_contact=last,
+            wait_until=wait,
+            reason=(
+                f"{said} Data for perioden efter kontakten ({month_label_da(first_after)}) "
+                f"offentliggøres først den {date_label_da(wait)}; indtil da kan "
+                "kommunens udvikling efter henvendelsen ikke vurderes, og der tages "
+                "ikke fornyet kontakt."
+            ),
+        )
     since = _met_since(history, contact_month, th)
     if since:
         keys = tuple(sorted(since))
         step = next_on_ladder(contacts["action"])
         detail = "; ".join(f"kriterium {k} ({_months_text(since[k])})" for k in keys)
-        return Proposal(**base, action=step, criteria_met=keys, last_contact=last,
-                        renewed_contact=True, analyst_choice=True,
-                        reason=(f"{said} Data for perioden efter kontakten er offentliggjort, og "
-                                f"kommunen opfylder igen {detail}. Fornyet henvendelse er relevant; "
-                                "valget af handling beror på en konkret vurdering af niveauerne, "
-                                "udviklingen og den tidligere kontakt (se historikken). Forslag: "
-                                f"{ACTIONS[step].lower()}."))
-    return Proposal(**base, action=None, criteria_met=(), last_contact=last,
-                    reason=(f"{said} Data for perioden efter kontakten er offentliggjort "
-                            f"(til og med {month_label_da(month)}), og kommunen opfylder ikke igen "
-                            "et handlingskriterium: ingen fornyet henvendelse."))
+        return make(
+            action=step,
+            criteria_met=keys,
+            last_contact=last,
+            renewed_contact=True,
+            analyst_choice=True,
+            reason=(
+                f"{said} Data for perioden efter kontakten er offentliggjort, og "
+                f"kommunen opfylder igen {detail}. Fornyet henvendelse er relevant; "
+                "valget af handling beror på en konkret vurdering af niveauerne, "
+                "udviklingen og den tidligere kontakt (se historikken). Forslag: "
+                f"{ACTIONS[step].lower()}."
+            ),
+        )
+    return make(
+        action=None,
+        criteria_met=(),
+        last_contact=last,
+        reason=(
+            f"{said} Data for perioden efter kontakten er offentliggjort "
+            f"(til og med {month_label_da(month)}), og kommunen opfylder ikke igen "
+            "et handlingskriterium: ingen fornyet henvendelse."
+        ),
+    )

@@ -9,10 +9,11 @@ from urllib.parse import parse_qsl, urlencode
 
 from fastapi import FastAPI
 
-from kommunebench import __version__, settings
-from kommunebench.api import errors
+from kommunebench import __version__, settings, web
+from kommunebench.api import downloads, errors, intern, pages, session
+from kommunebench.api import joblog as joblog_pages
 from kommunebench.api.db import Warehouse
-from kommunebench.api.twins import Ctx, response_cache_key
+from kommunebench.api.twins import Ctx, optional_principal, response_cache_key
 
 __all__ = ["create_app"]
 
@@ -90,33 +91,19 @@ def create_app(db_path: str | Path | None = None, *, suppress_below: int | None 
     The file is created or upgraded once (a short read-write open); afterwards the app opens it
     read-only per request and read-write only for the short transaction of a write.
     ``suppress_below`` defaults to the ``suppress_below`` setting (5 persons). ``joblog=False``
-    leaves out the joblog monitor (it is also left out when ``kommunebench.alerts`` is missing).
+    leaves out the joblog monitor.
     """
-    from kommunebench import web
-    from kommunebench.api import access, downloads, intern, pages  # noqa: F401 - registers the routes
-
     wh = Warehouse(settings.db_path(db_path))
     wh.ensure_schema()
     threshold = int(settings.get("suppress_below", suppress_below))
     app = FastAPI(title="kommunebench", version=__version__, description=DESCRIPTION,
                   openapi_url="/api/v1/openapi.json", docs_url=None, redoc_url=None,
                   swagger_ui_oauth2_redirect_url=None)
-    app.state.ctx = Ctx(wh=wh, threshold=threshold)
+    app.state.ctx = Ctx(wh=wh, threshold=threshold, joblog=joblog)
     errors.install(app)
-    web.install(app)
-    app.include_router(pages.pages.api)
-    app.include_router(pages.pages.web)
-    app.include_router(intern.pages.api)
-    app.include_router(intern.pages.web)
-    if joblog:
-        try:
-            from kommunebench import alerts
-            from kommunebench.api import joblog as joblog_pages
-        except ImportError as exc:  # the alerts stage is not installed
-            log.warning("joblog monitor left out: %s", exc)
-        else:
-            joblog_pages.install(app.state.ctx, alerts)
-            app.include_router(joblog_pages.pages.api)
-            app.include_router(joblog_pages.pages.web)
+    web.install(app, principal_of=optional_principal)
+    for module in (pages, downloads, intern, session, *((joblog_pages,) if joblog else ())):
+        app.include_router(module.pages.api)
+        app.include_router(module.pages.web)
     app.add_middleware(_Edge, ctx=app.state.ctx)
     return app

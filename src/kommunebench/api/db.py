@@ -94,8 +94,8 @@ class Warehouse:
         with self._lock.write():
             warehouse.connect(self.path).close()
 
-    def version(self) -> tuple:
-        out = []
+    def version(self) -> tuple[tuple[int, int, int] | None, ...]:
+        out: list[tuple[int, int, int] | None] = []
         for p in (self.path, self.path.with_name(self.path.name + ".wal")):
             try:
                 st = os.stat(p)

@@ -1,63 +1,31 @@
 """CSV and Excel downloads of one public list (what the list page shows, filters included).
 
-The report stage's ``write_csv``/``write_excel`` write *every* list with the unrounded values
-next to the published ones; a public download must not, so this module writes the public rows
-(rounded as published, small cells suppressed and flagged) in the report's CSV dialect and number
-formats.
+The files are written by the report stage from the run's public view, so a download is rounded
+and suppressed exactly as the page, the API and the static report.
 """
 
 from __future__ import annotations
 
-import io
-
-import pandas as pd
 from fastapi import Depends, Query
 from fastapi.responses import Response
-from openpyxl import Workbook
-from openpyxl.styles import Font, PatternFill
 
+from kommunebench.api.common import RUN_QUERY, pick_run, public
 from kommunebench.api.models import Area
-from kommunebench.api.pages import RUN_QUERY, list_page, pages
-from kommunebench.api.twins import ERRORS, Ctx, get_ctx
-from kommunebench.report import CSV_DIALECTS, NUMBER_FORMATS
+from kommunebench.api.pages import list_page
+from kommunebench.api.twins import ERRORS, Ctx, Pages, get_ctx
+from kommunebench.report import list_csv_bytes, list_download_name, list_xlsx_bytes
 
-__all__ = ["COLUMNS"]
+__all__ = ["pages"]
 
-# public row field → (Danish header, number kind)
-COLUMNS = {
-    "rank": ("Placering", "rank"), "kommunekode": ("Kommunekode", "id"), "navn": ("Kommune", "text"),
-    "regionsnavn": ("Region", "text"), "klynge": ("Klynge", "rank"),
-    "population": ("Befolkning 16-66 år", "persons"), "expected": ("Forventet antal", "count"),
-    "actual": ("Faktisk antal", "count"), "diff": ("Forskel (antal)", "count"),
-    "expected_share": ("Forventet andel (pct.)", "share"), "actual_share": ("Faktisk andel (pct.)", "share"),
-    "diff_pp": ("Forskel (pct.-point)", "share"),
-    "potential_mio_kr": ("Besparelsespotentiale (mio. kr.)", "mio"),
-    "result_target_failed": ("Resultatmål ikke opfyldt", "bool"), "suppressed": ("Undertrykt", "bool"),
-}
+pages = Pages()
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _CSV = {"description": "Listen som CSV (dansk Excel: semikolon, decimalkomma, UTF-8 med BOM)",
         "content": {"text/csv": {}}}
-_XLSX = {"description": "Listen som Excel-ark med et ark 'Om kørslen'",
-         "content": {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}}}
+_XLSX = {"description": "Listen som Excel-ark med et ark 'Om kørslen'", "content": {XLSX_TYPE: {}}}
 
 
-def _frame(page) -> pd.DataFrame:
-    cols = [c for c in COLUMNS if c != "result_target_failed" or page.area == "total"]
-    data = {COLUMNS[c][0]: [getattr(r, c) for r in page.rows] for c in cols}
-    for c in ("result_target_failed", "suppressed"):
-        if c in cols:
-            data[COLUMNS[c][0]] = ["Ja" if v else "Nej" for v in data[COLUMNS[c][0]]]
-    frame = pd.DataFrame(data, columns=[COLUMNS[c][0] for c in cols])
-    for c in cols:
-        if COLUMNS[c][1] in {"count", "persons", "rank", "id"}:
-            frame[COLUMNS[c][0]] = frame[COLUMNS[c][0]].astype("Int64")
-        elif COLUMNS[c][1] in {"share", "mio"}:
-            frame[COLUMNS[c][0]] = frame[COLUMNS[c][0]].astype("Float64")
-    frame.attrs["kinds"] = {COLUMNS[c][0]: COLUMNS[c][1] for c in cols}
-    return frame
-
-
-def _name(page, ext: str) -> str:
-    return f"benchmark_{page.run.period}_{page.area}_{page.run.run_id}.{ext}"
+def _attachment(name: str) -> dict[str, str]:
+    return {"Content-Disposition": f'attachment; filename="{name}"'}
 
 
 @pages.api.get("/lister/{omraade}/csv", tags=["downloads"], operation_id="list_csv",
@@ -67,13 +35,13 @@ def list_csv(omraade: Area, ctx: Ctx = Depends(get_ctx), run: str | None = RUN_Q
              region: int | None = Query(None), klynge: int | None = Query(None, ge=1, le=98),
              dialect: str = Query("da", pattern="^(da|plain)$",
                                   description="da: dansk Excel (;), plain: komma og decimalpunktum")) -> Response:
-    page = list_page(omraade, ctx=ctx, run=run, region=region, klynge=klynge)
-    opts = CSV_DIALECTS[dialect]
-    text = _frame(page).to_csv(index=False, sep=opts["sep"], decimal=opts["decimal"],
-                               lineterminator=opts["lineterminator"])
-    body = text.encode(opts["encoding"])
+    page = list_page(omraade, ctx=ctx, run=run, region=region, klynge=klynge)  # validates run, region, klynge
+    record = pick_run(ctx, page.run.run_id)
+    assert record is not None
+    view = public(ctx, record)
+    body = list_csv_bytes(view, page.area, region=region, klynge=klynge, dialect=dialect)
     return Response(body, media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="{_name(page, "csv")}"'})
+                    headers=_attachment(list_download_name(view, page.area, "csv")))
 
 
 @pages.api.get("/lister/{omraade}/xlsx", tags=["downloads"], operation_id="list_xlsx",
@@ -82,36 +50,8 @@ def list_csv(omraade: Area, ctx: Ctx = Depends(get_ctx), run: str | None = RUN_Q
 def list_xlsx(omraade: Area, ctx: Ctx = Depends(get_ctx), run: str | None = RUN_QUERY,
               region: int | None = Query(None), klynge: int | None = Query(None, ge=1, le=98)) -> Response:
     page = list_page(omraade, ctx=ctx, run=run, region=region, klynge=klynge)
-    frame = _frame(page)
-    wb = Workbook()
-    ws = wb.active
-    ws.title = page.area_label[:31]
-    ws.append(list(frame.columns))
-    for row in frame.itertuples(index=False, name=None):
-        ws.append([None if pd.isna(v) else v for v in row])
-    fill = PatternFill("solid", fgColor="DDE5F0")
-    for j, header in enumerate(frame.columns, start=1):
-        cell = ws.cell(row=1, column=j)
-        cell.font, cell.fill = Font(bold=True), fill
-        fmt = NUMBER_FORMATS.get(frame.attrs["kinds"][header])
-        if fmt:
-            for (c,) in ws.iter_rows(min_row=2, min_col=j, max_col=j):
-                c.number_format = fmt
-        ws.column_dimensions[cell.column_letter].width = max(10, min(40, len(header) + 2))
-    ws.freeze_panes = "A2"
-    meta = wb.create_sheet("Om kørslen")
-    run = page.run
-    for label, value in (("Liste", page.area_label), ("Kørsel", run.run_id), ("Periode", f"{run.period} "
-                         f"({run.period_text})"), ("Scope", run.scope), ("Data-fingeraftryk", run.data_fingerprint),
-                         ("Resultater (SHA-256)", run.results_sha256), ("Model", run.model_version),
-                         ("Pakkeversion", run.package_version), ("Filter: region", page.region or "alle"),
-                         ("Filter: klynge", page.klynge or "alle"), ("Undertrykkelse", page.suppression.note),
-                         ("Kilde", page.attribution)):
-        meta.append([label, str(value)])
-    meta.column_dimensions["A"].width = 24
-    meta.column_dimensions["B"].width = 110
-    buf = io.BytesIO()
-    wb.save(buf)
-    return Response(buf.getvalue(),
-                    media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    headers={"Content-Disposition": f'attachment; filename="{_name(page, "xlsx")}"'})
+    record = pick_run(ctx, page.run.run_id)
+    assert record is not None
+    view = public(ctx, record)
+    body = list_xlsx_bytes(view, page.area, region=region, klynge=klynge)
+    return Response(body, media_type=XLSX_TYPE, headers=_attachment(list_download_name(view, page.area, "xlsx")))

@@ -62,14 +62,15 @@ def _respond(request: Request, status: int, code: str, message: str, details: li
     return JSONResponse({"error": body}, status_code=status, headers=headers)
 
 
-def _domain(request: Request, exc: KommunebenchError) -> Response:
+def _domain(request: Request, exc: Exception) -> Response:
     for cls, status, code in STATUS:
         if isinstance(exc, cls):
             return _respond(request, status, code, str(exc))
     raise AssertionError("unreachable: KommunebenchError is in STATUS")
 
 
-def _http(request: Request, exc: StarletteHTTPException) -> Response:
+def _http(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
     status = exc.status_code
     message = exc.detail if isinstance(exc.detail, str) and exc.detail not in ("Not Found", "Method Not Allowed") \
         else _HTTP_MESSAGES.get(status, str(exc.detail))
@@ -77,7 +78,8 @@ def _http(request: Request, exc: StarletteHTTPException) -> Response:
                     headers=getattr(exc, "headers", None))
 
 
-def _validation(request: Request, exc: RequestValidationError) -> Response:
+def _validation(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
     details = [{"loc": [str(p) for p in e.get("loc", ())], "msg": str(e.get("msg", "")), "type": str(e.get("type", ""))}
                for e in exc.errors()]
     where = "; ".join(f"{'.'.join(d['loc'])}: {d['msg']}" for d in details[:3])

@@ -13,12 +13,13 @@ from __future__ import annotations
 from fastapi import Depends, Query
 from pydantic import BaseModel
 
-from kommunebench.api import auth
+from kommunebench import access, pipeline
+from kommunebench.alerts.persons import JoblogPersons as Persons
+from kommunebench.api.common import joblog_months, muni, municipality_or_404, public, runs, stored
 from kommunebench.api.models import JoblogMonth, Municipality
-from kommunebench.api.pages import _muni, _runs, _stored, municipality_or_404, public_run
 from kommunebench.api.twins import Ctx, Pages, get_ctx, principal
-from kommunebench.data.reference import AREA_LABELS, TOTAL
 from kommunebench.errors import NotFoundError
+from kommunebench.publish import own_figures
 
 __all__ = ["pages"]
 
@@ -76,61 +77,36 @@ class JoblogPersons(BaseModel):
             public=False, summary="Kommunens ikke-offentlige tal: uafrundet og uden undertrykkelse "
                                   "(kræver kommunens rolle municipality:<kode>)")
 def intern_page(kommunekode: int, ctx: Ctx = Depends(get_ctx),
-                who: auth.Principal | None = Depends(principal)) -> InternPage:
+                who: access.Principal | None = Depends(principal)) -> InternPage:
     """The municipality's own unrounded figures in every stored run, and its joblog counts."""
     m = municipality_or_404(kommunekode)
-    who = auth.require_municipality(who, m.kommunekode)
-    runs = []
-    for record in _runs(ctx):
-        lists = _stored(ctx, record).lists
-        mask = public_run(ctx, record).mask
-        rows = []
-        for name in (TOTAL, *lists.by_area):
-            f = lists.overall if name == TOTAL else lists.by_area[name]
-            r = f[f["kommunekode"] == m.kommunekode].iloc[0]
-            rows.append(InternRow(area=name, area_label=AREA_LABELS[name], rank=int(r["rank"]),
-                                  **{c: float(r[c]) for c in ("population", "expected", "actual", "diff",
-                                                              "expected_share", "actual_share", "diff_pp",
-                                                              "potential_mio_kr")},
-                                  suppressed_in_public=m.kommunekode in mask[name]))
-        runs.append(InternRun(run_id=record.run_id, period=record.period, scope=record.scope, rows=rows))
-    hook = ctx.extras.get("joblog_history")
-    joblog, note = (hook(ctx, m.kommunekode, public=False) if hook
-                    else ([], "Jobloggen er ikke tilgængelig i denne installation."))
-    return InternPage(municipality=_muni(m), role=who.role, runs=runs, joblog=joblog, joblog_note=note,
-                      persons_url=f"/kommuner/{m.kommunekode}/joblog/personer" if hook else None)
+    who = access.require_municipality(who, m.kommunekode)
+    out = [InternRun(run_id=record.run_id, period=record.period, scope=record.scope,
+                     rows=[InternRow(**r) for r in own_figures(stored(ctx, record).lists, public(ctx, record),
+                                                               m.kommunekode)])
+           for record in runs(ctx)]
+    joblog, note = joblog_months(ctx, m.kommunekode, public=False)
+    return InternPage(municipality=muni(m), role=who.role, runs=out, joblog=joblog, joblog_note=note,
+                      persons_url=f"/kommuner/{m.kommunekode}/joblog/personer" if ctx.joblog else None)
 
 
 @pages.page("/kommuner/{kommunekode}/joblog/personer", template="personer.html", model=JoblogPersons,
             tags=["kommunens egne tal"], public=False,
             summary="Personniveau: kommunens egne borgere i jobloggen en måned (pseudonyme id'er; kræver "
                     "kommunens rolle municipality:<kode>)")
-def joblog_persons(kommunekode: int, ctx: Ctx = Depends(get_ctx), who: auth.Principal | None = Depends(principal),
+def joblog_persons(kommunekode: int, ctx: Ctx = Depends(get_ctx), who: access.Principal | None = Depends(principal),
                    maaned: str | None = Query(None, pattern=r"^(19|2\d)\d{2}-(0[1-9]|1[0-2])$",
                                               description="måned YYYY-MM (standard: den seneste i data)")
                    ) -> JoblogPersons:
     """The municipality's joblog persons of one month (person-level; its own persons only)."""
     m = municipality_or_404(kommunekode)
-    auth.require_municipality(who, m.kommunekode)
-    alerts = ctx.extras.get("alerts")
-    if alerts is None:
+    access.require_municipality(who, m.kommunekode)
+    if not ctx.joblog:
         raise NotFoundError("jobloggen er ikke tilgængelig i denne installation")
-
-    def compute(con):
-        months = [r[0] for r in con.execute("SELECT DISTINCT month FROM joblog WHERE kommunekode = ? ORDER BY 1",
-                                            [m.kommunekode]).fetchall()]
-        if not months:
-            raise NotFoundError(f"ingen joblogdata for {m.navn} Kommune")
-        month = alerts.parse_month(maaned) if maaned else months[-1]
-        if month not in months:
-            raise NotFoundError(f"ingen joblogdata for {m.navn} Kommune i {maaned} "
-                                f"(data fra {months[0]:%Y-%m} til {months[-1]:%Y-%m})")
-        rows = con.execute("SELECT person_id, in_target_group, availability_weight, searches FROM joblog "
-                           "WHERE kommunekode = ? AND month = ? ORDER BY person_id", [m.kommunekode, month]).fetchall()
-        return months, month, rows
-    months, month, rows = ctx.wh.cached(("joblog_persons", m.kommunekode, maaned), compute)
-    persons = [JoblogPerson(person_id=int(p), in_target_group=bool(t), availability_weight=float(w), searches=int(s),
-                            smiley=alerts.smiley(int(s), float(w)) if t else None) for p, t, w, s in rows]
-    return JoblogPersons(municipality=_muni(m), month=f"{month:%Y-%m}", months=[f"{x:%Y-%m}" for x in months],
-                         n_target_group=sum(p.in_target_group for p in persons), persons=persons)
-
+    found: Persons = ctx.wh.cached(("joblog_persons", m.kommunekode, maaned),
+                                   lambda con: pipeline.joblog.persons(m.kommunekode, month=maaned, db=con))
+    return JoblogPersons(municipality=muni(m), month=f"{found.month:%Y-%m}",
+                         months=[f"{x:%Y-%m}" for x in found.months], n_target_group=found.n_target_group,
+                         persons=[JoblogPerson(person_id=p.person_id, in_target_group=p.in_target_group,
+                                               availability_weight=p.availability_weight, searches=p.searches,
+                                               smiley=p.smiley) for p in found.persons])

@@ -6,19 +6,29 @@
   follow-up: the case log (``analyst``: all; ``municipality:<kode>``: its own), and for the chosen
   municipality the proposed next step and the letter draft.
 * ``POST /api/v1/joblog/sagslog`` (role ``analyst``, Bearer header): record an action. The case
-  log entry (hash-chained by the alerts stage, with ``recorded_by`` = the token's name and id) is
-  followed by an audit row on the same connection.
+  log entry (hash-chained by the alerts stage, with ``recorded_by`` = the token's name and id) and
+  its audit row are written in one transaction by the joblog pipeline.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
+from typing import Any
+
 import pandas as pd
 from fastapi import Depends, Query
 from fastapi.responses import JSONResponse
 
-from kommunebench.api import auth, suppress
+from kommunebench import access, alerts, pipeline
+from kommunebench.api.common import (
+    criteria_list,
+    joblog_months,
+    month_text,
+    municipality_or_404,
+    native,
+    suppression_info,
+)
 from kommunebench.api.models import (
     CaseEntry,
     CaseLogCreated,
@@ -31,125 +41,84 @@ from kommunebench.api.models import (
     Option,
     ProposalOut,
 )
-from kommunebench.api.pages import municipality_or_404, suppression_info
 from kommunebench.api.twins import AUTH_ERRORS, ERRORS, Ctx, Pages, bearer_principal, get_ctx, principal
 from kommunebench.errors import AuthenticationError, NotFoundError, PermissionDeniedError
+from kommunebench.publish import public_joblog
 
-__all__ = ["pages", "install", "history_months"]
+__all__ = ["pages"]
 
 pages = Pages()
 AS_OF = Query(None, ge=dt.date(1900, 1, 1), le=dt.date(2999, 12, 31),
               description="vurdering pr. denne dato (standard: i dag; 1900-2999); kun offentliggjorte måneder bruges")
 
 
-def _alerts(ctx: Ctx):
-    return ctx.extras["alerts"]
-
-
-def _month(value) -> str:
-    return pd.Timestamp(value).strftime("%Y-%m")
-
-
-def _criteria(row) -> list[str]:
-    text = row.get("criteria") or ""
-    return [c.strip() for c in str(text).split(",") if c.strip()]
-
-
-def _native(row: dict) -> dict:
-    return {k: (None if v is pd.NA or (isinstance(v, float) and pd.isna(v)) else v) for k, v in row.items()}
-
-
-def history_months(ctx: Ctx, kommunekode: int, *, public: bool = True, as_of: dt.date | None = None
-                   ) -> tuple[list[JoblogMonth], str]:
-    """A municipality's last 12 published joblog months (suppressed when ``public``)."""
-    alerts = _alerts(ctx)
-    as_of = as_of or dt.date.today()
-    try:
-        hist = ctx.wh.cached(("joblog_history", kommunekode, as_of),
-                             lambda con: alerts.joblog_history(con, kommunekode, as_of=as_of, months=12))
-    except NotFoundError as exc:
-        return [], f"Ingen joblogdata: {exc}"
-    out = []
-    for r in hist.to_dict("records"):
-        r = _native(r)
-        counts = suppress.public_joblog(r, ctx.threshold if public else 0)
-        month = r["month"].date() if hasattr(r["month"], "date") else r["month"]
-        out.append(JoblogMonth(**counts, month=_month(month), month_label=alerts.month_label_da(month),
-                               published_on=r.get("published_on"), criteria=_criteria(r),
-                               eligible=bool(r.get("eligible"))))
-    note = (f"Andele af målgruppen (jobparate kontanthjælpsmodtagere med jobloggen) med grøn (≥ 6 registrerede "
-            f"jobsøgninger, vægtet efter rådighed), lysegrøn (1-5) og rød (0) smiley; de seneste 12 måneder, der "
-            f"er offentliggjort pr. {as_of.isoformat()} (3 måneders forsinkelse).")
-    return out, note
-
-
-def _status(ctx: Ctx, as_of: dt.date):
-    alerts = _alerts(ctx)
-    return ctx.wh.cached(("joblog_status", as_of), lambda con: alerts.joblog_status(con, as_of))
+def _status(ctx: Ctx, as_of: dt.date) -> alerts.JoblogStatus:
+    return ctx.wh.cached(("joblog_status", as_of), lambda con: pipeline.joblog.status(as_of, db=con))
 
 
 def _row(r: dict, threshold: int) -> JoblogRow:
-    r = _native(r)
-    return JoblogRow(**suppress.public_joblog(r, threshold), kommunekode=int(r["kommunekode"]), navn=r["navn"],
-                     criteria=_criteria(r), eligible=bool(r["eligible"]), flagged=bool(r["flagged"]),
+    r = native(r)
+    return JoblogRow(**public_joblog(r, threshold), kommunekode=int(r["kommunekode"]), navn=r["navn"],
+                     criteria=criteria_list(r), eligible=bool(r["eligible"]), flagged=bool(r["flagged"]),
                      review_list=bool(r["review_list"]), c2_run=int(r["c2_run"] or 0))
 
 
 def _entries(frame: pd.DataFrame) -> list[CaseEntry]:
-    return [CaseEntry(**{**_native(r), "data_month": _month(r["data_month"]), "id": int(r["id"]),
+    return [CaseEntry(**{**native(r), "data_month": month_text(r["data_month"]), "id": int(r["id"]),
                          "kommunekode": int(r["kommunekode"])})
             for r in frame.sort_values(["action_date", "id"], ascending=False).to_dict("records")]
 
 
 def _case_log(ctx: Ctx, kommunekode: int | None) -> list[CaseEntry]:
-    alerts = _alerts(ctx)
-    return _entries(ctx.wh.cached(("case_log", kommunekode), lambda con: alerts.case_log(con, kommunekode)))
+    return _entries(ctx.wh.cached(("case_log", kommunekode), lambda con: pipeline.joblog.case_log(kommunekode, db=con)))
 
 
-def _may_follow(who: auth.Principal | None, kommunekode: int) -> bool:
+def _may_follow(who: access.Principal | None, kommunekode: int) -> bool:
     return who is not None and (who.is_analyst or who.kommunekode == kommunekode)
 
 
 def _follow_up(ctx: Ctx, kommunekode: int, as_of: dt.date) -> FollowUp:
-    alerts = _alerts(ctx)
     m = municipality_or_404(kommunekode)
 
-    def compute(con):
-        p = alerts.propose_next_step(con, m.kommunekode, as_of=as_of)
+    def compute(con: Any) -> tuple[alerts.Proposal, str, str]:
+        p = pipeline.joblog.propose(m.kommunekode, as_of=as_of, db=con)
         action = p.action or (p.last_contact or {}).get("action") or "phone_call"
-        return p, action, alerts.draft_letter(con, m.kommunekode, as_of=as_of, action=action)
+        return p, action, pipeline.joblog.letter(m.kommunekode, as_of=as_of, action=action, db=con)
     p, action, letter = ctx.wh.cached(("follow_up", m.kommunekode, as_of), compute)
-    proposal = ProposalOut(kommunekode=p.kommunekode, navn=p.navn, as_of=p.as_of, data_month=_month(p.data_month),
+    proposal = ProposalOut(kommunekode=p.kommunekode, navn=p.navn, as_of=p.as_of, data_month=month_text(p.data_month),
                            action=p.action, action_label=p.action_label, reason=p.reason,
                            criteria_met=list(p.criteria_met), renewed_contact=p.renewed_contact,
                            analyst_choice=p.analyst_choice, wait_until=p.wait_until)
-    history, _ = history_months(ctx, m.kommunekode, as_of=as_of)
+    history, _ = joblog_months(ctx, m.kommunekode, as_of=as_of)
     return FollowUp(kommunekode=m.kommunekode, navn=m.navn, proposal=proposal, letter_action=action, letter=letter,
                     history=history, contacts=_entries(p.contacts))
+
+
+def _base(ctx: Ctx, who: access.Principal | None, as_of: dt.date, kommune: int | None) -> dict[str, Any]:
+    """The parts of the joblog page that do not depend on the data."""
+    th = alerts.Thresholds.from_settings()
+    return dict(as_of=as_of, criteria={k: alerts.criterion_text(k, th) for k in alerts.CRITERIA},
+                rules_note=(f"Opfølgning gælder kun, når månedens antal røde er mindst {th.min_red} og målgruppen "
+                            f"over {th.min_target_group}; kommuner med en målgruppe på {th.min_target_group} eller "
+                            "færre gennemgås én gang om året."),
+                actions=[Option(value=k, label=v) for k, v in alerts.ACTIONS.items()], kommune=kommune,
+                access="public" if who is None else who.role, suppression=suppression_info(ctx))
 
 
 @pages.page("/joblog", template="joblog.html", model=JoblogPage, tags=["joblog"], public=False,
             summary="Jobloggens monitor: månedens smileys og handlingskriterier pr. dato (offentlig); med "
                     "adgangsnøgle også sagslog, forslag til næste skridt og brevudkast")
-def joblog_page(ctx: Ctx = Depends(get_ctx), who: auth.Principal | None = Depends(principal),
+def joblog_page(ctx: Ctx = Depends(get_ctx), who: access.Principal | None = Depends(principal),
                 as_of: dt.date | None = AS_OF,
                 kommune: int | None = Query(None, description="kommunekode: vis opfølgningen for denne kommune")
                 ) -> JoblogPage:
     """The joblog status of all 98 municipalities as of a date; the follow-up needs a token."""
-    alerts = _alerts(ctx)
     as_of = as_of or dt.date.today()
     if kommune is not None:
         municipality_or_404(kommune)
         if who is not None and not _may_follow(who, kommune):
             raise PermissionDeniedError(f"rollen {who.role!r} giver ikke adgang til opfølgningen for kommune {kommune}")
-    access = "public" if who is None else who.role
-    th = alerts.Thresholds.from_settings()
-    base = dict(as_of=as_of, criteria={k: alerts.criterion_text(k, th) for k in alerts.CRITERIA},
-                rules_note=(f"Opfølgning gælder kun, når månedens antal røde er mindst {th.min_red} og målgruppen "
-                            f"over {th.min_target_group}; kommuner med en målgruppe på {th.min_target_group} eller "
-                            "færre gennemgås én gang om året."),
-                actions=[Option(value=k, label=v) for k, v in alerts.ACTIONS.items()], kommune=kommune,
-                access=access, suppression=suppression_info(ctx))
+    base = _base(ctx, who, as_of, kommune)
     try:
         status = _status(ctx, as_of)
     except NotFoundError as exc:
@@ -169,7 +138,7 @@ def joblog_page(ctx: Ctx = Depends(get_ctx), who: auth.Principal | None = Depend
         follow_up = _follow_up(ctx, target, as_of) if target is not None else None
         note = "" if follow_up else ("Ingen kommune opfylder et handlingskriterium; vælg en kommune for at se "
                                      "opfølgningen.")
-    return JoblogPage(available=True, note=note, month=_month(status.month),
+    return JoblogPage(available=True, note=note, month=month_text(status.month),
                       month_label=alerts.month_label_da(status.month), published_on=status.published_on,
                       national=national, rows=rows, flagged=flagged, follow_up=follow_up, case_log=case_log, **base)
 
@@ -177,7 +146,7 @@ def joblog_page(ctx: Ctx = Depends(get_ctx), who: auth.Principal | None = Depend
 @pages.page("/joblog/sagslog", template="sagslog.html", model=CaseLogPage, tags=["joblog"], public=False,
             summary="Sagsloggen: styrelsens kontakter med kommunerne (rolle analyst: alle; "
                     "rolle municipality:<kode>: kommunens egne)")
-def case_log_page(ctx: Ctx = Depends(get_ctx), who: auth.Principal | None = Depends(principal),
+def case_log_page(ctx: Ctx = Depends(get_ctx), who: access.Principal | None = Depends(principal),
                   kommune: int | None = Query(None, description="kun denne kommune")) -> CaseLogPage:
     """The case log, newest first (needs a token)."""
     if kommune is not None:
@@ -198,30 +167,15 @@ def case_log_page(ctx: Ctx = Depends(get_ctx), who: auth.Principal | None = Depe
                 summary="Registrér en handling i sagsloggen (kræver rollen analyst; Bearer-nøgle)",
                 responses={**AUTH_ERRORS, **ERRORS})
 def record_action(body: CaseLogIn, ctx: Ctx = Depends(get_ctx),
-                  who: auth.Principal | None = Depends(bearer_principal)) -> JSONResponse:
-    who = auth.require_analyst(who)
-    alerts = _alerts(ctx)
+                  who: access.Principal | None = Depends(bearer_principal)) -> JSONResponse:
+    who = access.require_analyst(who)
     municipality_or_404(body.kommunekode)
     with ctx.wh.write() as con:
-        entry = alerts.log_action(con, kommunekode=body.kommunekode, action=body.action, criterion=body.criterion,
-                                  data_month=body.data_month, note=body.note, recorded_by=who.actor,
-                                  on=body.action_date)
-        con.execute("BEGIN TRANSACTION")
-        try:
-            audit_id = auth.audit(con, actor=who.actor, role=who.role, action="case_log.create",
-                                  target=f"kommune {body.kommunekode}",
-                                  detail={"case_log_id": entry["id"], **body.model_dump(mode="json")})
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
-    created = CaseLogCreated(entry=CaseEntry(**{**entry, "data_month": _month(entry["data_month"])}),
+        entry = pipeline.joblog.record_case_action(
+            kommunekode=body.kommunekode, action=body.action, criterion=body.criterion, data_month=body.data_month,
+            note=body.note, on=body.action_date, actor=who.actor, role=who.role, db=con)
+    audit_id = entry.pop("audit_id")
+    created = CaseLogCreated(entry=CaseEntry(**{**entry, "data_month": month_text(entry["data_month"])}),
                              audit_id=audit_id)
     return JSONResponse(created.model_dump(mode="json"), status_code=201,
                         headers={"Location": f"/api/v1/joblog/sagslog?kommune={body.kommunekode}"})
-
-
-def install(ctx: Ctx, alerts_module) -> None:
-    """Make the joblog available to the other pages (the municipality page's smiley history)."""
-    ctx.extras["alerts"] = alerts_module
-    ctx.extras["joblog_history"] = lambda c, kode, public=True: history_months(c, kode, public=public)

@@ -23,7 +23,18 @@ class _M(BaseModel):
     model_config = ConfigDict(frozen=True)
 
 
-Area = StrEnum("Area", {a: a for a in AREA_LABELS})  # total, a_dagpenge, ... (path values)
+class Area(StrEnum):
+    """The lists (path values): the total and the benefit areas."""
+
+    total = "total"
+    a_dagpenge = "a_dagpenge"
+    sygedagpenge = "sygedagpenge"
+    kontanthjaelp = "kontanthjaelp"
+    foertidspension_fleksjob = "foertidspension_fleksjob"
+
+
+if {a.value for a in Area} != set(AREA_LABELS):  # pragma: no cover - the reference data grew a list
+    raise ImportError("api.models.Area is out of step with the reference data's AREA_LABELS")
 
 
 # ------------------------------------------------------------------------------------ errors
@@ -73,7 +84,7 @@ class Option(_M):
 
 
 class ListRow(_M):
-    rank: int
+    rank: int | None = Field(description="1..98 by the unrounded difference; null if suppressed (listed last)")
     kommunekode: int
     navn: str
     regionskode: int
@@ -87,7 +98,8 @@ class ListRow(_M):
     actual_share: float | None
     diff_pp: float | None = Field(description="actual - expected share, pct. points (rounded figures)")
     potential_mio_kr: float | None = Field(description="savings potential, mio. kr. (positive = above expected)")
-    result_target_failed: bool | None = Field(description="skærpet tilsyn: result target failed (total only)")
+    result_target_failed: bool | None = Field(None, description="skærpet tilsyn: result target failed (total "
+                                              "only; null if suppressed)")
     suppressed: bool
 
 
@@ -104,7 +116,7 @@ class Facts(_M):
 class MapPoint(_M):
     kommunekode: int
     navn: str
-    rank: int
+    rank: int | None
     diff_pp: float | None
     suppressed: bool
     url: str
@@ -144,7 +156,7 @@ class HistoryPoint(_M):
     run_id: str
     period: str
     scope: str
-    ranks: dict[str, int] = Field(description="list (total or area) → rank 1..98")
+    ranks: dict[str, int | None] = Field(description="list (total or area) → rank 1..98 (null if suppressed)")
     diff_pp: dict[str, float | None]
 
 
@@ -155,13 +167,13 @@ class SimilarRow(_M):
     expected_share: float
     distance_pp: float
     diff_pp: float | None
-    rank: int
+    rank: int | None
 
 
 class KlyngeMember(_M):
     kommunekode: int
     navn: str
-    rank_in_klynge: int
+    rank_in_klynge: int | None
     expected_share: float
     diff_pp: float | None
     diff_pp_vs_klynge: float | None
@@ -195,7 +207,7 @@ class Potential(_M):
 
 class Tilsyn(_M):
     applicable: bool
-    result_target_failed: bool
+    result_target_failed: bool | None = Field(description="null when the municipality's total is suppressed")
     note: str
 
 

@@ -51,8 +51,9 @@ def natural_breaks(values, n_groups: int) -> np.ndarray:
     allowed[1:n] = xs[1:] > xs[:-1]
     n_distinct = int(allowed[1:n].sum()) + 1
     if not 1 <= n_groups <= n_distinct:
-        raise ConfigError(f"the number of klynger must be between 1 and {n_distinct} "
-                          f"(the number of distinct values), got {n_groups}")
+        raise ConfigError(
+            f"the number of klynger must be between 1 and {n_distinct} (the number of distinct values), got {n_groups}"
+        )
     s1 = np.concatenate([[0.0], np.cumsum(xs)])
     s2 = np.concatenate([[0.0], np.cumsum(xs * xs)])
 
@@ -105,13 +106,37 @@ def similar_frame(area_frame: pd.DataFrame, *, k: int) -> pd.DataFrame:
     for i in range(n):
         order = np.lexsort((codes, dist[i]))[:k]
         for r, j in enumerate(order, start=1):
-            rows.append((codes[i], f["navn"].iat[i], f["area"].iat[i], e[i], r, codes[j],
-                         f["navn"].iat[j], e[j], abs(e[j] - e[i]), f["diff_pp"].iat[j],
-                         f["rank"].iat[j]))
-    return pd.DataFrame(rows, columns=[
-        "kommunekode", "navn", "area", "expected_share", "similar_rank", "similar_kommunekode",
-        "similar_navn", "similar_expected_share", "distance_pp", "similar_diff_pp",
-        "similar_placering"])
+            rows.append(
+                (
+                    codes[i],
+                    f["navn"].iat[i],
+                    f["area"].iat[i],
+                    e[i],
+                    r,
+                    codes[j],
+                    f["navn"].iat[j],
+                    e[j],
+                    abs(e[j] - e[i]),
+                    f["diff_pp"].iat[j],
+                    f["rank"].iat[j],
+                )
+            )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "kommunekode",
+            "navn",
+            "area",
+            "expected_share",
+            "similar_rank",
+            "similar_kommunekode",
+            "similar_navn",
+            "similar_expected_share",
+            "distance_pp",
+            "similar_diff_pp",
+            "similar_placering",
+        ],
+    )
 
 
 def klynger_frame(area_frame: pd.DataFrame, *, n_klynger: int) -> pd.DataFrame:
@@ -124,8 +149,9 @@ def klynger_frame(area_frame: pd.DataFrame, *, n_klynger: int) -> pd.DataFrame:
     """
     f = area_frame.sort_values("kommunekode").reset_index(drop=True)
     labels = natural_breaks(f["expected_share"].to_numpy(dtype=float), n_klynger)
-    out = f[["kommunekode", "navn", "regionskode", "regionsnavn", "area", "expected_share",
-             "actual_share", "diff_pp"]].copy()
+    out = f[
+        ["kommunekode", "navn", "regionskode", "regionsnavn", "area", "expected_share", "actual_share", "diff_pp"]
+    ].copy()
     out.insert(5, "klynge", labels)
     g = out.groupby("klynge")
     out.insert(6, "klynge_size", g["kommunekode"].transform("size").astype(int))

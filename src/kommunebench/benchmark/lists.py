@@ -13,8 +13,8 @@ Input: the model stage's ``municipal`` frame, one row per kommunekode × area (t
   points.
 * **Rank** 1..n within each list by the *unrounded* difference in pct. points, most negative = 1;
   exact ties (after rounding away float noise at 1e-9 pct. points) by kommunekode. Never by person
-  counts. The frames keep full precision; :func:`kommunebench.benchmark.display.display_frame`
-  gives the ministry's rounded Danish display.
+  counts. The frames keep full precision; the publishing stage's
+  :func:`kommunebench.publish.display_frame` gives the ministry's rounded Danish display.
 * **Skærpet tilsyn** screen: the result target is failed when the total actual share exceeds the
   expected. The rule is defined on an annual (calendar-year, ``YYYYQMAT04``) period; for other
   periods the flags are computed as an indication and ``SkaerpetTilsyn.applicable`` is False.
@@ -26,11 +26,11 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
+from typing import cast
 
 import numpy as np
 import pandas as pd
 
-from kommunebench.benchmark.display import display_frame
 from kommunebench.benchmark.klynger import klynger_frame, similar_frame
 from kommunebench.benchmark.potential import Potential, compute_potential, resolve_costs
 from kommunebench.data import reference
@@ -50,13 +50,29 @@ __all__ = [
 MINISTRY_AREAS = ("a_dagpenge", "sygedagpenge", "kontanthjaelp")
 EXTRA_AREAS = ("foertidspension_fleksjob",)
 REQUIRED = ("kommunekode", "area", "population", "actual", "expected")
-LIST_COLUMNS = ("rank", "kommunekode", "navn", "regionskode", "regionsnavn", "area", "population",
-                "expected", "actual", "diff", "expected_share", "actual_share", "diff_pp",
-                "potential_mio_kr")
+LIST_COLUMNS = (
+    "rank",
+    "kommunekode",
+    "navn",
+    "regionskode",
+    "regionsnavn",
+    "area",
+    "population",
+    "expected",
+    "actual",
+    "diff",
+    "expected_share",
+    "actual_share",
+    "diff_pp",
+    "potential_mio_kr",
+)
 _TIE_DECIMALS = 9
-_SHEET_NAMES = {"a_dagpenge": "A-dagpenge mv.", "sygedagpenge": "Sygedagpenge mv.",
-                "kontanthjaelp": "Kontanthjælp mv.",
-                "foertidspension_fleksjob": "Førtidspension og fleksjob"}
+_SHEET_NAMES = {
+    "a_dagpenge": "A-dagpenge mv.",
+    "sygedagpenge": "Sygedagpenge mv.",
+    "kontanthjaelp": "Kontanthjælp mv.",
+    "foertidspension_fleksjob": "Førtidspension og fleksjob",
+}
 
 
 def rank_by_difference(diff_pp, kommunekode, *, decimals: int = _TIE_DECIMALS) -> np.ndarray:
@@ -142,22 +158,22 @@ class BenchmarkLists:
         """(file slug, Danish sheet name ≤ 31 chars, full-precision frame) for every list."""
         specs = [("samlet", "Samlet liste", self.overall)]
         specs += [(a, _SHEET_NAMES.get(a, a)[:31], f) for a, f in self.by_area.items()]
-        specs += [("lignende_kommuner", "Lignende kommuner", self.similar),
-                  ("klynger", "Klynger", self.klynger),
-                  ("besparelsespotentiale", "Besparelsespotentiale", self.potential.frame),
-                  ("skaerpet_tilsyn", "Skærpet tilsyn", self.skaerpet_tilsyn.frame)]
+        specs += [
+            ("lignende_kommuner", "Lignende kommuner", self.similar),
+            ("klynger", "Klynger", self.klynger),
+            ("besparelsespotentiale", "Besparelsespotentiale", self.potential.frame),
+            ("skaerpet_tilsyn", "Skærpet tilsyn", self.skaerpet_tilsyn.frame),
+        ]
         return specs
 
-    def to_frames(self, *, display: bool = False) -> dict[str, pd.DataFrame]:
-        """Sheet/list name → frame (copies). ``display=True``: Danish headers and rounding."""
-        if not isinstance(display, bool):
-            raise ConfigError("display must be True or False")
-        return {name: (display_frame(f) if display else f.copy())
-                for _, name, f in self.list_specs()}
+    def to_frames(self) -> dict[str, pd.DataFrame]:
+        """Sheet/list name → full-precision frame (copies); :mod:`kommunebench.publish` rounds them."""
+        return {name: f.copy() for _, name, f in self.list_specs()}
 
 
-def _fail(rule: str, *, column: str | None = None, row: object = None, value: object = None,
-          more: int = 0) -> ValidationError:
+def _fail(
+    rule: str, *, column: str | None = None, row: int | str | None = None, value: object = None, more: int = 0
+) -> ValidationError:
     return ValidationError(rule, file="municipal", column=column, row=row, value=value, more=more)
 
 
@@ -175,72 +191,97 @@ def _validate(municipal: pd.DataFrame, *, complete: bool) -> pd.DataFrame:
         bad = ~np.isfinite(num.to_numpy())
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
-            raise _fail("must be a finite number", column=col, row=i + 1, value=df[col].iat[i],
-                        more=int(bad.sum()) - 1)
+            raise _fail("must be a finite number", column=col, row=i + 1, value=df[col].iat[i], more=int(bad.sum()) - 1)
         df[col] = num
     codes = df["kommunekode"].to_numpy()
     if (codes != np.round(codes)).any():
         i = int(np.flatnonzero(codes != np.round(codes))[0])
-        raise _fail("kommunekode must be an integer", column="kommunekode", row=i + 1,
-                    value=codes[i])
+        raise _fail("kommunekode must be an integer", column="kommunekode", row=i + 1, value=codes[i])
     df["kommunekode"] = df["kommunekode"].astype("int64")
     known = {m.kommunekode for m in reference.municipalities()}
     unknown = ~df["kommunekode"].isin(known)
     if unknown.any():
         i = int(np.flatnonzero(unknown.to_numpy())[0])
-        raise _fail("unknown kommunekode (not one of the 98 municipalities)", column="kommunekode",
-                    row=i + 1, value=int(df["kommunekode"].iat[i]), more=int(unknown.sum()) - 1)
+        raise _fail(
+            "unknown kommunekode (not one of the 98 municipalities)",
+            column="kommunekode",
+            row=i + 1,
+            value=int(df["kommunekode"].to_numpy()[i]),
+            more=int(unknown.sum()) - 1,
+        )
     df["area"] = df["area"].astype(str)
     allowed = MINISTRY_AREAS + EXTRA_AREAS
     if (df["area"] == reference.TOTAL).any():
-        raise _fail(f"area {reference.TOTAL!r} is computed here as the sum of the areas; "
-                    "drop those rows", column="area")
+        raise _fail(
+            f"area {reference.TOTAL!r} is computed here as the sum of the areas; drop those rows", column="area"
+        )
     bad_area = ~df["area"].isin(allowed)
     if bad_area.any():
         i = int(np.flatnonzero(bad_area.to_numpy())[0])
-        raise _fail(f"unknown area; allowed: {', '.join(allowed)}", column="area", row=i + 1,
-                    value=df["area"].iat[i], more=int(bad_area.sum()) - 1)
+        raise _fail(
+            f"unknown area; allowed: {', '.join(allowed)}",
+            column="area",
+            row=i + 1,
+            value=df["area"].iat[i],
+            more=int(bad_area.sum()) - 1,
+        )
     if not df["area"].isin(MINISTRY_AREAS).any():
         raise _fail(f"no area of the ministry's total ({', '.join(MINISTRY_AREAS)})", column="area")
     dup = df.duplicated(["kommunekode", "area"], keep="first")
     if dup.any():
         i = int(np.flatnonzero(dup.to_numpy())[0])
-        raise _fail("duplicate kommunekode × area", row=i + 1,
-                    value=(int(df["kommunekode"].iat[i]), df["area"].iat[i]),
-                    more=int(dup.sum()) - 1)
-    for col, rule in (("population", lambda s: s > 0), ("actual", lambda s: s >= 0),
-                      ("expected", lambda s: s >= 0)):
+        raise _fail(
+            "duplicate kommunekode × area",
+            row=i + 1,
+            value=(int(df["kommunekode"].to_numpy()[i]), df["area"].iat[i]),
+            more=int(dup.sum()) - 1,
+        )
+    for col, rule in (("population", lambda s: s > 0), ("actual", lambda s: s >= 0), ("expected", lambda s: s >= 0)):
         bad = ~rule(df[col])
         if bad.any():
             i = int(np.flatnonzero(bad.to_numpy())[0])
-            raise _fail("must be > 0" if col == "population" else "must be >= 0", column=col,
-                        row=i + 1, value=df[col].iat[i], more=int(bad.sum()) - 1)
+            raise _fail(
+                "must be > 0" if col == "population" else "must be >= 0",
+                column=col,
+                row=i + 1,
+                value=df[col].iat[i],
+                more=int(bad.sum()) - 1,
+            )
     areas = set(df["area"])
     per_muni = df.groupby("kommunekode")["area"].nunique()
     incomplete = per_muni[per_muni < len(areas)]
     if len(incomplete):
         code = int(incomplete.index[0])
         have = set(df.loc[df["kommunekode"] == code, "area"])
-        raise _fail(f"municipality lacks area(s) {', '.join(sorted(areas - have))}",
-                    row=f"kommunekode {code}", more=len(incomplete) - 1)
+        raise _fail(
+            f"municipality lacks area(s) {', '.join(sorted(areas - have))}",
+            row=f"kommunekode {code}",
+            more=len(incomplete) - 1,
+        )
     pop = df.groupby("kommunekode")["population"].agg(["min", "max"])
     off = pop[(pop["max"] - pop["min"]) > 1e-9 * pop["max"]]
     if len(off):
-        raise _fail("population differs between the areas of a municipality",
-                    column="population", row=f"kommunekode {int(off.index[0])}",
-                    more=len(off) - 1)
+        raise _fail(
+            "population differs between the areas of a municipality",
+            column="population",
+            row=f"kommunekode {int(off.index[0])}",
+            more=len(off) - 1,
+        )
     if complete and df["kommunekode"].nunique() != len(known):
         absent = sorted(known - set(df["kommunekode"]))
-        raise _fail(f"{len(absent)} municipalit{'y is' if len(absent) == 1 else 'ies are'} "
-                    f"missing (first: {absent[0]}); pass complete=False to rank a subset",
-                    column="kommunekode")
+        raise _fail(
+            f"{len(absent)} municipalit{'y is' if len(absent) == 1 else 'ies are'} "
+            f"missing (first: {absent[0]}); pass complete=False to rank a subset",
+            column="kommunekode",
+        )
     return df
 
 
 def _names() -> pd.DataFrame:
-    return pd.DataFrame([(m.kommunekode, m.navn, m.regionskode, m.regionsnavn)
-                         for m in reference.municipalities()],
-                        columns=["kommunekode", "navn", "regionskode", "regionsnavn"])
+    return pd.DataFrame(
+        [(m.kommunekode, m.navn, m.regionskode, m.regionsnavn) for m in reference.municipalities()],
+        columns=["kommunekode", "navn", "regionskode", "regionsnavn"],
+    )
 
 
 def _list_frame(base: pd.DataFrame, area: str, potential: pd.Series) -> pd.DataFrame:
@@ -261,9 +302,16 @@ def _check_int(name: str, value: object) -> int:
     return int(value)
 
 
-def build_lists(municipal: pd.DataFrame, *, period: str, cost_date: dt.date | None = None,
-                costs: Mapping[str, float] | None = None, k_similar: int = 5,
-                n_klynger: int = 5, complete: bool = True) -> BenchmarkLists:
+def build_lists(
+    municipal: pd.DataFrame,
+    *,
+    period: str,
+    cost_date: dt.date | None = None,
+    costs: Mapping[str, float] | None = None,
+    k_similar: int = 5,
+    n_klynger: int = 5,
+    complete: bool = True,
+) -> BenchmarkLists:
     """Build every benchmark list for one period (see the module docstring for the rules).
 
     ``costs`` (area → kr. per fuldtidsperson) overrides the dated reference table, which is read on
@@ -285,13 +333,12 @@ def build_lists(municipal: pd.DataFrame, *, period: str, cost_date: dt.date | No
     cost_table, used_date = resolve_costs(areas, period=p, cost_date=cost_date, costs=costs)
 
     wide = df.pivot(index="kommunekode", columns="area", values=["actual", "expected"])
-    wide.columns = [f"{v}_{a}" for v, a in wide.columns]
+    wide.columns = [f"{v}_{a}" for v, a in cast(pd.MultiIndex, wide.columns)]  # pivot on two values
     wide = wide.reset_index()
     wide["population"] = df.groupby("kommunekode")["population"].first().to_numpy()
     wide = _names().merge(wide, on="kommunekode", how="inner").sort_values("kommunekode")
     wide = wide.reset_index(drop=True)
-    potential = compute_potential(wide, areas=areas, total_areas=total_areas, costs=cost_table,
-                                  cost_date=used_date)
+    potential = compute_potential(wide, areas=areas, total_areas=total_areas, costs=cost_table, cost_date=used_date)
     pot = potential.frame.set_index("kommunekode").loc[wide["kommunekode"]]
 
     base_cols = ["kommunekode", "navn", "regionskode", "regionsnavn", "population"]
@@ -306,25 +353,47 @@ def build_lists(municipal: pd.DataFrame, *, period: str, cost_date: dt.date | No
     base["actual"] = wide[[f"actual_{a}" for a in total_areas]].sum(axis=1)
     overall = _list_frame(base, reference.TOTAL, pot["potential_mio_kr"])
     if extra_areas:
-        overall["potential_incl_extra_mio_kr"] = (
-            pot.loc[overall["kommunekode"], "potential_incl_extra_mio_kr"].to_numpy())
+        overall["potential_incl_extra_mio_kr"] = pot.loc[
+            overall["kommunekode"], "potential_incl_extra_mio_kr"
+        ].to_numpy()
     failed_flag = overall["actual_share"] > overall["expected_share"]
     overall["result_target_failed"] = failed_flag.to_numpy()
 
     lists = {reference.TOTAL: overall, **by_area}
     similar = pd.concat([similar_frame(f, k=k_similar) for f in lists.values()], ignore_index=True)
-    klynger = pd.concat([klynger_frame(f, n_klynger=n_klynger) for f in lists.values()],
-                        ignore_index=True)
+    klynger = pd.concat([klynger_frame(f, n_klynger=n_klynger) for f in lists.values()], ignore_index=True)
 
-    st = overall[["rank", "kommunekode", "navn", "regionskode", "regionsnavn", "expected_share",
-                  "actual_share", "diff_pp", "result_target_failed"]].copy()
+    st = overall[
+        [
+            "rank",
+            "kommunekode",
+            "navn",
+            "regionskode",
+            "regionsnavn",
+            "expected_share",
+            "actual_share",
+            "diff_pp",
+            "result_target_failed",
+        ]
+    ].copy()
     st["_key"] = -np.round(st["diff_pp"].to_numpy(dtype=float), _TIE_DECIMALS)
     st = st.sort_values(["_key", "kommunekode"]).drop(columns="_key").reset_index(drop=True)
-    tilsyn = SkaerpetTilsyn(period=p.label, applicable=p.quarter == 4, frame=st,
-                            failed=tuple(int(c) for c in st.loc[st["result_target_failed"],
-                                                                  "kommunekode"]))
+    tilsyn = SkaerpetTilsyn(
+        period=p.label,
+        applicable=p.quarter == 4,
+        frame=st,
+        failed=tuple(int(c) for c in st.loc[st["result_target_failed"], "kommunekode"]),
+    )
     return BenchmarkLists(
-        period=p.label, total_areas=total_areas, extra_areas=extra_areas, overall=overall,
-        by_area=MappingProxyType(by_area), similar=similar, klynger=klynger, potential=potential,
-        skaerpet_tilsyn=tilsyn, k_similar=k_similar, n_klynger=n_klynger)
-
+        period=p.label,
+        total_areas=total_areas,
+        extra_areas=extra_areas,
+        overall=overall,
+        by_area=MappingProxyType(by_area),
+        similar=similar,
+        klynger=klynger,
+        potential=potential,
+        skaerpet_tilsyn=tilsyn,
+        k_similar=k_similar,
+        n_klynger=n_klynger,
+    )

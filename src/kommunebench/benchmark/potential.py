@@ -68,7 +68,10 @@ def period_end(period: str | Period) -> dt.date:
 
 
 def resolve_costs(
-    areas, *, period: str | Period, cost_date: dt.date | None = None,
+    areas,
+    *,
+    period: str | Period,
+    cost_date: dt.date | None = None,
     costs: Mapping[str, float] | None = None,
 ) -> tuple[dict[str, float], dt.date | None]:
     """Cost per fuldtidsperson for each area, from ``costs`` or the dated reference table."""
@@ -102,8 +105,14 @@ def resolve_costs(
     return out, used_date
 
 
-def compute_potential(wide: pd.DataFrame, *, areas: tuple[str, ...], total_areas: tuple[str, ...],
-                      costs: Mapping[str, float], cost_date: dt.date | None) -> Potential:
+def compute_potential(
+    wide: pd.DataFrame,
+    *,
+    areas: tuple[str, ...],
+    total_areas: tuple[str, ...],
+    costs: Mapping[str, float],
+    cost_date: dt.date | None,
+) -> Potential:
     """Potential from a frame with kommunekode, navn, region and ``actual_<a>``/``expected_<a>``."""
     out = wide[["kommunekode", "navn", "regionskode", "regionsnavn"]].copy()
     for a in areas:
@@ -123,6 +132,12 @@ def compute_potential(wide: pd.DataFrame, *, areas: tuple[str, ...], total_areas
     national = float(v[v > 0].sum())
     out["_key"] = -np.round(v, 9)
     out = out.sort_values(["_key", "kommunekode"]).drop(columns="_key").reset_index(drop=True)
-    return Potential(frame=out, national_mio_kr=national, national_incl_extra_mio_kr=national_extra,
-                     costs=MappingProxyType(dict(costs)), cost_date=cost_date,
-                     total_areas=tuple(total_areas), extra_areas=extra)
+    return Potential(
+        frame=out,
+        national_mio_kr=national,
+        national_incl_extra_mio_kr=national_extra,
+        costs=MappingProxyType(dict(costs)),
+        cost_date=cost_date,
+        total_areas=tuple(total_areas),
+        extra_areas=extra,
+    )

@@ -33,6 +33,7 @@ from kommunebench import __version__
 from kommunebench.benchmark.lists import BenchmarkLists, build_lists
 from kommunebench.benchmark.potential import period_end
 from kommunebench.data import reference, warehouse
+from kommunebench.data.transactions import transaction
 from kommunebench.data.periods import Period
 from kommunebench.errors import ConfigError, NotFoundError, WarehouseError
 from kommunebench.model import BenchmarkFit, fit_benchmark
@@ -96,7 +97,8 @@ def _results_hash(blobs: dict[str, bytes]) -> str:
 
 
 def _next_id(con: duckdb.DuckDBPyConnection) -> str:
-    n = con.execute("SELECT COUNT(*) FROM runs").fetchone()[0]
+    row = con.execute("SELECT COUNT(*) FROM runs").fetchone()
+    n = int(row[0]) if row else 0
     return f"R{n + 1:04d}"
 
 
@@ -115,9 +117,16 @@ def execute_run(
     base_period: str | Period | None = None,
     k_similar: int = 5,
     n_klynger: int = 5,
+    cost_date: dt.date | None = None,
     progress: Callable[[str, float], None] | None = None,
+    audit: Callable[[duckdb.DuckDBPyConnection, RunRecord], object] | None = None,
 ) -> StoredRun:
-    """Fit, build the lists and store the run; returns it with the fit."""
+    """Fit, build the lists and store the run; returns it with the fit.
+
+    ``cost_date`` picks the costs per fuldtidsperson in force on that date (default: the period's
+    last day). ``audit(con, record)`` is called inside the transaction that stores the run, so the
+    run and its audit row are committed together or not at all.
+    """
     started = dt.datetime.now(dt.UTC)
     p = Period.parse(period) if isinstance(period, str) else period
     bp = Period.parse(base_period) if isinstance(base_period, str) else base_period
@@ -128,7 +137,7 @@ def execute_run(
     cost_rows = tuple(
         (r["area"], r["valid_from"], float(r["dkk_per_fuldtidsperson"])) for r in warehouse.effective_costs(con)
     )
-    cost_date = period_end(p)
+    cost_date = cost_date or period_end(p)
     costs = reference.costs(cost_date, cost_rows)
     report("model", 0.0)
     fit = fit_benchmark(
@@ -156,8 +165,7 @@ def execute_run(
         "design": fit.model.design.describe(),
     }
     seconds = (dt.datetime.now(dt.UTC) - started).total_seconds()
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con, "the run"):
         run_id = _next_id(con)
         record = RunRecord(
             run_id,
@@ -191,10 +199,8 @@ def execute_run(
         con.executemany(
             "INSERT INTO run_artifacts VALUES (?, ?, ?)", [(run_id, name, blob) for name, blob in sorted(blobs.items())]
         )
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
+        if audit is not None:
+            audit(con, record)
     report("stored", 1.0)
     return StoredRun(record, lists, frames, fit)
 

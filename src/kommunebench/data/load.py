@@ -63,25 +63,21 @@ from pathlib import Path
 import duckdb
 
 from kommunebench.data import reference, warehouse
+from kommunebench.data.crosscheck import check_across
 from kommunebench.data.schemas import KINDS
-from kommunebench.data.validate import (
-    FORMATS,
-    Staged,
-    check_keys,
-    check_rows,
-    check_weeks,
-    q,
-    refuse,
-    stage,
-)
+from kommunebench.data.sources import find_sources, format_of
+from kommunebench.data.sql import q, scalar
+from kommunebench.data.validate import Staged, check_keys, check_rows, check_weeks, stage
 from kommunebench.errors import ValidationError, WarehouseError
 
-__all__ = ["LOAD_ORDER", "KindReport", "LoadReport", "find_sources", "load"]
+__all__ = ["LOAD_ORDER", "KindReport", "LoadAudit", "LoadReport", "find_sources", "load"]
 
-LOAD_ORDER = ("benefit_codes", "costs", "commuting_area_map", "persons", "labour_market",
-              "benefit_weeks", "joblog")
+LOAD_ORDER = ("benefit_codes", "costs", "commuting_area_map", "persons", "labour_market", "benefit_weeks", "joblog")
 _WEEKMAP = "__kb_weekmap"
 Progress = Callable[[str, float], None]
+#: ``audit(con, snapshot_id, {kind: fingerprint})`` of the kinds a load stores, called inside the
+#: load's transaction before the commit (a load that stores nothing calls no audit).
+LoadAudit = Callable[[duckdb.DuckDBPyConnection, str, dict[str, str]], object]
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,65 +112,12 @@ class LoadReport:
 
     def summary(self) -> str:
         if self.already_loaded:
-            return (f"snapshot {self.snapshot_id} is already loaded (loaded "
-                    f"{self.loaded_at:%Y-%m-%d %H:%M:%S} UTC); nothing changed")
+            return (
+                f"snapshot {self.snapshot_id} is already loaded (loaded "
+                f"{self.loaded_at:%Y-%m-%d %H:%M:%S} UTC); nothing changed"
+            )
         parts = [f"{k.kind} {k.rows:,} rows ({k.status})" for k in self.kinds]
         return f"snapshot {self.snapshot_id}: " + ", ".join(parts) + f" in {self.seconds:.1f} s"
-
-
-# ------------------------------------------------------------------------------ sources
-
-
-def _format_of(path: Path) -> str:
-    ext = path.name.partition(".")[2].lower()
-    if ext not in FORMATS:
-        raise ValidationError(
-            f"unknown file extension {'.' + ext if ext else '(none)'!r}: use .parquet or .csv",
-            file=path.name)
-    return FORMATS[ext]
-
-
-def find_sources(sources: str | Path | Mapping[str, str | Path]) -> tuple[dict[str, Path], list[str]]:
-    """(kind → file, ignored file names) for a directory or a mapping kind → path."""
-    known = ", ".join(KINDS)
-    files: dict[str, Path] = {}
-    ignored: list[str] = []
-    if isinstance(sources, Mapping):
-        for kind, p in sources.items():
-            if kind not in KINDS:
-                raise ValidationError(f"unknown input kind {kind!r} (known: {known})", file=str(p))
-            path = Path(p)
-            _format_of(path)
-            if not path.is_file():
-                raise ValidationError("the file does not exist", file=str(path))
-            files[kind] = path
-        if not files:
-            raise ValidationError("nothing to load: the mapping of kinds to files is empty")
-        return files, ignored
-    folder = Path(sources)
-    if not folder.exists():
-        raise ValidationError(f"{folder} does not exist")
-    if folder.is_file():
-        kind = folder.name.partition(".")[0]
-        if kind not in KINDS:
-            raise ValidationError(f"cannot tell the kind of {folder.name}: name it <kind>.parquet "
-                                  f"or <kind>.csv (kinds: {known})", file=folder.name)
-        _format_of(folder)
-        return {kind: folder}, ignored
-    for path in sorted(folder.iterdir()):
-        kind = path.name.partition(".")[0]
-        if not path.is_file() or kind not in KINDS:
-            ignored.append(path.name)
-            continue
-        _format_of(path)
-        if kind in files:
-            raise ValidationError(f"two files for {kind}: {files[kind].name} and {path.name}; "
-                                  "keep one", file=path.name)
-        files[kind] = path
-    if not files:
-        raise ValidationError(f"no input files found in {folder}: expected files named "
-                              f"<kind>.parquet or <kind>.csv, kinds: {known}")
-    return files, ignored
 
 
 # ------------------------------------------------------------------------------ load
@@ -207,17 +150,30 @@ def _fingerprint(kind: str, n: int, hsum: int) -> str:
 def _reference_sets(con, kind: str) -> dict[str, tuple[set, str]]:
     """Column → (allowed values, rule) for the rules that depend on the reference tables."""
     if kind in ("persons", "joblog"):
-        return {"kommunekode": (set(warehouse.municipality_commuting_area(con)),
-                                "unknown kommunekode: not one of the 98 municipalities")}
+        return {
+            "kommunekode": (
+                set(warehouse.municipality_commuting_area(con)),
+                "unknown kommunekode: not one of the 98 municipalities",
+            )
+        }
     if kind == "commuting_area_map":
-        return {"kommunekode": ({m.kommunekode for m in reference.municipalities()},
-                                "unknown kommunekode: not one of the 98 municipalities")}
+        return {
+            "kommunekode": (
+                {m.kommunekode for m in reference.municipalities()},
+                "unknown kommunekode: not one of the 98 municipalities",
+            )
+        }
     if kind == "labour_market":
-        return {"commuting_area": (warehouse.effective_commuting_areas(con),
-                                   "unknown commuting area (pendlingsområde)")}
+        return {
+            "commuting_area": (warehouse.effective_commuting_areas(con), "unknown commuting area (pendlingsområde)")
+        }
     if kind == "benefit_weeks":
-        return {"code": ({r["code"] for r in warehouse.effective_benefit_codes(con)},
-                         "unknown benefit code: not in the benefit code table")}
+        return {
+            "code": (
+                {r["code"] for r in warehouse.effective_benefit_codes(con)},
+                "unknown benefit code: not in the benefit code table",
+            )
+        }
     return {}
 
 
@@ -227,23 +183,29 @@ def load(
     *,
     snapshot_id: str | None = None,
     progress: Progress | None = None,
+    audit: LoadAudit | None = None,
 ) -> LoadReport:
-    """Validate and load ``sources`` into the warehouse ``db`` (see the module docstring)."""
+    """Validate and load ``sources`` into the warehouse ``db`` (see the module docstring).
+
+    ``audit(con, snapshot_id, {kind: fingerprint})`` runs inside the load's transaction, after the
+    data and the load history are written: if it raises, the whole load is rolled back.
+    """
     t0 = time.perf_counter()
-    if snapshot_id is not None and (not str(snapshot_id).strip() or len(str(snapshot_id)) > 200
-                                    or not str(snapshot_id).isprintable()):
+    if snapshot_id is not None and (
+        not str(snapshot_id).strip() or len(str(snapshot_id)) > 200 or not str(snapshot_id).isprintable()
+    ):
         raise ValidationError(f"invalid snapshot id {snapshot_id!r}: use 1-200 printable characters")
     files, ignored = find_sources(sources)
-    own = not isinstance(db, duckdb.DuckDBPyConnection)
-    con = warehouse.connect(db) if own else db
+    if isinstance(db, duckdb.DuckDBPyConnection):
+        return _load(db, files, ignored, snapshot_id, _Progress(progress, files), t0, audit)
+    con = warehouse.connect(db)
     try:
-        return _load(con, files, ignored, snapshot_id, _Progress(progress, files), t0)
+        return _load(con, files, ignored, snapshot_id, _Progress(progress, files), t0, audit)
     finally:
-        if own:
-            con.close()
+        con.close()
 
 
-def _load(con, files, ignored, snapshot_id, prog: _Progress, t0: float) -> LoadReport:
+def _load(con, files, ignored, snapshot_id, prog: _Progress, t0: float, audit: LoadAudit | None) -> LoadReport:
     current = {d["kind"]: d for d in warehouse.current_loads(con)}
     staged: list[Staged] = []
     in_transaction = False
@@ -254,7 +216,7 @@ def _load(con, files, ignored, snapshot_id, prog: _Progress, t0: float) -> LoadR
         con.execute(f"CREATE OR REPLACE TEMP TABLE {_WEEKMAP} (txt VARCHAR, monday DATE)")
         for kind in (k for k in LOAD_ORDER if k in files):
             tk = time.perf_counter()
-            s = Staged(KINDS[kind], files[kind], _format_of(files[kind]))
+            s = Staged(KINDS[kind], files[kind], format_of(files[kind]))
             staged.append(s)
             prog.step(f"{kind}: reading {s.name}", kind, 0.4)
             stage(con, s, _WEEKMAP)
@@ -281,7 +243,7 @@ def _load(con, files, ignored, snapshot_id, prog: _Progress, t0: float) -> LoadR
                 con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {s.typed}")
             s.seconds += time.perf_counter() - tk
         prog.step("checking references between kinds")
-        _check_across(con, {s.kind.name: s for s in staged})
+        check_across(con, {s.kind.name: s for s in staged})
         loaded = [s for s in staged if s.status == "loaded"]
         if not loaded:
             con.rollback()
@@ -293,6 +255,8 @@ def _load(con, files, ignored, snapshot_id, prog: _Progress, t0: float) -> LoadR
             snapshot_id = f"{now:%Y%m%dT%H%M%SZ}-{combined[:8]}"
         prog.step("recording the load")
         _record(con, loaded, str(snapshot_id), now)
+        if audit is not None:
+            audit(con, str(snapshot_id), {s.kind.name: s.fingerprint for s in loaded})
         con.commit()
     except ValidationError:
         if in_transaction:
@@ -316,22 +280,24 @@ def _load(con, files, ignored, snapshot_id, prog: _Progress, t0: float) -> LoadR
 def _record(con, loaded: list[Staged], snapshot_id: str, now: dt.datetime) -> None:
     for s in loaded:
         kind = s.kind.name
-        used = con.execute("SELECT count(*) FROM loads WHERE snapshot_id = ? AND kind = ?",
-                           [snapshot_id, kind]).fetchone()[0]
+        used = scalar(con, "SELECT count(*) FROM loads WHERE snapshot_id = ? AND kind = ?", [snapshot_id, kind])
         if used:
-            raise ValidationError(f"snapshot id {snapshot_id!r} is already used for {kind}; "
-                                  "choose another (or none: a new one is made)", file=s.name)
+            raise ValidationError(
+                f"snapshot id {snapshot_id!r} is already used for {kind}; choose another (or none: a new one is made)",
+                file=s.name,
+            )
         con.execute("UPDATE loads SET is_current = false WHERE kind = ? AND is_current", [kind])
-        con.execute("INSERT INTO loads VALUES (?, ?, ?, ?, ?, ?, ?, ?, true)",
-                    [snapshot_id, kind, str(s.path.resolve()), s.fmt, s.fingerprint, s.rows, now,
-                     round(s.seconds, 3)])
+        con.execute(
+            "INSERT INTO loads VALUES (?, ?, ?, ?, ?, ?, ?, ?, true)",
+            [snapshot_id, kind, str(s.path.resolve()), s.fmt, s.fingerprint, s.rows, now, round(s.seconds, 3)],
+        )
 
 
 def _report(staged, snapshot_id, loaded_at, ignored, t0, already) -> LoadReport:
-    kinds = tuple(KindReport(s.kind.name, s.name, s.fmt, s.rows, s.fingerprint, s.status,
-                             round(s.seconds, 3)) for s in staged)
-    return LoadReport(snapshot_id, kinds, round(time.perf_counter() - t0, 3), already, loaded_at,
-                      tuple(ignored))
+    kinds = tuple(
+        KindReport(s.kind.name, s.name, s.fmt, s.rows, s.fingerprint, s.status, round(s.seconds, 3)) for s in staged
+    )
+    return LoadReport(snapshot_id, kinds, round(time.perf_counter() - t0, 3), already, loaded_at, tuple(ignored))
 
 
 def _drop_temp(con, staged: list[Staged]) -> None:
@@ -339,96 +305,3 @@ def _drop_temp(con, staged: list[Staged]) -> None:
     for what, name in objs:
         with contextlib.suppress(duckdb.Error):
             con.execute(f"DROP {what} IF EXISTS {name}")
-
-
-# ------------------------------------------------------------------------------ across kinds
-
-
-def _first_missing(con, sql: str) -> tuple[int, object, int | None]:
-    """(count, first value, its row) of ``sql`` = SELECT value, row FROM ... (row may be NULL);
-    the first is the lowest row, then the lowest value."""
-    n = con.execute(f"SELECT count(*) FROM ({sql}) t(v, rn)").fetchone()[0]
-    if not n:
-        return 0, None, None
-    value, rn = con.execute(f"SELECT v, rn FROM ({sql}) t(v, rn) ORDER BY rn NULLS LAST, v "
-                            "LIMIT 1").fetchone()
-    return n, value, rn
-
-
-def _check_across(con, staged: dict[str, Staged]) -> None:
-    """Rules that tie kinds together, on the content as it will be after the load."""
-    changed = {k for k, s in staged.items() if s.status == "loaded"}
-    bw = KINDS["benefit_weeks"].table
-    if "commuting_area_map" in changed:
-        s = staged["commuting_area_map"]
-        mapped = set(warehouse.municipality_commuting_area(con))
-        missing = sorted(m.kommunekode for m in reference.municipalities()
-                         if m.kommunekode not in mapped)
-        if missing:
-            raise refuse(s, f"the commuting_area_map must map all 98 municipalities; "
-                         f"{len(missing)} are missing", column="kommunekode", value=missing[0],
-                         more=len(missing) - 1)
-        if "persons" not in staged:
-            _stored_in(con, s, "persons", "kommunekode", set(mapped))
-        if "joblog" not in staged:
-            _stored_in(con, s, "joblog", "kommunekode", set(mapped))
-        if "labour_market" not in staged:
-            _stored_in(con, s, "labour_market", "commuting_area",
-                       warehouse.effective_commuting_areas(con))
-    if "benefit_codes" in changed and "benefit_weeks" not in staged:
-        codes = {r["code"] for r in warehouse.effective_benefit_codes(con)}
-        _stored_in(con, staged["benefit_codes"], "benefit_weeks", "code", codes)
-    persons = f"(SELECT DISTINCT person_id FROM {KINDS['persons'].table})"
-    if "benefit_weeks" in changed or ("persons" in changed and "benefit_weeks" in staged):
-        s = staged["benefit_weeks"]
-        n, value, rn = _first_missing(
-            con, f"SELECT b.person_id, b.__rn FROM {s.typed} b ANTI JOIN {persons} p "
-                 "USING (person_id)")
-        if n:
-            raise refuse(s, "person not in persons: every person_id in benefit_weeks must "
-                         "have a row in persons (loaded together, or already stored)",
-                         column="person_id", row=rn, value=value, more=n - 1)
-    elif "persons" in changed:
-        s = staged["persons"]
-        n, value, _ = _first_missing(
-            con, f"SELECT DISTINCT b.person_id, NULL::BIGINT FROM {bw} b ANTI JOIN {persons} p "
-                 "USING (person_id)")
-        if n:
-            raise refuse(s, f"the stored benefit_weeks refer to {n} person(s) that this "
-                         "persons file lacks; load the matching benefit_weeks in the same load",
-                         column="person_id", value=value, more=n - 1)
-    _check_joblog_persons(con, staged, changed, persons)
-
-
-def _check_joblog_persons(con, staged: dict[str, Staged], changed: set[str], persons: str) -> None:
-    """Every person in the joblog must exist in persons (as for benefit_weeks)."""
-    if "joblog" in changed or ("persons" in changed and "joblog" in staged):
-        s = staged["joblog"]
-        n, value, rn = _first_missing(
-            con, f"SELECT j.person_id, j.__rn FROM {s.typed} j ANTI JOIN {persons} p USING (person_id)")
-        if n:
-            raise refuse(s, "person not in persons: every person_id in the joblog must have a row "
-                         "in persons (loaded together, or already stored)",
-                         column="person_id", row=rn, value=value, more=n - 1)
-    elif "persons" in changed:
-        n, value, _ = _first_missing(
-            con, f"SELECT DISTINCT j.person_id, NULL::BIGINT FROM {KINDS['joblog'].table} j "
-                 f"ANTI JOIN {persons} p USING (person_id)")
-        if n:
-            raise refuse(staged["persons"], f"the stored joblog refers to {n} person(s) that this "
-                         "persons file lacks; load the matching joblog in the same load",
-                         column="person_id", value=value, more=n - 1)
-
-
-def _stored_in(con, s: Staged, kind: str, column: str, allowed: set) -> None:
-    """Refuse a reference replacement that the stored rows of ``kind`` would contradict."""
-    table = KINDS[kind].table
-    in_list = ", ".join(str(int(v)) for v in sorted(allowed)) or "NULL"
-    n, value, _ = _first_missing(
-        con, f"SELECT DISTINCT {q(column)}, NULL::BIGINT FROM {table} "
-             f"WHERE {q(column)} NOT IN ({in_list})")
-    if n:
-        raise refuse(s, f"the stored {kind} use {n} {column} value(s) that this {s.kind.name} "
-                     f"lacks; load matching {kind} in the same load", column=column,
-                     value=value, more=n - 1)
-

@@ -84,9 +84,16 @@ def _norm(s: str) -> str:
 @cache
 def municipalities() -> tuple[Municipality, ...]:
     return tuple(
-        Municipality(int(r["kommunekode"]), r["navn"], int(r["regionskode"]), r["regionsnavn"],
-                     float(r["center_lon"]), float(r["center_lat"]), int(r["commuting_area"]),
-                     int(r["pop_16_66"]))
+        Municipality(
+            int(r["kommunekode"]),
+            r["navn"],
+            int(r["regionskode"]),
+            r["regionsnavn"],
+            float(r["center_lon"]),
+            float(r["center_lat"]),
+            int(r["commuting_area"]),
+            int(r["pop_16_66"]),
+        )
         for r in _rows("municipalities.csv")
     )
 
@@ -125,8 +132,7 @@ def resolve_municipality(text: str | int) -> int:
 @cache
 def commuting_areas() -> tuple[dict, ...]:
     return tuple(
-        {"commuting_area": int(r["commuting_area"]), "name": r["name"],
-         "hub_kommunekode": int(r["hub_kommunekode"])}
+        {"commuting_area": int(r["commuting_area"]), "name": r["name"], "hub_kommunekode": int(r["hub_kommunekode"])}
         for r in _rows("commuting_areas.csv")
     )
 
@@ -190,5 +196,7 @@ def boundaries() -> dict:
 @cache
 def calibration() -> dict[int, dict[str, float]]:
     """Real municipal levels used to calibrate the synthetic Denmark (not model inputs)."""
-    return {int(r["kommunekode"]): {k: float(v) for k, v in r.items() if k != "kommunekode"}
-            for r in _rows("calibration.csv")}
+    return {
+        int(r["kommunekode"]): {k: float(v) for k, v in r.items() if k != "kommunekode"}
+        for r in _rows("calibration.csv")
+    }

@@ -52,17 +52,32 @@ FAMILY_TYPES = ("single", "single_with_children", "couple", "couple_with_childre
 
 BENCHMARK_AGE = (16, 66)  # the benchmark population: residents aged 16-66 (inclusive)
 # Bands as (label, lowest value, highest value), inclusive.
-AGE_BANDS = (("16-19", 16, 19), ("20-24", 20, 24), ("25-29", 25, 29), ("30-34", 30, 34),
-             ("35-39", 35, 39), ("40-44", 40, 44), ("45-49", 45, 49), ("50-54", 50, 54),
-             ("55-59", 55, 59), ("60-62", 60, 62), ("63-66", 63, 66))
+AGE_BANDS = (
+    ("16-19", 16, 19),
+    ("20-24", 20, 24),
+    ("25-29", 25, 29),
+    ("30-34", 30, 34),
+    ("35-39", 35, 39),
+    ("40-44", 40, 44),
+    ("45-49", 45, 49),
+    ("50-54", 50, 54),
+    ("55-59", 55, 59),
+    ("60-62", 60, 62),
+    ("63-66", 63, 66),
+)
 HEALTH_BANDS = (("0", 0, 0), ("1-2", 1, 2), ("3-5", 3, 5), ("6+", 6, 10**6))
-PRIOR_BENEFIT_BANDS = (("0", 0, 0), ("1-12", 1, 12), ("13-52", 13, 52), ("53-104", 53, 104),
-                       ("105+", 105, 157))
+PRIOR_BENEFIT_BANDS = (("0", 0, 0), ("1-12", 1, 12), ("13-52", 13, 52), ("53-104", 53, 104), ("105+", 105, 157))
 
 LABOUR_MARKET_VARIABLES = (
-    "unemployment_pct", "employment_rate_pct", "job_postings_per_1000",
-    "share_manufacturing_pct", "share_construction_pct", "share_trade_transport_pct",
-    "share_knowledge_services_pct", "share_public_pct", "share_agriculture_pct",
+    "unemployment_pct",
+    "employment_rate_pct",
+    "job_postings_per_1000",
+    "share_manufacturing_pct",
+    "share_construction_pct",
+    "share_trade_transport_pct",
+    "share_knowledge_services_pct",
+    "share_public_pct",
+    "share_agriculture_pct",
     "distance_large_city_km",
 )
 
@@ -116,8 +131,11 @@ _LM_COLUMNS = tuple(
         ("share_knowledge_services_pct", "jobs in knowledge services, % of all jobs", 100),
         ("share_public_pct", "jobs in public administration, education, health, % of all jobs", 100),
         ("share_agriculture_pct", "jobs in agriculture, fishing, raw materials, % of all jobs", 100),
-        ("distance_large_city_km", "road-free distance from the area's hub to the nearest of "
-         "København, Aarhus, Odense, Aalborg (km)", None),
+        (
+            "distance_large_city_km",
+            "road-free distance from the area's hub to the nearest of København, Aarhus, Odense, Aalborg (km)",
+            None,
+        ),
     ]
 )
 
@@ -125,7 +143,9 @@ KINDS: dict[str, InputKind] = {
     k.name: k
     for k in [
         InputKind(
-            "persons", "persons", ("person_id", "year"),
+            "persons",
+            "persons",
+            ("person_id", "year"),
             (
                 Column("person_id", "BIGINT", "pseudonymous person id", min=0),
                 Column("year", "SMALLINT", "reference year (status on 1 January)", min=1990, max=2100),
@@ -136,14 +156,21 @@ KINDS: dict[str, InputKind] = {
                 Column("education", "VARCHAR", "highest completed education", allowed=EDUCATIONS),
                 Column("family_type", "VARCHAR", "family type", allowed=FAMILY_TYPES),
                 Column("health_contacts", "SMALLINT", "hospital contacts in the year before", min=0, max=366),
-                Column("prior_benefit_weeks", "SMALLINT", "weeks on public benefit in the three "
-                       "years before the reference year", min=0, max=157),
+                Column(
+                    "prior_benefit_weeks",
+                    "SMALLINT",
+                    "weeks on public benefit in the three years before the reference year",
+                    min=0,
+                    max=157,
+                ),
             ),
             "one row per person and reference year",
             {"kommunekode": "municipalities"},
         ),
         InputKind(
-            "benefit_weeks", "benefit_weeks", ("person_id", "week"),
+            "benefit_weeks",
+            "benefit_weeks",
+            ("person_id", "week"),
             (
                 Column("person_id", "BIGINT", "pseudonymous person id (must exist in persons)", min=0),
                 Column("week", "DATE", "ISO week YYYY-Www in files; stored as the week's Monday"),
@@ -153,7 +180,9 @@ KINDS: dict[str, InputKind] = {
             {"person_id": "persons", "code": "benefit_codes"},
         ),
         InputKind(
-            "labour_market", "labour_market", ("commuting_area", "quarter"),
+            "labour_market",
+            "labour_market",
+            ("commuting_area", "quarter"),
             (
                 Column("commuting_area", "SMALLINT", "pendlingsområde id (see commuting_areas)"),
                 Column("quarter", "VARCHAR", "quarter YYYYQn"),
@@ -163,25 +192,38 @@ KINDS: dict[str, InputKind] = {
             {"commuting_area": "commuting_areas"},
         ),
         InputKind(
-            "joblog", "joblog", ("person_id", "month"),
+            "joblog",
+            "joblog",
+            ("person_id", "month"),
             (
                 Column("person_id", "BIGINT", "pseudonymous person id (must exist in persons)", min=0),
                 Column("kommunekode", "SMALLINT", "the municipality responsible that month (101-860)"),
                 Column("month", "DATE", "month YYYY-MM in files; stored as the month's first day"),
-                Column("in_target_group", "BOOLEAN", "in the target group that month: a job-ready "
-                       "cash-benefit recipient obliged to joblog (true/false or 1/0)"),
-                Column("availability_weight", "DOUBLE", "how available for work the person must be "
-                       "(1 = fully; above 0 and at most 1)", min=0, max=1),
-                Column("searches", "SMALLINT", "job searches registered in the joblog that month",
-                       min=0, max=999),
+                Column(
+                    "in_target_group",
+                    "BOOLEAN",
+                    "in the target group that month: a job-ready "
+                    "cash-benefit recipient obliged to joblog (true/false or 1/0)",
+                ),
+                Column(
+                    "availability_weight",
+                    "DOUBLE",
+                    "how available for work the person must be (1 = fully; above 0 and at most 1)",
+                    min=0,
+                    max=1,
+                ),
+                Column("searches", "SMALLINT", "job searches registered in the joblog that month", min=0, max=999),
             ),
             "one row per person and month in the joblog population",
             {"person_id": "persons", "kommunekode": "municipalities"},
-            rules=(("availability_weight", "out of range: must be above 0 (and at most 1)",
-                    '"availability_weight" <= 0'),),
+            rules=(
+                ("availability_weight", "out of range: must be above 0 (and at most 1)", '"availability_weight" <= 0'),
+            ),
         ),
         InputKind(
-            "benefit_codes", "ref_benefit_codes", ("code",),
+            "benefit_codes",
+            "ref_benefit_codes",
+            ("code",),
             (
                 Column("code", "SMALLINT", "benefit code", min=0, max=999),
                 Column("name_da", "VARCHAR", "Danish name"),
@@ -193,7 +235,9 @@ KINDS: dict[str, InputKind] = {
             "reference override: the benefit code table",
         ),
         InputKind(
-            "costs", "ref_costs", ("area", "valid_from"),
+            "costs",
+            "ref_costs",
+            ("area", "valid_from"),
             (
                 Column("area", "VARCHAR", "benefit area"),
                 Column("valid_from", "DATE", "first day the cost applies"),
@@ -203,7 +247,9 @@ KINDS: dict[str, InputKind] = {
             "reference override: cost per full-time person",
         ),
         InputKind(
-            "commuting_area_map", "ref_commuting_area_map", ("kommunekode",),
+            "commuting_area_map",
+            "ref_commuting_area_map",
+            ("kommunekode",),
             (
                 Column("kommunekode", "SMALLINT", "municipality"),
                 Column("commuting_area", "SMALLINT", "pendlingsområde id", min=1),

@@ -7,7 +7,7 @@ Schema
   function of the connection. :func:`connect` applies the missing ones, from the stored version
   up, inside one transaction. A DuckDB file without ``meta`` is version 0; a 0-byte file is
   treated as a new warehouse. **Adding a migration is one line**: append it to ``MIGRATIONS``
-  (``SCHEMA_VERSION`` follows from the list's length).
+  in :mod:`kommunebench.data.migrations` (``SCHEMA_VERSION`` follows from the list's length).
 * Version 1 creates one table per input kind of :data:`kommunebench.data.schemas.KINDS` (name
   ``kind.table``, column types ``Column.sql_type``; ``benefit_weeks.week`` is the DATE of the
   ISO week's Monday) and ``loads`` (one row per kind and load; ``is_current`` marks the load
@@ -31,19 +31,21 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
 
 from kommunebench import settings
 from kommunebench.data import reference
+from kommunebench.data.migrations import MIGRATIONS, SCHEMA_VERSION, Migration
 from kommunebench.data.schemas import KINDS
+from kommunebench.data.sql import scalar
 from kommunebench.errors import WarehouseError
 
 __all__ = [
     "SCHEMA_VERSION",
     "MIGRATIONS",
+    "Migration",
     "connect",
     "schema_version",
     "current_loads",
@@ -57,139 +59,15 @@ __all__ = [
     "has_override",
 ]
 
-Migration = str | Callable[[duckdb.DuckDBPyConnection], None]
-
-# Tables whose key is enforced by a PRIMARY KEY (small ones); the others rely on validation.
-_PK_TABLES = {"labour_market", "benefit_codes", "costs", "commuting_area_map"}
-
-
-def _kind_table_sql(kind_name: str) -> str:
-    kind = KINDS[kind_name]
-    cols = [
-        f"{c.name} {c.sql_type}{'' if c.nullable else ' NOT NULL'}" for c in kind.columns
-    ]
-    if kind_name in _PK_TABLES:
-        cols.append(f"PRIMARY KEY ({', '.join(kind.key)})")
-    return f"CREATE TABLE {kind.table} ({', '.join(cols)})"
-
-
-# The input kinds version 1 created (kinds added later get their tables from their own migration).
-_V1_KINDS = ("persons", "benefit_weeks", "labour_market", "benefit_codes", "costs", "commuting_area_map")
-
-
-def _v1(con: duckdb.DuckDBPyConnection) -> None:
-    """Version 1: one table per input kind (of that version), and the load history."""
-    for name in _V1_KINDS:
-        con.execute(_kind_table_sql(name))
-    con.execute(
-        """CREATE TABLE loads (
-            snapshot_id VARCHAR NOT NULL,
-            kind VARCHAR NOT NULL,
-            source_file VARCHAR,
-            file_format VARCHAR,
-            fingerprint VARCHAR NOT NULL,
-            n_rows BIGINT NOT NULL,
-            loaded_at TIMESTAMP NOT NULL,
-            seconds DOUBLE,
-            is_current BOOLEAN NOT NULL,
-            PRIMARY KEY (snapshot_id, kind))"""
-    )
-
-
-# Entry i upgrades version i to i + 1. Append new migrations at the end; never edit old ones.
-# Version 2: stored benchmark runs (see kommunebench.benchmark.runs).
-_V2_RUNS = """
-CREATE TABLE runs (
-    run_id VARCHAR PRIMARY KEY,
-    created_at TIMESTAMP NOT NULL,
-    period VARCHAR NOT NULL,
-    scope VARCHAR NOT NULL,
-    base_period VARCHAR,
-    params VARCHAR NOT NULL,
-    data_fingerprint VARCHAR NOT NULL,
-    package_version VARCHAR NOT NULL,
-    model_version VARCHAR NOT NULL,
-    results_sha256 VARCHAR NOT NULL,
-    seconds DOUBLE
-);
-CREATE TABLE run_artifacts (
-    run_id VARCHAR NOT NULL,
-    name VARCHAR NOT NULL,
-    parquet BLOB NOT NULL,
-    PRIMARY KEY (run_id, name)
-);
-"""
-
-# API access (kommunebench.api.auth): tokens stored hashed (scrypt), and the audit trail of every
-# write (who, when, what).
-_API_ACCESS = """
-CREATE TABLE api_tokens (
-    token_id VARCHAR PRIMARY KEY,
-    name VARCHAR NOT NULL,
-    role VARCHAR NOT NULL,
-    salt BLOB NOT NULL,
-    hash BLOB NOT NULL,
-    created_at TIMESTAMP NOT NULL,
-    created_by VARCHAR NOT NULL,
-    revoked_at TIMESTAMP
-);
-CREATE SEQUENCE audit_log_seq START 1;
-CREATE TABLE audit_log (
-    audit_id BIGINT PRIMARY KEY DEFAULT nextval('audit_log_seq'),
-    recorded_at TIMESTAMP NOT NULL,
-    actor VARCHAR NOT NULL,
-    role VARCHAR,
-    action VARCHAR NOT NULL,
-    target VARCHAR,
-    detail VARCHAR
-);
-"""
-
-# The joblog input kind and the append-only joblog follow-up case log (kommunebench.alerts.caselog).
-# The product has no UPDATE or DELETE of the case log anywhere; each entry carries a SHA-256
-# chained over the previous entry and meta 'case_log_head' holds the last one, so an edit or a
-# deletion made outside the product is detected.
-_JOBLOG = """
-CREATE TABLE joblog (
-    person_id BIGINT NOT NULL,
-    kommunekode SMALLINT NOT NULL,
-    month DATE NOT NULL,
-    in_target_group BOOLEAN NOT NULL,
-    availability_weight DOUBLE NOT NULL,
-    searches SMALLINT NOT NULL
-);
-CREATE TABLE joblog_case_log (
-    id BIGINT PRIMARY KEY,
-    kommunekode SMALLINT NOT NULL,
-    action_date DATE NOT NULL,
-    action VARCHAR NOT NULL,
-    criterion VARCHAR,
-    data_month DATE NOT NULL,
-    note VARCHAR NOT NULL,
-    recorded_by VARCHAR NOT NULL,
-    recorded_at TIMESTAMP NOT NULL,
-    prev_hash VARCHAR NOT NULL,
-    entry_hash VARCHAR NOT NULL
-);
-"""
-
-MIGRATIONS: list[Migration] = [
-    _v1,
-    _V2_RUNS,
-    _API_ACCESS,
-    _JOBLOG,
-]
-SCHEMA_VERSION = len(MIGRATIONS)
-
 
 def _config(threads: int | None, memory_limit: str | None) -> dict:
-    threads = int(settings.get("threads", threads) or 0)
-    memory_limit = str(settings.get("memory_limit", memory_limit) or "")
+    n_threads = settings.get_int("threads", threads)
+    limit = settings.get_str("memory_limit", memory_limit)
     config: dict = {}
-    if threads > 0:
-        config["threads"] = threads
-    if memory_limit:
-        config["memory_limit"] = memory_limit
+    if n_threads > 0:
+        config["threads"] = n_threads
+    if limit:
+        config["memory_limit"] = limit
     return config
 
 
@@ -205,8 +83,10 @@ def _open_error(path: Path, exc: Exception) -> WarehouseError:
     elif "database does not exist" in text:
         msg = f"{path} does not exist (it cannot be created in read-only mode)"
     elif "different configuration" in text:
-        msg = (f"{path} is already open in this process with other settings "
-               "(read-only, threads or memory limit); close that connection first")
+        msg = (
+            f"{path} is already open in this process with other settings "
+            "(read-only, threads or memory limit); close that connection first"
+        )
     else:
         msg = f"cannot open the warehouse {path}: {first}"
     return WarehouseError(msg)
@@ -258,10 +138,11 @@ def connect(
 
 def schema_version(con: duckdb.DuckDBPyConnection) -> int:
     """The schema version stored in the warehouse (0 for a DuckDB file without ``meta``)."""
-    has_meta = con.execute(
+    has_meta = scalar(
+        con,
         "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
-        "AND schema_name = 'main' AND table_name = 'meta'"
-    ).fetchone()[0]
+        "AND schema_name = 'main' AND table_name = 'meta'",
+    )
     if not has_meta:
         return 0
     row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
@@ -310,15 +191,12 @@ def _migrate(con: duckdb.DuckDBPyConnection, path: Path, read_only: bool) -> Non
 
 # ---------------------------------------------------------------------------- load history
 
-_LOAD_COLUMNS = ("snapshot_id", "kind", "source_file", "file_format", "fingerprint", "n_rows",
-                 "loaded_at", "seconds")
+_LOAD_COLUMNS = ("snapshot_id", "kind", "source_file", "file_format", "fingerprint", "n_rows", "loaded_at", "seconds")
 
 
 def current_loads(con: duckdb.DuckDBPyConnection) -> list[dict]:
     """The current load of each kind (dicts with the ``loads`` columns), in ``KINDS`` order."""
-    rows = con.execute(
-        f"SELECT {', '.join(_LOAD_COLUMNS)} FROM loads WHERE is_current"
-    ).fetchall()
+    rows = con.execute(f"SELECT {', '.join(_LOAD_COLUMNS)} FROM loads WHERE is_current").fetchall()
     order = {name: i for i, name in enumerate(KINDS)}
     out = [dict(zip(_LOAD_COLUMNS, r, strict=True)) for r in rows]
     return sorted(out, key=lambda d: order.get(d["kind"], len(order)))
@@ -330,8 +208,7 @@ def data_fingerprint(con: duckdb.DuckDBPyConnection) -> str:
     Two warehouses with the same content per kind give the same value, whatever the file
     formats, row orders, snapshot ids or load times were.
     """
-    text = "\n".join(f"{d['kind']}={d['fingerprint']}" for d in
-                     sorted(current_loads(con), key=lambda d: d["kind"]))
+    text = "\n".join(f"{d['kind']}={d['fingerprint']}" for d in sorted(current_loads(con), key=lambda d: d["kind"]))
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
@@ -341,7 +218,7 @@ def data_fingerprint(con: duckdb.DuckDBPyConnection) -> str:
 def has_override(con: duckdb.DuckDBPyConnection, kind: str) -> bool:
     """Whether the warehouse holds a loaded override of the reference kind ``kind``."""
     table = KINDS[kind].table
-    return con.execute(f"SELECT count(*) > 0 FROM (SELECT 1 FROM {table} LIMIT 1)").fetchone()[0]
+    return bool(scalar(con, f"SELECT count(*) > 0 FROM (SELECT 1 FROM {table} LIMIT 1)"))
 
 
 def effective_benefit_codes(con: duckdb.DuckDBPyConnection) -> tuple[dict, ...]:
@@ -362,16 +239,20 @@ def effective_costs(con: duckdb.DuckDBPyConnection) -> tuple[dict, ...]:
     for r in rows)`` is the ``rows`` argument of :func:`reference.costs`."""
     if not has_override(con, "costs"):
         return tuple(
-            {"area": r["area"], "valid_from": dt.date.fromisoformat(r["valid_from"]),
-             "dkk_per_fuldtidsperson": float(r["dkk_per_fuldtidsperson"]), "basis": r["basis"] or ""}
+            {
+                "area": r["area"],
+                "valid_from": dt.date.fromisoformat(r["valid_from"]),
+                "dkk_per_fuldtidsperson": float(r["dkk_per_fuldtidsperson"]),
+                "basis": r["basis"] or "",
+            }
             for r in reference._rows("costs.csv")
         )
     rows = con.execute(
-        f"SELECT area, valid_from, dkk_per_fuldtidsperson, basis FROM {KINDS['costs'].table} "
-        "ORDER BY valid_from, area"
+        f"SELECT area, valid_from, dkk_per_fuldtidsperson, basis FROM {KINDS['costs'].table} ORDER BY valid_from, area"
     ).fetchall()
-    return tuple({"area": a, "valid_from": d, "dkk_per_fuldtidsperson": float(v), "basis": b or ""}
-                 for a, d, v, b in rows)
+    return tuple(
+        {"area": a, "valid_from": d, "dkk_per_fuldtidsperson": float(v), "basis": b or ""} for a, d, v, b in rows
+    )
 
 
 def cost_rows(con: duckdb.DuckDBPyConnection) -> tuple[tuple[str, dt.date, float], ...]:
@@ -382,11 +263,11 @@ def cost_rows(con: duckdb.DuckDBPyConnection) -> tuple[tuple[str, dt.date, float
 def effective_commuting_area_map(con: duckdb.DuckDBPyConnection) -> tuple[dict, ...]:
     """Rows ``{"kommunekode": int, "commuting_area": int}``, one per municipality."""
     if not has_override(con, "commuting_area_map"):
-        return tuple({"kommunekode": m.kommunekode, "commuting_area": m.commuting_area}
-                     for m in reference.municipalities())
+        return tuple(
+            {"kommunekode": m.kommunekode, "commuting_area": m.commuting_area} for m in reference.municipalities()
+        )
     rows = con.execute(
-        f"SELECT kommunekode, commuting_area FROM {KINDS['commuting_area_map'].table} "
-        "ORDER BY kommunekode"
+        f"SELECT kommunekode, commuting_area FROM {KINDS['commuting_area_map'].table} ORDER BY kommunekode"
     ).fetchall()
     return tuple({"kommunekode": int(k), "commuting_area": int(a)} for k, a in rows)
 

@@ -73,8 +73,10 @@ class PeriodStats:
 
 
 def _period_text(period: Period) -> str:
-    return (f"period {period.label} (ISO weeks {format_iso_week(period.first_week)}–"
-            f"{format_iso_week(period.last_week)}, population of {period.population_year})")
+    return (
+        f"period {period.label} (ISO weeks {format_iso_week(period.first_week)}–"
+        f"{format_iso_week(period.last_week)}, population of {period.population_year})"
+    )
 
 
 def _check_tables(con: duckdb.DuckDBPyConnection) -> None:
@@ -96,13 +98,15 @@ def _population(con, period: Period, commuting_area_of: Mapping[int, int]):
     if not rows:
         raise InsufficientDataError(
             f"no persons aged {lo}-{hi} in population year {period.population_year}: cannot fit "
-            f"the model for {_period_text(period)}; load the persons of {period.population_year}")
+            f"the model for {_period_text(period)}; load the persons of {period.population_year}"
+        )
     codes = np.array([r[0] for r in rows], dtype=np.int64)
     unmapped = [int(c) for c in codes if int(c) not in commuting_area_of]
     if unmapped:
         raise ReferenceDataError(
             f"{len(unmapped)} residence municipality code(s) in persons of {period.population_year} "
-            f"have no commuting area: {', '.join(map(str, unmapped[:10]))}")
+            f"have no commuting area: {', '.join(map(str, unmapped[:10]))}"
+        )
     return codes, int(sum(r[1] for r in rows))
 
 
@@ -119,8 +123,8 @@ def _labour_market(con, period: Period, areas: np.ndarray, variables: Sequence[s
     if missing:
         raise InsufficientDataError(
             f"labour-market data missing for {len(missing)} commuting area/quarter(s) needed by "
-            f"{_period_text(period)}: {', '.join(missing[:12])}"
-            + (" …" if len(missing) > 12 else ""))
+            f"{_period_text(period)}: {', '.join(missing[:12])}" + (" …" if len(missing) > 12 else "")
+        )
     out = np.empty((len(areas), len(variables)))
     for i, a in enumerate(areas.tolist()):
         vals = [found[(a, q)] for q in quarters]
@@ -128,8 +132,7 @@ def _labour_market(con, period: Period, areas: np.ndarray, variables: Sequence[s
             col = [v[j] for v in vals]
             if any(x is None for x in col):
                 q = quarters[col.index(None)]
-                raise InsufficientDataError(
-                    f"labour-market variable {var} is empty for commuting area {a} in {q}")
+                raise InsufficientDataError(f"labour-market variable {var} is empty for commuting area {a} in {q}")
             out[i, j] = (col[0] + col[1] + col[2] + col[3]) / 4.0
     return out
 
@@ -137,10 +140,10 @@ def _labour_market(con, period: Period, areas: np.ndarray, variables: Sequence[s
 def _main_sql(design: Design, area_codes: Sequence[Sequence[int]]) -> str:
     counts = ",\n".join(
         f"    count(*) FILTER (WHERE code IN ({', '.join(str(int(c)) for c in codes)})) AS w{a}"
-        for a, codes in enumerate(area_codes))
+        for a, codes in enumerate(area_codes)
+    )
     every = sorted({int(c) for codes in area_codes for c in codes})
-    factors = ",\n".join(f"  ({f.sql_code('p')})::TINYINT AS f{j}"
-                         for j, f in enumerate(design.factors))
+    factors = ",\n".join(f"  ({f.sql_code('p')})::TINYINT AS f{j}" for j, f in enumerate(design.factors))
     weeks = ",\n".join(f"  coalesce(w.w{a}, 0)::SMALLINT AS w{a}" for a in range(len(area_codes)))
     return (
         "WITH w AS (\n  SELECT person_id,\n" + counts + "\n  FROM benefit_weeks\n"
@@ -183,8 +186,12 @@ def period_statistics(
     week_col = 1 + int(sum(n_levels))
     n_areas = len(area_codes)
     ks = week_col + n_areas  # sums layout
-    design_cols = [0] + [int(off) + i for f, off in zip(design.factors, offsets, strict=True)
-                         for i, lvl in enumerate(f.levels) if lvl != f.reference]
+    design_cols = [0] + [
+        int(off) + i
+        for f, off in zip(design.factors, offsets, strict=True)
+        for i, lvl in enumerate(f.levels)
+        if lvl != f.reference
+    ]
     n_dum = len(design_cols) - 1
     kg = n_dum + n_areas  # e = [dummies | weeks]; buffer column kg takes the reference levels
     to_e = np.full(week_col, kg, dtype=np.int64)
@@ -206,8 +213,7 @@ def period_statistics(
         progress(label, 0, n_total)
     nf = len(design.factors)
     for batch in _reader(con, sql, params, batch_rows):
-        cols = [np.asarray(batch.column(i).to_numpy(zero_copy_only=False))
-                for i in range(batch.num_columns)]
+        cols = [np.asarray(batch.column(i).to_numpy(zero_copy_only=False)) for i in range(batch.num_columns)]
         for start in range(0, batch.num_rows, batch_rows):
             stop = min(start + batch_rows, batch.num_rows)
             m = stop - start
@@ -221,8 +227,7 @@ def period_statistics(
             w = np.empty((m, n_areas))
             for a in range(n_areas):
                 w[:, a] = cols[1 + nf + a][start:stop]
-            sums += np.bincount((mi[:, None] * ks + f).ravel(),
-                                minlength=n_mun * ks).reshape(n_mun, ks)
+            sums += np.bincount((mi[:, None] * ks + f).ravel(), minlength=n_mun * ks).reshape(n_mun, ks)
             sums[:, 0] += np.bincount(mi, minlength=n_mun)
             for a in range(n_areas):
                 sums[:, week_col + a] += np.bincount(mi, weights=w[:, a], minlength=n_mun)
@@ -249,10 +254,18 @@ def period_statistics(
         g = full
         g.setflags(write=False)
     sums.setflags(write=False)
-    return PeriodStats(period=period, kommunekoder=kommunekoder, sums=sums, gram=g,
-                       offsets=tuple(int(o) for o in offsets), week_col=week_col,
-                       design_columns=tuple(design_cols),
-                       commuting_areas=commuting_areas, mun_ca=mun_ca, lm=lm)
+    return PeriodStats(
+        period=period,
+        kommunekoder=kommunekoder,
+        sums=sums,
+        gram=g,
+        offsets=tuple(int(o) for o in offsets),
+        week_col=week_col,
+        design_columns=tuple(design_cols),
+        commuting_areas=commuting_areas,
+        mun_ca=mun_ca,
+        lm=lm,
+    )
 
 
 def _bad_level(f: np.ndarray, design: Design, period: Period) -> None:
@@ -261,5 +274,6 @@ def _bad_level(f: np.ndarray, design: Design, period: Period) -> None:
     raise ValidationError(
         f"{int((f[:, j] < 0).sum())} person(s) of {period.population_year} have a value outside "
         f"the levels of {fac.name} ({fac.allowed_text()})",
-        file="persons", column=fac.column)
-
+        file="persons",
+        column=fac.column,
+    )

@@ -103,8 +103,7 @@ class Factor:
     def allowed_text(self) -> str:
         if self.bands is None:
             return ", ".join(self.levels)
-        return (", ".join(lbl for lbl, _, _ in self.bands)
-                + f" (bands of {self.column}; the top band open upwards)")
+        return ", ".join(lbl for lbl, _, _ in self.bands) + f" (bands of {self.column}; the top band open upwards)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,13 +135,15 @@ class Design:
         return len(self.columns)
 
     def describe(self) -> str:
-        lines = [f"intercept + {sum(len(f.dummies) for f in self.factors)} dummies + "
-                 f"{len(self.labour_market)} labour-market variables = {self.k} columns"]
+        lines = [
+            f"intercept + {sum(len(f.dummies) for f in self.factors)} dummies + "
+            f"{len(self.labour_market)} labour-market variables = {self.k} columns"
+        ]
         for f in self.factors:
-            lines.append(f"  {f.name} (from persons.{f.column}): reference {f.reference!r}; "
-                         f"levels {f.allowed_text()}")
-        lines.append("  labour market of the commuting area, mean of the period's 4 quarters: "
-                     + ", ".join(self.labour_market))
+            lines.append(f"  {f.name} (from persons.{f.column}): reference {f.reference!r}; levels {f.allowed_text()}")
+        lines.append(
+            "  labour market of the commuting area, mean of the period's 4 quarters: " + ", ".join(self.labour_market)
+        )
         for var, why in self.dropped_by_design:
             lines.append(f"  left out by design: {var} ({why})")
         return "\n".join(lines)
@@ -159,7 +160,11 @@ DEFAULT_DESIGN = Design(
         Factor.banded("prior_benefit_band", "prior_benefit_weeks", schemas.PRIOR_BENEFIT_BANDS),
     ),
     labour_market=tuple(v for v in schemas.LABOUR_MARKET_VARIABLES if v != "share_agriculture_pct"),
-    dropped_by_design=(("share_agriculture_pct",
-                        "the six industry shares sum to 100, so they are collinear with the "
-                        "intercept; agriculture is the reference share"),),
+    dropped_by_design=(
+        (
+            "share_agriculture_pct",
+            "the six industry shares sum to 100, so they are collinear with the "
+            "intercept; agriculture is the reference share",
+        ),
+    ),
 )

@@ -17,6 +17,7 @@ linear model, so no second pass over persons is needed. Fitted on the same perio
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 
 import duckdb
@@ -59,7 +60,10 @@ class _Assembled:
         self.x_sums = np.hstack([st.sums[:, p], pop[:, None] * st.lm[st.mun_ca]])
         self.y_sums = (st.sums[:, w] @ combo) / weeks
         self.n = int(pop.sum())
-        self.xtx = self.xty = self.yty = self.shift = None
+        self.xtx: np.ndarray | None = None
+        self.xty: np.ndarray | None = None
+        self.yty: np.ndarray | None = None
+        self.shift: np.ndarray | None = None
         if st.gram is not None:
             g = st.gram
             mc = _ca_sums(st)
@@ -76,17 +80,21 @@ class _Assembled:
 
 
 def _check_outcomes(st: PeriodStats, areas: tuple[str, ...], scope: str) -> None:
-    weeks = st.sums[:, st.week_col:st.week_col + len(areas)].sum(axis=0)
-    where = (f"between ISO weeks {st.period.first_week.isoformat()} and "
-             f"{st.period.last_week.isoformat()} for the population of "
-             f"{st.period.population_year} (period {st.period.label}, scope {scope})")
+    weeks = st.sums[:, st.week_col : st.week_col + len(areas)].sum(axis=0)
+    where = (
+        f"between ISO weeks {st.period.first_week.isoformat()} and "
+        f"{st.period.last_week.isoformat()} for the population of "
+        f"{st.period.population_year} (period {st.period.label}, scope {scope})"
+    )
     if not weeks.any():
-        raise InsufficientDataError(f"no benefit weeks in any area of the scope {where}; "
-                                    "load the benefit weeks of the period first")
+        raise InsufficientDataError(
+            f"no benefit weeks in any area of the scope {where}; load the benefit weeks of the period first"
+        )
     empty = [a for a, w in zip(areas, weeks, strict=True) if w == 0]
     if empty:
-        raise InsufficientDataError(f"no benefit weeks in area(s) {', '.join(empty)} {where}: "
-                                    "their model cannot be fitted")
+        raise InsufficientDataError(
+            f"no benefit weeks in area(s) {', '.join(empty)} {where}: their model cannot be fitted"
+        )
 
 
 def _as_period(value, name: str) -> Period:
@@ -110,8 +118,10 @@ def _areas_of(code_areas: Mapping[int, str], scope: str) -> tuple[tuple[str, ...
         if not isinstance(area, str) or not area:
             raise ConfigError(f"benefit code {c} maps to {area!r}, not to an area name")
         if area not in allowed:
-            raise ConfigError(f"benefit code {c} maps to area {area!r}, which is not an area of "
-                              f"scope {scope} ({', '.join(sorted(allowed))})")
+            raise ConfigError(
+                f"benefit code {c} maps to area {area!r}, which is not an area of "
+                f"scope {scope} ({', '.join(sorted(allowed))})"
+            )
         by_area.setdefault(area, []).append(c)
     order = [a for a in AREA_LABELS if a in by_area]
     return tuple(order), [sorted(by_area[a]) for a in order]
@@ -123,8 +133,7 @@ def _check_commuting(commuting_area_of: Mapping[int, int]) -> dict[int, int]:
     try:
         return {int(k): int(v) for k, v in commuting_area_of.items()}
     except (TypeError, ValueError):
-        raise ConfigError("commuting_area_of must map integer kommunekoder to integer commuting "
-                          "areas") from None
+        raise ConfigError("commuting_area_of must map integer kommunekoder to integer commuting areas") from None
 
 
 def _combo(n_areas: int, total: bool) -> np.ndarray:
@@ -132,30 +141,58 @@ def _combo(n_areas: int, total: bool) -> np.ndarray:
     return np.hstack([eye, np.ones((n_areas, 1))]) if total and n_areas > 1 else eye
 
 
-def _fit(design, st, areas, combo, scope, tol) -> tuple[ModelFit, _Assembled]:
+def _fit(
+    design: Design, st: PeriodStats, areas: tuple[str, ...], combo: np.ndarray, scope: str, tol: float
+) -> tuple[ModelFit, _Assembled]:
     asm = _Assembled(design, st, combo)
-    res = ols_from_crossproducts(asm.xtx, asm.xty, asm.yty, asm.n, terms=design.columns,
-                                 outcomes=areas, intercept=design.columns.index(INTERCEPT),
-                                 tol=tol, shift=asm.shift)
+    if asm.xtx is None or asm.xty is None or asm.yty is None:
+        raise ValueError("the period statistics were computed without the Gram matrix (gram=False)")
+    res = ols_from_crossproducts(
+        asm.xtx,
+        asm.xty,
+        asm.yty,
+        asm.n,
+        terms=design.columns,
+        outcomes=areas,
+        intercept=design.columns.index(INTERCEPT),
+        tol=tol,
+        shift=asm.shift,
+    )
     return ModelFit(design=design, scope=scope, period=st.period.label, ols=res), asm
 
 
 def _municipal(st: PeriodStats, asm: _Assembled, model: ModelFit) -> pd.DataFrame:
     expected = model.ols.predict_sums(asm.x_sums)
     n_mun = len(st.kommunekoder)
-    frames = [pd.DataFrame({"kommunekode": st.kommunekoder.astype(np.int64),
-                            "area": area,
-                            "population": asm.population.astype(np.int64),
-                            "actual": asm.y_sums[:, a],
-                            "expected": expected[:, a]})
-              for a, area in enumerate(model.areas)]
+    frames = [
+        pd.DataFrame(
+            {
+                "kommunekode": st.kommunekoder.astype(np.int64),
+                "area": area,
+                "population": asm.population.astype(np.int64),
+                "actual": asm.y_sums[:, a],
+                "expected": expected[:, a],
+            }
+        )
+        for a, area in enumerate(model.areas)
+    ]
     out = pd.concat(frames, ignore_index=True)
     assert len(out) == n_mun * len(model.areas)
     return out[list(MUNICIPAL_COLUMNS)]
 
 
-def _validate(con, period, scope, code_areas, commuting_area_of, base_period, progress, design,
-              total, tol):
+def _validate(
+    con: object,
+    period: Period | str,
+    scope: str,
+    code_areas: Mapping[int, str],
+    commuting_area_of: Mapping[int, int],
+    base_period: Period | str | None,
+    progress: object,
+    design: object,
+    total: object,
+    tol: object,
+) -> tuple[Period, str, tuple[str, ...], list[list[int]], dict[int, int], Period | None]:
     if not isinstance(con, duckdb.DuckDBPyConnection):
         raise TypeError(f"con must be a duckdb.DuckDBPyConnection, not {type(con).__name__}")
     period = _as_period(period, "period")
@@ -167,8 +204,10 @@ def _validate(con, period, scope, code_areas, commuting_area_of, base_period, pr
     if base_period is not None:
         base_period = _as_period(base_period, "base_period")
         if base_period > period:
-            raise ConfigError(f"base period {base_period.label} is after the period {period.label}: "
-                              "a model can only be carried forward (fremskrivning) to a later period")
+            raise ConfigError(
+                f"base period {base_period.label} is after the period {period.label}: "
+                "a model can only be carried forward (fremskrivning) to a later period"
+            )
         if base_period == period:
             base_period = None
     if progress is not None and not callable(progress):
@@ -195,9 +234,17 @@ def fit_model(
     progress: Progress | None = None,
 ) -> ModelFit:
     """Only the coefficients (one pass over ``period``); see :func:`fit_benchmark`."""
-    return fit_benchmark(con, period, scope=scope, code_areas=code_areas,
-                         commuting_area_of=commuting_area_of, design=design, total=total,
-                         tol=tol, progress=progress).model
+    return fit_benchmark(
+        con,
+        period,
+        scope=scope,
+        code_areas=code_areas,
+        commuting_area_of=commuting_area_of,
+        design=design,
+        total=total,
+        tol=tol,
+        progress=progress,
+    ).model
 
 
 def fit_benchmark(
@@ -229,28 +276,31 @@ def fit_benchmark(
     area) or lacks labour-market data for a commuting area/quarter; ``ReferenceDataError`` for an
     unknown scope or a municipality without a commuting area; ``ConfigError`` for bad options.
     """
-    period, scope, areas, area_codes, ca, base_period = _validate(
-        con, period, scope, code_areas, commuting_area_of, base_period, progress, design, total,
-        tol)
+    p, scope, areas, area_codes, ca, base_p = _validate(
+        con, period, scope, code_areas, commuting_area_of, base_period, progress, design, total, tol
+    )
     combo = _combo(len(areas), total)
     out_areas = areas + ((TOTAL,) if combo.shape[1] > len(areas) else ())
 
-    common = dict(design=design, area_codes=area_codes, commuting_area_of=ca, progress=progress)
-    if base_period is None:
-        st = period_statistics(con, period, gram=True, **common)
+    stats = functools.partial(
+        period_statistics, con, design=design, area_codes=area_codes, commuting_area_of=ca, progress=progress
+    )
+    if base_p is None:
+        st = stats(p, gram=True)
         _check_outcomes(st, areas, scope)
         model, asm = _fit(design, st, out_areas, combo, scope, tol)
     else:
-        base = period_statistics(con, base_period, gram=True, **common)
+        base = stats(base_p, gram=True)
         _check_outcomes(base, areas, scope)
         model, _ = _fit(design, base, out_areas, combo, scope, tol)
         del base
-        st = period_statistics(con, period, gram=False, **common)
+        st = stats(p, gram=False)
         _check_outcomes(st, areas, scope)
         asm = _Assembled(design, st, combo)
     x_sums = asm.x_sums.copy()
     x_sums.setflags(write=False)
     kk = st.kommunekoder.copy()
     kk.setflags(write=False)
-    return BenchmarkFit(model=model, period=period.label, kommunekoder=kk, x_sums=x_sums,
-                        _municipal=_municipal(st, asm, model))
+    return BenchmarkFit(
+        model=model, period=p.label, kommunekoder=kk, x_sums=x_sums, _municipal=_municipal(st, asm, model)
+    )

@@ -95,12 +95,18 @@ def crossproducts(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray,
     return x.T @ x, x.T @ y, y.T @ y, x.shape[0]
 
 
-def ols(x: np.ndarray, y: np.ndarray, terms: Sequence[str], outcomes: Sequence[str], *,
-        intercept: int | None = 0, tol: float = DEFAULT_TOL) -> OLSResult:
+def ols(
+    x: np.ndarray,
+    y: np.ndarray,
+    terms: Sequence[str],
+    outcomes: Sequence[str],
+    *,
+    intercept: int | None = 0,
+    tol: float = DEFAULT_TOL,
+) -> OLSResult:
     """OLS of in-memory arrays; see :func:`ols_from_crossproducts`."""
     xtx, xty, yty, n = crossproducts(x, y)
-    return ols_from_crossproducts(xtx, xty, yty, n, terms=terms, outcomes=outcomes,
-                                  intercept=intercept, tol=tol)
+    return ols_from_crossproducts(xtx, xty, yty, n, terms=terms, outcomes=outcomes, intercept=intercept, tol=tol)
 
 
 def _aliased_scan(r: np.ndarray, candidates: list[int], tol: float) -> list[int]:
@@ -121,10 +127,18 @@ def _aliased_scan(r: np.ndarray, candidates: list[int], tol: float) -> list[int]
     return kept
 
 
-def ols_from_crossproducts(xtx: np.ndarray, xty: np.ndarray, yty: np.ndarray, n: int, *,
-                           terms: Sequence[str], outcomes: Sequence[str],
-                           intercept: int | None = 0, tol: float = DEFAULT_TOL,
-                           shift: np.ndarray | None = None) -> OLSResult:
+def ols_from_crossproducts(
+    xtx: np.ndarray,
+    xty: np.ndarray,
+    yty: np.ndarray,
+    n: int,
+    *,
+    terms: Sequence[str],
+    outcomes: Sequence[str],
+    intercept: int | None = 0,
+    tol: float = DEFAULT_TOL,
+    shift: np.ndarray | None = None,
+) -> OLSResult:
     """OLS coefficients, classical standard errors and R² for every outcome at once.
 
     ``intercept`` is the index of the all-ones column (its ``X'X`` diagonal must equal ``n``), or
@@ -143,8 +157,7 @@ def ols_from_crossproducts(xtx: np.ndarray, xty: np.ndarray, yty: np.ndarray, n:
     yty = np.atleast_2d(yty)
     k, n_out = xty.shape
     terms, outcomes = tuple(terms), tuple(outcomes)
-    if xtx.shape != (k, k) or yty.shape != (n_out, n_out) or len(terms) != k \
-            or len(outcomes) != n_out:
+    if xtx.shape != (k, k) or yty.shape != (n_out, n_out) or len(terms) != k or len(outcomes) != n_out:
         raise ValueError("cross-product shapes do not match the terms and outcomes")
     n = int(n)
     if intercept is not None and not np.isclose(xtx[intercept, intercept], n, rtol=1e-12, atol=0):
@@ -164,7 +177,7 @@ def ols_from_crossproducts(xtx: np.ndarray, xty: np.ndarray, yty: np.ndarray, n:
     else:
         others = list(range(k))
         c, cxy, tss, raw = xtx, xty, np.diag(yty).copy(), np.diag(xtx)
-        s = sy = None
+        # s and sy (the intercept's cross-products) exist only with an intercept
 
     d = np.diag(c).copy()
     # A constant (or all-zero) column has no centred variation: aliased with the intercept.
@@ -225,7 +238,19 @@ def ols_from_crossproducts(xtx: np.ndarray, xty: np.ndarray, yty: np.ndarray, n:
         std_err = np.sqrt(np.outer(np.diag(cov_u), sigma2))
     kept_terms = set(idx.tolist()) | ({intercept} if intercept is not None else set())
     aliased = tuple(terms[j] for j in range(k) if j not in kept_terms)
-    return OLSResult(terms=terms, outcomes=outcomes, coef=_frozen(coef), std_err=_frozen(std_err),
-                     cov_unscaled=_frozen(cov_u), sigma2=_frozen(sigma2), rss=_frozen(rss),
-                     tss=_frozen(tss), r_squared=_frozen(r2), n=n, rank=int(rank),
-                     df_resid=int(df_resid), aliased=aliased, has_intercept=intercept is not None)
+    return OLSResult(
+        terms=terms,
+        outcomes=outcomes,
+        coef=_frozen(coef),
+        std_err=_frozen(std_err),
+        cov_unscaled=_frozen(cov_u),
+        sigma2=_frozen(sigma2),
+        rss=_frozen(rss),
+        tss=_frozen(tss),
+        r_squared=_frozen(r2),
+        n=n,
+        rank=int(rank),
+        df_resid=int(df_resid),
+        aliased=aliased,
+        has_intercept=intercept is not None,
+    )

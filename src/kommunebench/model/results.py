@@ -85,14 +85,16 @@ class ModelFit:
     def to_frame(self) -> pd.DataFrame:
         """Tidy coefficients: one row per area × term (area, term, coef, std_err, t, p_value)."""
         k, a = self.coef.shape
-        return pd.DataFrame({
-            "area": np.repeat(np.array(self.areas, dtype=object), k),
-            "term": np.tile(np.array(self.terms, dtype=object), a),
-            "coef": self.coef.T.ravel(),
-            "std_err": self.std_err.T.ravel(),
-            "t": self.ols.t_values.T.ravel(),
-            "p_value": self.ols.p_values.T.ravel(),
-        })
+        return pd.DataFrame(
+            {
+                "area": np.repeat(np.array(self.areas, dtype=object), k),
+                "term": np.tile(np.array(self.terms, dtype=object), a),
+                "coef": self.coef.T.ravel(),
+                "std_err": self.std_err.T.ravel(),
+                "t": self.ols.t_values.T.ravel(),
+                "p_value": self.ols.p_values.T.ravel(),
+            }
+        )
 
     def summary(self, area: str | None = None) -> str:
         """A text table per area (all areas unless ``area`` is given), like linearmodels'."""
@@ -103,19 +105,31 @@ class ModelFit:
         a = self._area(area)
         width = 90
         title = f"OLS estimation summary: {area} ({AREA_LABELS.get(area, area)})"
-        left = [("Outcome:", "share of period on benefit"), ("Fitted on:", self.period),
-                ("Scope:", self.scope), ("Estimator:", "OLS, no municipality effects"),
-                ("Covariance:", "classical")]
+        left = [
+            ("Outcome:", "share of period on benefit"),
+            ("Fitted on:", self.period),
+            ("Scope:", self.scope),
+            ("Estimator:", "OLS, no municipality effects"),
+            ("Covariance:", "classical"),
+        ]
         s2 = float(self.ols.sigma2[a])
-        right = [("R-squared:", f"{self.r_squared[a]:.4f}"), ("No. observations:", f"{self.n:,}"),
-                 ("Df model:", f"{self.k - 1:,}"), ("Df residuals:", f"{self.df_resid:,}"),
-                 ("Residual std. err.:", f"{np.sqrt(s2):.4g}")]
+        right = [
+            ("R-squared:", f"{self.r_squared[a]:.4f}"),
+            ("No. observations:", f"{self.n:,}"),
+            ("Df model:", f"{self.k - 1:,}"),
+            ("Df residuals:", f"{self.df_resid:,}"),
+            ("Residual std. err.:", f"{np.sqrt(s2):.4g}"),
+        ]
         lines = [title.center(width), "=" * width]
         for (l1, v1), (l2, v2) in zip(left, right, strict=True):
             lines.append(f"{l1:<12}{v1:<31}{l2:<21}{v2:>26}")
-        lines += ["", "Parameter estimates".center(width), "=" * width,
-                  f"{'':<34}{'coef':>11}{'std err':>10}{'t':>8}{'P>|t|':>7}{'[0.025':>10}"
-                  f"{'0.975]':>10}", "-" * width]
+        lines += [
+            "",
+            "Parameter estimates".center(width),
+            "=" * width,
+            f"{'':<34}{'coef':>11}{'std err':>10}{'t':>8}{'P>|t|':>7}{'[0.025':>10}{'0.975]':>10}",
+            "-" * width,
+        ]
         q = stats.t.ppf(0.975, self.df_resid)
         t, p = self.ols.t_values[:, a], self.ols.p_values[:, a]
         for j, term in enumerate(self.terms):
@@ -124,12 +138,15 @@ class ModelFit:
             if np.isnan(b):
                 lines.append(f"{name:<34}{'(aliased: not estimable, left out)':>56}")
                 continue
-            lines.append(f"{name:<34}{b:>11.4g}{se:>10.3g}{t[j]:>8.2f}{p[j]:>7.3f}"
-                         f"{b - q * se:>10.3g}{b + q * se:>10.3g}")
+            lines.append(
+                f"{name:<34}{b:>11.4g}{se:>10.3g}{t[j]:>8.2f}{p[j]:>7.3f}{b - q * se:>10.3g}{b + q * se:>10.3g}"
+            )
         lines.append("=" * width)
         if self.aliased:
-            lines.append("Aliased columns (linear combinations of earlier ones, as R's lm drops "
-                         "them): " + ", ".join(self.aliased))
+            lines.append(
+                "Aliased columns (linear combinations of earlier ones, as R's lm drops "
+                "them): " + ", ".join(self.aliased)
+            )
         for var, why in self.design.dropped_by_design:
             lines.append(f"Left out by design: {var} ({why}).")
         return "\n".join(lines)
@@ -180,6 +197,5 @@ class BenchmarkFit:
         q = np.einsum("mk,kl,ml->m", self.x_sums, cov_u, self.x_sums)
         for a, area in enumerate(self.areas):
             se = np.sqrt(self.model.ols.sigma2[a] * q)
-            out.append(pd.DataFrame({"kommunekode": self.kommunekoder, "area": area,
-                                     "expected_std_err": se}))
+            out.append(pd.DataFrame({"kommunekode": self.kommunekoder, "area": area, "expected_std_err": se}))
         return pd.concat(out, ignore_index=True)

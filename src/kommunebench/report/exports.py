@@ -1,22 +1,24 @@
-"""CSV export: one file per list.
+"""CSV export: one file per public list.
 
 Default dialect ``"da"`` is what Danish Excel opens correctly by double-click: UTF-8 **with BOM**,
 ``;`` as separator, decimal comma, no thousands separator, CRLF line ends. ``dialect="plain"`` gives
 UTF-8 without BOM, ``,`` and decimal point (for scripts and other tools). Both hold the ministry's
 display columns (Danish headers, rounded as published) followed by the unrounded values in columns
-marked "(uafrundet)" at full precision (shortest round-trip representation of the float).
+marked "(uafrundet)" at full precision (shortest round-trip representation of the float). A
+suppressed cell is an empty field.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from kommunebench.benchmark.display import display_frame
-from kommunebench.benchmark.lists import BenchmarkLists
-from kommunebench.errors import ConfigError
-from kommunebench.report._meta import check_lists
+import pandas as pd
 
-__all__ = ["write_csv", "CSV_DIALECTS"]
+from kommunebench.errors import ConfigError
+from kommunebench.publish import display_frame
+from kommunebench.report.common import as_view, folder_path, write_atomic
+
+__all__ = ["write_csv", "CSV_DIALECTS", "csv_bytes"]
 
 CSV_DIALECTS = {
     "da": {"sep": ";", "decimal": ",", "encoding": "utf-8-sig", "lineterminator": "\r\n"},
@@ -24,27 +26,33 @@ CSV_DIALECTS = {
 }
 
 
-def write_csv(lists: BenchmarkLists, out_dir: str | Path, *, dialect: str = "da") -> list[Path]:
-    """Write one CSV per list into ``out_dir`` (created if needed); return the paths in list order.
-
-    File names: ``<period>_<list>.csv``, e.g. ``2022QMAT04_samlet.csv``,
-    ``2022QMAT04_a_dagpenge.csv``, ``..._lignende_kommuner.csv``, ``..._klynger.csv``,
-    ``..._besparelsespotentiale.csv``, ``..._skaerpet_tilsyn.csv``.
-    """
-    lists = check_lists(lists)
+def _dialect(dialect: str) -> dict[str, str]:
     if dialect not in CSV_DIALECTS:
-        raise ConfigError(
-            f"unknown CSV dialect {dialect!r}: choose one of {', '.join(CSV_DIALECTS)}")
-    opts = CSV_DIALECTS[dialect]
-    out = Path(out_dir)
-    if out.exists() and not out.is_dir():
-        raise ConfigError(f"{out} exists and is not a folder")
-    out.mkdir(parents=True, exist_ok=True)
-    paths: list[Path] = []
-    for slug, _, frame in lists.list_specs():
-        path = out / f"{lists.period}_{slug}.csv"
-        tmp = path.with_name(path.name + ".tmp")
-        display_frame(frame, precise=True).to_csv(tmp, index=False, **opts)
-        tmp.replace(path)
-        paths.append(path)
-    return paths
+        raise ConfigError(f"unknown CSV dialect {dialect!r}: choose one of {', '.join(CSV_DIALECTS)}")
+    return CSV_DIALECTS[dialect]
+
+
+def csv_bytes(frame: pd.DataFrame, *, dialect: str = "da") -> bytes:
+    """A display frame as CSV in ``dialect`` (empty cells as empty fields)."""
+    opts = _dialect(dialect)
+    text = frame.to_csv(
+        index=False, sep=opts["sep"], decimal=opts["decimal"], lineterminator=opts["lineterminator"], na_rep=""
+    )
+    return text.encode(opts["encoding"])
+
+
+def write_csv(view: object, out_dir: str | Path, *, dialect: str = "da") -> list[Path]:
+    """Write one CSV per public list of ``view`` into ``out_dir`` (created if needed); return the paths.
+
+    ``view`` is a :class:`~kommunebench.publish.PublicRun` or ``BenchmarkLists`` (published with
+    the ``suppress_below`` setting). File names: ``<period>_<list>.csv``, e.g.
+    ``2022QMAT04_samlet.csv``, ``2022QMAT04_a_dagpenge.csv``, ``..._lignende_kommuner.csv``,
+    ``..._klynger.csv``, ``..._besparelsespotentiale.csv``, ``..._skaerpet_tilsyn.csv``.
+    """
+    pv = as_view(view)
+    _dialect(dialect)
+    out = folder_path(out_dir)
+    return [
+        write_atomic(out / f"{pv.period}_{slug}.csv", csv_bytes(display_frame(frame, precise=True), dialect=dialect))
+        for slug, _, frame in pv.list_specs()
+    ]

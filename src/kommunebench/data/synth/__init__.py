@@ -36,8 +36,7 @@ from kommunebench.errors import ConfigError
 
 __all__ = ["generate", "SynthResult"]
 
-FILES = ("persons.parquet", "benefit_weeks.parquet", "labour_market.parquet", "truth_effects.parquet",
-         "joblog.parquet")
+FILES = ("persons.parquet", "benefit_weeks.parquet", "labour_market.parquet", "truth_effects.parquet", "joblog.parquet")
 _ID_MULT = 0x9E3779B97F4A7C15 & ((1 << 40) - 1) | 1  # odd → a bijection mod 2**40
 _FLUSH_ROWS = 2_000_000
 
@@ -189,9 +188,18 @@ def generate(
                 schema=_WEEKS_SCHEMA,
             )
         )
-        joblog_w.add(joblog.municipality_joblog(
-            m.kommunekode, ids, p_idx, w_idx, codes, week_month, month_labels,
-            np.random.default_rng([seed, m.kommunekode, joblog.STREAM])))
+        joblog_w.add(
+            joblog.municipality_joblog(
+                m.kommunekode,
+                ids,
+                p_idx,
+                w_idx,
+                codes,
+                week_month,
+                month_labels,
+                np.random.default_rng([seed, m.kommunekode, joblog.STREAM]),
+            )
+        )
         done += m.pop_16_66
         report("generating", done / total_pop)
     persons_w.close()
@@ -229,7 +237,7 @@ def generate(
 def _centred_lm(lm_cols, munis, years) -> dict[int, dict[int, dict[str, float]]]:
     """Per year and commuting area: LM yearly means minus the population-weighted national mean."""
     out = {}
-    w = {}
+    w: dict[int, int] = {}
     for m in munis:
         w[m.commuting_area] = w.get(m.commuting_area, 0) + m.pop_16_66
     for year in years:

@@ -40,7 +40,7 @@ class Calibration:
     composition_share: dict[int, np.ndarray]  # composition-only share per area (fraction)
 
 
-def _pilot(munis, profiles, lm_centred, seed):
+def _pilot(munis, profiles, lm_centred, seed: int) -> dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]]:
     out = {}
     for m in munis:
         rng = np.random.default_rng([seed, 0xC0FFEE, m.kommunekode])
@@ -58,7 +58,7 @@ def _pilot(munis, profiles, lm_centred, seed):
     return out
 
 
-def _mean_share(comp0_mean, v, lm_a, tau, c):
+def _mean_share(comp0_mean: np.ndarray, v: np.ndarray, lm_a: np.ndarray, tau: float, c: np.ndarray) -> np.ndarray:
     probs = population.prior_band_probs(v, tau).mean(axis=0)  # (5,)
     return c * (comp0_mean + probs @ dgp.PRIOR) + lm_a  # (3,)
 

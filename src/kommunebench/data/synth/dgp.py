@@ -132,10 +132,10 @@ def composition(age, sex, origin, education, family, health_band, prior_band) ->
 
 def lm_part(lm: dict[str, np.ndarray]) -> np.ndarray:
     """Labour-market part per area, shape (n, 3), from centred LM values per person."""
-    out = 0.0
+    out: np.ndarray | float = 0.0
     for name, slope in LM_SLOPES.items():
         out = out + lm[name][:, None] * slope
-    return out
+    return np.asarray(out)
 
 
 def other_states(

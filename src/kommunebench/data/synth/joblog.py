@@ -42,8 +42,16 @@ import datetime as dt
 import numpy as np
 import pyarrow as pa
 
-__all__ = ["STREAM", "SCHEMA", "JOBLOG_CODE", "OBLIGED_SHARE", "EXEMPT_SHARE", "week_months",
-           "month_labels", "municipality_joblog"]
+__all__ = [
+    "STREAM",
+    "SCHEMA",
+    "JOBLOG_CODE",
+    "OBLIGED_SHARE",
+    "EXEMPT_SHARE",
+    "week_months",
+    "month_labels",
+    "municipality_joblog",
+]
 
 STREAM = 0x70B106
 JOBLOG_CODE = 701  # Kontanthjælp, jobparat
@@ -70,11 +78,16 @@ PERSISTENT_FOLLOW_UP = 0.4
 FIXED = {101: ("streak", "persistence"), 751: ("bad_month",), 461: ("persistence",), 851: ("streak",)}
 P_PATTERN = {"bad_month": 0.07, "streak": 0.05, "persistence": 0.06}
 
-SCHEMA = pa.schema([
-    ("person_id", pa.int64()), ("kommunekode", pa.int16()),
-    ("month", pa.dictionary(pa.int8(), pa.string())), ("in_target_group", pa.bool_()),
-    ("availability_weight", pa.float64()), ("searches", pa.int16()),
-])
+SCHEMA = pa.schema(
+    [
+        ("person_id", pa.int64()),
+        ("kommunekode", pa.int16()),
+        ("month", pa.dictionary(pa.int8(), pa.string())),
+        ("in_target_group", pa.bool_()),
+        ("availability_weight", pa.float64()),
+        ("searches", pa.int16()),
+    ]
+)
 
 
 def week_months(mondays: list[dt.date], first_year: int) -> np.ndarray:
@@ -96,8 +109,9 @@ def _patterns(kommunekode: int, rng: np.random.Generator) -> set[str]:
     return set(FIXED[kommunekode]) if kommunekode in FIXED else {n for n, hit in draws.items() if hit}
 
 
-def _month_shift(a: float, patterns: set[str], n_months: int, rng: np.random.Generator
-                 ) -> tuple[np.ndarray, np.ndarray]:
+def _month_shift(
+    a: float, patterns: set[str], n_months: int, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
     """Per month: what is added to the municipality's level ``a``, and whether it is planted."""
     shift = rng.normal(0.0, MONTH_SD, n_months)
     planted = np.zeros(n_months, bool)
@@ -105,18 +119,25 @@ def _month_shift(a: float, patterns: set[str], n_months: int, rng: np.random.Gen
     streak_at = int(rng.integers(1, n_months - 7))
     if "streak" in patterns:
         # five months around 48 %, one ordinary month, then one more: a streak broken by one month
-        shift[streak_at:streak_at + 5] = STREAK - a
+        shift[streak_at : streak_at + 5] = STREAK - a
         shift[streak_at + 6] = STREAK - a
-        planted[streak_at:streak_at + 5] = planted[streak_at + 6] = True
+        planted[streak_at : streak_at + 5] = planted[streak_at + 6] = True
     if "bad_month" in patterns:
         shift[bad_at] = BAD_MONTH - a
         planted[bad_at] = True
     return shift, planted
 
 
-def municipality_joblog(kommunekode: int, ids: np.ndarray, person_idx: np.ndarray,
-                        week_idx: np.ndarray, codes: np.ndarray, week_month: np.ndarray,
-                        labels: pa.Array, rng: np.random.Generator) -> pa.Table:
+def municipality_joblog(
+    kommunekode: int,
+    ids: np.ndarray,
+    person_idx: np.ndarray,
+    week_idx: np.ndarray,
+    codes: np.ndarray,
+    week_month: np.ndarray,
+    labels: pa.Array,
+    rng: np.random.Generator,
+) -> pa.Table:
     """The joblog rows of one municipality, sorted by person and month.
 
     ``ids`` are the municipality's person ids; ``person_idx``/``week_idx``/``codes`` its weekly
@@ -152,7 +173,7 @@ def municipality_joblog(kommunekode: int, ids: np.ndarray, person_idx: np.ndarra
     by_month = np.argsort(month, kind="stable")
     bounds = np.searchsorted(month[by_month], np.arange(n_months + 1))
     for t in range(n_months):
-        rows = by_month[bounds[t]:bounds[t + 1]]
+        rows = by_month[bounds[t] : bounds[t + 1]]
         p = who[rows]
         recent = (t - last_red[p] <= 3) & ~planted[t]
         red[rows] = u_red[rows] < _sigmoid(a + shift[t] + s * z[p] + follow_up * recent)
@@ -166,11 +187,14 @@ def municipality_joblog(kommunekode: int, ids: np.ndarray, person_idx: np.ndarra
     searches[green] = threshold[green] + rng.poisson(3.0 * w[green])
     span = np.maximum(threshold - 1, 1)
     searches[light] = 1 + np.floor(u_n[light] * span[light]).astype(np.int64)
-    return pa.table({
-        "person_id": ids[people[who]].astype(np.int64),
-        "kommunekode": np.full(n, kommunekode, np.int16),
-        "month": pa.DictionaryArray.from_arrays(pa.array(month, pa.int8()), labels),
-        "in_target_group": u_exempt >= EXEMPT_SHARE,
-        "availability_weight": w,
-        "searches": searches.astype(np.int16),
-    }, schema=SCHEMA)
+    return pa.table(
+        {
+            "person_id": ids[people[who]].astype(np.int64),
+            "kommunekode": np.full(n, kommunekode, np.int16),
+            "month": pa.DictionaryArray.from_arrays(pa.array(month, pa.int8()), labels),
+            "in_target_group": u_exempt >= EXEMPT_SHARE,
+            "availability_weight": w,
+            "searches": searches.astype(np.int16),
+        },
+        schema=SCHEMA,
+    )

@@ -45,7 +45,8 @@ def simulate_municipality(
     frailty = rng.gamma(1 / dgp.FRAILTY_SD**2, dgp.FRAILTY_SD**2, size=(age1.size, 3))
     hb = dgp.band_index(attrs["health_contacts"], schemas.HEALTH_BANDS)
     pb = dgp.band_index(prior, schemas.PRIOR_BENEFIT_BANDS)
-    shares, entering, in_pops, truth = [], [], [], []
+    shares, entering, truth = [], [], []
+    in_pops: list[np.ndarray] = []
     for y_i, year in enumerate(years):
         age = age1 + y_i
         in_pop = (age >= schemas.BENCHMARK_AGE[0]) & (age <= schemas.BENCHMARK_AGE[1])

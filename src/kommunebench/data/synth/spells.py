@@ -33,7 +33,7 @@ def _draw_codes(state: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 def _stationary(p: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     cum = np.cumsum(p, axis=1)
-    return (cum <= rng.random(p.shape[0])[:, None] * cum[:, -1:]).sum(axis=1).astype(np.int8)
+    return (cum <= rng.random(int(p.shape[0]))[:, None] * cum[:, -1:]).sum(axis=1).astype(np.int8)
 
 
 def simulate(
@@ -48,7 +48,7 @@ def simulate(
     ``entering[y]`` marks persons who enter the population at the start of year ``y`` (they turn
     16): their state is drawn afresh from that year's stationary distribution.
     """
-    n = shares_by_year[0].shape[0]
+    n = int(shares_by_year[0].shape[0])
     state = _stationary(shares_by_year[0], rng)
     code = _draw_codes(state, rng)
     persons, weeks, codes = [], [], []

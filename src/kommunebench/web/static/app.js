@@ -1,6 +1,7 @@
-/* kommunebench dashboard: sortable tables, filters, the map, charts, log-in and the case-log form.
+/* kommunebench dashboard: filters, the map, charts, log-in and the case-log form.
    No inline scripts (the pages' Content-Security-Policy forbids them); data come from
-   <script type="application/json"> elements. */
+   <script type="application/json"> elements. The table sort is
+   /assets/sortable.js (report/assets/sortable.js, also inlined by the static report). */
 (function () {
   "use strict";
 
@@ -8,36 +9,6 @@
     var el = document.getElementById(id);
     return el ? JSON.parse(el.textContent) : null;
   }
-
-  // --- sortable tables: click a header; numbers sort by data-sort, text in Danish order
-  document.querySelectorAll("table.sortable").forEach(function (table) {
-    table.querySelectorAll("thead th").forEach(function (th, col) {
-      th.setAttribute("tabindex", "0");
-      function sort() {
-        var asc = th.getAttribute("aria-sort") !== "ascending";
-        table.querySelectorAll("thead th").forEach(function (h) { h.removeAttribute("aria-sort"); });
-        th.setAttribute("aria-sort", asc ? "ascending" : "descending");
-        var body = table.tBodies[0];
-        var rows = Array.prototype.slice.call(body.rows);
-        rows.sort(function (a, b) {
-          var x = a.cells[col], y = b.cells[col];
-          var nx = x.getAttribute("data-sort"), ny = y.getAttribute("data-sort");
-          var c;
-          if (nx !== null && ny !== null) {
-            // empty (suppressed) cells always last
-            if (nx === "" || ny === "") { return (nx === "") - (ny === ""); }
-            c = parseFloat(nx) - parseFloat(ny);
-          } else {
-            c = x.textContent.trim().localeCompare(y.textContent.trim(), "da");
-          }
-          return asc ? c : -c;
-        });
-        rows.forEach(function (r) { body.appendChild(r); });
-      }
-      th.addEventListener("click", sort);
-      th.addEventListener("keydown", function (e) { if (e.key === "Enter") { sort(); } });
-    });
-  });
 
   // --- filter forms submit on change
   document.querySelectorAll("form.filters select").forEach(function (s) {

@@ -8,13 +8,15 @@ from fastapi import Depends, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel
 
-from kommunebench.api import auth
+from kommunebench import access
 from kommunebench.api.models import Me, UtcDatetime
-from kommunebench.api.pages import pages
+from kommunebench.api.twins import Pages
 from kommunebench.api.twins import AUTH_ERRORS, ERRORS, SESSION_COOKIE, Ctx, bearer_principal, get_ctx, principal
 from kommunebench.errors import AuthenticationError
 
-__all__ = ["AuditEntry", "AuditPage", "ApiPage"]
+__all__ = ["pages", "AuditEntry", "AuditPage", "ApiPage"]
+
+pages = Pages()
 
 
 class AuditEntry(BaseModel):
@@ -47,14 +49,14 @@ class LoginPage(BaseModel):
     next: str
 
 
-def _me(p: auth.Principal) -> Me:
+def _me(p: access.Principal) -> Me:
     return Me(token_id=p.token_id, name=p.name, role=p.role, description=p.describe())
 
 
 @pages.api.post("/session", response_model=Me, tags=["adgang"], operation_id="login",
                 summary="Log ind: sætter sessionscookien (kun til læsning) ud fra en Bearer-nøgle",
                 responses={**AUTH_ERRORS, 503: ERRORS[503]})
-def login(request: Request, who: auth.Principal | None = Depends(bearer_principal)) -> Response:
+def login(request: Request, who: access.Principal | None = Depends(bearer_principal)) -> Response:
     if who is None:
         raise AuthenticationError("send adgangsnøglen som 'Authorization: Bearer <nøgle>'")
     token = request.headers["authorization"].split(" ", 1)[1].strip()
@@ -74,7 +76,7 @@ def logout() -> Response:
 
 @pages.api.get("/me", response_model=Me, tags=["adgang"], operation_id="me", summary="Hvem er jeg (ud fra nøglen)",
                responses={**AUTH_ERRORS, 503: ERRORS[503]})
-def me(who: auth.Principal | None = Depends(principal)) -> Me:
+def me(who: access.Principal | None = Depends(principal)) -> Me:
     if who is None:
         raise AuthenticationError("ikke logget ind: send 'Authorization: Bearer <nøgle>'")
     return _me(who)
@@ -83,11 +85,11 @@ def me(who: auth.Principal | None = Depends(principal)) -> Me:
 @pages.api.get("/revision", response_model=AuditPage, tags=["adgang"], operation_id="audit_log",
                summary="Revisionssporet: hver skrivning (hvem, hvornår, hvad); kræver rollen analyst",
                responses={**AUTH_ERRORS, **ERRORS})
-def audit_log(ctx: Ctx = Depends(get_ctx), who: auth.Principal | None = Depends(principal),
+def audit_log(ctx: Ctx = Depends(get_ctx), who: access.Principal | None = Depends(principal),
               limit: int = Query(100, ge=1, le=1000)) -> AuditPage:
-    auth.require_analyst(who)
+    access.require_analyst(who)
     with ctx.wh.read() as con:
-        rows = auth.audit_rows(con, limit=limit)
+        rows = access.audit_rows(con, limit=limit)
     return AuditPage(entries=[AuditEntry(**r) for r in rows])
 
 

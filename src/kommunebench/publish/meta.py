@@ -8,10 +8,11 @@ from collections.abc import Mapping
 from kommunebench import __version__
 from kommunebench.benchmark.lists import BenchmarkLists
 from kommunebench.data.periods import Period
-from kommunebench.data.reference import AREA_LABELS, ATTRIBUTION
 from kommunebench.errors import ConfigError
+from kommunebench.publish.format import format_number_da
+from kommunebench.publish.labels import AREA_LABELS, ATTRIBUTION, KLYNGE_METHOD, ROUNDING_NOTE
 
-__all__ = ["run_meta_rows", "check_lists", "KLYNGE_METHOD", "ROUNDING_NOTE"]
+__all__ = ["run_meta_rows", "check_lists"]
 
 _KNOWN = {
     "run_id": "Kørsels-id",
@@ -22,16 +23,6 @@ _KNOWN = {
     "package_version": "Pakkeversion (kommunebench)",
     "created": "Oprettet",
 }
-KLYNGE_METHOD = ("Klynger: kommunerne sorteres efter forventet andel og deles i sammenhængende "
-                 "grupper, der minimerer kvadratafvigelserne inden for grupperne (Fisher/Jenks "
-                 "'natural breaks', eksakt dynamisk programmering). Klynge 1 = laveste forventede "
-                 "andel. Klyngegennemsnit er simple gennemsnit over kommunerne.")
-ROUNDING_NOTE = ("Antal er afrundet til nærmeste 10, andele og forskelle til 2 decimaler som i "
-                 "ministeriets lister; forskellene er beregnet af de afrundede tal. Placeringen "
-                 "følger den uafrundede forskel i procentpoint (laveste = 1; ved helt ens forskel "
-                 "afgør kommunekoden). Kolonner mærket '(uafrundet)' har fuld præcision.")
-
-
 def check_lists(lists: object) -> BenchmarkLists:
     if not isinstance(lists, BenchmarkLists):
         raise ConfigError(f"expected BenchmarkLists from build_lists(), got {type(lists).__name__}")
@@ -44,10 +35,6 @@ def _text(value: object) -> str:
     if isinstance(value, dt.date):
         return value.isoformat()
     return "" if value is None else str(value)
-
-
-def _da(value: float) -> str:
-    return f"{value:,.1f}".replace(",", "X").replace(".", ",").replace("X", ".")
 
 
 def run_meta_rows(lists: BenchmarkLists, run_meta: Mapping | None) -> list[tuple[str, str]]:
@@ -81,14 +68,14 @@ def run_meta_rows(lists: BenchmarkLists, run_meta: Mapping | None) -> list[tuple
         ("Antal klynger", str(lists.n_klynger)),
         ("Klyngemetode", KLYNGE_METHOD),
         ("Omkostning pr. fuldtidsperson (kr.)",
-         "; ".join(f"{AREA_LABELS[a]}: {v:,.0f}".replace(",", ".") for a, v in pot.costs.items())
+         "; ".join(f"{AREA_LABELS[a]}: {format_number_da(v, 'persons')}" for a, v in pot.costs.items())
          + f" ({cost_src})"),
         ("Samlet besparelsespotentiale (mio. kr.)",
-         _da(pot.national_mio_kr) + " (sum over kommuner over forventet niveau)"),
+         format_number_da(pot.national_mio_kr, "mio") + " (sum over kommuner over forventet niveau)"),
     ]
     if pot.national_incl_extra_mio_kr is not None:
         rows.append(("Samlet besparelsespotentiale inkl. udvidet scope (mio. kr.)",
-                     _da(pot.national_incl_extra_mio_kr)))
+                     format_number_da(pot.national_incl_extra_mio_kr, "mio")))
     rows += [
         ("Skærpet tilsyn: resultatmål ikke opfyldt",
          f"{len(lists.skaerpet_tilsyn.failed)} kommuner"

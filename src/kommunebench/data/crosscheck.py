@@ -1,0 +1,135 @@
+"""The load's rules that tie input kinds together, checked inside the load's transaction on the
+content as it will be after the load (see :mod:`kommunebench.data.load`)."""
+
+from __future__ import annotations
+
+import duckdb
+
+from kommunebench.data import reference, warehouse
+from kommunebench.data.schemas import KINDS
+from kommunebench.data.sql import one, q, scalar
+from kommunebench.data.validate import Staged, refuse
+
+__all__ = ["check_across"]
+
+
+def _first_missing(con: duckdb.DuckDBPyConnection, sql: str) -> tuple[int, object, int | None]:
+    """(count, first value, its row) of ``sql`` = SELECT value, row FROM ... (row may be NULL);
+    the first is the lowest row, then the lowest value."""
+    n = scalar(con, f"SELECT count(*) FROM ({sql}) t(v, rn)")
+    if not n:
+        return 0, None, None
+    value, rn = one(con, f"SELECT v, rn FROM ({sql}) t(v, rn) ORDER BY rn NULLS LAST, v LIMIT 1")
+    return n, value, rn
+
+
+def check_across(con: duckdb.DuckDBPyConnection, staged: dict[str, Staged]) -> None:
+    """Rules that tie kinds together, on the content as it will be after the load."""
+    changed = {k for k, s in staged.items() if s.status == "loaded"}
+    bw = KINDS["benefit_weeks"].table
+    if "commuting_area_map" in changed:
+        s = staged["commuting_area_map"]
+        mapped = set(warehouse.municipality_commuting_area(con))
+        missing = sorted(m.kommunekode for m in reference.municipalities() if m.kommunekode not in mapped)
+        if missing:
+            raise refuse(
+                s,
+                f"the commuting_area_map must map all 98 municipalities; {len(missing)} are missing",
+                column="kommunekode",
+                value=missing[0],
+                more=len(missing) - 1,
+            )
+        if "persons" not in staged:
+            _stored_in(con, s, "persons", "kommunekode", set(mapped))
+        if "joblog" not in staged:
+            _stored_in(con, s, "joblog", "kommunekode", set(mapped))
+        if "labour_market" not in staged:
+            _stored_in(con, s, "labour_market", "commuting_area", warehouse.effective_commuting_areas(con))
+    if "benefit_codes" in changed and "benefit_weeks" not in staged:
+        codes = {r["code"] for r in warehouse.effective_benefit_codes(con)}
+        _stored_in(con, staged["benefit_codes"], "benefit_weeks", "code", codes)
+    persons = f"(SELECT DISTINCT person_id FROM {KINDS['persons'].table})"
+    if "benefit_weeks" in changed or ("persons" in changed and "benefit_weeks" in staged):
+        s = staged["benefit_weeks"]
+        n, value, rn = _first_missing(
+            con, f"SELECT b.person_id, b.__rn FROM {s.typed} b ANTI JOIN {persons} p USING (person_id)"
+        )
+        if n:
+            raise refuse(
+                s,
+                "person not in persons: every person_id in benefit_weeks must "
+                "have a row in persons (loaded together, or already stored)",
+                column="person_id",
+                row=rn,
+                value=value,
+                more=n - 1,
+            )
+    elif "persons" in changed:
+        s = staged["persons"]
+        n, value, _ = _first_missing(
+            con, f"SELECT DISTINCT b.person_id, NULL::BIGINT FROM {bw} b ANTI JOIN {persons} p USING (person_id)"
+        )
+        if n:
+            raise refuse(
+                s,
+                f"the stored benefit_weeks refer to {n} person(s) that this "
+                "persons file lacks; load the matching benefit_weeks in the same load",
+                column="person_id",
+                value=value,
+                more=n - 1,
+            )
+    _check_joblog_persons(con, staged, changed, persons)
+
+
+def _check_joblog_persons(
+    con: duckdb.DuckDBPyConnection, staged: dict[str, Staged], changed: set[str], persons: str
+) -> None:
+    """Every person in the joblog must exist in persons (as for benefit_weeks)."""
+    if "joblog" in changed or ("persons" in changed and "joblog" in staged):
+        s = staged["joblog"]
+        n, value, rn = _first_missing(
+            con, f"SELECT j.person_id, j.__rn FROM {s.typed} j ANTI JOIN {persons} p USING (person_id)"
+        )
+        if n:
+            raise refuse(
+                s,
+                "person not in persons: every person_id in the joblog must have a row "
+                "in persons (loaded together, or already stored)",
+                column="person_id",
+                row=rn,
+                value=value,
+                more=n - 1,
+            )
+    elif "persons" in changed:
+        n, value, _ = _first_missing(
+            con,
+            f"SELECT DISTINCT j.person_id, NULL::BIGINT FROM {KINDS['joblog'].table} j "
+            f"ANTI JOIN {persons} p USING (person_id)",
+        )
+        if n:
+            raise refuse(
+                staged["persons"],
+                f"the stored joblog refers to {n} person(s) that this "
+                "persons file lacks; load the matching joblog in the same load",
+                column="person_id",
+                value=value,
+                more=n - 1,
+            )
+
+
+def _stored_in(con: duckdb.DuckDBPyConnection, s: Staged, kind: str, column: str, allowed: set) -> None:
+    """Refuse a reference replacement that the stored rows of ``kind`` would contradict."""
+    table = KINDS[kind].table
+    in_list = ", ".join(str(int(v)) for v in sorted(allowed)) or "NULL"
+    n, value, _ = _first_missing(
+        con, f"SELECT DISTINCT {q(column)}, NULL::BIGINT FROM {table} WHERE {q(column)} NOT IN ({in_list})"
+    )
+    if n:
+        raise refuse(
+            s,
+            f"the stored {kind} use {n} {column} value(s) that this {s.kind.name} "
+            f"lacks; load matching {kind} in the same load",
+            column=column,
+            value=value,
+            more=n - 1,
+        )

@@ -1,0 +1,139 @@
+"""The warehouse schema as an ordered list of migrations (see :mod:`kommunebench.data.warehouse`).
+
+Entry ``i`` of :data:`MIGRATIONS` upgrades a warehouse from version ``i`` to ``i + 1``; it is a
+SQL string or a function of the connection. Append new migrations at the end; never edit old
+ones. :mod:`kommunebench.data.warehouse` re-exports :data:`MIGRATIONS` and
+:data:`SCHEMA_VERSION` and applies them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import duckdb
+
+from kommunebench.data.schemas import KINDS
+
+__all__ = ["Migration", "MIGRATIONS", "SCHEMA_VERSION"]
+
+Migration = str | Callable[[duckdb.DuckDBPyConnection], None]
+
+# Tables whose key is enforced by a PRIMARY KEY (small ones); the others rely on validation.
+_PK_TABLES = {"labour_market", "benefit_codes", "costs", "commuting_area_map"}
+
+
+def _kind_table_sql(kind_name: str) -> str:
+    kind = KINDS[kind_name]
+    cols = [f"{c.name} {c.sql_type}{'' if c.nullable else ' NOT NULL'}" for c in kind.columns]
+    if kind_name in _PK_TABLES:
+        cols.append(f"PRIMARY KEY ({', '.join(kind.key)})")
+    return f"CREATE TABLE {kind.table} ({', '.join(cols)})"
+
+
+# The input kinds version 1 created (kinds added later get their tables from their own migration).
+_V1_KINDS = ("persons", "benefit_weeks", "labour_market", "benefit_codes", "costs", "commuting_area_map")
+
+
+def _v1(con: duckdb.DuckDBPyConnection) -> None:
+    """Version 1: one table per input kind (of that version), and the load history."""
+    for name in _V1_KINDS:
+        con.execute(_kind_table_sql(name))
+    con.execute(
+        """CREATE TABLE loads (
+            snapshot_id VARCHAR NOT NULL,
+            kind VARCHAR NOT NULL,
+            source_file VARCHAR,
+            file_format VARCHAR,
+            fingerprint VARCHAR NOT NULL,
+            n_rows BIGINT NOT NULL,
+            loaded_at TIMESTAMP NOT NULL,
+            seconds DOUBLE,
+            is_current BOOLEAN NOT NULL,
+            PRIMARY KEY (snapshot_id, kind))"""
+    )
+
+
+# Entry i upgrades version i to i + 1. Append new migrations at the end; never edit old ones.
+# Version 2: stored benchmark runs (see kommunebench.benchmark.runs).
+_V2_RUNS = """
+CREATE TABLE runs (
+    run_id VARCHAR PRIMARY KEY,
+    created_at TIMESTAMP NOT NULL,
+    period VARCHAR NOT NULL,
+    scope VARCHAR NOT NULL,
+    base_period VARCHAR,
+    params VARCHAR NOT NULL,
+    data_fingerprint VARCHAR NOT NULL,
+    package_version VARCHAR NOT NULL,
+    model_version VARCHAR NOT NULL,
+    results_sha256 VARCHAR NOT NULL,
+    seconds DOUBLE
+);
+CREATE TABLE run_artifacts (
+    run_id VARCHAR NOT NULL,
+    name VARCHAR NOT NULL,
+    parquet BLOB NOT NULL,
+    PRIMARY KEY (run_id, name)
+);
+"""
+
+# API access (kommunebench.api.auth): tokens stored hashed (scrypt), and the audit trail of every
+# write (who, when, what).
+_API_ACCESS = """
+CREATE TABLE api_tokens (
+    token_id VARCHAR PRIMARY KEY,
+    name VARCHAR NOT NULL,
+    role VARCHAR NOT NULL,
+    salt BLOB NOT NULL,
+    hash BLOB NOT NULL,
+    created_at TIMESTAMP NOT NULL,
+    created_by VARCHAR NOT NULL,
+    revoked_at TIMESTAMP
+);
+CREATE SEQUENCE audit_log_seq START 1;
+CREATE TABLE audit_log (
+    audit_id BIGINT PRIMARY KEY DEFAULT nextval('audit_log_seq'),
+    recorded_at TIMESTAMP NOT NULL,
+    actor VARCHAR NOT NULL,
+    role VARCHAR,
+    action VARCHAR NOT NULL,
+    target VARCHAR,
+    detail VARCHAR
+);
+"""
+
+# The joblog input kind and the append-only joblog follow-up case log (kommunebench.alerts.caselog).
+# The product has no UPDATE or DELETE of the case log anywhere; each entry carries a SHA-256
+# chained over the previous entry and meta 'case_log_head' holds the last one, so an edit or a
+# deletion made outside the product is detected.
+_JOBLOG = """
+CREATE TABLE joblog (
+    person_id BIGINT NOT NULL,
+    kommunekode SMALLINT NOT NULL,
+    month DATE NOT NULL,
+    in_target_group BOOLEAN NOT NULL,
+    availability_weight DOUBLE NOT NULL,
+    searches SMALLINT NOT NULL
+);
+CREATE TABLE joblog_case_log (
+    id BIGINT PRIMARY KEY,
+    kommunekode SMALLINT NOT NULL,
+    action_date DATE NOT NULL,
+    action VARCHAR NOT NULL,
+    criterion VARCHAR,
+    data_month DATE NOT NULL,
+    note VARCHAR NOT NULL,
+    recorded_by VARCHAR NOT NULL,
+    recorded_at TIMESTAMP NOT NULL,
+    prev_hash VARCHAR NOT NULL,
+    entry_hash VARCHAR NOT NULL
+);
+"""
+
+MIGRATIONS: list[Migration] = [
+    _v1,
+    _V2_RUNS,
+    _API_ACCESS,
+    _JOBLOG,
+]
+SCHEMA_VERSION = len(MIGRATIONS)

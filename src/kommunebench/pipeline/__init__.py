@@ -1,0 +1,46 @@
+"""The pipeline: the jobs a user runs, orchestrating the stages (``docs/architecture.md``).
+
+Two pipelines share the warehouse: the benchmark (``data → model → benchmark → publish → report``)
+and the joblog follow-up (``data → alerts → publish → report``). The CLI and the API only parse,
+call these jobs and print or serialise what they return. Every job takes ``db``: a warehouse path
+(default: the ``db`` setting) or an open connection; every write is audited in its transaction.
+"""
+
+from kommunebench.pipeline import joblog, tokens
+from kommunebench.pipeline.config import ExportPaths, RunConfig, Store, using
+from kommunebench.pipeline.data import default_synth_dir, load_data, loaded_summary, parse_sources, synthesize
+from kommunebench.pipeline.demo import DemoResult, demo
+from kommunebench.pipeline.runs import (
+    export_run,
+    latest_run,
+    list_runs,
+    open_run,
+    publish_run,
+    run_and_export,
+    run_benchmark,
+    run_folder,
+)
+
+__all__ = [
+    "DemoResult",
+    "ExportPaths",
+    "RunConfig",
+    "Store",
+    "default_synth_dir",
+    "demo",
+    "export_run",
+    "joblog",
+    "latest_run",
+    "list_runs",
+    "load_data",
+    "loaded_summary",
+    "open_run",
+    "parse_sources",
+    "publish_run",
+    "run_and_export",
+    "run_benchmark",
+    "run_folder",
+    "synthesize",
+    "tokens",
+    "using",
+]

@@ -1,0 +1,72 @@
+"""The input jobs: synthesise a Denmark, load a snapshot (audited), and summarise what is loaded."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+import duckdb
+
+from kommunebench import settings
+from kommunebench.access import audit, cli_actor
+from kommunebench.data import summary, warehouse
+from kommunebench.data.load import LoadReport
+from kommunebench.data.load import load as _load
+from kommunebench.data.periods import Period
+from kommunebench.data.synth import SynthResult, generate
+from kommunebench.errors import ConfigError, NotFoundError
+from kommunebench.pipeline.config import Store, using
+
+__all__ = ["synthesize", "load_data", "loaded_summary", "parse_sources", "default_synth_dir"]
+
+Progress = Callable[[str, float], None]
+
+
+def default_synth_dir() -> Path:
+    return settings.home_dir() / "synth"
+
+
+def synthesize(out: Path | None = None, *, scale: float = 0.02, seed: int | None = None, zero_effects: bool = False,
+               first_year: int = 2022, progress: Progress | None = None) -> SynthResult:
+    """A synthetic Denmark as Parquet files in ``out`` (default ``<home>/synth``)."""
+    return generate(out or default_synth_dir(), scale=scale, seed=int(settings.get("seed", seed)),  # type: ignore[call-overload]
+                    zero_effects=zero_effects, first_year=first_year, progress=progress)
+
+
+def parse_sources(items: list[str]) -> Path | dict[str, Path]:
+    """CLI arguments → a snapshot folder, or ``{kind: file}`` from ``KIND=FILE`` / ``KIND.csv`` items."""
+    if len(items) == 1 and "=" not in items[0] and Path(items[0]).is_dir():
+        return Path(items[0])
+    out: dict[str, Path] = {}
+    for item in items:
+        kind, sep, p = item.partition("=")
+        if not sep:
+            p, kind = item, Path(item).name.split(".")[0]
+        if Path(p).is_dir():
+            raise ConfigError(f"{p} is a folder: give one snapshot folder alone, or files as KIND=FILE")
+        out[kind.strip()] = Path(p)
+    return out
+
+
+def load_data(sources: Path | Mapping[str, Path], *, db: Store | None = None, snapshot_id: str | None = None,
+              actor: str | None = None, progress: Progress | None = None) -> LoadReport:
+    """Validate and load a snapshot, all or nothing; the load and its audit row are one transaction."""
+    who = actor or cli_actor()
+
+    def audited(con: duckdb.DuckDBPyConnection, snapshot: str, kinds: dict[str, str]) -> object:
+        return audit(con, actor=who, role=None, action="load", target=snapshot, detail={"kinds": kinds})
+
+    with using(db, write=True) as con:
+        return _load(con, sources, snapshot_id=snapshot_id, progress=progress, audit=audited)
+
+
+def loaded_summary(period: str | Period | None = None, scope: str | None = None, *,
+                   db: Store | None = None) -> summary.LoadedSummary:
+    """Counts and actual shares per municipality for a period (default: the latest calendar year loaded)."""
+    with using(db) as con:
+        years = summary.available_years(con)
+        if not years:
+            raise NotFoundError("the warehouse holds no persons yet: run 'kommunebench load' (or 'kommunebench demo')")
+        p = Period.parse(period) if isinstance(period, str) else (period or Period(years[-1], 4))
+        return summary.loaded_summary(con, p, scope=str(settings.get("scope", scope)),
+                                      code_rows=warehouse.effective_benefit_codes(con))

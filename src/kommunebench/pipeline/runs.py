@@ -1,0 +1,85 @@
+"""The benchmark pipeline's jobs: run, open, list, publish and export a run."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import duckdb
+
+from kommunebench import settings
+from kommunebench.access import audit, cli_actor
+from kommunebench.benchmark.runs import RunRecord, StoredRun, execute_run, load_run
+from kommunebench.benchmark.runs import list_runs as _list_runs
+from kommunebench.errors import NotFoundError
+from kommunebench.pipeline.config import ExportPaths, RunConfig, Store, using
+from kommunebench.publish import PublicRun, public_view
+from kommunebench.report import write_csv, write_excel, write_html_report
+
+__all__ = ["run_benchmark", "open_run", "list_runs", "publish_run", "export_run", "run_folder"]
+
+Progress = Callable[[str, float], None]
+
+
+def run_benchmark(config: RunConfig, *, db: Store | None = None, actor: str | None = None,
+                  role: str | None = None, progress: Progress | None = None) -> StoredRun:
+    """Fit the model for ``config``, build the lists and store the run with its audit row."""
+    who = actor or cli_actor()
+
+    def audited(con: duckdb.DuckDBPyConnection, record: RunRecord) -> object:
+        return audit(con, actor=who, role=role, action="run.create", target=record.run_id,
+                     detail={"period": record.period, "scope": record.scope, "base_period": record.base_period,
+                             "results_sha256": record.results_sha256})
+
+    with using(db, write=True) as con:
+        return execute_run(con, period=config.period, scope=config.scope, base_period=config.base_period,
+                           k_similar=config.k_similar, n_klynger=config.n_klynger, cost_date=config.cost_date,
+                           progress=progress, audit=audited)
+
+
+def open_run(run_id: str, *, db: Store | None = None) -> StoredRun:
+    """A stored run (its lists rebuilt and checked against the stored results)."""
+    with using(db) as con:
+        return load_run(con, run_id)
+
+
+def list_runs(*, db: Store | None = None) -> list[RunRecord]:
+    with using(db) as con:
+        return _list_runs(con)
+
+
+def latest_run(*, db: Store | None = None) -> StoredRun:
+    """The newest stored run (NotFoundError when there is none)."""
+    records = list_runs(db=db)
+    if not records:
+        raise NotFoundError("there are no stored runs yet: 'kommunebench run --period 2023QMAT04'")
+    return open_run(records[-1].run_id, db=db)
+
+
+def publish_run(run: StoredRun, *, threshold: int | None = None) -> PublicRun:
+    """The public view of a run (threshold: the ``suppress_below`` setting by default)."""
+    return public_view(run.lists, threshold=int(settings.get("suppress_below", threshold)),  # type: ignore[call-overload]
+                       record=run.record)
+
+
+def run_folder(run: StoredRun) -> Path:
+    """The default export folder of a run: ``<home>/runs/<run id>``."""
+    return settings.home_dir() / "runs" / run.record.run_id
+
+
+def export_run(run: StoredRun, out_dir: Path | None = None, *, threshold: int | None = None) -> ExportPaths:
+    """Write the run's public view as CSV files, an Excel workbook and the static HTML report."""
+    view = publish_run(run, threshold=threshold)
+    folder = Path(out_dir) if out_dir is not None else run_folder(run)
+    rec = run.record
+    csvs = write_csv(view, folder / "csv")
+    xlsx = write_excel(view, folder / f"benchmark_{rec.run_id}_{rec.period}.xlsx")
+    html = write_html_report(view, folder / f"rapport_{rec.run_id}_{rec.period}.html")
+    return ExportPaths(folder=folder, csv=csvs[0].parent, excel=Path(xlsx), html=Path(html))
+
+
+def run_and_export(config: RunConfig, *, db: Store | None = None, actor: str | None = None,
+                   progress: Progress | None = None) -> tuple[StoredRun, ExportPaths]:
+    """``kommunebench run``: run, store, and export to ``config.out_dir``."""
+    run = run_benchmark(config, db=db, actor=actor, progress=progress)
+    return run, export_run(run, config.out_dir, threshold=config.threshold)
