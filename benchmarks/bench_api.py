@@ -58,8 +58,10 @@ def _build_warehouse(folder: Path) -> Path:
 
 
 def _start_server(db: Path, port: int) -> subprocess.Popen:
-    code = ("import sys; from kommunebench.cli import main; sys.argv = ['kommunebench', 'serve', "
-            f"'--db', {str(db)!r}, '--host', {HOST!r}, '--port', '{port}']; main()")
+    code = (
+        "import sys; from kommunebench.cli import main; sys.argv = ['kommunebench', 'serve', "
+        f"'--db', {str(db)!r}, '--host', {HOST!r}, '--port', '{port}']; main()"
+    )
     env = {**os.environ, "KOMMUNEBENCH_HOST": HOST}
     proc = subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 60
@@ -75,8 +77,9 @@ def _start_server(db: Path, port: int) -> subprocess.Popen:
     raise SystemExit("the server did not answer within 60 s")
 
 
-async def _client(client: httpx.AsyncClient, budget: list[int], deadline: float, lat: list[float],
-                  errors: list[str]) -> None:
+async def _client(
+    client: httpx.AsyncClient, budget: list[int], deadline: float, lat: list[float], errors: list[str]
+) -> None:
     while budget[0] > 0 and time.perf_counter() < deadline:
         budget[0] -= 1
         t0 = time.perf_counter()
@@ -121,13 +124,22 @@ async def _load(base: str, clients: int, requests: int, seconds: float, server_p
     finally:
         await asyncio.gather(*[c.aclose() for c in pool])
     q = statistics.quantiles(lat, n=100, method="inclusive")
-    return {"endpoint": PATH, "clients": clients, "requests": len(lat), "errors": len(errors),
-            "seconds": round(wall, 2), "requests_per_s": round(len(lat) / wall, 1),
-            "p50_ms": round(q[49] * 1000, 2), "p90_ms": round(q[89] * 1000, 2), "p99_ms": round(q[98] * 1000, 2),
-            "max_ms": round(max(lat) * 1000, 2),
-            "server_cpu_ms_per_request": round(server_cpu / len(lat) * 1000, 3),
-            "server_cpu_busy_pct": round(100 * server_cpu / wall, 1),
-            "client_cpu_busy_pct": round(100 * client_cpu / wall, 1), "cpus": os.cpu_count()}
+    return {
+        "endpoint": PATH,
+        "clients": clients,
+        "requests": len(lat),
+        "errors": len(errors),
+        "seconds": round(wall, 2),
+        "requests_per_s": round(len(lat) / wall, 1),
+        "p50_ms": round(q[49] * 1000, 2),
+        "p90_ms": round(q[89] * 1000, 2),
+        "p99_ms": round(q[98] * 1000, 2),
+        "max_ms": round(max(lat) * 1000, 2),
+        "server_cpu_ms_per_request": round(server_cpu / len(lat) * 1000, 3),
+        "server_cpu_busy_pct": round(100 * server_cpu / wall, 1),
+        "client_cpu_busy_pct": round(100 * client_cpu / wall, 1),
+        "cpus": os.cpu_count(),
+    }
 
 
 def main() -> None:
@@ -160,9 +172,11 @@ def main() -> None:
     result["target_p99_ms"] = args.target_p99_ms
     result["meets_target"] = result["p99_ms"] <= args.target_p99_ms and result["errors"] == 0
     print(json.dumps(result, indent=2))
-    print(f"{result['requests']} requests from {args.clients} clients in {result['seconds']} s: "
-          f"{result['requests_per_s']} req/s, p50 {result['p50_ms']} ms, p99 {result['p99_ms']} ms "
-          f"({'meets' if result['meets_target'] else 'MISSES'} the p99 <= {args.target_p99_ms:g} ms target)")
+    print(
+        f"{result['requests']} requests from {args.clients} clients in {result['seconds']} s: "
+        f"{result['requests_per_s']} req/s, p50 {result['p50_ms']} ms, p99 {result['p99_ms']} ms "
+        f"({'meets' if result['meets_target'] else 'MISSES'} the p99 <= {args.target_p99_ms:g} ms target)"
+    )
 
 
 if __name__ == "__main__":

@@ -41,8 +41,10 @@ def main(argv: list[str] | None = None) -> int:
             t0 = time.perf_counter()
             res = generate(Path(tmp) / "synth", scale=1.0)
             snapshot = res.out_dir
-            print(f"generated scale 1: {res.n_persons:,} persons, {res.n_joblog_rows:,} joblog rows "
-                  f"in {time.perf_counter() - t0:.1f} s")
+            print(
+                f"generated scale 1: {res.n_persons:,} persons, {res.n_joblog_rows:,} joblog rows "
+                f"in {time.perf_counter() - t0:.1f} s"
+            )
         db = args.db or Path(tmp) / "warehouse.duckdb"
         t0 = time.perf_counter()
         rep = load(db, {"persons": snapshot / "persons.parquet", "joblog": snapshot / "joblog.parquet"})
@@ -58,12 +60,18 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             con.close()
         print(st.summary())
-        print(f"joblog_status (in process): median {statistics.median(times):.3f} s, "
-              f"min {min(times):.3f} s over {len(times)} runs")
+        print(
+            f"joblog_status (in process): median {statistics.median(times):.3f} s, "
+            f"min {min(times):.3f} s over {len(times)} runs"
+        )
         env = {**os.environ, "KOMMUNEBENCH_DB": str(db), "COLUMNS": "200"}
         t0 = time.perf_counter()
-        proc = subprocess.run([sys.executable, "-m", "kommunebench.cli", "joblog", "status", "--as-of",
-                               args.as_of], env=env, capture_output=True, text=True)
+        proc = subprocess.run(
+            [sys.executable, "-m", "kommunebench.cli", "joblog", "status", "--as-of", args.as_of],
+            env=env,
+            capture_output=True,
+            text=True,
+        )
         wall = time.perf_counter() - t0
         if proc.returncode:
             print(proc.stderr, file=sys.stderr)

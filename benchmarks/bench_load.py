@@ -56,16 +56,16 @@ def main(argv: list[str] | None = None) -> int:
 
     print(report.summary())
     print(f"wall time        {wall:8.1f} s")
-    print(f"peak RSS         {_mb(rss_self)} (this process)"
-          + (f", {_mb(rss_children)} (children)" if rss_children else ""))
+    print(
+        f"peak RSS         {_mb(rss_self)} (this process)"
+        + (f", {_mb(rss_children)} (children)" if rss_children else "")
+    )
     for k in report.kinds:
         size = (args.snapshot / k.file).stat().st_size
-        print(f"  {k.kind:20s} {k.rows:>12,} rows  {k.format:8s} {_mb(size):>12}  "
-              f"{k.seconds:7.1f} s  {k.status}")
+        print(f"  {k.kind:20s} {k.rows:>12,} rows  {k.format:8s} {_mb(size):>12}  {k.seconds:7.1f} s  {k.status}")
     db_size = args.db.stat().st_size
     wal = args.db.with_name(args.db.name + ".wal")
-    print(f"database file    {_mb(db_size)}" + (f" (+ WAL {_mb(wal.stat().st_size)})"
-                                                 if wal.exists() else ""))
+    print(f"database file    {_mb(db_size)}" + (f" (+ WAL {_mb(wal.stat().st_size)})" if wal.exists() else ""))
     return 0
 
 

@@ -62,29 +62,41 @@ def main() -> None:
     a.work.mkdir(parents=True, exist_ok=True)
     if not (snap / "persons.parquet").exists():
         r = _child("synth", str(snap), str(a.scale))
-        print(f"synth  scale {a.scale}: {r['persons']:,} persons, {r['benefit_weeks']:,} benefit weeks; "
-              f"{r['seconds']:.1f} s, peak {r['peak_mb']:,.0f} MB")
+        print(
+            f"synth  scale {a.scale}: {r['persons']:,} persons, {r['benefit_weeks']:,} benefit weeks; "
+            f"{r['seconds']:.1f} s, peak {r['peak_mb']:,.0f} MB"
+        )
     if db.exists():
         db.unlink()
     r = _child("load", str(snap), str(db))
-    print(f"load:  {r['seconds']:.1f} s, peak {r['peak_mb']:,.0f} MB; rows "
-          + ", ".join(f"{k} {v:,}" for k, v in r.items() if k not in ("seconds", "peak_mb"))
-          + f"; database file {db.stat().st_size / 1e6:,.0f} MB")
+    print(
+        f"load:  {r['seconds']:.1f} s, peak {r['peak_mb']:,.0f} MB; rows "
+        + ", ".join(f"{k} {v:,}" for k, v in r.items() if k not in ("seconds", "peak_mb"))
+        + f"; database file {db.stat().st_size / 1e6:,.0f} MB"
+    )
     t0 = time.perf_counter()
     r = _child("run", str(db), a.period)
     wall = time.perf_counter() - t0
-    print(f"run {a.period} end to end (fit all areas, lists, store): {r['seconds']:.1f} s in-process, "
-          f"{wall:.1f} s with Python start-up; peak {r['peak_mb']:,.0f} MB; run {r['run_id']} "
-          f"results {r['results_sha256']} → target ≤ 60 s {'OK' if wall <= 60 else 'MISSED'}")
+    print(
+        f"run {a.period} end to end (fit all areas, lists, store): {r['seconds']:.1f} s in-process, "
+        f"{wall:.1f} s with Python start-up; peak {r['peak_mb']:,.0f} MB; run {r['run_id']} "
+        f"results {r['results_sha256']} → target ≤ 60 s {'OK' if wall <= 60 else 'MISSED'}"
+    )
     t0 = time.perf_counter()
     exe = shutil.which("kommunebench")
     if exe:
-        subprocess.run([exe, "run", "--period", a.period, "--db", str(db), "--out", str(a.work / "export")],
-                       check=True, capture_output=True, env={**os.environ, "KOMMUNEBENCH_HOME": str(a.work)})
+        subprocess.run(
+            [exe, "run", "--period", a.period, "--db", str(db), "--out", str(a.work / "export")],
+            check=True,
+            capture_output=True,
+            env={**os.environ, "KOMMUNEBENCH_HOME": str(a.work)},
+        )
         print(f"`kommunebench run` CLI incl. CSV, Excel and HTML exports: {time.perf_counter() - t0:.1f} s")
     print("\nmodel stage and statsmodels side by side (benchmarks/bench_model.py):", flush=True)
-    subprocess.run([sys.executable, str(HERE / "bench_model.py"), "--db", str(db), "--period", a.period,
-                    "--sm-rows", a.sm_rows], check=True)
+    subprocess.run(
+        [sys.executable, str(HERE / "bench_model.py"), "--db", str(db), "--period", a.period, "--sm-rows", a.sm_rows],
+        check=True,
+    )
 
 
 if __name__ == "__main__":

@@ -25,8 +25,10 @@ def main() -> None:
     res = generate(args.out, scale=args.scale, seed=args.seed)
     wall = time.perf_counter() - t0
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"scale {args.scale}: {res.n_persons:,} persons, {res.n_person_years:,} person-years, "
-          f"{res.n_benefit_weeks:,} benefit weeks")
+    print(
+        f"scale {args.scale}: {res.n_persons:,} persons, {res.n_person_years:,} person-years, "
+        f"{res.n_benefit_weeks:,} benefit weeks"
+    )
     print(f"wall time {wall:.1f} s, peak RSS {peak_mb:,.0f} MB")
     for f in sorted(args.out.iterdir()):
         print(f"  {f.name:28s} {f.stat().st_size / 1e6:10.1f} MB")

@@ -20,12 +20,32 @@ OUT = Path(__file__).resolve().parents[1] / "src" / "kommunebench" / "data" / "r
 # Hubs of the commuting areas (pendlingsområder): each municipality joins the nearest hub by the
 # great-circle distance between DAWA's visual centres. See PROVENANCE.md for the reasoning.
 HUBS = {
-    101: "Hovedstadsområdet", 751: "Aarhus", 461: "Odense", 851: "Aalborg", 561: "Esbjerg",
-    630: "Vejle", 621: "Kolding", 657: "Herning", 730: "Randers", 615: "Horsens",
-    791: "Viborg", 661: "Holstebro", 370: "Næstved", 265: "Roskilde", 219: "Hillerød",
-    330: "Slagelse", 540: "Sønderborg", 860: "Hjørring", 479: "Svendborg", 400: "Bornholm",
-    813: "Frederikshavn", 787: "Thisted", 316: "Holbæk", 376: "Guldborgsund",
-    550: "Tønder", 510: "Haderslev",
+    101: "Hovedstadsområdet",
+    751: "Aarhus",
+    461: "Odense",
+    851: "Aalborg",
+    561: "Esbjerg",
+    630: "Vejle",
+    621: "Kolding",
+    657: "Herning",
+    730: "Randers",
+    615: "Horsens",
+    791: "Viborg",
+    661: "Holstebro",
+    370: "Næstved",
+    265: "Roskilde",
+    219: "Hillerød",
+    330: "Slagelse",
+    540: "Sønderborg",
+    860: "Hjørring",
+    479: "Svendborg",
+    400: "Bornholm",
+    813: "Frederikshavn",
+    787: "Thisted",
+    316: "Holbæk",
+    376: "Guldborgsund",
+    550: "Tønder",
+    510: "Haderslev",
 }
 # Islands without a land link go with the town their ferry serves.
 FERRY = {825: 813, 563: 561, 741: 751, 492: 479}  # Læsø, Fanø, Samsø, Ærø
@@ -51,9 +71,7 @@ def latest(path: Path, aliases: dict[str, int]) -> dict[int, float]:
 
 def haversine(a: tuple[float, float], b: tuple[float, float]) -> float:
     lon1, lat1, lon2, lat2 = map(math.radians, (*a, *b))
-    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin(
-        (lon2 - lon1) / 2
-    ) ** 2
+    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
     return 2 * 6371.0 * math.asin(math.sqrt(h))
 
 
@@ -81,8 +99,12 @@ def main() -> None:
     last = periods[-1]
     pop: dict[int, float] = {}
     shares: dict[tuple[int, str], float] = {}
-    group_key = {"Ydelsesgrupper i alt": "total", "A-dagpenge mv.": "a_dagpenge",
-                 "Sygedagpenge mv.": "sygedagpenge", "Kontanthjælp mv.": "kontanthjaelp"}
+    group_key = {
+        "Ydelsesgrupper i alt": "total",
+        "A-dagpenge mv.": "a_dagpenge",
+        "Sygedagpenge mv.": "sygedagpenge",
+        "Kontanthjælp mv.": "kontanthjaelp",
+    }
     for r in recs:
         if r["Periode"] != last:
             continue
@@ -106,12 +128,34 @@ def main() -> None:
 
     with (OUT / "municipalities.csv").open("w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh, lineterminator="\n")
-        w.writerow(["kommunekode", "navn", "regionskode", "regionsnavn", "center_lon", "center_lat",
-                    "commuting_area", "jobindsats_area", "pop_16_66"])
+        w.writerow(
+            [
+                "kommunekode",
+                "navn",
+                "regionskode",
+                "regionsnavn",
+                "center_lon",
+                "center_lat",
+                "commuting_area",
+                "jobindsats_area",
+                "pop_16_66",
+            ]
+        )
         for m in sorted(munis, key=lambda m: int(m["kommunekode"])):
             code = int(m["kommunekode"])
-            w.writerow([code, m["navn"], m["regionskode"], m["regionsnavn"], m["center_lon"],
-                        m["center_lat"], area_of[code], m["jobindsats_area"], pop[code]])
+            w.writerow(
+                [
+                    code,
+                    m["navn"],
+                    m["regionskode"],
+                    m["regionsnavn"],
+                    m["center_lon"],
+                    m["center_lat"],
+                    area_of[code],
+                    m["jobindsats_area"],
+                    pop[code],
+                ]
+            )
 
     with (OUT / "commuting_areas.csv").open("w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh, lineterminator="\n")
@@ -145,8 +189,7 @@ def main() -> None:
         cols = [f"share_{g}_{last}" for g in group_key.values()]
         w.writerow(["kommunekode", *factors, *cols])
         for code in sorted(centres):
-            w.writerow([code, *(values[n][code] for n in factors),
-                        *(shares[(code, g)] for g in group_key.values())])
+            w.writerow([code, *(values[n][code] for n in factors), *(shares[(code, g)] for g in group_key.values())])
 
     geo = json.loads((src / "geo" / "municipalities_dawa2026_wgs84_simplified.geojson").read_text("utf-8"))
     (OUT / "municipalities.geojson").write_text(json.dumps(geo, ensure_ascii=False, separators=(",", ":")), "utf-8")

@@ -31,27 +31,49 @@ def tiny_rows() -> dict[str, list[dict]]:
     munis = reference.municipalities()
     codes = [c["code"] for c in reference.benefit_codes()]
     persons = [
-        {"person_id": i, "year": 2023, "kommunekode": munis[(i * 7) % len(munis)].kommunekode,
-         "age": 16 + (i * 3) % 51, "sex": SEXES[i % 2], "origin": ORIGINS[i % 3],
-         "education": EDUCATIONS[i % 6], "family_type": FAMILY_TYPES[i % 5],
-         "health_contacts": i % 4, "prior_benefit_weeks": (i * 11) % 158}
+        {
+            "person_id": i,
+            "year": 2023,
+            "kommunekode": munis[(i * 7) % len(munis)].kommunekode,
+            "age": 16 + (i * 3) % 51,
+            "sex": SEXES[i % 2],
+            "origin": ORIGINS[i % 3],
+            "education": EDUCATIONS[i % 6],
+            "family_type": FAMILY_TYPES[i % 5],
+            "health_contacts": i % 4,
+            "prior_benefit_weeks": (i * 11) % 158,
+        }
         for i in range(1, N_PERSONS + 1)
     ]
     benefit_weeks = [
         {"person_id": i, "week": w, "code": codes[(i + j) % len(codes)]}
-        for i in range(1, 21) for j, w in enumerate(WEEKS) if (i + j) % 3
+        for i in range(1, 21)
+        for j, w in enumerate(WEEKS)
+        if (i + j) % 3
     ]
     labour_market = [
-        {"commuting_area": a["commuting_area"], "quarter": qu,
-         **{v: round(1.5 + (a["commuting_area"] * 1.37 + k * 2.1 + n) % 40, 2)
-            for n, v in enumerate(LABOUR_MARKET_VARIABLES)}}
-        for a in reference.commuting_areas() for k, qu in enumerate(QUARTERS)
+        {
+            "commuting_area": a["commuting_area"],
+            "quarter": qu,
+            **{
+                v: round(1.5 + (a["commuting_area"] * 1.37 + k * 2.1 + n) % 40, 2)
+                for n, v in enumerate(LABOUR_MARKET_VARIABLES)
+            },
+        }
+        for a in reference.commuting_areas()
+        for k, qu in enumerate(QUARTERS)
     ]
     return {"persons": persons, "benefit_weeks": benefit_weeks, "labour_market": labour_market}
 
 
-_ARROW = {"BIGINT": pa.int64(), "SMALLINT": pa.int16(), "INTEGER": pa.int32(),
-          "DOUBLE": pa.float64(), "VARCHAR": pa.string(), "DATE": pa.date32()}
+_ARROW = {
+    "BIGINT": pa.int64(),
+    "SMALLINT": pa.int16(),
+    "INTEGER": pa.int32(),
+    "DOUBLE": pa.float64(),
+    "VARCHAR": pa.string(),
+    "DATE": pa.date32(),
+}
 
 
 def arrow_table(kind: str, rows: list[dict]) -> pa.Table:
@@ -69,8 +91,15 @@ def write_parquet(path: Path, kind: str, rows: list[dict]) -> Path:
     return path
 
 
-def write_csv(path: Path, rows: list[dict], *, columns: list[str] | None = None,
-              delimiter: str = ",", decimal_comma: bool = False, bom: bool = False) -> Path:
+def write_csv(
+    path: Path,
+    rows: list[dict],
+    *,
+    columns: list[str] | None = None,
+    delimiter: str = ",",
+    decimal_comma: bool = False,
+    bom: bool = False,
+) -> Path:
     """Rows as CSV text (any value is written as ``str``; None as an empty field)."""
     columns = columns or list(rows[0])
     with path.open("w", encoding="utf-8-sig" if bom else "utf-8", newline="") as fh:
@@ -104,8 +133,10 @@ def table_contents(db: Path | duckdb.DuckDBPyConnection) -> dict[str, list[tuple
     """Every table of the warehouse, rows sorted: to compare a warehouse before and after."""
     con = duckdb.connect(str(db), read_only=True) if isinstance(db, Path) else db
     try:
-        names = [r[0] for r in con.execute(
-            "SELECT table_name FROM duckdb_tables() WHERE NOT temporary ORDER BY 1").fetchall()]
+        names = [
+            r[0]
+            for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE NOT temporary ORDER BY 1").fetchall()
+        ]
         return {n: sorted(con.execute(f'SELECT * FROM "{n}"').fetchall(), key=repr) for n in names}
     finally:
         if isinstance(db, Path):
@@ -137,5 +168,4 @@ def loaded_db(_loaded_template, tmp_path) -> Path:
     return db
 
 
-__all__ = ["tiny_rows", "arrow_table", "write_parquet", "write_csv", "write_inputs",
-           "table_contents"]
+__all__ = ["tiny_rows", "arrow_table", "write_parquet", "write_csv", "write_inputs", "table_contents"]

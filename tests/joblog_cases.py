@@ -12,7 +12,16 @@ import pyarrow.parquet as pq
 from kommunebench.data.load import load
 
 AARHUS, ODENSE, AALBORG, ESBJERG, VEJLE, KOLDING, HORSENS, RANDERS, LAESOE = (
-    751, 461, 851, 561, 630, 621, 615, 730, 825)
+    751,
+    461,
+    851,
+    561,
+    630,
+    621,
+    615,
+    730,
+    825,
+)
 
 
 def month(text: str) -> dt.date:
@@ -33,10 +42,17 @@ class Cases:
     def __init__(self) -> None:
         self.rows: list[dict] = []
 
-    def row(self, pid: int, code: int, m: str, searches: int, *, in_group: bool = True,
-            weight: float = 1.0) -> Cases:
-        self.rows.append({"person_id": pid, "kommunekode": code, "month": m, "in_target_group": in_group,
-                          "availability_weight": weight, "searches": searches})
+    def row(self, pid: int, code: int, m: str, searches: int, *, in_group: bool = True, weight: float = 1.0) -> Cases:
+        self.rows.append(
+            {
+                "person_id": pid,
+                "kommunekode": code,
+                "month": m,
+                "in_target_group": in_group,
+                "availability_weight": weight,
+                "searches": searches,
+            }
+        )
         return self
 
     def month(self, code: int, m: str, *, tg: int, red: int, light: int = 0, first: int = 0) -> Cases:
@@ -57,22 +73,30 @@ class Cases:
         folder.mkdir(parents=True, exist_ok=True)
         ids = self.persons()
         codes = {r["person_id"]: r["kommunekode"] for r in self.rows}
-        persons = pa.table({
-            "person_id": pa.array(ids, pa.int64()), "year": pa.array([2023] * len(ids), pa.int16()),
-            "kommunekode": pa.array([codes[i] for i in ids], pa.int16()),
-            "age": pa.array([30] * len(ids), pa.int16()), "sex": ["M"] * len(ids),
-            "origin": ["danish"] * len(ids), "education": ["basic"] * len(ids),
-            "family_type": ["single"] * len(ids), "health_contacts": pa.array([0] * len(ids), pa.int16()),
-            "prior_benefit_weeks": pa.array([0] * len(ids), pa.int16()),
-        })
-        joblog = pa.table({
-            "person_id": pa.array([r["person_id"] for r in self.rows], pa.int64()),
-            "kommunekode": pa.array([r["kommunekode"] for r in self.rows], pa.int16()),
-            "month": [r["month"] for r in self.rows],
-            "in_target_group": pa.array([r["in_target_group"] for r in self.rows], pa.bool_()),
-            "availability_weight": pa.array([r["availability_weight"] for r in self.rows], pa.float64()),
-            "searches": pa.array([r["searches"] for r in self.rows], pa.int16()),
-        })
+        persons = pa.table(
+            {
+                "person_id": pa.array(ids, pa.int64()),
+                "year": pa.array([2023] * len(ids), pa.int16()),
+                "kommunekode": pa.array([codes[i] for i in ids], pa.int16()),
+                "age": pa.array([30] * len(ids), pa.int16()),
+                "sex": ["M"] * len(ids),
+                "origin": ["danish"] * len(ids),
+                "education": ["basic"] * len(ids),
+                "family_type": ["single"] * len(ids),
+                "health_contacts": pa.array([0] * len(ids), pa.int16()),
+                "prior_benefit_weeks": pa.array([0] * len(ids), pa.int16()),
+            }
+        )
+        joblog = pa.table(
+            {
+                "person_id": pa.array([r["person_id"] for r in self.rows], pa.int64()),
+                "kommunekode": pa.array([r["kommunekode"] for r in self.rows], pa.int16()),
+                "month": [r["month"] for r in self.rows],
+                "in_target_group": pa.array([r["in_target_group"] for r in self.rows], pa.bool_()),
+                "availability_weight": pa.array([r["availability_weight"] for r in self.rows], pa.float64()),
+                "searches": pa.array([r["searches"] for r in self.rows], pa.int16()),
+            }
+        )
         pq.write_table(persons, folder / "persons.parquet")
         pq.write_table(joblog, folder / "joblog.parquet")
         return {"persons": folder / "persons.parquet", "joblog": folder / "joblog.parquet"}

@@ -59,8 +59,7 @@ def start(db: Path, **app_kw) -> Running:
     """Serve ``create_app(db)`` on 127.0.0.1 in a daemon thread; returns when it accepts requests."""
     app = create_app(db, **app_kw)
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                                           lifespan="off"))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
     thread = threading.Thread(target=server.run, daemon=True, name=f"kb-server-{port}")
     thread.start()
     deadline = time.monotonic() + 30
@@ -80,10 +79,12 @@ def build_warehouse(folder: Path) -> tuple[Path, dict[str, str], dict[str, str]]
         for period in PERIODS:
             execute_run(con, period=period)
         tokens, ids = {}, {}
-        for key, name, role in (("analyst", "Anna Analytiker", "analyst"),
-                                ("kk", "Københavns Kommune IT", "municipality:101"),
-                                ("fr", "Frederiksberg IT", "municipality:Frederiksberg"),
-                                ("revoked", "Gammel nøgle", "analyst")):
+        for key, name, role in (
+            ("analyst", "Anna Analytiker", "analyst"),
+            ("kk", "Københavns Kommune IT", "municipality:101"),
+            ("fr", "Frederiksberg IT", "municipality:Frederiksberg"),
+            ("revoked", "Gammel nøgle", "analyst"),
+        ):
             tokens[key], row = access.create_token(con, name=name, role=role, created_by="test")
             ids[key] = row["token_id"]
         access.revoke_token(con, ids["revoked"], revoked_by="test")
@@ -109,5 +110,6 @@ def shared_site(tmp_path_factory, request) -> Site:
             if _SITE is not None:
                 _SITE.running.stop()
                 _SITE = None
+
         request.addfinalizer(stop)
     return _SITE

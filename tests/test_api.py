@@ -68,6 +68,7 @@ def raw_lists(site, run_id: str | None = None):
 
 # ------------------------------------------------------------------------ pages and twins
 
+
 @pytest.mark.parametrize("page", PUBLIC_TWINS)
 def test_every_page_has_a_json_twin_with_the_same_figures(http, page):
     html = http.get(page)
@@ -175,6 +176,7 @@ def test_runs_page_shows_parameters_and_fingerprints(http, site):
 
 # ------------------------------------------------------------------------------ errors
 
+
 def test_unknown_kommunekode_is_a_404_that_says_so(http):
     err = assert_error(http.get("/api/v1/kommuner/999"), 404, "not_found", contains="ukendt kommunekode 999")
     assert "98 kommuner" in err["message"]
@@ -192,24 +194,29 @@ def test_one_error_shape_for_every_error(http, site):
     assert_error(http.get("/api/v1/lister/total", params={"klynge": "x"}), 422, "validation_error")
     assert_error(http.delete("/api/v1/kort"), 405, "method_not_allowed")
     assert_error(http.get("/api/v1/joblog", params={"as_of": "0001-01-01"}), 422, "validation_error")
-    assert_error(http.get("/api/v1/kommuner/101/joblog/personer", params={"maaned": "2023-13"},
-                          headers=bearer(site, "kk")), 422, "validation_error")
+    assert_error(
+        http.get("/api/v1/kommuner/101/joblog/personer", params={"maaned": "2023-13"}, headers=bearer(site, "kk")),
+        422,
+        "validation_error",
+    )
     body = {"kommunekode": 101, "action": "phone_call", "data_month": "0000-01"}
-    assert_error(http.post("/api/v1/joblog/sagslog", json=body, headers=bearer(site, "analyst")), 422,
-                 "validation_error")
+    assert_error(
+        http.post("/api/v1/joblog/sagslog", json=body, headers=bearer(site, "analyst")), 422, "validation_error"
+    )
     assert_error(http.get("/api/v1/me"), 401, "unauthorized")
     assert http.get("/api/v1/me").headers["www-authenticate"].startswith("Bearer")
     assert_error(http.get("/api/v1/kommuner/101/intern", headers=bearer(site, "fr")), 403, "forbidden")
     body = {"kommunekode": 101, "action": "hop", "data_month": "2023-06"}
     assert_error(http.post("/api/v1/joblog/sagslog", json=body, headers=bearer(site, "analyst")), 400, "bad_request")
-    assert_error(http.post("/api/v1/joblog/sagslog", json={"x": 1}, headers=bearer(site, "analyst")),
-                 422, "validation_error")
+    assert_error(
+        http.post("/api/v1/joblog/sagslog", json={"x": 1}, headers=bearer(site, "analyst")), 422, "validation_error"
+    )
 
 
 # --------------------------------------------------------------------------------- access
 
-@pytest.mark.parametrize(("key", "status"), [(None, 401), ("analyst", 403), ("fr", 403), ("kk", 200),
-                                             ("revoked", 401)])
+
+@pytest.mark.parametrize(("key", "status"), [(None, 401), ("analyst", 403), ("fr", 403), ("kk", 200), ("revoked", 401)])
 def test_non_public_municipal_views_need_that_municipality(http, site, key, status):
     headers = bearer(site, key) if key else {}
     for path in ("/api/v1/kommuner/101/intern", "/api/v1/kommuner/101/joblog/personer"):
@@ -223,10 +230,15 @@ def test_writes_need_the_analyst_role_in_the_header(http, site):
     body = {"kommunekode": 147, "action": "phone_call", "criterion": "1", "data_month": "2023-06", "note": "test"}
     assert_error(http.post("/api/v1/joblog/sagslog", json=body), 401, "unauthorized")
     assert_error(http.post("/api/v1/joblog/sagslog", json=body, headers=bearer(site, "kk")), 403, "forbidden")
-    assert_error(http.post("/api/v1/joblog/sagslog", json=body, headers=bearer(site, "revoked")), 401,
-                 "unauthorized", contains="tilbagekaldt")
-    assert_error(http.post("/api/v1/joblog/sagslog", json=body, headers={"Authorization": "Bearer kb_nope"}),
-                 401, "unauthorized")
+    assert_error(
+        http.post("/api/v1/joblog/sagslog", json=body, headers=bearer(site, "revoked")),
+        401,
+        "unauthorized",
+        contains="tilbagekaldt",
+    )
+    assert_error(
+        http.post("/api/v1/joblog/sagslog", json=body, headers={"Authorization": "Bearer kb_nope"}), 401, "unauthorized"
+    )
     # a session cookie is for reading only: a write with just the cookie is refused (no CSRF)
     with httpx.Client(base_url=site.url) as browser:
         assert browser.post("/api/v1/session", headers=bearer(site, "analyst")).status_code == 200
@@ -237,8 +249,13 @@ def test_writes_need_the_analyst_role_in_the_header(http, site):
 
 
 def test_a_write_is_audited_and_shows_in_the_case_log(http, site):
-    body = {"kommunekode": 147, "action": "letter_manager", "criterion": "2", "data_month": "2023-09",
-            "note": "Brev sendt til jobcenterchefen"}
+    body = {
+        "kommunekode": 147,
+        "action": "letter_manager",
+        "criterion": "2",
+        "data_month": "2023-09",
+        "note": "Brev sendt til jobcenterchefen",
+    }
     resp = http.post("/api/v1/joblog/sagslog", json=body, headers=bearer(site, "analyst"))
     assert resp.status_code == 201, resp.text
     created = resp.json()
@@ -257,8 +274,9 @@ def test_a_write_is_audited_and_shows_in_the_case_log(http, site):
     # the municipality sees its own contacts only
     own = http.get("/api/v1/joblog/sagslog", headers=bearer(site, "fr")).json()
     assert own["kommune"] == 147 and {e["kommunekode"] for e in own["entries"]} == {147}
-    assert_error(http.get("/api/v1/joblog/sagslog", params={"kommune": 101}, headers=bearer(site, "fr")),
-                 403, "forbidden")
+    assert_error(
+        http.get("/api/v1/joblog/sagslog", params={"kommune": 101}, headers=bearer(site, "fr")), 403, "forbidden"
+    )
     assert_error(http.get("/api/v1/joblog/sagslog"), 401, "unauthorized")
 
 
@@ -278,8 +296,12 @@ def test_non_public_pages_render_for_a_logged_in_browser(site):
 
 def test_the_municipality_list(http):
     data = http.get("/api/v1/kommuner").json()["municipalities"]
-    assert len(data) == 98 and data[0] == {"kommunekode": 101, "navn": "København", "regionskode": 1084,
-                                           "regionsnavn": "Region Hovedstaden"}
+    assert len(data) == 98 and data[0] == {
+        "kommunekode": 101,
+        "navn": "København",
+        "regionskode": 1084,
+        "regionsnavn": "Region Hovedstaden",
+    }
 
 
 def test_tokens_are_stored_hashed(site):
@@ -295,6 +317,7 @@ def test_tokens_are_stored_hashed(site):
 
 
 # ------------------------------------------------------------------------------ suppression
+
 
 def test_small_cells_are_suppressed_in_every_public_output(http, site):
     stored = raw_lists(site, "R0001")
@@ -337,6 +360,7 @@ def test_person_level_data_never_reach_a_public_output(http, site):
 
 # ----------------------------------------------------------------------------- joblog monitor
 
+
 def test_joblog_monitor_public_part_and_follow_up(http, site):
     public = http.get("/api/v1/joblog", params={"kommune": 101}).json()
     assert public["available"] and len(public["rows"]) == 98 and public["access"] == "public"
@@ -372,6 +396,7 @@ def test_joblog_flags_show_on_the_monitor(site, monkeypatch, tmp_path):
 
 # --------------------------------------------------------------------- assets, schema, locks
 
+
 def test_plotly_is_served_from_the_package_and_nothing_external(http):
     js = http.get("/assets/plotly.min.js")
     assert js.status_code == 200
@@ -384,8 +409,11 @@ def test_plotly_is_served_from_the_package_and_nothing_external(http):
 
 def test_openapi_describes_every_api_route(http, site):
     doc = http.get("/api/v1/openapi.json").json()
-    routes = [r for r in site.running.app.routes if getattr(r, "path", "").startswith("/api/v1/")
-              and getattr(r, "include_in_schema", False)]
+    routes = [
+        r
+        for r in site.running.app.routes
+        if getattr(r, "path", "").startswith("/api/v1/") and getattr(r, "include_in_schema", False)
+    ]
     for r in routes:
         for method in r.methods - {"HEAD"}:
             op = doc["paths"][r.path][method.lower()]
@@ -405,26 +433,43 @@ def test_cli_run_and_tokens_work_while_the_server_runs(site, tmp_path):
     cli = [sys.executable, "-c", "from kommunebench.cli import main; main()"]
     try:
         before = httpx.get(running.url + "/api/v1/koersler").json()["runs"]
-        proc = subprocess.run([*cli, "run", "--period", "2022QMAT04", "--db", str(db)], env=env,
-                              capture_output=True, text=True, timeout=300)
+        proc = subprocess.run(
+            [*cli, "run", "--period", "2022QMAT04", "--db", str(db)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         assert proc.returncode == 0, proc.stderr
         after = httpx.get(running.url + "/api/v1/koersler").json()["runs"]
         assert len(after) == len(before) + 1 and after[0]["period"] == "2022QMAT04"
-        made = subprocess.run([*cli, "token", "create", "--name", "Ny", "--role", "municipality:147", "--db", str(db)],
-                              env=env, capture_output=True, text=True, timeout=60)
+        made = subprocess.run(
+            [*cli, "token", "create", "--name", "Ny", "--role", "municipality:147", "--db", str(db)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert made.returncode == 0, made.stderr
         token = made.stdout.strip().splitlines()[-1]
-        assert httpx.get(running.url + "/api/v1/me", headers={"Authorization": f"Bearer {token}"}).json()["role"] \
+        assert (
+            httpx.get(running.url + "/api/v1/me", headers={"Authorization": f"Bearer {token}"}).json()["role"]
             == "municipality:147"
+        )
         listed = subprocess.run([*cli, "token", "list", "--db", str(db)], env=env, capture_output=True, text=True)
         assert "Ny" in listed.stdout and token not in listed.stdout
         token_id = token.split("_")[1]
-        revoked = subprocess.run([*cli, "token", "revoke", token_id, "--db", str(db)], env=env, capture_output=True,
-                                 text=True)
+        revoked = subprocess.run(
+            [*cli, "token", "revoke", token_id, "--db", str(db)], env=env, capture_output=True, text=True
+        )
         assert revoked.returncode == 0, revoked.stderr
         assert httpx.get(running.url + "/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code == 401
-        bad = subprocess.run([*cli, "token", "create", "--name", "x", "--role", "borgmester", "--db", str(db)],
-                             env=env, capture_output=True, text=True)
+        bad = subprocess.run(
+            [*cli, "token", "create", "--name", "x", "--role", "borgmester", "--db", str(db)],
+            env=env,
+            capture_output=True,
+            text=True,
+        )
         assert bad.returncode == 2 and "unknown role" in bad.stderr
     finally:
         running.stop()
@@ -438,9 +483,17 @@ def test_while_another_process_writes_requests_get_503_or_the_cached_answer(site
     try:
         cached = httpx.get(running.url + "/api/v1/lister/total", timeout=30)
         assert cached.status_code == 200
-        holder = subprocess.Popen([sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); "
-                                   "print('locked', flush=True); time.sleep(60)", str(db)],
-                                  stdout=subprocess.PIPE, text=True)
+        holder = subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); "
+                "print('locked', flush=True); time.sleep(60)",
+                str(db),
+            ],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         assert holder.stdout.readline().strip() == "locked"
         busy = httpx.get(running.url + "/api/v1/kommuner/147", timeout=30)
         err = assert_error(busy, 503, "warehouse_unavailable", contains="locked")
@@ -487,6 +540,7 @@ def test_schemathesis_finds_no_server_errors(site):
     calls = [0]
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) >= 15
+
     def property_test(op, headers: dict, examples: int):
         @settings(max_examples=examples, deadline=None, database=None, suppress_health_check=list(HealthCheck))
         @given(case=op.as_strategy())
@@ -497,6 +551,7 @@ def test_schemathesis_finds_no_server_errors(site):
             except Exception as exc:  # collect, so that one run reports every operation's problem
                 failures.append(f"{op.method.upper()} {op.path} ({headers and 'with token'}): {str(exc)[:600]}")
                 raise
+
         return run
 
     # anonymous, then as the analyst and as a municipality (their token in the header)

@@ -21,13 +21,17 @@ from kommunebench.benchmark import (
     potential,
     rank_by_difference,
 )
-from kommunebench.publish import display_frame, round_count, round_half_away
 from kommunebench.data import reference
 from kommunebench.errors import ConfigError, ReferenceDataError, ValidationError
+from kommunebench.publish import display_frame, round_count, round_half_away
 
 FIXTURE = Path(__file__).parent / "fixtures" / "Y30R21_2022QMAT04.jsonl"
-GROUPS = {"Ydelsesgrupper i alt": "total", "A-dagpenge mv.": "a_dagpenge",
-          "Sygedagpenge mv.": "sygedagpenge", "Kontanthjælp mv.": "kontanthjaelp"}
+GROUPS = {
+    "Ydelsesgrupper i alt": "total",
+    "A-dagpenge mv.": "a_dagpenge",
+    "Sygedagpenge mv.": "sygedagpenge",
+    "Kontanthjælp mv.": "kontanthjaelp",
+}
 AREAS = ("a_dagpenge", "sygedagpenge", "kontanthjaelp")
 
 
@@ -42,13 +46,19 @@ def published() -> pd.DataFrame:
     for line in FIXTURE.read_text(encoding="utf-8").splitlines():
         r = json.loads(line)
         keys = list(r)
-        rows.append({
-            "kommunekode": reference.resolve_municipality(r["Area"]),
-            "group": GROUPS[r["Ydelsesgrupper"]],
-            "exp_n": r[keys[3]], "act_n": r[keys[4]], "diff_n": r[keys[5]],
-            "exp_s": _pct(r[keys[6]]), "act_s": _pct(r[keys[7]]), "diff_s": _pct(r[keys[8]]),
-            "rank": r["Placering på benchmarkranglisten"],
-        })
+        rows.append(
+            {
+                "kommunekode": reference.resolve_municipality(r["Area"]),
+                "group": GROUPS[r["Ydelsesgrupper"]],
+                "exp_n": r[keys[3]],
+                "act_n": r[keys[4]],
+                "diff_n": r[keys[5]],
+                "exp_s": _pct(r[keys[6]]),
+                "act_s": _pct(r[keys[7]]),
+                "diff_s": _pct(r[keys[8]]),
+                "rank": r["Placering på benchmarkranglisten"],
+            }
+        )
     df = pd.DataFrame(rows)
     assert len(df) == 392 and df["kommunekode"].nunique() == 98
     return df
@@ -82,11 +92,14 @@ def bl(municipal) -> BenchmarkLists:
 
 def _small(diffs: dict[int, tuple[float, float, float]]) -> pd.DataFrame:
     """kommunekode -> (population, actual, expected) for one area."""
-    return pd.DataFrame([(k, "a_dagpenge", p, a, e) for k, (p, a, e) in diffs.items()],
-                        columns=["kommunekode", "area", "population", "actual", "expected"])
+    return pd.DataFrame(
+        [(k, "a_dagpenge", p, a, e) for k, (p, a, e) in diffs.items()],
+        columns=["kommunekode", "area", "population", "actual", "expected"],
+    )
 
 
 # --- ranking -------------------------------------------------------------------------------------
+
 
 def test_rank_most_negative_first_and_ties_by_kommunekode():
     r = rank_by_difference([0.3, -0.5, 0.3, 0.1 + 0.2, -0.5], [851, 461, 101, 147, 751])
@@ -97,10 +110,8 @@ def test_rank_most_negative_first_and_ties_by_kommunekode():
 def test_rank_uses_pct_points_not_person_counts():
     # København-sized municipality: 300 persons over expected but only +0.06 pct. points;
     # a small one: 30 persons over expected = +1.0 pct. point. The small one ranks last.
-    df = _small({101: (500_000, 20_300, 20_000), 492: (3_000, 130, 100),
-                 147: (70_000, 2_700, 2_800)})
-    out = build_lists(df, period="2022QMAT04", complete=False, k_similar=2,
-                      n_klynger=2).by_area["a_dagpenge"]
+    df = _small({101: (500_000, 20_300, 20_000), 492: (3_000, 130, 100), 147: (70_000, 2_700, 2_800)})
+    out = build_lists(df, period="2022QMAT04", complete=False, k_similar=2, n_klynger=2).by_area["a_dagpenge"]
     assert out.set_index("kommunekode")["rank"].to_dict() == {147: 1, 101: 2, 492: 3}
 
 
@@ -119,8 +130,9 @@ def test_ranking_reproduces_published_placering(published, group):
     ours = rank_by_difference(g["diff_s"].to_numpy(), g["kommunekode"].to_numpy())
     g = g.assign(ours=ours)
     sizes = g.groupby("diff_s")["kommunekode"].transform("size")
-    expected_ties = {"a_dagpenge": (70, 22), "sygedagpenge": (75, 26), "kontanthjaelp": (53, 20),
-                     "total": (53, 19)}[group]
+    expected_ties = {"a_dagpenge": (70, 22), "sygedagpenge": (75, 26), "kontanthjaelp": (53, 20), "total": (53, 19)}[
+        group
+    ]
     assert (int((sizes > 1).sum()), int(g.loc[sizes > 1, "diff_s"].nunique())) == expected_ties
     unique = g[sizes == 1]
     assert (unique["ours"] == unique["rank"]).all()
@@ -168,6 +180,7 @@ def test_total_close_to_published_total(published, bl):
 
 # --- display -------------------------------------------------------------------------------------
 
+
 def test_round_half_away_and_counts():
     assert round_half_away([2.675, -2.675, 0.125, 1.005], 2).tolist() == [2.68, -2.68, 0.13, 1.01]
     assert round_count([1625, 1624.9, -15, 4.99, 5.0]).tolist() == [1630, 1620, -20, 0, 10]
@@ -187,16 +200,23 @@ def test_display_frame_reproduces_published_figures(published, bl):
         assert (d["Forskel (antal)"] == d["Faktisk antal"] - d["Forventet antal"]).all()
     d = display_frame(bl.overall)
     assert list(d.columns[:3]) == ["Placering", "Kommunekode", "Kommune"]
-    for header in ("Forventet antal", "Faktisk antal", "Forskel (antal)", "Forventet andel (pct.)",
-                   "Faktisk andel (pct.)", "Forskel (pct.-point)", "Placering"):
+    for header in (
+        "Forventet antal",
+        "Faktisk antal",
+        "Forskel (antal)",
+        "Forventet andel (pct.)",
+        "Faktisk andel (pct.)",
+        "Forskel (pct.-point)",
+        "Placering",
+    ):
         assert header in d.columns
     assert set(d["Resultatmål ikke opfyldt"]) <= {"Ja", "Nej"}
     precise = display_frame(bl.overall, precise=True)
-    np.testing.assert_array_equal(precise["Forskel (pct.-point) (uafrundet)"],
-                                  bl.overall["diff_pp"].to_numpy())
+    np.testing.assert_array_equal(precise["Forskel (pct.-point) (uafrundet)"], bl.overall["diff_pp"].to_numpy())
 
 
 # --- similar municipalities and klynger ----------------------------------------------------------
+
 
 def test_similar_municipalities(bl):
     s = bl.similar
@@ -214,8 +234,9 @@ def test_similar_municipalities(bl):
 
 
 def test_similar_ties_by_kommunekode():
-    df = _small({101: (1000, 10, 30), 147: (1000, 10, 20), 151: (1000, 10, 40),
-                 153: (1000, 10, 30), 155: (1000, 10, 10)})
+    df = _small(
+        {101: (1000, 10, 30), 147: (1000, 10, 20), 151: (1000, 10, 40), 153: (1000, 10, 30), 155: (1000, 10, 10)}
+    )
     out = build_lists(df, period="2022QMAT04", complete=False, k_similar=2, n_klynger=2)
     rows = out.similar[(out.similar["area"] == "a_dagpenge") & (out.similar["kommunekode"] == 147)]
     # 147 has 2.0 %; 101 and 153 both 3.0 % (distance 1.0) and 155 1.0 % (distance 1.0): code order
@@ -271,11 +292,14 @@ def test_klynger_frame(bl):
 
 
 def bl_input(bl: BenchmarkLists) -> pd.DataFrame:
-    return pd.concat([f.assign(area=a)[["kommunekode", "area", "population", "actual", "expected"]]
-                      for a, f in bl.by_area.items()], ignore_index=True)
+    return pd.concat(
+        [f.assign(area=a)[["kommunekode", "area", "population", "actual", "expected"]] for a, f in bl.by_area.items()],
+        ignore_index=True,
+    )
 
 
 # --- potential and skærpet tilsyn ----------------------------------------------------------------
+
 
 def test_potential(bl):
     p = bl.potential
@@ -284,12 +308,11 @@ def test_potential(bl):
     assert p.cost_date == dt.date(2022, 12, 31) and dict(p.costs) == {a: costs[a] for a in AREAS}
     for a in AREAS:
         lst = bl.by_area[a].set_index("kommunekode")
-        np.testing.assert_allclose(f[f"potential_{a}_mio_kr"],
-                                   (lst["actual"] - lst["expected"]).loc[f.index] * costs[a] / 1e6)
-    np.testing.assert_allclose(f["potential_mio_kr"],
-                               f[[f"potential_{a}_mio_kr" for a in AREAS]].sum(axis=1))
-    assert p.national_mio_kr == pytest.approx(f.loc[f["potential_mio_kr"] > 0,
-                                                    "potential_mio_kr"].sum())
+        np.testing.assert_allclose(
+            f[f"potential_{a}_mio_kr"], (lst["actual"] - lst["expected"]).loc[f.index] * costs[a] / 1e6
+        )
+    np.testing.assert_allclose(f["potential_mio_kr"], f[[f"potential_{a}_mio_kr" for a in AREAS]].sum(axis=1))
+    assert p.national_mio_kr == pytest.approx(f.loc[f["potential_mio_kr"] > 0, "potential_mio_kr"].sum())
     assert p.national_mio_kr > 0
     assert p.frame["potential_mio_kr"].is_monotonic_decreasing
     o = bl.overall.set_index("kommunekode")
@@ -299,14 +322,19 @@ def test_potential(bl):
 def test_potential_nyborg_2018_order_of_magnitude():
     """Nyborg, Nov 2018: 1,620 actual vs 1,840 expected = 220 fewer, printed as -16.3 mio. kr."""
     # 220 persons split evenly over the three areas, 2018 costs (period ending mid-2018)
-    frame = pd.DataFrame({"kommunekode": [450], "navn": ["Nyborg"], "regionskode": [1083],
-                          "regionsnavn": ["Region Syddanmark"],
-                          **{f"actual_{a}": [1620 / 3] for a in AREAS},
-                          **{f"expected_{a}": [1840 / 3] for a in AREAS}})
+    frame = pd.DataFrame(
+        {
+            "kommunekode": [450],
+            "navn": ["Nyborg"],
+            "regionskode": [1083],
+            "regionsnavn": ["Region Syddanmark"],
+            **{f"actual_{a}": [1620 / 3] for a in AREAS},
+            **{f"expected_{a}": [1840 / 3] for a in AREAS},
+        }
+    )
     costs, date = potential.resolve_costs(AREAS, period="2018QMAT02")
     assert date == dt.date(2018, 6, 30)
-    p = potential.compute_potential(frame, areas=AREAS, total_areas=AREAS, costs=costs,
-                                    cost_date=date)
+    p = potential.compute_potential(frame, areas=AREAS, total_areas=AREAS, costs=costs, cost_date=date)
     assert p.frame["potential_mio_kr"].iat[0] == pytest.approx(-16.3, abs=0.5)
     assert p.national_mio_kr == 0.0
 
@@ -318,11 +346,9 @@ def test_costs_options(municipal):
     b = build_lists(municipal, period="2022QMAT04", costs={a: 100_000 for a in AREAS})
     assert b.potential.cost_date is None
     f = b.potential.frame
-    np.testing.assert_allclose(f["potential_mio_kr"], f[[f"diff_{a}" for a in AREAS]].sum(axis=1)
-                               * 0.1)
+    np.testing.assert_allclose(f["potential_mio_kr"], f[[f"diff_{a}" for a in AREAS]].sum(axis=1) * 0.1)
     with pytest.raises(ConfigError):
-        build_lists(municipal, period="2022QMAT04", costs={a: 1.0 for a in AREAS},
-                    cost_date=dt.date(2022, 1, 1))
+        build_lists(municipal, period="2022QMAT04", costs={a: 1.0 for a in AREAS}, cost_date=dt.date(2022, 1, 1))
     with pytest.raises(ReferenceDataError):
         build_lists(municipal, period="2022QMAT04", costs={"a_dagpenge": 1.0})
     with pytest.raises(ReferenceDataError):
@@ -345,10 +371,11 @@ def test_skaerpet_tilsyn(bl, municipal):
 
 # --- extended scope, lists object, validation ----------------------------------------------------
 
+
 def test_extended_scope_keeps_the_ministry_total(municipal, bl):
     extra = municipal[municipal["area"] == "a_dagpenge"].assign(
-        area="foertidspension_fleksjob", actual=lambda d: d["actual"] * 2.0 + 5,
-        expected=lambda d: d["expected"] * 2.0)
+        area="foertidspension_fleksjob", actual=lambda d: d["actual"] * 2.0 + 5, expected=lambda d: d["expected"] * 2.0
+    )
     ext = build_lists(pd.concat([municipal, extra], ignore_index=True), period="2022QMAT04")
     assert ext.total_areas == AREAS and ext.extra_areas == ("foertidspension_fleksjob",)
     assert list(ext.by_area) == [*AREAS, "foertidspension_fleksjob"]
@@ -369,9 +396,16 @@ def test_lists_object(bl):
     with pytest.raises(ConfigError):
         bl.top(-1)
     frames = bl.to_frames()
-    assert list(frames) == ["Samlet liste", "A-dagpenge mv.", "Sygedagpenge mv.",
-                            "Kontanthjælp mv.", "Lignende kommuner", "Klynger",
-                            "Besparelsespotentiale", "Skærpet tilsyn"]
+    assert list(frames) == [
+        "Samlet liste",
+        "A-dagpenge mv.",
+        "Sygedagpenge mv.",
+        "Kontanthjælp mv.",
+        "Lignende kommuner",
+        "Klynger",
+        "Besparelsespotentiale",
+        "Skærpet tilsyn",
+    ]
     assert all(len(name) <= 31 for name in frames)
     for name in ("Samlet liste", "A-dagpenge mv.", "Besparelsespotentiale", "Skærpet tilsyn"):
         assert len(frames[name]) == 98 and frames[name]["navn"].notna().all()
@@ -381,18 +415,21 @@ def test_lists_object(bl):
         bl.period = "x"  # frozen
 
 
-@pytest.mark.parametrize("mutate, column", [
-    (lambda d: d.drop(columns="expected"), None),
-    (lambda d: d.assign(kommunekode=d["kommunekode"].where(d.index != 5, 999)), "kommunekode"),
-    (lambda d: pd.concat([d, d.iloc[[0]]], ignore_index=True), None),
-    (lambda d: d.assign(area=d["area"].where(d.index != 0, "total")), "area"),
-    (lambda d: d.assign(area=d["area"].where(d.index != 0, "boligstoette")), "area"),
-    (lambda d: d.drop(index=3), None),
-    (lambda d: d.assign(population=d["population"].where(d.index != 0, 1.0)), "population"),
-    (lambda d: d.assign(actual=d["actual"].where(d.index != 7, np.nan)), "actual"),
-    (lambda d: d.assign(expected=d["expected"].where(d.index != 7, -1.0)), "expected"),
-    (lambda d: d[d["kommunekode"] != 101], "kommunekode"),
-])
+@pytest.mark.parametrize(
+    "mutate, column",
+    [
+        (lambda d: d.drop(columns="expected"), None),
+        (lambda d: d.assign(kommunekode=d["kommunekode"].where(d.index != 5, 999)), "kommunekode"),
+        (lambda d: pd.concat([d, d.iloc[[0]]], ignore_index=True), None),
+        (lambda d: d.assign(area=d["area"].where(d.index != 0, "total")), "area"),
+        (lambda d: d.assign(area=d["area"].where(d.index != 0, "boligstoette")), "area"),
+        (lambda d: d.drop(index=3), None),
+        (lambda d: d.assign(population=d["population"].where(d.index != 0, 1.0)), "population"),
+        (lambda d: d.assign(actual=d["actual"].where(d.index != 7, np.nan)), "actual"),
+        (lambda d: d.assign(expected=d["expected"].where(d.index != 7, -1.0)), "expected"),
+        (lambda d: d[d["kommunekode"] != 101], "kommunekode"),
+    ],
+)
 def test_validation(municipal, mutate, column):
     with pytest.raises(ValidationError) as err:
         build_lists(mutate(municipal.copy()), period="2022QMAT04")
@@ -402,8 +439,14 @@ def test_validation(municipal, mutate, column):
 def test_options_are_checked(municipal):
     with pytest.raises(ReferenceDataError):
         build_lists(municipal, period="2022-12")
-    for bad in ({"k_similar": 0}, {"k_similar": 98}, {"k_similar": True}, {"n_klynger": 0},
-                {"n_klynger": 2.5}, {"complete": "yes"}):
+    for bad in (
+        {"k_similar": 0},
+        {"k_similar": 98},
+        {"k_similar": True},
+        {"n_klynger": 0},
+        {"n_klynger": 2.5},
+        {"complete": "yes"},
+    ):
         with pytest.raises(ConfigError):
             build_lists(municipal, period="2022QMAT04", **bad)
     with pytest.raises(TypeError):

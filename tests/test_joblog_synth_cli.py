@@ -58,8 +58,11 @@ def test_the_synthetic_joblog_is_deterministic_per_municipality_stream():
     """Same seed and municipality → the same rows (the whole snapshot's byte-identity, joblog.parquet
     included, is checked in test_synth); another seed or municipality → other rows."""
     first = 2022
-    mondays = [dt.date.fromisocalendar(y, w, 1) for y in (first, first + 1)
-               for w in range(1, dt.date(y, 12, 28).isocalendar()[1] + 1)]
+    mondays = [
+        dt.date.fromisocalendar(y, w, 1)
+        for y in (first, first + 1)
+        for w in range(1, dt.date(y, 12, 28).isocalendar()[1] + 1)
+    ]
     week_month = synth_joblog.week_months(mondays, first)
     labels = synth_joblog.month_labels(first, 24)
     draw = np.random.default_rng(1)
@@ -70,8 +73,16 @@ def test_the_synthetic_joblog_is_deterministic_per_municipality_stream():
     ids = np.arange(n, dtype=np.int64) * 7 + 3
 
     def rows(seed, code):
-        return synth_joblog.municipality_joblog(code, ids, person_idx, week_idx, codes, week_month, labels,
-                                                np.random.default_rng([seed, code, synth_joblog.STREAM]))
+        return synth_joblog.municipality_joblog(
+            code,
+            ids,
+            person_idx,
+            week_idx,
+            codes,
+            week_month,
+            labels,
+            np.random.default_rng([seed, code, synth_joblog.STREAM]),
+        )
 
     a, b = rows(5, 751), rows(5, 751)
     assert a.equals(b) and a.num_rows > 0
@@ -94,8 +105,13 @@ def test_all_three_criteria_fire_somewhere(synth):
 
 def _run(args, db, check=True):
     env = {**os.environ, "KOMMUNEBENCH_DB": str(db), "KOMMUNEBENCH_HOME": str(db.parent), "COLUMNS": "200"}
-    proc = subprocess.run([sys.executable, "-m", "kommunebench.cli", "joblog", *args], env=env,
-                          capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-m", "kommunebench.cli", "joblog", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     if check and proc.returncode != 0:
         raise AssertionError(f"exit {proc.returncode}\nstdout:\n{proc.stdout}\nstderr:\n{proc.stderr}")
     return proc
@@ -120,9 +136,25 @@ def test_history_chart_log_action_propose_letter_and_review(synth, tmp_path):
     assert "Joblog Aarhus (751)" in out and "juli 2023" in out and "august 2022" in out
     html = (tmp_path / "aarhus.html").read_text("utf-8")
     assert "Plotly.newPlot" in html and '<script src="http' not in html and len(html) > 1_000_000
-    out = _run(["log-action", "København", "--action", "phone_call", "--criterion", "2", "--data-month",
-                "2023-07", "--note", "Drøftet med jobcentret", "--by", "Analytiker A", "--on", "2023-10-02"],
-               db).stdout
+    out = _run(
+        [
+            "log-action",
+            "København",
+            "--action",
+            "phone_call",
+            "--criterion",
+            "2",
+            "--data-month",
+            "2023-07",
+            "--note",
+            "Drøftet med jobcentret",
+            "--by",
+            "Analytiker A",
+            "--on",
+            "2023-10-02",
+        ],
+        db,
+    ).stdout
     assert "Logged #1" in out and "København" in out
     assert "Drøftet med jobcentret" in _run(["case-log"], db).stdout
     out = _run(["propose", "101", "--as-of", "2023-10-05"], db).stdout
@@ -138,11 +170,15 @@ def test_history_chart_log_action_propose_letter_and_review(synth, tmp_path):
 
 def test_joblog_command_errors_are_one_line(synth):
     _, db = synth
-    for args, text in ((["history", "Atlantis"], "unknown municipality"),
-                       (["status", "--as-of", "2023-13-01"], "not a date"),
-                       (["status", "--as-of", "2021-01-01"], "no joblog month is published"),
-                       (["log-action", "101", "--action", "fax", "--data-month", "2023-01", "--by", "A",
-                         "--on", "2023-05-01"], "unknown action")):
+    for args, text in (
+        (["history", "Atlantis"], "unknown municipality"),
+        (["status", "--as-of", "2023-13-01"], "not a date"),
+        (["status", "--as-of", "2021-01-01"], "no joblog month is published"),
+        (
+            ["log-action", "101", "--action", "fax", "--data-month", "2023-01", "--by", "A", "--on", "2023-05-01"],
+            "unknown action",
+        ),
+    ):
         proc = _run(args, db, check=False)
         assert proc.returncode == 2, (args, proc.stdout, proc.stderr)
         assert text in proc.stderr and "Traceback" not in proc.stderr

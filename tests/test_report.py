@@ -19,11 +19,9 @@ from kommunebench.errors import ConfigError
 from kommunebench.report import write_csv, write_excel, write_html_report
 
 FIXTURE = Path(__file__).parent / "fixtures" / "Y30R21_2022QMAT04.jsonl"
-AREAS = {"A-dagpenge mv.": "a_dagpenge", "Sygedagpenge mv.": "sygedagpenge",
-         "Kontanthjælp mv.": "kontanthjaelp"}
+AREAS = {"A-dagpenge mv.": "a_dagpenge", "Sygedagpenge mv.": "sygedagpenge", "Kontanthjælp mv.": "kontanthjaelp"}
 LIST_SHEETS = ["Samlet liste", "A-dagpenge mv.", "Sygedagpenge mv.", "Kontanthjælp mv."]
-META = {"run_id": "run-2022QMAT04-0001", "scope": "2019", "data_fingerprint": "sha256:abc123",
-        "model": "ols v1"}
+META = {"run_id": "run-2022QMAT04-0001", "scope": "2019", "data_fingerprint": "sha256:abc123", "model": "ols v1"}
 
 
 def _municipal() -> pd.DataFrame:
@@ -59,12 +57,23 @@ def bl_extended() -> BenchmarkLists:
 
 # --- CSV -----------------------------------------------------------------------------------------
 
+
 def test_csv_danish_excel_dialect(bl, tmp_path):
     paths = write_csv(bl, tmp_path / "csv")
     names = [p.name for p in paths]
-    assert names == [f"2022QMAT04_{s}.csv" for s in (
-        "samlet", "a_dagpenge", "sygedagpenge", "kontanthjaelp", "lignende_kommuner", "klynger",
-        "besparelsespotentiale", "skaerpet_tilsyn")]
+    assert names == [
+        f"2022QMAT04_{s}.csv"
+        for s in (
+            "samlet",
+            "a_dagpenge",
+            "sygedagpenge",
+            "kontanthjaelp",
+            "lignende_kommuner",
+            "klynger",
+            "besparelsespotentiale",
+            "skaerpet_tilsyn",
+        )
+    ]
     raw = paths[0].read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 BOM for Excel
     header = raw[3:].decode("utf-8").splitlines()[0]
@@ -86,8 +95,7 @@ def test_csv_plain_dialect_and_errors(bl, tmp_path):
     raw = paths[0].read_bytes()
     assert not raw.startswith(b"\xef\xbb\xbf")
     df = pd.read_csv(paths[0])
-    np.testing.assert_array_equal(df["Faktisk andel (pct.) (uafrundet)"],
-                                  bl.overall["actual_share"])
+    np.testing.assert_array_equal(df["Faktisk andel (pct.) (uafrundet)"], bl.overall["actual_share"])
     with pytest.raises(ConfigError):
         write_csv(bl, tmp_path, dialect="excel")
     with pytest.raises(ConfigError):
@@ -96,18 +104,31 @@ def test_csv_plain_dialect_and_errors(bl, tmp_path):
 
 # --- Excel ---------------------------------------------------------------------------------------
 
+
 def test_excel_read_back(bl, tmp_path):
     path = write_excel(bl, tmp_path / "benchmark.xlsx", run_meta=META)
     wb = openpyxl.load_workbook(path)
-    assert wb.sheetnames == [*LIST_SHEETS, "Lignende kommuner", "Klynger",
-                             "Besparelsespotentiale", "Skærpet tilsyn", "Om kørslen"]
+    assert wb.sheetnames == [
+        *LIST_SHEETS,
+        "Lignende kommuner",
+        "Klynger",
+        "Besparelsespotentiale",
+        "Skærpet tilsyn",
+        "Om kørslen",
+    ]
     assert all(len(n) <= 31 for n in wb.sheetnames)
     for name in LIST_SHEETS:
         ws = wb[name]
         headers = [c.value for c in ws[1]]
         assert headers[:3] == ["Placering", "Kommunekode", "Kommune"]
-        for h in ("Forventet antal", "Faktisk antal", "Forskel (antal)", "Forventet andel (pct.)",
-                  "Faktisk andel (pct.)", "Forskel (pct.-point)"):
+        for h in (
+            "Forventet antal",
+            "Faktisk antal",
+            "Forskel (antal)",
+            "Forventet andel (pct.)",
+            "Faktisk andel (pct.)",
+            "Forskel (pct.-point)",
+        ):
             assert h in headers
         assert ws.max_row == 99  # header + 98 municipalities
         assert ws.freeze_panes == "A2"
@@ -152,9 +173,9 @@ def test_excel_extended_scope_and_path(bl_extended, tmp_path):
 
 # --- HTML ----------------------------------------------------------------------------------------
 
+
 def _figure(text: str) -> dict:
-    m = re.search(r'<script type="application/json" id="kb-map-figure">(.*?)</script>', text,
-                  re.S)
+    m = re.search(r'<script type="application/json" id="kb-map-figure">(.*?)</script>', text, re.S)
     assert m, "embedded figure JSON not found"
     return json.loads(m.group(1))
 
@@ -183,7 +204,7 @@ def test_html_map(html_report, bl):
     lon, lat = geo["lonaxis"]["range"], geo["lataxis"]["range"]
     assert lon[0] < 8.1 and lon[1] > 15.1 and lat[0] < 54.56 and lat[1] > 57.75
     # the page pre-registers the (empty) base-map topojson plotly.js would otherwise fetch
-    name = f'{geo["scope"]}_{geo["resolution"]}m'
+    name = f"{geo['scope']}_{geo['resolution']}m"
     assert f'window.PlotlyGeoAssets.topojson["{name}"]' in text
     # hover in Danish with decimal comma
     gladsaxe = muni["customdata"][muni["locations"].index(159)]
@@ -203,20 +224,22 @@ def test_html_is_self_contained(html_report):
 
 def test_html_tables_and_meta(html_report, bl):
     text = html_report.read_text(encoding="utf-8")
-    sections = {s: text.index(f'<section id="{s}">') for s in
-                ("kort", "top-bund", "samlet", "ydelsesgrupper", "skaerpet-tilsyn", "om-koerslen")}
-    overall = text[sections["samlet"]:sections["ydelsesgrupper"]]
+    sections = {
+        s: text.index(f'<section id="{s}">')
+        for s in ("kort", "top-bund", "samlet", "ydelsesgrupper", "skaerpet-tilsyn", "om-koerslen")
+    }
+    overall = text[sections["samlet"] : sections["ydelsesgrupper"]]
     assert overall.count("<tr><td") == 98
     assert "Forskel (pct.-point)" in overall and "Placering" in overall
-    areas = text[sections["ydelsesgrupper"]:sections["skaerpet-tilsyn"]]
+    areas = text[sections["ydelsesgrupper"] : sections["skaerpet-tilsyn"]]
     for label in AREAS:
         assert label in areas
     assert areas.count("<tr><td") == 3 * 98
-    topbund = text[sections["top-bund"]:sections["samlet"]]
+    topbund = text[sections["top-bund"] : sections["samlet"]]
     assert "Top 10" in topbund and "Bund 10" in topbund and topbund.count("<tr><td") == 20
     best = bl.top(1)["navn"].iat[0]
     assert best in topbund
-    tilsyn = text[sections["skaerpet-tilsyn"]:sections["om-koerslen"]]
+    tilsyn = text[sections["skaerpet-tilsyn"] : sections["om-koerslen"]]
     assert tilsyn.count("<tr><td") == len(bl.skaerpet_tilsyn.failed)
     assert META["run_id"] in text and META["data_fingerprint"] in text
     assert "Kilde: jobindsats.dk, STAR" in text
@@ -232,22 +255,31 @@ def test_html_size_and_path(bl, tmp_path):
         write_html_report(bl, tmp_path / "y.html", n_top=-1)
 
 
-CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists()
-                                         else None)
+CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
 
 
 @pytest.mark.browser
 @pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed")
 def test_html_renders_offline_in_chromium(html_report, tmp_path):
     """Headless Chromium with all host names unresolvable: the map still draws 99 shapes."""
-    cmd = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu",
-           "--host-resolver-rules=MAP * ~NOTFOUND", "--virtual-time-budget=15000",
-           "--window-size=1280,900", "--dump-dom",
-           html_report.as_uri()]
-    dom = subprocess.run(cmd, capture_output=True, text=True, timeout=120,
-                         env={"HOME": str(tmp_path)}).stdout
+    cmd = [
+        CHROMIUM,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--host-resolver-rules=MAP * ~NOTFOUND",
+        "--virtual-time-budget=15000",
+        "--window-size=1280,900",
+        "--dump-dom",
+        html_report.as_uri(),
+    ]
+    dom = subprocess.run(cmd, capture_output=True, text=True, timeout=120, env={"HOME": str(tmp_path)}).stdout
     assert dom.count('class="choroplethlocation"') >= 99
     shot = tmp_path / "map.png"
-    subprocess.run([*cmd[:-2], f"--screenshot={shot}", html_report.as_uri()], timeout=120,
-                   capture_output=True, env={"HOME": str(tmp_path)})
+    subprocess.run(
+        [*cmd[:-2], f"--screenshot={shot}", html_report.as_uri()],
+        timeout=120,
+        capture_output=True,
+        env={"HOME": str(tmp_path)},
+    )
     assert shot.exists() and shot.stat().st_size > 10_000

@@ -16,13 +16,23 @@ import pytest
 from kb_server import shared_site
 
 CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 pytestmark = pytest.mark.browser
 if not CHROMIUM.exists():
-    pytest.skip("Debian's chromium is not installed at /usr/bin/chromium "
-                "(apt-get install -y --no-install-recommends chromium)", allow_module_level=True)
+    pytest.skip(
+        "Debian's chromium is not installed at /usr/bin/chromium (apt-get install -y --no-install-recommends chromium)",
+        allow_module_level=True,
+    )
 sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
 
 
@@ -45,12 +55,24 @@ class Watched:
 
     def __init__(self, page, base: str) -> None:
         self.page, self.base, self.problems = page, base, []
-        page.on("console", lambda m: self.problems.append(f"console {m.type}: {m.text}")
-                if m.type in ("error", "warning") and "GPU stall" not in m.text else None)
+        page.on(
+            "console",
+            lambda m: (
+                self.problems.append(f"console {m.type}: {m.text}")
+                if m.type in ("error", "warning") and "GPU stall" not in m.text
+                else None
+            ),
+        )
         page.on("pageerror", lambda e: self.problems.append(f"page error: {e}"))
         page.on("requestfailed", lambda r: self.problems.append(f"request failed: {r.url} {r.failure}"))
-        page.on("request", lambda r: None if r.url.startswith((base, "data:", "blob:"))
-                else self.problems.append(f"request to another host: {r.url}"))
+        page.on(
+            "request",
+            lambda r: (
+                None
+                if r.url.startswith((base, "data:", "blob:"))
+                else self.problems.append(f"request to another host: {r.url}")
+            ),
+        )
 
     def goto(self, path: str):
         resp = self.page.goto(self.base + path, wait_until="load")
@@ -82,7 +104,8 @@ def test_the_map_renders_the_98_municipalities(web):
         return out; }""")
     assert len(codes) == 98 and len(set(codes)) == 98 and 411 not in codes
     drawn = web.page.eval_on_selector_all(
-        "#kb-map path.choroplethlocation", "ps => ps.filter(p => (p.getAttribute('d') || '').length > 20).length")
+        "#kb-map path.choroplethlocation", "ps => ps.filter(p => (p.getAttribute('d') || '').length > 20).length"
+    )
     assert drawn == 99  # the 98 municipalities and Christiansø (grey, not a municipality)
 
 
@@ -127,7 +150,7 @@ def test_sorting_a_list(web):
     ranks = _column(web.page, table, 0)  # published ranks ascending, then the suppressed rows without one
     shown = [int(r) for r in ranks if not r.startswith("–")]
     assert len(ranks) == 98 and shown == sorted(set(shown)) and all(1 <= r <= 98 for r in shown)
-    assert all(r.startswith("–") and "Undertrykt" in r for r in ranks[len(shown):])
+    assert all(r.startswith("–") and "Undertrykt" in r for r in ranks[len(shown) :])
     web.page.click(f"{table} thead th:nth-child(2)")  # Kommune
     names = _column(web.page, table, 1)
     danish = web.page.evaluate("ns => [...ns].sort((a, b) => a.localeCompare(b, 'da'))", names)
@@ -136,13 +159,15 @@ def test_sorting_a_list(web):
     assert web.page.get_attribute(f"{table} thead th:nth-child(2)", "aria-sort") == "ascending"
     diff_col = 10  # Forskel (pct.-point)
     web.page.click(f"{table} thead th:nth-child({diff_col + 1})")
-    values = web.page.eval_on_selector_all(f"{table} tbody tr",
-                                           f"rs => rs.map(r => r.cells[{diff_col}].getAttribute('data-sort'))")
+    values = web.page.eval_on_selector_all(
+        f"{table} tbody tr", f"rs => rs.map(r => r.cells[{diff_col}].getAttribute('data-sort'))"
+    )
     shown = [float(v) for v in values if v]
-    assert shown == sorted(shown) and all(v == "" for v in values[len(shown):])  # suppressed last
+    assert shown == sorted(shown) and all(v == "" for v in values[len(shown) :])  # suppressed last
     web.page.click(f"{table} thead th:nth-child({diff_col + 1})")
-    values = web.page.eval_on_selector_all(f"{table} tbody tr",
-                                           f"rs => rs.map(r => r.cells[{diff_col}].getAttribute('data-sort'))")
+    values = web.page.eval_on_selector_all(
+        f"{table} tbody tr", f"rs => rs.map(r => r.cells[{diff_col}].getAttribute('data-sort'))"
+    )
     shown = [float(v) for v in values if v]
     assert shown == sorted(shown, reverse=True)
 
@@ -193,9 +218,21 @@ def test_a_wrong_token_is_refused_on_the_page(web, site):
     web.problems = [p for p in web.problems if "403" not in p]  # the refused request is expected
 
 
-@pytest.mark.parametrize("path", ["/", "/lister/total", "/lister/sygedagpenge?klynge=1", "/kommuner/101",
-                                  "/kommuner/825", "/joblog", "/joblog?kommune=101", "/koersler", "/api",
-                                  "/log-ind"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/lister/total",
+        "/lister/sygedagpenge?klynge=1",
+        "/kommuner/101",
+        "/kommuner/825",
+        "/joblog",
+        "/joblog?kommune=101",
+        "/koersler",
+        "/api",
+        "/log-ind",
+    ],
+)
 def test_pages_load_without_console_errors(web, path):
     web.goto(path)
     if path == "/":

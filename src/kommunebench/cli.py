@@ -55,15 +55,19 @@ def synth(
 ) -> None:
     """Generate a synthetic Denmark (persons, weekly benefits, labour market, planted truth) as Parquet."""
     with progress("synth") as cb:
-        res = pipeline.synthesize(out, scale=scale, seed=seed, zero_effects=zero_effects, first_year=first_year,
-                                  progress=cb)
+        res = pipeline.synthesize(
+            out, scale=scale, seed=seed, zero_effects=zero_effects, first_year=first_year, progress=cb
+        )
     console.print(
         f"[green]Wrote[/] {res.out_dir}: {res.n_persons:,} persons, {res.n_person_years:,} person-years, "
         f"{res.n_benefit_weeks:,} benefit weeks in {res.seconds:.1f} s (seed {res.seed}, scale {res.scale})."
     )
     areas = list(next(iter(res.national_shares.values())))
-    table = new_table("Nationale andele (pct. af befolkningen 16-66 år)", ["År", *map(area_label, areas)],
-                      right=[area_label(a) for a in areas])
+    table = new_table(
+        "Nationale andele (pct. af befolkningen 16-66 år)",
+        ["År", *map(area_label, areas)],
+        right=[area_label(a) for a in areas],
+    )
     for year, shares in res.national_shares.items():
         table.add_row(year, *(f"{shares[a]:.2f}" for a in areas))
     console.print(table)
@@ -128,8 +132,10 @@ def demo(
             return lambda label, done: cb(f"{name}: {label}", (i + done) / len(stages))
 
         res = pipeline.demo(scale=scale, db=path, progress=stage)
-    console.print(f"Generated {res.synth.n_persons:,} persons and {res.synth.n_benefit_weeks:,} benefit weeks "
-                  f"(scale {res.synth.scale}) in {res.synth.seconds:.1f} s → {res.synth.out_dir}")
+    console.print(
+        f"Generated {res.synth.n_persons:,} persons and {res.synth.n_benefit_weeks:,} benefit weeks "
+        f"(scale {res.synth.scale}) in {res.synth.seconds:.1f} s → {res.synth.out_dir}"
+    )
     print_load_report(res.load, path)
     print_summary(res.summary)
     _print_top_bottom(pipeline.publish_run(res.run))
@@ -155,8 +161,9 @@ def run(
     db: DbOption = None,
 ) -> None:
     """Fit the benchmark for a period, store the run (audited), and export CSV, Excel and the HTML report."""
-    config = RunConfig.build(period=period, scope=scope, base_period=base_period, k_similar=k_similar,
-                             n_klynger=klynger, out_dir=out)
+    config = RunConfig.build(
+        period=period, scope=scope, base_period=base_period, k_similar=k_similar, n_klynger=klynger, out_dir=out
+    )
     with progress("run") as cb:
         stored, paths = pipeline.run_and_export(config, db=db_path(db), progress=cb)
     view = pipeline.publish_run(stored, threshold=config.threshold)
@@ -174,11 +181,21 @@ def run(
 def runs(db: DbOption = None) -> None:
     """List the stored runs with their parameters and fingerprints."""
     records = pipeline.list_runs(db=db_path(db))
-    table = new_table("Gemte kørsler", ("Kørsel", "Tidspunkt (UTC)", "Periode", "Scope", "Basisperiode", "Data",
-                                        "Resultater", "Version"))
+    table = new_table(
+        "Gemte kørsler",
+        ("Kørsel", "Tidspunkt (UTC)", "Periode", "Scope", "Basisperiode", "Data", "Resultater", "Version"),
+    )
     for r in records:
-        table.add_row(r.run_id, r.created_at.isoformat(timespec="seconds"), r.period, r.scope, r.base_period or "",
-                      r.data_fingerprint[:12], r.results_sha256[:12], r.package_version)
+        table.add_row(
+            r.run_id,
+            r.created_at.isoformat(timespec="seconds"),
+            r.period,
+            r.scope,
+            r.base_period or "",
+            r.data_fingerprint[:12],
+            r.results_sha256[:12],
+            r.package_version,
+        )
     console.print(table)
     if not records:
         console.print("No runs yet: 'kommunebench run --period 2023QMAT04'.")

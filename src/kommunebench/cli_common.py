@@ -26,19 +26,41 @@ from kommunebench.data.load import LoadReport
 from kommunebench.data.summary import LoadedSummary
 from kommunebench.publish import AREA_LABELS, display_frame, format_number_da
 
-__all__ = ["console", "err_console", "DbOption", "AsOf", "progress", "db_path", "as_of_date", "area_label", "pct",
-           "count", "records", "print_load_report", "print_summary", "print_list", "new_table"]
+__all__ = [
+    "console",
+    "err_console",
+    "DbOption",
+    "AsOf",
+    "progress",
+    "db_path",
+    "as_of_date",
+    "area_label",
+    "pct",
+    "count",
+    "records",
+    "print_load_report",
+    "print_summary",
+    "print_list",
+    "new_table",
+]
 
 console = Console(width=None if sys.stdout.isatty() else 160)
 err_console = Console(stderr=True)
 
 DbOption = Annotated[
     Path | None,
-    typer.Option("--db", help="Warehouse file (env KOMMUNEBENCH_DB; default <home>/warehouse.duckdb).",
-                 show_default=False),
+    typer.Option(
+        "--db", help="Warehouse file (env KOMMUNEBENCH_DB; default <home>/warehouse.duckdb).", show_default=False
+    ),
 ]
-AsOf = Annotated[str | None, typer.Option("--as-of", help="Evaluate as of this date, YYYY-MM-DD (default today); "
-                                          "only months published by then are used.", show_default=False)]
+AsOf = Annotated[
+    str | None,
+    typer.Option(
+        "--as-of",
+        help="Evaluate as of this date, YYYY-MM-DD (default today); only months published by then are used.",
+        show_default=False,
+    ),
+]
 
 
 def db_path(db: Path | None) -> Path:
@@ -52,9 +74,15 @@ def as_of_date(text: str | None) -> dt.date:
 @contextlib.contextmanager
 def progress(label: str) -> Iterator[Callable[[str, float], None]]:
     """A Rich progress bar driven by ``callback(step, fraction)``; silent when not a terminal."""
-    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
-                  TimeElapsedColumn(), console=err_console, transient=False,
-                  disable=not err_console.is_terminal) as bar:
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.percentage:>3.0f}%"),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=False,
+        disable=not err_console.is_terminal,
+    ) as bar:
         task = bar.add_task(label, total=1.0)
 
         def update(step: str, fraction: float) -> None:
@@ -90,8 +118,11 @@ def new_table(title: str, columns: Sequence[str], *, right: Sequence[str] = ()) 
 
 
 def print_load_report(rep: LoadReport, path: Path) -> None:
-    table = new_table(f"Indlæsning {rep.snapshot_id} → {path}", ("Datatype", "Fil", "Rækker", "Fingeraftryk",
-                                                                  "Status"), right=("Rækker",))
+    table = new_table(
+        f"Indlæsning {rep.snapshot_id} → {path}",
+        ("Datatype", "Fil", "Rækker", "Fingeraftryk", "Status"),
+        right=("Rækker",),
+    )
     for k in rep.kinds:
         table.add_row(k.kind, str(k.file), f"{k.rows:,}", k.fingerprint[:12], k.status)
     console.print(table)
@@ -103,22 +134,44 @@ def print_load_report(rep: LoadReport, path: Path) -> None:
 
 def print_summary(s: LoadedSummary, top: int | None = None) -> None:
     cols = ("Kode", "Kommune", "Befolkning 16-66", "Personer på ydelse", *(area_label(a) for a in (*s.areas, "total")))
-    table = new_table(f"Indlæst: faktiske andele {s.period} (scope {s.scope}), pct. af befolkningen 16-66 år", cols,
-                      right=[c for c in cols if c != "Kommune"])
+    table = new_table(
+        f"Indlæst: faktiske andele {s.period} (scope {s.scope}), pct. af befolkningen 16-66 år",
+        cols,
+        right=[c for c in cols if c != "Kommune"],
+    )
     rows = s.rows if top is None else s.rows[:top]
     for r in rows:
-        table.add_row(str(r["kommunekode"]), r["navn"], f"{r['population']:,}", f"{r['persons_on_benefit']:,}",
-                      *(f"{r[a]:.2f}" for a in (*s.areas, "total")))
+        table.add_row(
+            str(r["kommunekode"]),
+            r["navn"],
+            f"{r['population']:,}",
+            f"{r['persons_on_benefit']:,}",
+            *(f"{r[a]:.2f}" for a in (*s.areas, "total")),
+        )
     if top is not None and len(s.rows) > top:
         table.add_row("…", f"({len(s.rows) - top} flere kommuner)", "", "", *([""] * (len(s.areas) + 1)))
-    table.add_row("", "[bold]Hele landet[/]", f"{s.population:,}", "",
-                  *(f"[bold]{s.national[a]:.2f}[/]" for a in (*s.areas, "total")))
+    table.add_row(
+        "",
+        "[bold]Hele landet[/]",
+        f"{s.population:,}",
+        "",
+        *(f"[bold]{s.national[a]:.2f}[/]" for a in (*s.areas, "total")),
+    )
     console.print(table)
 
 
-_LIST_COLUMNS = ("Placering", "Kommune", "Befolkning 16-66 år", "Forventet antal", "Faktisk antal", "Forskel (antal)",
-                 "Forventet andel (pct.)", "Faktisk andel (pct.)", "Forskel (pct.-point)",
-                 "Besparelsespotentiale (mio. kr.)")
+_LIST_COLUMNS = (
+    "Placering",
+    "Kommune",
+    "Befolkning 16-66 år",
+    "Forventet antal",
+    "Faktisk antal",
+    "Forskel (antal)",
+    "Forventet andel (pct.)",
+    "Faktisk andel (pct.)",
+    "Forskel (pct.-point)",
+    "Besparelsespotentiale (mio. kr.)",
+)
 
 
 def print_list(frame: pd.DataFrame, title: str) -> None:

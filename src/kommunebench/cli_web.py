@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import gc
 import os
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -21,13 +20,17 @@ from kommunebench.pipeline import tokens
 
 __all__ = ["serve", "token_app", "dashboard_url"]
 
-token_app = typer.Typer(no_args_is_help=True, rich_markup_mode="rich",
-                        help="API tokens: create, list, revoke (stored hashed in the warehouse).")
+token_app = typer.Typer(
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+    help="API tokens: create, list, revoke (stored hashed in the warehouse).",
+)
+
 
 def dashboard_url(host: str | None = None, port: int | None = None) -> str:
     """The URL ``kommunebench serve`` answers on with the given (or configured) host and port."""
-    host = str(settings.get("host", host))
-    port = int(settings.get("port", port))
+    host = settings.get_str("host", host)
+    port = settings.get_int("port", port)
     shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
     if ":" in shown:
         shown = f"[{shown}]"
@@ -36,10 +39,16 @@ def dashboard_url(host: str | None = None, port: int | None = None) -> str:
 
 def serve(
     db: DbOption = None,
-    host: Annotated[str | None, typer.Option(help="Address to listen on (env KOMMUNEBENCH_HOST; default "
-                                             "127.0.0.1; 0.0.0.0 = all interfaces).", show_default=False)] = None,
-    port: Annotated[int | None, typer.Option(help="TCP port (env KOMMUNEBENCH_PORT; default 8000).",
-                                             show_default=False)] = None,
+    host: Annotated[
+        str | None,
+        typer.Option(
+            help="Address to listen on (env KOMMUNEBENCH_HOST; default 127.0.0.1; 0.0.0.0 = all interfaces).",
+            show_default=False,
+        ),
+    ] = None,
+    port: Annotated[
+        int | None, typer.Option(help="TCP port (env KOMMUNEBENCH_PORT; default 8000).", show_default=False)
+    ] = None,
     workers: Annotated[int, typer.Option(help="Worker processes.", min=1)] = 1,
 ) -> None:
     """Serve the dashboard and the JSON API (/api/v1) over the warehouse.
@@ -48,20 +57,28 @@ def serve(
     'load' work while it runs (requests made during such a write get HTTP 503 and can be retried).
     """
     path = db_path(db)
-    bind_host = str(settings.get("host", host))
-    bind_port = int(settings.get("port", port))
+    bind_host = settings.get_str("host", host)
+    bind_port = settings.get_int("port", port)
     app = create_app(path)  # creates or upgrades the file now, so errors show before listening
     # Everything imported so far (plotly, pandas, duckdb, ...) lives as long as the server: move it
     # out of the garbage collector's view, so that full collections stay short (tail latency).
     gc.collect()
     gc.freeze()
-    console.print(f"[bold]kommunebench dashboard[/] on [link]{dashboard_url(bind_host, bind_port)}[/link] "
-                  f"(API: {dashboard_url(bind_host, bind_port)}api/v1/openapi.json) — warehouse {path}. Ctrl+C stops.")
+    console.print(
+        f"[bold]kommunebench dashboard[/] on [link]{dashboard_url(bind_host, bind_port)}[/link] "
+        f"(API: {dashboard_url(bind_host, bind_port)}api/v1/openapi.json) — warehouse {path}. Ctrl+C stops."
+    )
     if workers > 1:
         # each worker builds its own app from the environment
         os.environ["KOMMUNEBENCH_DB"] = str(path)
-        uvicorn.run("kommunebench.cli_web:_factory", factory=True, host=bind_host, port=bind_port,
-                    workers=workers, log_level="warning")
+        uvicorn.run(
+            "kommunebench.cli_web:_factory",
+            factory=True,
+            host=bind_host,
+            port=bind_port,
+            workers=workers,
+            log_level="warning",
+        )
     else:
         uvicorn.run(app, host=bind_host, port=bind_port, log_level="warning")
 
@@ -73,8 +90,13 @@ def _factory() -> FastAPI:
 @token_app.command("create")
 def token_create(
     name: Annotated[str, typer.Option(help="Who or what uses the token (shown in the audit trail).")],
-    role: Annotated[str, typer.Option(help="'analyst' (may write the joblog case log) or "
-                                      "'municipality:<kommunekode or name>' (that municipality's non-public views).")],
+    role: Annotated[
+        str,
+        typer.Option(
+            help="'analyst' (may write the joblog case log) or "
+            "'municipality:<kommunekode or name>' (that municipality's non-public views)."
+        ),
+    ],
     db: DbOption = None,
 ) -> None:
     """Create an API token. It is shown once; the warehouse keeps only its scrypt hash."""
@@ -90,8 +112,14 @@ def token_list(db: DbOption = None) -> None:
     rows = tokens.list_tokens(db=db_path(db))
     table = new_table("API-nøgler", ("Id", "Navn", "Rolle", "Oprettet (UTC)", "Oprettet af", "Tilbagekaldt (UTC)"))
     for r in rows:
-        table.add_row(r["token_id"], r["name"], r["role"], r["created_at"].isoformat(timespec="seconds"),
-                      r["created_by"], r["revoked_at"].isoformat(timespec="seconds") if r["revoked_at"] else "")
+        table.add_row(
+            r["token_id"],
+            r["name"],
+            r["role"],
+            r["created_at"].isoformat(timespec="seconds"),
+            r["created_by"],
+            r["revoked_at"].isoformat(timespec="seconds") if r["revoked_at"] else "",
+        )
     console.print(table)
     if not rows:
         console.print("No tokens yet: 'kommunebench token create --name NAME --role analyst'.")

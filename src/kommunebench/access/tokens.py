@@ -70,7 +70,7 @@ class Principal:
     @property
     def kommunekode(self) -> int | None:
         if self.role.startswith(MUNICIPALITY_PREFIX):
-            return int(self.role[len(MUNICIPALITY_PREFIX):])
+            return int(self.role[len(MUNICIPALITY_PREFIX) :])
         return None
 
     @property
@@ -95,12 +95,11 @@ def parse_role(text: str) -> str:
         return ANALYST
     if raw.casefold().startswith(MUNICIPALITY_PREFIX):
         try:
-            code = reference.resolve_municipality(raw[len(MUNICIPALITY_PREFIX):])
+            code = reference.resolve_municipality(raw[len(MUNICIPALITY_PREFIX) :])
         except ReferenceDataError as exc:
             raise ConfigError(f"role {raw!r}: {exc}") from None
         return f"{MUNICIPALITY_PREFIX}{code}"
-    raise ConfigError(f"unknown role {raw!r}: use 'analyst' or 'municipality:<kommunekode>' "
-                      "(e.g. municipality:101)")
+    raise ConfigError(f"unknown role {raw!r}: use 'analyst' or 'municipality:<kommunekode>' (e.g. municipality:101)")
 
 
 def _hash(secret: str, salt: bytes) -> bytes:
@@ -111,8 +110,9 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
-def create_token(con: duckdb.DuckDBPyConnection, *, name: str, role: str,
-                 created_by: str | None = None) -> tuple[str, dict]:
+def create_token(
+    con: duckdb.DuckDBPyConnection, *, name: str, role: str, created_by: str | None = None
+) -> tuple[str, dict]:
     """Create a token; returns (the token, shown once; its stored row without the hash)."""
     name = str(name).strip()
     if not name or len(name) > 100:
@@ -128,12 +128,26 @@ def create_token(con: duckdb.DuckDBPyConnection, *, name: str, role: str,
             if not con.execute("SELECT 1 FROM api_tokens WHERE token_id = ?", [token_id]).fetchone():
                 break
         created = _now()
-        con.execute("INSERT INTO api_tokens VALUES (?, ?, ?, ?, ?, ?, ?, NULL)",
-                    [token_id, name, role, salt, digest, created, created_by])
-        audit(con, actor=created_by, role=None, action="token.create", target=token_id,
-              detail={"name": name, "role": role})
-    row = {"token_id": token_id, "name": name, "role": role, "created_at": created,
-           "created_by": created_by, "revoked_at": None}
+        con.execute(
+            "INSERT INTO api_tokens VALUES (?, ?, ?, ?, ?, ?, ?, NULL)",
+            [token_id, name, role, salt, digest, created, created_by],
+        )
+        audit(
+            con,
+            actor=created_by,
+            role=None,
+            action="token.create",
+            target=token_id,
+            detail={"name": name, "role": role},
+        )
+    row = {
+        "token_id": token_id,
+        "name": name,
+        "role": role,
+        "created_at": created,
+        "created_by": created_by,
+        "revoked_at": None,
+    }
     return f"kb_{token_id}_{secret}", row
 
 
@@ -169,8 +183,9 @@ def verify_token(token: str, table: dict[str, tuple]) -> Principal:
     """The principal of ``token`` given :func:`token_table`; raises AuthenticationError."""
     m = _TOKEN_RE.match(token.strip()) if isinstance(token, str) else None
     if m is None:
-        raise AuthenticationError("ugyldig adgangsnøgle: forventede 'kb_<id>_<hemmelighed>' "
-                                  "(opret en med 'kommunebench token create')")
+        raise AuthenticationError(
+            "ugyldig adgangsnøgle: forventede 'kb_<id>_<hemmelighed>' (opret en med 'kommunebench token create')"
+        )
     token_id, secret = m.group(1), m.group(2)
     entry = table.get(token_id)
     if entry is None:
@@ -193,19 +208,22 @@ def verify_token(token: str, table: dict[str, tuple]) -> Principal:
 
 def require_analyst(principal: Principal | None) -> Principal:
     if principal is None:
-        raise AuthenticationError("kræver en adgangsnøgle med rollen 'analyst' "
-                                  "(Authorization: Bearer <nøgle>)")
+        raise AuthenticationError("kræver en adgangsnøgle med rollen 'analyst' (Authorization: Bearer <nøgle>)")
     if not principal.is_analyst:
-        raise PermissionDeniedError(f"rollen {principal.role!r} må ikke skrive i sagsloggen; "
-                                    "det kræver rollen 'analyst'")
+        raise PermissionDeniedError(
+            f"rollen {principal.role!r} må ikke skrive i sagsloggen; det kræver rollen 'analyst'"
+        )
     return principal
 
 
 def require_municipality(principal: Principal | None, kommunekode: int) -> Principal:
     if principal is None:
-        raise AuthenticationError(f"ikke-offentlige tal for kommune {kommunekode} kræver en adgangsnøgle "
-                                  f"med rollen 'municipality:{kommunekode}'")
+        raise AuthenticationError(
+            f"ikke-offentlige tal for kommune {kommunekode} kræver en adgangsnøgle "
+            f"med rollen 'municipality:{kommunekode}'"
+        )
     if principal.kommunekode != kommunekode:
-        raise PermissionDeniedError(f"rollen {principal.role!r} giver ikke adgang til kommune "
-                                    f"{kommunekode}s ikke-offentlige tal")
+        raise PermissionDeniedError(
+            f"rollen {principal.role!r} giver ikke adgang til kommune {kommunekode}s ikke-offentlige tal"
+        )
     return principal

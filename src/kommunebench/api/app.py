@@ -20,11 +20,16 @@ __all__ = ["create_app"]
 log = logging.getLogger("kommunebench.api")
 
 # Everything the pages load comes from this server (closed network); plotly.js needs inline styles.
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
-       "font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
-       "frame-ancestors 'none'")
-_HEADERS = [(b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"same-origin"),
-            (b"x-frame-options", b"DENY")]
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
+    "font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
+_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"same-origin"),
+    (b"x-frame-options", b"DENY"),
+]
 
 DESCRIPTION = """
 JSON twins of every dashboard page, for municipal IT systems and scripts.
@@ -62,9 +67,17 @@ class _Edge:
         if scope["method"] == "GET" and path.startswith("/api/v1/"):
             body = self.ctx.wh.lookup(response_cache_key(scope, dt.date.today()))
             if body is not None:
-                await send({"type": "http.response.start", "status": 200,
-                            "headers": [(b"content-type", b"application/json"),
-                                        (b"content-length", str(len(body)).encode()), *_HEADERS]})
+                await send(
+                    {
+                        "type": "http.response.start",
+                        "status": 200,
+                        "headers": [
+                            (b"content-type", b"application/json"),
+                            (b"content-length", str(len(body)).encode()),
+                            *_HEADERS,
+                        ],
+                    }
+                )
                 await send({"type": "http.response.body", "body": body})
                 return None
         qs = scope.get("query_string", b"")
@@ -84,8 +97,7 @@ class _Edge:
         return await self.app(scope, receive, send_with_headers)
 
 
-def create_app(db_path: str | Path | None = None, *, suppress_below: int | None = None,
-               joblog: bool = True) -> FastAPI:
+def create_app(db_path: str | Path | None = None, *, suppress_below: int | None = None, joblog: bool = True) -> FastAPI:
     """The dashboard and API over the warehouse at ``db_path`` (default: the ``db`` setting).
 
     The file is created or upgraded once (a short read-write open); afterwards the app opens it
@@ -95,10 +107,16 @@ def create_app(db_path: str | Path | None = None, *, suppress_below: int | None 
     """
     wh = Warehouse(settings.db_path(db_path))
     wh.ensure_schema()
-    threshold = int(settings.get("suppress_below", suppress_below))
-    app = FastAPI(title="kommunebench", version=__version__, description=DESCRIPTION,
-                  openapi_url="/api/v1/openapi.json", docs_url=None, redoc_url=None,
-                  swagger_ui_oauth2_redirect_url=None)
+    threshold = settings.get_int("suppress_below", suppress_below)
+    app = FastAPI(
+        title="kommunebench",
+        version=__version__,
+        description=DESCRIPTION,
+        openapi_url="/api/v1/openapi.json",
+        docs_url=None,
+        redoc_url=None,
+        swagger_ui_oauth2_redirect_url=None,
+    )
     app.state.ctx = Ctx(wh=wh, threshold=threshold, joblog=joblog)
     errors.install(app)
     web.install(app, principal_of=optional_principal)

@@ -21,8 +21,22 @@ from kommunebench.errors import NotFoundError, ReferenceDataError
 from kommunebench.publish import AREA_LABELS, SUPPRESSED_FIELDS, TOTAL, PublicRun, period_text, public_joblog
 from kommunebench.publish import suppression_note as _note
 
-__all__ = ["RUN_QUERY", "runs", "pick_run", "stored", "public", "run_info", "run_options", "area_options",
-           "municipality_or_404", "muni", "suppression_info", "chronological", "joblog_months", "native"]
+__all__ = [
+    "RUN_QUERY",
+    "runs",
+    "pick_run",
+    "stored",
+    "public",
+    "run_info",
+    "run_options",
+    "area_options",
+    "municipality_or_404",
+    "muni",
+    "suppression_info",
+    "chronological",
+    "joblog_months",
+    "native",
+]
 
 RUN_QUERY = Query(None, pattern=r"^[Rr]\d{4,}$", description="kørsel (run id, fx R0001); standard: den nyeste")
 NO_JOBLOG = "Jobloggen er ikke tilgængelig i denne installation."
@@ -60,21 +74,36 @@ def stored(ctx: Ctx, record: RunRecord) -> StoredRun:
 
 def public(ctx: Ctx, record: RunRecord) -> PublicRun:
     """The run's public view at the server's threshold (computed once per run)."""
-    return ctx.wh.stable(("public", record.run_id, record.results_sha256, ctx.threshold),
-                         lambda: pipeline.publish_run(stored(ctx, record), threshold=ctx.threshold), size=64)
+    return ctx.wh.stable(
+        ("public", record.run_id, record.results_sha256, ctx.threshold),
+        lambda: pipeline.publish_run(stored(ctx, record), threshold=ctx.threshold),
+        size=64,
+    )
 
 
 def run_info(r: RunRecord) -> RunInfo:
-    return RunInfo(run_id=r.run_id, created_at=r.created_at, period=r.period, period_text=period_text(r.period),
-                   scope=r.scope, base_period=r.base_period, data_fingerprint=r.data_fingerprint,
-                   results_sha256=r.results_sha256, package_version=r.package_version,
-                   model_version=r.model_version, seconds=r.seconds,
-                   k_similar=int(r.params.get("k_similar", 0)), n_klynger=int(r.params.get("n_klynger", 0)))
+    return RunInfo(
+        run_id=r.run_id,
+        created_at=r.created_at,
+        period=r.period,
+        period_text=period_text(r.period),
+        scope=r.scope,
+        base_period=r.base_period,
+        data_fingerprint=r.data_fingerprint,
+        results_sha256=r.results_sha256,
+        package_version=r.package_version,
+        model_version=r.model_version,
+        seconds=r.seconds,
+        k_similar=int(r.params.get("k_similar", 0)),
+        n_klynger=int(r.params.get("n_klynger", 0)),
+    )
 
 
 def run_options(ctx: Ctx) -> list[Option]:
-    return [Option(value=r.run_id, label=f"{r.period} ({period_text(r.period)}), scope {r.scope} — {r.run_id}")
-            for r in sorted(runs(ctx), key=chronological, reverse=True)]
+    return [
+        Option(value=r.run_id, label=f"{r.period} ({period_text(r.period)}), scope {r.scope} — {r.run_id}")
+        for r in sorted(runs(ctx), key=chronological, reverse=True)
+    ]
 
 
 def area_options(view: PublicRun | None) -> list[Option]:
@@ -109,15 +138,18 @@ def criteria_list(row: dict) -> list[str]:
     return [c.strip() for c in str(row.get("criteria") or "").split(",") if c.strip()]
 
 
-def joblog_months(ctx: Ctx, kommunekode: int, *, public: bool = True, as_of: dt.date | None = None
-                  ) -> tuple[list[JoblogMonth], str]:
+def joblog_months(
+    ctx: Ctx, kommunekode: int, *, public: bool = True, as_of: dt.date | None = None
+) -> tuple[list[JoblogMonth], str]:
     """A municipality's last 12 published joblog months (suppressed when ``public``)."""
     if not ctx.joblog:
         return [], NO_JOBLOG
     as_of = as_of or dt.date.today()
     try:
-        hist = ctx.wh.cached(("joblog_history", kommunekode, as_of),
-                             lambda con: pipeline.joblog.history(kommunekode, as_of=as_of, months=12, db=con))
+        hist = ctx.wh.cached(
+            ("joblog_history", kommunekode, as_of),
+            lambda con: pipeline.joblog.history(kommunekode, as_of=as_of, months=12, db=con),
+        )
     except NotFoundError as exc:
         return [], f"Ingen joblogdata: {exc}"
     out = []
@@ -125,10 +157,19 @@ def joblog_months(ctx: Ctx, kommunekode: int, *, public: bool = True, as_of: dt.
         r = native(r)
         counts = public_joblog(r, ctx.threshold if public else 0)
         month = r["month"].date() if hasattr(r["month"], "date") else r["month"]
-        out.append(JoblogMonth(**counts, month=month_text(month), month_label=alerts.month_label_da(month),
-                               published_on=r.get("published_on"), criteria=criteria_list(r),
-                               eligible=bool(r.get("eligible"))))
-    note = (f"Andele af målgruppen (jobparate kontanthjælpsmodtagere med jobloggen) med grøn (≥ 6 registrerede "
-            f"jobsøgninger, vægtet efter rådighed), lysegrøn (1-5) og rød (0) smiley; de seneste 12 måneder, der "
-            f"er offentliggjort pr. {as_of.isoformat()} (3 måneders forsinkelse).")
+        out.append(
+            JoblogMonth(
+                **counts,
+                month=month_text(month),
+                month_label=alerts.month_label_da(month),
+                published_on=r.get("published_on"),
+                criteria=criteria_list(r),
+                eligible=bool(r.get("eligible")),
+            )
+        )
+    note = (
+        f"Andele af målgruppen (jobparate kontanthjælpsmodtagere med jobloggen) med grøn (≥ 6 registrerede "
+        f"jobsøgninger, vægtet efter rådighed), lysegrøn (1-5) og rød (0) smiley; de seneste 12 måneder, der "
+        f"er offentliggjort pr. {as_of.isoformat()} (3 måneders forsinkelse)."
+    )
     return out, note

@@ -205,6 +205,7 @@ class Warehouse:
 
         ``key[0]`` names a namespace; each namespace keeps its ``size`` most recent entries.
         """
+
         def get() -> object:
             with self._cache_lock:
                 space = self._stable.setdefault(key[0], OrderedDict())

@@ -39,14 +39,26 @@ STATUS: list[tuple[type[KommunebenchError], int, str]] = [
     (WarehouseError, 503, "warehouse_unavailable"),
     (KommunebenchError, 400, "bad_request"),
 ]
-_HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-               405: "method_not_allowed", 406: "not_acceptable", 413: "too_large", 415: "unsupported_media_type",
-               422: "validation_error", 429: "too_many_requests", 500: "internal_error", 503: "unavailable"}
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    413: "too_large",
+    415: "unsupported_media_type",
+    422: "validation_error",
+    429: "too_many_requests",
+    500: "internal_error",
+    503: "unavailable",
+}
 _HTTP_MESSAGES = {404: "siden eller ressourcen findes ikke", 405: "metoden er ikke tilladt her"}
 
 
-def _respond(request: Request, status: int, code: str, message: str, details: list | None = None,
-             headers: dict | None = None) -> Response:
+def _respond(
+    request: Request, status: int, code: str, message: str, details: list | None = None, headers: dict | None = None
+) -> Response:
     body: dict = {"status": status, "code": code, "message": message}
     if details is not None:
         body["details"] = details
@@ -72,16 +84,22 @@ def _domain(request: Request, exc: Exception) -> Response:
 def _http(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     status = exc.status_code
-    message = exc.detail if isinstance(exc.detail, str) and exc.detail not in ("Not Found", "Method Not Allowed") \
+    message = (
+        exc.detail
+        if isinstance(exc.detail, str) and exc.detail not in ("Not Found", "Method Not Allowed")
         else _HTTP_MESSAGES.get(status, str(exc.detail))
-    return _respond(request, status, _HTTP_CODES.get(status, f"http_{status}"), message,
-                    headers=getattr(exc, "headers", None))
+    )
+    return _respond(
+        request, status, _HTTP_CODES.get(status, f"http_{status}"), message, headers=getattr(exc, "headers", None)
+    )
 
 
 def _validation(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
-    details = [{"loc": [str(p) for p in e.get("loc", ())], "msg": str(e.get("msg", "")), "type": str(e.get("type", ""))}
-               for e in exc.errors()]
+    details = [
+        {"loc": [str(p) for p in e.get("loc", ())], "msg": str(e.get("msg", "")), "type": str(e.get("type", ""))}
+        for e in exc.errors()
+    ]
     where = "; ".join(f"{'.'.join(d['loc'])}: {d['msg']}" for d in details[:3])
     return _respond(request, 422, "validation_error", f"ugyldige parametre: {where}", details)
 

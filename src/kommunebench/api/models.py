@@ -39,6 +39,7 @@ if {a.value for a in Area} != set(AREA_LABELS):  # pragma: no cover - the refere
 
 # ------------------------------------------------------------------------------------ errors
 
+
 class ErrorDetail(_M):
     status: int = Field(description="HTTP status")
     code: str = Field(description="machine-readable: not_found, validation_error, unauthorized, ...")
@@ -51,6 +52,7 @@ class ErrorResponse(_M):
 
 
 # -------------------------------------------------------------------------------- common parts
+
 
 class Suppression(_M):
     threshold: int = Field(description="cells counting fewer persons than this are suppressed")
@@ -98,12 +100,14 @@ class ListRow(_M):
     actual_share: float | None
     diff_pp: float | None = Field(description="actual - expected share, pct. points (rounded figures)")
     potential_mio_kr: float | None = Field(description="savings potential, mio. kr. (positive = above expected)")
-    result_target_failed: bool | None = Field(None, description="skærpet tilsyn: result target failed (total "
-                                              "only; null if suppressed)")
+    result_target_failed: bool | None = Field(
+        None, description="skærpet tilsyn: result target failed (total only; null if suppressed)"
+    )
     suppressed: bool
 
 
 # ---------------------------------------------------------------------------------- pages
+
 
 class Facts(_M):
     n_ranked: int
@@ -219,8 +223,9 @@ class JoblogCounts(_M):
     green_share: float | None
     light_green_share: float | None
     red_share: float | None
-    c3_share: float | None = Field(description="criterion 3: share of the measurement month's red still red "
-                                   "3 months later")
+    c3_share: float | None = Field(
+        description="criterion 3: share of the measurement month's red still red 3 months later"
+    )
     criteria: list[str] = Field(description="action criteria met (1, 2, 3)")
     eligible: bool = Field(description="red >= 20 and target group > 40: monthly follow-up applies")
     suppressed: bool
@@ -269,6 +274,7 @@ class Me(_M):
 
 
 # ------------------------------------------------------------------------------------ joblog
+
 
 class JoblogRow(JoblogCounts):
     kommunekode: int
@@ -344,8 +350,9 @@ class CaseLogPage(_M):
 class CaseLogIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     kommunekode: int = Field(description="the municipality contacted")
-    action: str = Field(description="phone_call, letter_manager, request_explanation, meeting, "
-                        "minister_letter or spot_check")
+    action: str = Field(
+        description="phone_call, letter_manager, request_explanation, meeting, minister_letter or spot_check"
+    )
     criterion: str | None = Field(None, max_length=20, description="criterion or criteria answered: 1, 2, 3, '1,3'")
     data_month: str = Field(pattern=r"^(19|2\d)\d{2}-(0[1-9]|1[0-2])$", description="the data month answered, YYYY-MM")
     note: str = Field("", max_length=20000)

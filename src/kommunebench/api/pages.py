@@ -67,8 +67,10 @@ pages = Pages()
 def _area(view: PublicRun, area: str) -> str:
     area = str(area)
     if area not in view.lists:
-        raise NotFoundError(f"ydelsesgruppen {area!r} findes ikke i kørslen (scope {view.record.scope if view.record else ''}); "
-                            f"vælg en af {', '.join(view.lists)}")
+        raise NotFoundError(
+            f"ydelsesgruppen {area!r} findes ikke i kørslen (scope {view.record.scope if view.record else ''}); "
+            f"vælg en af {', '.join(view.lists)}"
+        )
     return area
 
 
@@ -78,12 +80,17 @@ def _in_total(view: PublicRun, area: str) -> bool:
 
 def _facts(view: PublicRun) -> Facts:
     f = view.facts
-    return Facts(n_ranked=f.n_ranked, national_potential_mio_kr=round(f.national_potential_mio_kr, 1),
-                 n_above_expected=f.n_above_expected, n_result_target_failed=f.n_result_target_failed,
-                 tilsyn_applicable=f.tilsyn_applicable)
+    return Facts(
+        n_ranked=f.n_ranked,
+        national_potential_mio_kr=round(f.national_potential_mio_kr, 1),
+        n_above_expected=f.n_above_expected,
+        n_result_target_failed=f.n_result_target_failed,
+        tilsyn_applicable=f.tilsyn_applicable,
+    )
 
 
 # ------------------------------------------------------------------------------------ the map
+
 
 def _map_extra(ctx: Ctx, data: Any) -> dict[str, Any]:
     if data.run is None:
@@ -94,37 +101,81 @@ def _map_extra(ctx: Ctx, data: Any) -> dict[str, Any]:
     return {"figure_json": ctx.wh.stable(key, lambda: map_figure_json(public(ctx, record)), size=8)}
 
 
-@pages.page("/", template="kort.html", model=MapPage, tags=["sider"],
-            summary="Danmarkskortet: forskel mellem faktisk og forventet andel pr. kommune",
-            html_extra=_map_extra, api_path="/kort")
-def map_page(ctx: Ctx = Depends(get_ctx), run: str | None = RUN_QUERY,
-             omraade: Area = Query(Area.total, description="ydelsesgruppe")) -> MapPage:
+@pages.page(
+    "/",
+    template="kort.html",
+    model=MapPage,
+    tags=["sider"],
+    summary="Danmarkskortet: forskel mellem faktisk og forventet andel pr. kommune",
+    html_extra=_map_extra,
+    api_path="/kort",
+)
+def map_page(
+    ctx: Ctx = Depends(get_ctx),
+    run: str | None = RUN_QUERY,
+    omraade: Area = Query(Area.total, description="ydelsesgruppe"),
+) -> MapPage:
     """The national map: per municipality the difference (pct. points) of the chosen list."""
     record = pick_run(ctx, run)
     if record is None:
-        return MapPage(run=None, runs=[], area=TOTAL, area_label=AREA_LABELS[TOTAL], areas=area_options(None),
-                       facts=None, municipalities=[], suppression=suppression_info(ctx), attribution=ATTRIBUTION)
+        return MapPage(
+            run=None,
+            runs=[],
+            area=TOTAL,
+            area_label=AREA_LABELS[TOTAL],
+            areas=area_options(None),
+            facts=None,
+            municipalities=[],
+            suppression=suppression_info(ctx),
+            attribution=ATTRIBUTION,
+        )
     view = public(ctx, record)
     area = _area(view, omraade)
-    points = [MapPoint(kommunekode=r["kommunekode"], navn=r["navn"], rank=r["rank"], diff_pp=r["diff_pp"],
-                       suppressed=r["suppressed"], url=f"/kommuner/{r['kommunekode']}")
-              for r in sorted(view.rows(area), key=lambda r: r["kommunekode"])]
-    return MapPage(run=run_info(record), runs=run_options(ctx), area=area, area_label=AREA_LABELS[area],
-                   areas=area_options(view), facts=_facts(view), municipalities=points,
-                   suppression=suppression_info(ctx), attribution=ATTRIBUTION)
+    points = [
+        MapPoint(
+            kommunekode=r["kommunekode"],
+            navn=r["navn"],
+            rank=r["rank"],
+            diff_pp=r["diff_pp"],
+            suppressed=r["suppressed"],
+            url=f"/kommuner/{r['kommunekode']}",
+        )
+        for r in sorted(view.rows(area), key=lambda r: r["kommunekode"])
+    ]
+    return MapPage(
+        run=run_info(record),
+        runs=run_options(ctx),
+        area=area,
+        area_label=AREA_LABELS[area],
+        areas=area_options(view),
+        facts=_facts(view),
+        municipalities=points,
+        suppression=suppression_info(ctx),
+        attribution=ATTRIBUTION,
+    )
 
 
 # ---------------------------------------------------------------------------------- the lists
+
 
 def _list_query(run_id: str, region: int | None, klynge: int | None) -> str:
     return "&".join(f"{k}={v}" for k, v in (("run", run_id), ("region", region), ("klynge", klynge)) if v is not None)
 
 
-@pages.page("/lister/{omraade}", template="lister.html", model=ListPage, tags=["sider"],
-            summary="Den samlede liste eller listen for en ydelsesgruppe")
-def list_page(omraade: Area, ctx: Ctx = Depends(get_ctx), run: str | None = RUN_QUERY,
-              region: int | None = Query(None, description="regionskode (1081-1085)"),
-              klynge: int | None = Query(None, ge=1, le=98, description="klynge i denne liste")) -> ListPage:
+@pages.page(
+    "/lister/{omraade}",
+    template="lister.html",
+    model=ListPage,
+    tags=["sider"],
+    summary="Den samlede liste eller listen for en ydelsesgruppe",
+)
+def list_page(
+    omraade: Area,
+    ctx: Ctx = Depends(get_ctx),
+    run: str | None = RUN_QUERY,
+    region: int | None = Query(None, description="regionskode (1081-1085)"),
+    klynge: int | None = Query(None, ge=1, le=98, description="klynge i denne liste"),
+) -> ListPage:
     """A list of all 98 municipalities in rank order (suppressed last), optionally by region or klynge."""
     record = pick_run(ctx, run)
     if record is None:
@@ -138,76 +189,139 @@ def list_page(omraade: Area, ctx: Ctx = Depends(get_ctx), run: str | None = RUN_
     n_klynger = max((r["klynge"] or 0) for r in all_rows)
     if klynge is not None and klynge > n_klynger:
         raise NotFoundError(f"klynge {klynge} findes ikke i listen (der er {n_klynger} klynger)")
-    rows = [r for r in all_rows if (region is None or r["regionskode"] == region)
-            and (klynge is None or r["klynge"] == klynge)]
+    rows = [
+        r
+        for r in all_rows
+        if (region is None or r["regionskode"] == region) and (klynge is None or r["klynge"] == klynge)
+    ]
     query = _list_query(record.run_id, region, klynge)
     return ListPage(
-        run=run_info(record), runs=run_options(ctx), area=area, area_label=AREA_LABELS[area],
-        areas=area_options(view), in_total=_in_total(view, area), region=region, klynge=klynge,
+        run=run_info(record),
+        runs=run_options(ctx),
+        area=area,
+        area_label=AREA_LABELS[area],
+        areas=area_options(view),
+        in_total=_in_total(view, area),
+        region=region,
+        klynge=klynge,
         regions=[Option(value=str(c), label=n) for c, n in regions],
         klynger=[Option(value=str(k), label=f"Klynge {k}") for k in range(1, n_klynger + 1)],
-        n_total=len(all_rows), rows=[ListRow(**r) for r in rows],
+        n_total=len(all_rows),
+        rows=[ListRow(**r) for r in rows],
         downloads={"csv": f"/api/v1/lister/{area}/csv?{query}", "xlsx": f"/api/v1/lister/{area}/xlsx?{query}"},
-        suppression=suppression_info(ctx), attribution=ATTRIBUTION)
+        suppression=suppression_info(ctx),
+        attribution=ATTRIBUTION,
+    )
 
 
 # ------------------------------------------------------------------------- one municipality
+
 
 def _history(ctx: Ctx, kommunekode: int) -> list[HistoryPoint]:
     out = []
     for record in sorted(runs(ctx), key=chronological):
         view = public(ctx, record)
         rows = {name: view.row(name, kommunekode) for name in view.lists}
-        out.append(HistoryPoint(run_id=record.run_id, period=record.period, scope=record.scope,
-                                ranks={n: r["rank"] for n, r in rows.items()},
-                                diff_pp={n: r["diff_pp"] for n, r in rows.items()}))
+        out.append(
+            HistoryPoint(
+                run_id=record.run_id,
+                period=record.period,
+                scope=record.scope,
+                ranks={n: r["rank"] for n, r in rows.items()},
+                diff_pp={n: r["diff_pp"] for n, r in rows.items()},
+            )
+        )
     return out
 
 
 def _blocks(view: PublicRun, kommunekode: int) -> list[AreaBlock]:
-    return [AreaBlock(area=name, area_label=AREA_LABELS[name], in_total=_in_total(view, name),
-                      row=ListRow(**view.row(name, kommunekode)),
-                      similar=[SimilarRow(**s) for s in similar_rows(view, kommunekode, name)],
-                      klynge=Klynge(**klynge_block(view, kommunekode, name)))
-            for name in view.lists]
+    return [
+        AreaBlock(
+            area=name,
+            area_label=AREA_LABELS[name],
+            in_total=_in_total(view, name),
+            row=ListRow(**view.row(name, kommunekode)),
+            similar=[SimilarRow(**s) for s in similar_rows(view, kommunekode, name)],
+            klynge=Klynge(**klynge_block(view, kommunekode, name)),
+        )
+        for name in view.lists
+    ]
 
 
 def _municipality_extra(ctx: Ctx, data: Any) -> dict[str, Any]:
-    return {"history_json": {"points": [h.model_dump() for h in data.history],
-                             "lists": [{"value": b.area, "label": b.area_label} for b in data.areas]}}
+    return {
+        "history_json": {
+            "points": [h.model_dump() for h in data.history],
+            "lists": [{"value": b.area, "label": b.area_label} for b in data.areas],
+        }
+    }
 
 
-@pages.page("/kommuner/{kommunekode}", template="kommune.html", model=MunicipalityPage, tags=["sider"],
-            html_extra=_municipality_extra,
-            summary="En kommunes side: placering over tid, forventet og faktisk, lignende kommuner, klynge, "
-                    "potentiale, skærpet tilsyn og joblog")
+@pages.page(
+    "/kommuner/{kommunekode}",
+    template="kommune.html",
+    model=MunicipalityPage,
+    tags=["sider"],
+    html_extra=_municipality_extra,
+    summary="En kommunes side: placering over tid, forventet og faktisk, lignende kommuner, klynge, "
+    "potentiale, skærpet tilsyn og joblog",
+)
 def municipality_page(kommunekode: int, ctx: Ctx = Depends(get_ctx), run: str | None = RUN_QUERY) -> MunicipalityPage:
     """Everything public about one municipality (unknown kommunekode → 404)."""
     m = municipality_or_404(kommunekode)
     record = pick_run(ctx, run)
     joblog, joblog_note = joblog_months(ctx, m.kommunekode, public=True)
     if record is None:
-        return MunicipalityPage(municipality=muni(m), run=None, runs=[], history=[], areas=[], potential=None,
-                                skaerpet_tilsyn=None, joblog=joblog, joblog_note=joblog_note,
-                                suppression=suppression_info(ctx), attribution=ATTRIBUTION)
+        return MunicipalityPage(
+            municipality=muni(m),
+            run=None,
+            runs=[],
+            history=[],
+            areas=[],
+            potential=None,
+            skaerpet_tilsyn=None,
+            joblog=joblog,
+            joblog_note=joblog_note,
+            suppression=suppression_info(ctx),
+            attribution=ATTRIBUTION,
+        )
     view = public(ctx, record)
     return MunicipalityPage(
-        municipality=muni(m), run=run_info(record), runs=run_options(ctx), history=_history(ctx, m.kommunekode),
-        areas=_blocks(view, m.kommunekode), potential=Potential(**potential_block(view, m.kommunekode)),
-        skaerpet_tilsyn=Tilsyn(**tilsyn_block(view, m.kommunekode)), joblog=joblog, joblog_note=joblog_note,
-        suppression=suppression_info(ctx), attribution=ATTRIBUTION)
+        municipality=muni(m),
+        run=run_info(record),
+        runs=run_options(ctx),
+        history=_history(ctx, m.kommunekode),
+        areas=_blocks(view, m.kommunekode),
+        potential=Potential(**potential_block(view, m.kommunekode)),
+        skaerpet_tilsyn=Tilsyn(**tilsyn_block(view, m.kommunekode)),
+        joblog=joblog,
+        joblog_note=joblog_note,
+        suppression=suppression_info(ctx),
+        attribution=ATTRIBUTION,
+    )
 
 
 # -------------------------------------------------------------------------------- the runs
 
-@pages.page("/koersler", template="koersler.html", model=RunsPage, tags=["sider"],
-            summary="Alle gemte kørsler med parametre og fingeraftryk")
+
+@pages.page(
+    "/koersler",
+    template="koersler.html",
+    model=RunsPage,
+    tags=["sider"],
+    summary="Alle gemte kørsler med parametre og fingeraftryk",
+)
 def runs_page(ctx: Ctx = Depends(get_ctx)) -> RunsPage:
     """Every stored run: period, scope, parameters, data fingerprint, results hash, versions."""
     return RunsPage(runs=[RunDetail(**run_info(r).model_dump(), params=r.params) for r in reversed(runs(ctx))])
 
 
-@pages.api.get("/kommuner", response_model=MunicipalityList, tags=["data"], operation_id="municipalities",
-               summary="De 98 kommuner (kode, navn, region)")
+@pages.api.get(
+    "/kommuner",
+    response_model=MunicipalityList,
+    tags=["data"],
+    operation_id="municipalities",
+    summary="De 98 kommuner (kode, navn, region)",
+)
 def municipalities() -> MunicipalityList:
     return MunicipalityList(municipalities=[muni(m) for m in reference.municipalities()])

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
@@ -31,21 +31,44 @@ from kommunebench.api.db import Warehouse
 from kommunebench.api.models import ErrorResponse
 from kommunebench.errors import KommunebenchError
 
-__all__ = ["Ctx", "Pages", "ERRORS", "principal", "optional_principal", "bearer_principal",
-           "SESSION_COOKIE", "response_cache_key"]
+__all__ = [
+    "Ctx",
+    "Pages",
+    "ERRORS",
+    "principal",
+    "optional_principal",
+    "bearer_principal",
+    "SESSION_COOKIE",
+    "response_cache_key",
+]
 
 SESSION_COOKIE = "kb_session"
-_bearer = HTTPBearer(auto_error=False, scheme_name="token",
-                     description="API-nøgle fra 'kommunebench token create': Authorization: Bearer kb_…")
-_cookie = APIKeyCookie(name=SESSION_COOKIE, auto_error=False, scheme_name="session",
-                       description="Sessionscookie sat af POST /api/v1/session (kun læsning)")
+_bearer = HTTPBearer(
+    auto_error=False,
+    scheme_name="token",
+    description="API-nøgle fra 'kommunebench token create': Authorization: Bearer kb_…",
+)
+_cookie = APIKeyCookie(
+    name=SESSION_COOKIE,
+    auto_error=False,
+    scheme_name="session",
+    description="Sessionscookie sat af POST /api/v1/session (kun læsning)",
+)
 
 Responses = dict[int | str, dict[str, Any]]
-ERRORS: Responses = {s: {"model": ErrorResponse, "description": d} for s, d in (
-    (400, "Ugyldig forespørgsel"), (404, "Findes ikke"), (422, "Ugyldige parametre"),
-    (503, "Datavarehuset er optaget (en anden proces skriver); prøv igen"))}
-AUTH_ERRORS: Responses = {s: {"model": ErrorResponse, "description": d} for s, d in (
-    (401, "Mangler eller ugyldig adgangsnøgle"), (403, "Rollen giver ikke adgang"))}
+ERRORS: Responses = {
+    s: {"model": ErrorResponse, "description": d}
+    for s, d in (
+        (400, "Ugyldig forespørgsel"),
+        (404, "Findes ikke"),
+        (422, "Ugyldige parametre"),
+        (503, "Datavarehuset er optaget (en anden proces skriver); prøv igen"),
+    )
+}
+AUTH_ERRORS: Responses = {
+    s: {"model": ErrorResponse, "description": d}
+    for s, d in ((401, "Mangler eller ugyldig adgangsnøgle"), (403, "Rollen giver ikke adgang"))
+}
 
 
 @dataclass
@@ -67,14 +90,18 @@ def _resolve(ctx: Ctx, token: str | None) -> access.Principal | None:
     return access.verify_token(token, ctx.wh.cached(("tokens",), access.token_table))
 
 
-def principal(request: Request, creds: HTTPAuthorizationCredentials | None = Security(_bearer),
-              session: str | None = Security(_cookie)) -> access.Principal | None:
+def principal(
+    request: Request,
+    creds: HTTPAuthorizationCredentials | None = Security(_bearer),
+    session: str | None = Security(_cookie),
+) -> access.Principal | None:
     """The caller from the Bearer header or the session cookie (None = anonymous)."""
     return _resolve(get_ctx(request), creds.credentials if creds else session)
 
 
-def bearer_principal(request: Request,
-                     creds: HTTPAuthorizationCredentials | None = Security(_bearer)) -> access.Principal | None:
+def bearer_principal(
+    request: Request, creds: HTTPAuthorizationCredentials | None = Security(_bearer)
+) -> access.Principal | None:
     """The caller from the Bearer header only (writes: a cookie is never enough)."""
     return _resolve(get_ctx(request), creds.credentials if creds else None)
 
@@ -89,7 +116,7 @@ def optional_principal(request: Request) -> access.Principal | None:
         return None
 
 
-def response_cache_key(scope: dict, today: dt.date) -> tuple:
+def response_cache_key(scope: MutableMapping[str, Any], today: dt.date) -> tuple[object, ...]:
     """Key of a public JSON answer by its raw request line (see :class:`kommunebench.api.app._Edge`)."""
     return ("http", scope["path"], scope.get("query_string", b""), today)
 
@@ -101,8 +128,10 @@ def _json_bytes(model: BaseModel) -> bytes:
 def _api_endpoint(fn: Callable[..., BaseModel], public: bool) -> Callable[..., Any]:
     """The JSON twin of a page function (public ones cached as serialised JSON per warehouse version)."""
     if not public:
+
         def restricted(**kw: Any) -> Response:
             return Response(_json_bytes(fn(**kw)), media_type="application/json")
+
         return restricted
 
     async def cached(**kw: Any) -> Response:
@@ -113,12 +142,19 @@ def _api_endpoint(fn: Callable[..., BaseModel], public: bool) -> Callable[..., A
         alias = response_cache_key(request.scope, today)  # lets the edge answer repeats directly
         body = await run_in_threadpool(ctx.wh.memo, key, lambda: _json_bytes(fn(**kw)), alias=alias)
         return Response(body, media_type="application/json")
+
     return cached
 
 
-def _html_endpoint(fn: Callable[..., BaseModel], template: str, api_path: str | None, takes_request: bool,
-                   html_extra: Callable[[Ctx, Any], dict[str, Any]] | None) -> Callable[..., Any]:
+def _html_endpoint(
+    fn: Callable[..., BaseModel],
+    template: str,
+    api_path: str | None,
+    takes_request: bool,
+    html_extra: Callable[[Ctx, Any], dict[str, Any]] | None,
+) -> Callable[..., Any]:
     """The HTML page of a page function: the same model rendered with its Jinja2 template."""
+
     def page(**kw: Any) -> HTMLResponse:
         request: Request = kw.pop("request")
         if takes_request:
@@ -127,6 +163,7 @@ def _html_endpoint(fn: Callable[..., BaseModel], template: str, api_path: str | 
         extra = html_extra(kw["ctx"], data) if html_extra else {}
         response: HTMLResponse = request.app.state.render(request, template, data, api_path=api_path, **extra)
         return response
+
     return page
 
 
@@ -137,10 +174,19 @@ class Pages:
         self.api = APIRouter(prefix="/api/v1")
         self.web = APIRouter(include_in_schema=False)
 
-    def page(self, path: str, *, template: str, model: type[BaseModel], summary: str, tags: list[str | Enum],
-             public: bool = True, html_extra: Callable[[Ctx, Any], dict[str, Any]] | None = None,
-             description: str | None = None, api_path: str | None = None
-             ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    def page(
+        self,
+        path: str,
+        *,
+        template: str,
+        model: type[BaseModel],
+        summary: str,
+        tags: list[str | Enum],
+        public: bool = True,
+        html_extra: Callable[[Ctx, Any], dict[str, Any]] | None = None,
+        description: str | None = None,
+        api_path: str | None = None,
+    ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         def deco(fn: Callable[..., Any]) -> Callable[..., Any]:
             sig = inspect.signature(fn, eval_str=True)
             api = _api_endpoint(fn, public)
@@ -149,9 +195,17 @@ class Pages:
                 api_params.append(inspect.Parameter("_request", inspect.Parameter.KEYWORD_ONLY, annotation=Request))
             setattr(api, "__signature__", sig.replace(parameters=api_params, return_annotation=model))  # noqa: B010
             api.__name__, api.__doc__ = fn.__name__, fn.__doc__
-            self.api.add_api_route(api_path or path, api, methods=["GET"], response_model=model, summary=summary,
-                                   description=description or inspect.getdoc(fn), tags=tags,
-                                   responses={**ERRORS, **({} if public else AUTH_ERRORS)}, operation_id=fn.__name__)
+            self.api.add_api_route(
+                api_path or path,
+                api,
+                methods=["GET"],
+                response_model=model,
+                summary=summary,
+                description=description or inspect.getdoc(fn),
+                tags=tags,
+                responses={**ERRORS, **({} if public else AUTH_ERRORS)},
+                operation_id=fn.__name__,
+            )
             html = _html_endpoint(fn, template, api_path, "request" in sig.parameters, html_extra)
             params = [inspect.Parameter("request", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Request)]
             params += [p for p in sig.parameters.values() if p.name != "request"]
@@ -159,4 +213,5 @@ class Pages:
             html.__name__ = fn.__name__ + "_html"
             self.web.add_api_route(path, html, methods=["GET"], response_class=HTMLResponse)
             return fn
+
         return deco

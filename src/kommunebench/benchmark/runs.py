@@ -33,8 +33,8 @@ from kommunebench import __version__
 from kommunebench.benchmark.lists import BenchmarkLists, build_lists
 from kommunebench.benchmark.potential import period_end
 from kommunebench.data import reference, warehouse
-from kommunebench.data.transactions import transaction
 from kommunebench.data.periods import Period
+from kommunebench.data.transactions import transaction
 from kommunebench.errors import ConfigError, NotFoundError, WarehouseError
 from kommunebench.model import BenchmarkFit, fit_benchmark
 

@@ -66,7 +66,7 @@ from kommunebench.data import reference, warehouse
 from kommunebench.data.crosscheck import check_across
 from kommunebench.data.schemas import KINDS
 from kommunebench.data.sources import find_sources, format_of
-from kommunebench.data.sql import q, scalar
+from kommunebench.data.sql import q, scalar, transaction
 from kommunebench.data.validate import Staged, check_keys, check_rows, check_weeks, stage
 from kommunebench.errors import ValidationError, WarehouseError
 
@@ -205,10 +205,13 @@ def load(
         con.close()
 
 
+def _failed(first: str) -> str:
+    return f"the load failed and was rolled back: {first}"
+
+
 def _load(con, files, ignored, snapshot_id, prog: _Progress, t0: float, audit: LoadAudit | None) -> LoadReport:
     current = {d["kind"]: d for d in warehouse.current_loads(con)}
     staged: list[Staged] = []
-    in_transaction = False
     try:
         # Staging happens before the transaction: CSV files become temporary tables whose rowid
         # (the row number) is only dense once committed. Temporary objects are no warehouse
@@ -221,60 +224,55 @@ def _load(con, files, ignored, snapshot_id, prog: _Progress, t0: float, audit: L
             prog.step(f"{kind}: reading {s.name}", kind, 0.4)
             stage(con, s, _WEEKMAP)
             s.seconds = time.perf_counter() - tk
-        con.begin()
-        in_transaction = True
-        for s in staged:
-            tk, kind = time.perf_counter(), s.kind.name
-            prog.step(f"{kind}: checking {s.rows:,} rows", kind, 0.2)
-            if kind == "benefit_weeks":
-                check_weeks(con, s, _WEEKMAP)
-            n, hsum = check_rows(con, s, _reference_sets(con, kind))
-            s.fingerprint = _fingerprint(kind, n, hsum)
-            if kind in current and current[kind]["fingerprint"] == s.fingerprint:
-                s.status = "unchanged"
-                prog.step(f"{kind}: unchanged", kind, 0.4)
-            else:
-                s.status = "loaded"
-                prog.step(f"{kind}: checking keys", kind, 0.2)
-                check_keys(con, s)
-                prog.step(f"{kind}: storing {s.rows:,} rows", kind, 0.2)
-                table, cols = s.kind.table, ", ".join(q(c) for c in s.kind.column_names)
-                con.execute(f"DELETE FROM {table}")
-                con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {s.typed}")
-            s.seconds += time.perf_counter() - tk
-        prog.step("checking references between kinds")
-        check_across(con, {s.kind.name: s for s in staged})
-        loaded = [s for s in staged if s.status == "loaded"]
-        if not loaded:
-            con.rollback()
-            latest = max((current[s.kind.name] for s in staged), key=lambda d: d["loaded_at"])
-            return _report(staged, latest["snapshot_id"], latest["loaded_at"], ignored, t0, True)
-        now = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
-        if snapshot_id is None:
-            combined = hashlib.sha256("|".join(s.fingerprint for s in loaded).encode()).hexdigest()
-            snapshot_id = f"{now:%Y%m%dT%H%M%SZ}-{combined[:8]}"
-        prog.step("recording the load")
-        _record(con, loaded, str(snapshot_id), now)
-        if audit is not None:
-            audit(con, str(snapshot_id), {s.kind.name: s.fingerprint for s in loaded})
-        con.commit()
-    except ValidationError:
-        if in_transaction:
-            con.rollback()
-        raise
-    except duckdb.Error as exc:
-        if in_transaction:
-            con.rollback()
-        first = str(exc).splitlines()[0]
-        raise WarehouseError(f"the load failed and was rolled back: {first}") from exc
-    except BaseException:
-        if in_transaction:
-            con.rollback()
-        raise
+        with transaction(con, failure=_failed):
+            snapshot, at, already = _check_and_store(con, staged, current, snapshot_id, prog, audit)
+        if not already:
+            prog.finish("loaded")
+        return _report(staged, snapshot, at, ignored, t0, already)  # timed after the commit
+    except duckdb.Error as exc:  # while staging, before the transaction
+        raise WarehouseError(_failed(str(exc).splitlines()[0])) from exc
     finally:
         _drop_temp(con, staged)
-    prog.finish("loaded")
-    return _report(staged, str(snapshot_id), now, ignored, t0, False)
+
+
+def _check_and_store(
+    con, staged: list[Staged], current: dict, snapshot_id, prog: _Progress, audit: LoadAudit | None
+) -> tuple[str, dt.datetime, bool]:
+    """Inside the load's transaction: check every staged kind, store the changed ones, record and audit."""
+    for s in staged:
+        tk, kind = time.perf_counter(), s.kind.name
+        prog.step(f"{kind}: checking {s.rows:,} rows", kind, 0.2)
+        if kind == "benefit_weeks":
+            check_weeks(con, s, _WEEKMAP)
+        n, hsum = check_rows(con, s, _reference_sets(con, kind))
+        s.fingerprint = _fingerprint(kind, n, hsum)
+        if kind in current and current[kind]["fingerprint"] == s.fingerprint:
+            s.status = "unchanged"
+            prog.step(f"{kind}: unchanged", kind, 0.4)
+        else:
+            s.status = "loaded"
+            prog.step(f"{kind}: checking keys", kind, 0.2)
+            check_keys(con, s)
+            prog.step(f"{kind}: storing {s.rows:,} rows", kind, 0.2)
+            table, cols = s.kind.table, ", ".join(q(c) for c in s.kind.column_names)
+            con.execute(f"DELETE FROM {table}")
+            con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {s.typed}")
+        s.seconds += time.perf_counter() - tk
+    prog.step("checking references between kinds")
+    check_across(con, {s.kind.name: s for s in staged})
+    loaded = [s for s in staged if s.status == "loaded"]
+    if not loaded:  # nothing changed: the transaction commits no write
+        latest = max((current[s.kind.name] for s in staged), key=lambda d: d["loaded_at"])
+        return str(latest["snapshot_id"]), latest["loaded_at"], True
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+    if snapshot_id is None:
+        combined = hashlib.sha256("|".join(s.fingerprint for s in loaded).encode()).hexdigest()
+        snapshot_id = f"{now:%Y%m%dT%H%M%SZ}-{combined[:8]}"
+    prog.step("recording the load")
+    _record(con, loaded, str(snapshot_id), now)
+    if audit is not None:
+        audit(con, str(snapshot_id), {s.kind.name: s.fingerprint for s in loaded})
+    return str(snapshot_id), now, False
 
 
 def _record(con, loaded: list[Staged], snapshot_id: str, now: dt.datetime) -> None:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import duckdb
 
 from kommunebench.errors import WarehouseError
 
-__all__ = ["q", "lit", "one", "scalar"]
+__all__ = ["q", "lit", "one", "scalar", "transaction"]
 
 
 def q(name: str) -> str:
@@ -32,3 +34,40 @@ def one(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = Non
 def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> Any:
     """The first value of the single row of ``sql``."""
     return one(con, sql, params)[0]
+
+
+def _first_line(exc: BaseException) -> str:
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+
+
+@contextlib.contextmanager
+def transaction(
+    con: duckdb.DuckDBPyConnection, what: str = "the warehouse", *, failure: Callable[[str], str] | None = None
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """One transaction: commit when the block ends normally, roll back on any exception.
+
+    A DuckDB error (in the block or at commit) becomes a :class:`WarehouseError`: by default
+    "cannot write {what}: <DuckDB's first line>", or ``failure(<first line>)``. DuckDB has no
+    nested transactions: a write that must join another one takes a callback instead.
+    """
+    message = failure or (lambda first: f"cannot write {what}: {first}")
+    try:
+        con.begin()
+    except duckdb.Error as exc:
+        raise WarehouseError(message(_first_line(exc))) from None
+    try:
+        yield con
+    except duckdb.Error as exc:
+        with contextlib.suppress(duckdb.Error):
+            con.rollback()
+        raise WarehouseError(message(_first_line(exc))) from exc
+    except BaseException:
+        with contextlib.suppress(duckdb.Error):
+            con.rollback()
+        raise
+    try:
+        con.commit()
+    except duckdb.Error as exc:
+        with contextlib.suppress(duckdb.Error):
+            con.rollback()
+        raise WarehouseError(message(_first_line(exc))) from exc

@@ -18,7 +18,8 @@ from pathlib import Path
 import duckdb
 
 from kommunebench.data import warehouse
-from kommunebench.errors import NotFoundError, WarehouseError
+from kommunebench.data.sql import transaction
+from kommunebench.errors import NotFoundError
 
 __all__ = ["session", "transaction"]
 
@@ -34,28 +35,3 @@ def session(path: str | Path, *, write: bool = False) -> Iterator[duckdb.DuckDBP
         yield con
     finally:
         con.close()
-
-
-@contextlib.contextmanager
-def transaction(con: duckdb.DuckDBPyConnection, what: str = "the warehouse") -> Iterator[duckdb.DuckDBPyConnection]:
-    """One transaction: commit when the block ends normally, roll back on any exception."""
-    try:
-        con.begin()
-    except duckdb.Error as exc:
-        raise WarehouseError(f"cannot write {what}: {str(exc).splitlines()[0]}") from None
-    try:
-        yield con
-    except duckdb.Error as exc:
-        with contextlib.suppress(duckdb.Error):
-            con.rollback()
-        raise WarehouseError(f"cannot write {what}: {str(exc).splitlines()[0]}") from None
-    except BaseException:
-        with contextlib.suppress(duckdb.Error):
-            con.rollback()
-        raise
-    try:
-        con.commit()
-    except duckdb.Error as exc:
-        with contextlib.suppress(duckdb.Error):
-            con.rollback()
-        raise WarehouseError(f"cannot write {what}: {str(exc).splitlines()[0]}") from None

@@ -39,7 +39,7 @@ from kommunebench import settings
 from kommunebench.data import reference
 from kommunebench.data.migrations import MIGRATIONS, SCHEMA_VERSION, Migration
 from kommunebench.data.schemas import KINDS
-from kommunebench.data.sql import scalar
+from kommunebench.data.sql import scalar, transaction
 from kommunebench.errors import WarehouseError
 
 __all__ = [
@@ -168,8 +168,14 @@ def _migrate(con: duckdb.DuckDBPyConnection, path: Path, read_only: bool) -> Non
             f"{path} has schema version {version}, older than this kommunebench ({SCHEMA_VERSION}); "
             "open it once without read-only to upgrade it"
         )
-    con.begin()
-    try:
+
+    def failed(first: str) -> str:
+        return (
+            f"cannot upgrade {path} from schema version {version} to {SCHEMA_VERSION}: {first} "
+            "(is this a kommunebench warehouse?)"
+        )
+
+    with transaction(con, failure=failed):
         con.execute("CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
         for step in range(version, SCHEMA_VERSION):
             migration = MIGRATIONS[step]
@@ -179,14 +185,6 @@ def _migrate(con: duckdb.DuckDBPyConnection, path: Path, read_only: bool) -> Non
                 con.execute(migration)
         con.execute("DELETE FROM meta WHERE key = 'schema_version'")
         con.execute("INSERT INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
-        con.commit()
-    except duckdb.Error as exc:
-        con.rollback()
-        first = str(exc).splitlines()[0]
-        raise WarehouseError(
-            f"cannot upgrade {path} from schema version {version} to {SCHEMA_VERSION}: {first} "
-            "(is this a kommunebench warehouse?)"
-        ) from None
 
 
 # ---------------------------------------------------------------------------- load history

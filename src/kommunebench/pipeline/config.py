@@ -80,15 +80,31 @@ class RunConfig:
             raise ConfigError(f"the suppression threshold must be a whole number >= 0, got {self.threshold!r}")
 
     @classmethod
-    def build(cls, *, period: str | Period, scope: str | None = None, base_period: str | Period | None = None,
-              k_similar: int = 5, n_klynger: int = 5, cost_date: dt.date | None = None,
-              out_dir: Path | None = None, threshold: int | None = None) -> RunConfig:
+    def build(
+        cls,
+        *,
+        period: str | Period,
+        scope: str | None = None,
+        base_period: str | Period | None = None,
+        k_similar: int = 5,
+        n_klynger: int = 5,
+        cost_date: dt.date | None = None,
+        out_dir: Path | None = None,
+        threshold: int | None = None,
+    ) -> RunConfig:
         """A config from user input: texts parsed, defaults taken from the settings."""
         p = _period(period, "period")
         assert p is not None
-        return cls(period=p, scope=str(settings.get("scope", scope)), base_period=_period(base_period, "base period"),
-                   k_similar=k_similar, n_klynger=n_klynger, cost_date=cost_date, out_dir=out_dir,
-                   threshold=int(settings.get("suppress_below", threshold)))  # type: ignore[call-overload]
+        return cls(
+            period=p,
+            scope=settings.get_str("scope", scope),
+            base_period=_period(base_period, "base period"),
+            k_similar=k_similar,
+            n_klynger=n_klynger,
+            cost_date=cost_date,
+            out_dir=out_dir,
+            threshold=settings.get_int("suppress_below", threshold),
+        )
 
 
 @dataclass(frozen=True)

@@ -26,11 +26,24 @@ def default_synth_dir() -> Path:
     return settings.home_dir() / "synth"
 
 
-def synthesize(out: Path | None = None, *, scale: float = 0.02, seed: int | None = None, zero_effects: bool = False,
-               first_year: int = 2022, progress: Progress | None = None) -> SynthResult:
+def synthesize(
+    out: Path | None = None,
+    *,
+    scale: float = 0.02,
+    seed: int | None = None,
+    zero_effects: bool = False,
+    first_year: int = 2022,
+    progress: Progress | None = None,
+) -> SynthResult:
     """A synthetic Denmark as Parquet files in ``out`` (default ``<home>/synth``)."""
-    return generate(out or default_synth_dir(), scale=scale, seed=int(settings.get("seed", seed)),  # type: ignore[call-overload]
-                    zero_effects=zero_effects, first_year=first_year, progress=progress)
+    return generate(
+        out or default_synth_dir(),
+        scale=scale,
+        seed=settings.get_int("seed", seed),
+        zero_effects=zero_effects,
+        first_year=first_year,
+        progress=progress,
+    )
 
 
 def parse_sources(items: list[str]) -> Path | dict[str, Path]:
@@ -48,8 +61,14 @@ def parse_sources(items: list[str]) -> Path | dict[str, Path]:
     return out
 
 
-def load_data(sources: Path | Mapping[str, Path], *, db: Store | None = None, snapshot_id: str | None = None,
-              actor: str | None = None, progress: Progress | None = None) -> LoadReport:
+def load_data(
+    sources: Path | Mapping[str, Path],
+    *,
+    db: Store | None = None,
+    snapshot_id: str | None = None,
+    actor: str | None = None,
+    progress: Progress | None = None,
+) -> LoadReport:
     """Validate and load a snapshot, all or nothing; the load and its audit row are one transaction."""
     who = actor or cli_actor()
 
@@ -60,13 +79,15 @@ def load_data(sources: Path | Mapping[str, Path], *, db: Store | None = None, sn
         return _load(con, sources, snapshot_id=snapshot_id, progress=progress, audit=audited)
 
 
-def loaded_summary(period: str | Period | None = None, scope: str | None = None, *,
-                   db: Store | None = None) -> summary.LoadedSummary:
+def loaded_summary(
+    period: str | Period | None = None, scope: str | None = None, *, db: Store | None = None
+) -> summary.LoadedSummary:
     """Counts and actual shares per municipality for a period (default: the latest calendar year loaded)."""
     with using(db) as con:
         years = summary.available_years(con)
         if not years:
             raise NotFoundError("the warehouse holds no persons yet: run 'kommunebench load' (or 'kommunebench demo')")
         p = Period.parse(period) if isinstance(period, str) else (period or Period(years[-1], 4))
-        return summary.loaded_summary(con, p, scope=str(settings.get("scope", scope)),
-                                      code_rows=warehouse.effective_benefit_codes(con))
+        return summary.loaded_summary(
+            con, p, scope=settings.get_str("scope", scope), code_rows=warehouse.effective_benefit_codes(con)
+        )

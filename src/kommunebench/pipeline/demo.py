@@ -36,12 +36,12 @@ def demo(*, scale: float | None = None, db: Path | None = None, progress: Step |
 
     ``progress(step)`` may return a ``callback(label, fraction)`` for each step (synth, load, benchmark).
     """
+
     def cb(step: str) -> Callable[[str, float], None] | None:
         return progress(step) if progress else None
 
     path = settings.db_path(db)
-    res = synthesize(default_synth_dir(), scale=float(settings.get("demo_scale", scale)),  # type: ignore[arg-type]
-                     progress=cb("synth"))
+    res = synthesize(default_synth_dir(), scale=settings.get_float("demo_scale", scale), progress=cb("synth"))
     rep = load_data(res.out_dir, db=path, progress=cb("load"))
     period = Period(res.years[-1], 4)
     status = loaded_summary(period, db=path)

@@ -18,8 +18,17 @@ from kommunebench.access import audit, cli_actor
 from kommunebench.alerts.persons import joblog_persons
 from kommunebench.pipeline.config import Store, using
 
-__all__ = ["evaluate", "status", "history", "case_log", "propose", "letter", "review_list", "record_case_action",
-           "persons"]
+__all__ = [
+    "evaluate",
+    "status",
+    "history",
+    "case_log",
+    "propose",
+    "letter",
+    "review_list",
+    "record_case_action",
+    "persons",
+]
 
 
 def evaluate(as_of: dt.date, *, db: Store | None = None) -> alerts.JoblogEvaluation:
@@ -49,8 +58,15 @@ def propose(kommune: int | str, *, as_of: dt.date, db: Store | None = None) -> a
         return alerts.propose_next_step(con, kommune, as_of=as_of)
 
 
-def letter(kommune: int | str, *, as_of: dt.date, action: str = "letter_manager", criterion: str | None = None,
-           template: Path | None = None, db: Store | None = None) -> str:
+def letter(
+    kommune: int | str,
+    *,
+    as_of: dt.date,
+    action: str = "letter_manager",
+    criterion: str | None = None,
+    template: Path | None = None,
+    db: Store | None = None,
+) -> str:
     with using(db) as con:
         return alerts.draft_letter(con, kommune, as_of=as_of, action=action, criterion=criterion, template=template)
 
@@ -66,9 +82,19 @@ def persons(kommunekode: int, *, month: str | None = None, db: Store | None = No
         return joblog_persons(con, kommunekode, month=month)
 
 
-def record_case_action(*, kommunekode: int | str, action: str, criterion: str | None, data_month: str | dt.date,
-                       note: str, on: dt.date | str | None = None, recorded_by: str | None = None,
-                       actor: str | None = None, role: str | None = None, db: Store | None = None) -> dict[str, Any]:
+def record_case_action(
+    *,
+    kommunekode: int | str,
+    action: str,
+    criterion: str | None,
+    data_month: str | dt.date,
+    note: str,
+    on: dt.date | str | None = None,
+    recorded_by: str | None = None,
+    actor: str | None = None,
+    role: str | None = None,
+    db: Store | None = None,
+) -> dict[str, Any]:
     """Append a case-log entry and its audit row in one transaction; returns the entry with ``audit_id``.
 
     ``actor`` is who makes the write (an API token's name and id; default ``cli:<user>``),
@@ -77,13 +103,28 @@ def record_case_action(*, kommunekode: int | str, action: str, criterion: str | 
     who = actor or cli_actor()
 
     def audited(con: duckdb.DuckDBPyConnection, entry: dict[str, Any]) -> int:
-        detail = {"case_log_id": entry["id"], "kommunekode": entry["kommunekode"], "action": entry["action"],
-                  "criterion": entry["criterion"], "data_month": str(entry["data_month"])[:7],
-                  "action_date": str(entry["action_date"]), "note": entry["note"]}
-        return audit(con, actor=who, role=role, action="case_log.create", target=f"kommune {entry['kommunekode']}",
-                     detail=detail)
+        detail = {
+            "case_log_id": entry["id"],
+            "kommunekode": entry["kommunekode"],
+            "action": entry["action"],
+            "criterion": entry["criterion"],
+            "data_month": str(entry["data_month"])[:7],
+            "action_date": str(entry["action_date"]),
+            "note": entry["note"],
+        }
+        return audit(
+            con, actor=who, role=role, action="case_log.create", target=f"kommune {entry['kommunekode']}", detail=detail
+        )
 
     with using(db, write=True) as con:
-        return alerts.log_action(con, kommunekode=kommunekode, action=action, criterion=criterion,
-                                 data_month=data_month, note=note, recorded_by=recorded_by or who, on=on,
-                                 audit=audited)
+        return alerts.log_action(
+            con,
+            kommunekode=kommunekode,
+            action=action,
+            criterion=criterion,
+            data_month=data_month,
+            note=note,
+            recorded_by=recorded_by or who,
+            on=on,
+            audit=audited,
+        )

@@ -21,20 +21,44 @@ __all__ = ["run_benchmark", "open_run", "list_runs", "publish_run", "export_run"
 Progress = Callable[[str, float], None]
 
 
-def run_benchmark(config: RunConfig, *, db: Store | None = None, actor: str | None = None,
-                  role: str | None = None, progress: Progress | None = None) -> StoredRun:
+def run_benchmark(
+    config: RunConfig,
+    *,
+    db: Store | None = None,
+    actor: str | None = None,
+    role: str | None = None,
+    progress: Progress | None = None,
+) -> StoredRun:
     """Fit the model for ``config``, build the lists and store the run with its audit row."""
     who = actor or cli_actor()
 
     def audited(con: duckdb.DuckDBPyConnection, record: RunRecord) -> object:
-        return audit(con, actor=who, role=role, action="run.create", target=record.run_id,
-                     detail={"period": record.period, "scope": record.scope, "base_period": record.base_period,
-                             "results_sha256": record.results_sha256})
+        return audit(
+            con,
+            actor=who,
+            role=role,
+            action="run.create",
+            target=record.run_id,
+            detail={
+                "period": record.period,
+                "scope": record.scope,
+                "base_period": record.base_period,
+                "results_sha256": record.results_sha256,
+            },
+        )
 
     with using(db, write=True) as con:
-        return execute_run(con, period=config.period, scope=config.scope, base_period=config.base_period,
-                           k_similar=config.k_similar, n_klynger=config.n_klynger, cost_date=config.cost_date,
-                           progress=progress, audit=audited)
+        return execute_run(
+            con,
+            period=config.period,
+            scope=config.scope,
+            base_period=config.base_period,
+            k_similar=config.k_similar,
+            n_klynger=config.n_klynger,
+            cost_date=config.cost_date,
+            progress=progress,
+            audit=audited,
+        )
 
 
 def open_run(run_id: str, *, db: Store | None = None) -> StoredRun:
@@ -58,8 +82,7 @@ def latest_run(*, db: Store | None = None) -> StoredRun:
 
 def publish_run(run: StoredRun, *, threshold: int | None = None) -> PublicRun:
     """The public view of a run (threshold: the ``suppress_below`` setting by default)."""
-    return public_view(run.lists, threshold=int(settings.get("suppress_below", threshold)),  # type: ignore[call-overload]
-                       record=run.record)
+    return public_view(run.lists, threshold=settings.get_int("suppress_below", threshold), record=run.record)
 
 
 def run_folder(run: StoredRun) -> Path:
@@ -78,8 +101,9 @@ def export_run(run: StoredRun, out_dir: Path | None = None, *, threshold: int | 
     return ExportPaths(folder=folder, csv=csvs[0].parent, excel=Path(xlsx), html=Path(html))
 
 
-def run_and_export(config: RunConfig, *, db: Store | None = None, actor: str | None = None,
-                   progress: Progress | None = None) -> tuple[StoredRun, ExportPaths]:
+def run_and_export(
+    config: RunConfig, *, db: Store | None = None, actor: str | None = None, progress: Progress | None = None
+) -> tuple[StoredRun, ExportPaths]:
     """``kommunebench run``: run, store, and export to ``config.out_dir``."""
     run = run_benchmark(config, db=db, actor=actor, progress=progress)
     return run, export_run(run, config.out_dir, threshold=config.threshold)

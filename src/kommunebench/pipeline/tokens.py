@@ -10,7 +10,9 @@ from kommunebench.pipeline.config import Store, using
 __all__ = ["create_token", "list_tokens", "revoke_token"]
 
 
-def create_token(*, name: str, role: str, db: Store | None = None, actor: str | None = None) -> tuple[str, dict[str, Any]]:
+def create_token(
+    *, name: str, role: str, db: Store | None = None, actor: str | None = None
+) -> tuple[str, dict[str, Any]]:
     """A new token (shown once) and its stored row (never the secret)."""
     with using(db, write=True) as con:
         return access.create_token(con, name=name, role=role, created_by=actor)

@@ -26,8 +26,13 @@ from kommunebench.publish.rounding import round_count, round_half_away
 
 __all__ = ["rounded_frame", "display_frame", "label_kinds", "PRECISE_SUFFIX"]
 
-_PRECISE = {"count": "count_precise", "count_diff": "count_precise", "share": "share_precise",
-            "pp_diff": "share_precise", "mio": "mio_precise"}
+_PRECISE = {
+    "count": "count_precise",
+    "count_diff": "count_precise",
+    "share": "share_precise",
+    "pp_diff": "share_precise",
+    "mio": "mio_precise",
+}
 PRECISE_SUFFIX = " (uafrundet)"
 _INTEGER = {"count", "count_diff", "persons", "rank", "id"}
 
@@ -43,15 +48,21 @@ def _rounded(frame: pd.DataFrame, col: str, kind: str) -> pd.Series:
         vals = round_count(_floats(s))
     elif kind == "count_diff":
         both = {"actual", "expected"} <= cols
-        vals = round_count(_floats(frame["actual"])) - round_count(_floats(frame["expected"])) if both \
+        vals = (
+            round_count(_floats(frame["actual"])) - round_count(_floats(frame["expected"]))
+            if both
             else round_count(_floats(s))
+        )
         vals = np.where(np.isnan(_floats(s)), np.nan, vals)
     elif kind == "share":
         vals = round_half_away(_floats(s), 2)
     elif kind == "pp_diff":
         if {"actual_share", "expected_share"} <= cols:
-            vals = np.round(round_half_away(_floats(frame["actual_share"]), 2)
-                            - round_half_away(_floats(frame["expected_share"]), 2), 2)
+            vals = np.round(
+                round_half_away(_floats(frame["actual_share"]), 2)
+                - round_half_away(_floats(frame["expected_share"]), 2),
+                2,
+            )
             vals = np.where(np.isnan(_floats(s)), np.nan, vals)
         else:
             vals = round_half_away(_floats(s), 2)
@@ -93,8 +104,13 @@ def _shown(values: pd.Series, kind: str) -> pd.Series:
     if kind == "area":
         return values.map(lambda a: AREA_LABELS.get(a, a))
     if kind == "bool":
-        return values.map(lambda b: "" if b is None or b is pd.NA or (isinstance(b, float) and np.isnan(b))
-                          else ("Ja" if bool(b) else "Nej"))
+        return values.map(
+            lambda b: (
+                ""
+                if b is None or b is pd.NA or (isinstance(b, float) and np.isnan(b))
+                else ("Ja" if bool(b) else "Nej")
+            )
+        )
     return values
 
 

@@ -16,8 +16,16 @@ from kommunebench.data.periods import Period
 __all__ = ["format_number_da", "signed_da", "period_text", "period_lead", "DASH"]
 
 DASH = "–"
-_DECIMALS = {"count": 0, "persons": 0, "share": 2, "mio": 1, "pct1": 1, "count_precise": 2, "mio_precise": 2,
-             "share_precise": 6}
+_DECIMALS = {
+    "count": 0,
+    "persons": 0,
+    "share": 2,
+    "mio": 1,
+    "pct1": 1,
+    "count_precise": 2,
+    "mio_precise": 2,
+    "share_precise": 6,
+}
 
 
 def _missing(value: object) -> bool:
@@ -64,6 +72,8 @@ def period_lead(period: str | Period) -> str:
     """The report's lead sentence for a period."""
     p = Period.parse(period) if isinstance(period, str) else period
     (y0, q0), (y1, q1) = p.quarters[0], p.quarters[-1]
-    return (f"Forventet og faktisk andel af de 16-66-årige på offentlig forsørgelse "
-            f"(fuldtidspersoner), {y0} {q0}. kvt. – {y1} {q1}. kvt. Placering 1 = størst "
-            "negativ forskel (færrest i forhold til det forventede).")
+    return (
+        f"Forventet og faktisk andel af de 16-66-årige på offentlig forsørgelse "
+        f"(fuldtidspersoner), {y0} {q0}. kvt. – {y1} {q1}. kvt. Placering 1 = størst "
+        "negativ forskel (færrest i forhold til det forventede)."
+    )

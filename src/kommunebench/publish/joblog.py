@@ -21,6 +21,7 @@ def public_joblog(row: Mapping, threshold: int) -> dict:
     Criterion 3's share is published only when its cohort and its still-red count both reach the
     threshold. Shares are rounded to 1 decimal.
     """
+
     def count(name: str) -> int | None:
         v = row.get(name)
         return None if v is None or (isinstance(v, float) and math.isnan(v)) else int(v)
@@ -41,6 +42,6 @@ def public_joblog(row: Mapping, threshold: int) -> dict:
         out[f"{c}_share"] = None if c in hidden or share is None else round(share, 1)
     c3_ok = (count("c3_cohort") or 0) >= threshold and (count("c3_still_red") or 0) >= threshold
     c3 = row.get("c3_share")
-    out["c3_share"] = (round(float(c3), 1) if c3_ok and c3 is not None and not pd.isna(c3) else None)
+    out["c3_share"] = round(float(c3), 1) if c3_ok and c3 is not None and not pd.isna(c3) else None
     out["suppressed"] = bool(hidden)
     return out

@@ -8,8 +8,18 @@ from __future__ import annotations
 
 from kommunebench.data.reference import AREA_LABELS, ATTRIBUTION, TOTAL
 
-__all__ = ["AREA_LABELS", "ATTRIBUTION", "TOTAL", "COLUMNS", "SHEET_NAMES", "column_label", "ROUNDING_NOTE",
-           "KLYNGE_METHOD", "suppression_note", "SUPPRESSED_LABEL"]
+__all__ = [
+    "AREA_LABELS",
+    "ATTRIBUTION",
+    "TOTAL",
+    "COLUMNS",
+    "SHEET_NAMES",
+    "column_label",
+    "ROUNDING_NOTE",
+    "KLYNGE_METHOD",
+    "suppression_note",
+    "SUPPRESSED_LABEL",
+]
 
 # internal column -> (Danish header, kind). Kinds drive rounding here and number formats in exports.
 COLUMNS: dict[str, tuple[str, str]] = {
@@ -51,29 +61,42 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "cost_per_fuldtidsperson": ("Omkostning pr. fuldtidsperson (kr.)", "persons"),
 }
 
-SHEET_NAMES = {"samlet": "Samlet liste", "a_dagpenge": "A-dagpenge mv.", "sygedagpenge": "Sygedagpenge mv.",
-               "kontanthjaelp": "Kontanthjælp mv.", "foertidspension_fleksjob": "Førtidspension og fleksjob",
-               "lignende_kommuner": "Lignende kommuner", "klynger": "Klynger",
-               "besparelsespotentiale": "Besparelsespotentiale", "skaerpet_tilsyn": "Skærpet tilsyn"}
+SHEET_NAMES = {
+    "samlet": "Samlet liste",
+    "a_dagpenge": "A-dagpenge mv.",
+    "sygedagpenge": "Sygedagpenge mv.",
+    "kontanthjaelp": "Kontanthjælp mv.",
+    "foertidspension_fleksjob": "Førtidspension og fleksjob",
+    "lignende_kommuner": "Lignende kommuner",
+    "klynger": "Klynger",
+    "besparelsespotentiale": "Besparelsespotentiale",
+    "skaerpet_tilsyn": "Skærpet tilsyn",
+}
 SUPPRESSED_LABEL = "Undertrykt"
 
-KLYNGE_METHOD = ("Klynger: kommunerne sorteres efter forventet andel og deles i sammenhængende "
-                 "grupper, der minimerer kvadratafvigelserne inden for grupperne (Fisher/Jenks "
-                 "'natural breaks', eksakt dynamisk programmering). Klynge 1 = laveste forventede "
-                 "andel. Klyngegennemsnit er simple gennemsnit over kommunerne.")
-ROUNDING_NOTE = ("Antal er afrundet til nærmeste 10, andele og forskelle til 2 decimaler som i "
-                 "ministeriets lister; forskellene er beregnet af de afrundede tal. Placeringen "
-                 "følger den uafrundede forskel i procentpoint (laveste = 1; ved helt ens forskel "
-                 "afgør kommunekoden). Kolonner mærket '(uafrundet)' har fuld præcision.")
+KLYNGE_METHOD = (
+    "Klynger: kommunerne sorteres efter forventet andel og deles i sammenhængende "
+    "grupper, der minimerer kvadratafvigelserne inden for grupperne (Fisher/Jenks "
+    "'natural breaks', eksakt dynamisk programmering). Klynge 1 = laveste forventede "
+    "andel. Klyngegennemsnit er simple gennemsnit over kommunerne."
+)
+ROUNDING_NOTE = (
+    "Antal er afrundet til nærmeste 10, andele og forskelle til 2 decimaler som i "
+    "ministeriets lister; forskellene er beregnet af de afrundede tal. Placeringen "
+    "følger den uafrundede forskel i procentpoint (laveste = 1; ved helt ens forskel "
+    "afgør kommunekoden). Kolonner mærket '(uafrundet)' har fuld præcision."
+)
 
 
 def suppression_note(threshold: int) -> str:
     """What is suppressed, in Danish (shown beside every public list)."""
-    return (f"Celler med færre end {threshold} personer (faktiske fuldtidspersoner eller "
-            "befolkning) er undertrykt: faktisk antal og andel, forskel, besparelsespotentiale, "
-            "placering og resultatmål vises ikke, og kommunen står sidst i listen. Er en "
-            "ydelsesgruppe undertrykt, er kommunens total også undertrykt. "
-            "Antal er afrundet til nærmeste 10 og andele til 2 decimaler som i ministeriets lister.")
+    return (
+        f"Celler med færre end {threshold} personer (faktiske fuldtidspersoner eller "
+        "befolkning) er undertrykt: faktisk antal og andel, forskel, besparelsespotentiale, "
+        "placering og resultatmål vises ikke, og kommunen står sidst i listen. Er en "
+        "ydelsesgruppe undertrykt, er kommunens total også undertrykt. "
+        "Antal er afrundet til nærmeste 10 og andele til 2 decimaler som i ministeriets lister."
+    )
 
 
 def column_label(col: str) -> tuple[str, str] | None:

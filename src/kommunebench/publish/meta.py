@@ -23,6 +23,8 @@ _KNOWN = {
     "package_version": "Pakkeversion (kommunebench)",
     "created": "Oprettet",
 }
+
+
 def check_lists(lists: object) -> BenchmarkLists:
     if not isinstance(lists, BenchmarkLists):
         raise ConfigError(f"expected BenchmarkLists from build_lists(), got {type(lists).__name__}")
@@ -61,26 +63,34 @@ def run_meta_rows(lists: BenchmarkLists, run_meta: Mapping | None) -> list[tuple
     rows += [
         ("Periode (beskrivelse)", p.describe()),
         ("Ydelsesgrupper i alt", " + ".join(AREA_LABELS[a] for a in lists.total_areas)),
-        ("Vist separat (indgår ikke i totalen)",
-         ", ".join(AREA_LABELS[a] for a in lists.extra_areas) or "—"),
+        ("Vist separat (indgår ikke i totalen)", ", ".join(AREA_LABELS[a] for a in lists.extra_areas) or "—"),
         ("Antal kommuner", str(len(lists.overall))),
         ("Lignende kommuner pr. kommune", str(lists.k_similar)),
         ("Antal klynger", str(lists.n_klynger)),
         ("Klyngemetode", KLYNGE_METHOD),
-        ("Omkostning pr. fuldtidsperson (kr.)",
-         "; ".join(f"{AREA_LABELS[a]}: {format_number_da(v, 'persons')}" for a, v in pot.costs.items())
-         + f" ({cost_src})"),
-        ("Samlet besparelsespotentiale (mio. kr.)",
-         format_number_da(pot.national_mio_kr, "mio") + " (sum over kommuner over forventet niveau)"),
+        (
+            "Omkostning pr. fuldtidsperson (kr.)",
+            "; ".join(f"{AREA_LABELS[a]}: {format_number_da(v, 'persons')}" for a, v in pot.costs.items())
+            + f" ({cost_src})",
+        ),
+        (
+            "Samlet besparelsespotentiale (mio. kr.)",
+            format_number_da(pot.national_mio_kr, "mio") + " (sum over kommuner over forventet niveau)",
+        ),
     ]
     if pot.national_incl_extra_mio_kr is not None:
-        rows.append(("Samlet besparelsespotentiale inkl. udvidet scope (mio. kr.)",
-                     format_number_da(pot.national_incl_extra_mio_kr, "mio")))
+        rows.append(
+            (
+                "Samlet besparelsespotentiale inkl. udvidet scope (mio. kr.)",
+                format_number_da(pot.national_incl_extra_mio_kr, "mio"),
+            )
+        )
     rows += [
-        ("Skærpet tilsyn: resultatmål ikke opfyldt",
-         f"{len(lists.skaerpet_tilsyn.failed)} kommuner"
-         + ("" if lists.skaerpet_tilsyn.applicable
-            else " (vejledende: perioden er ikke et kalenderår)")),
+        (
+            "Skærpet tilsyn: resultatmål ikke opfyldt",
+            f"{len(lists.skaerpet_tilsyn.failed)} kommuner"
+            + ("" if lists.skaerpet_tilsyn.applicable else " (vejledende: perioden er ikke et kalenderår)"),
+        ),
         ("Afrunding og placering", ROUNDING_NOTE),
         ("Kilde", ATTRIBUTION),
     ]

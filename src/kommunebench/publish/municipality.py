@@ -23,9 +23,18 @@ _OWN = ("population", "expected", "actual", "diff", "expected_share", "actual_sh
 def similar_rows(view: PublicRun, kommunekode: int, area: str) -> list[dict[str, Any]]:
     s = view.similar[(view.similar["kommunekode"] == kommunekode) & (view.similar["area"] == area)]
     rows = _records(rounded_frame(s.sort_values("similar_rank")))
-    return [{"similar_rank": r["similar_rank"], "kommunekode": r["similar_kommunekode"], "navn": r["similar_navn"],
-             "expected_share": r["similar_expected_share"], "distance_pp": r["distance_pp"],
-             "diff_pp": r["similar_diff_pp"], "rank": r["similar_placering"]} for r in rows]
+    return [
+        {
+            "similar_rank": r["similar_rank"],
+            "kommunekode": r["similar_kommunekode"],
+            "navn": r["similar_navn"],
+            "expected_share": r["similar_expected_share"],
+            "distance_pp": r["distance_pp"],
+            "diff_pp": r["similar_diff_pp"],
+            "rank": r["similar_placering"],
+        }
+        for r in rows
+    ]
 
 
 def klynge_block(view: PublicRun, kommunekode: int, area: str) -> dict[str, Any]:
@@ -34,20 +43,36 @@ def klynge_block(view: PublicRun, kommunekode: int, area: str) -> dict[str, Any]
     number = int(k.loc[k["kommunekode"] == kommunekode, "klynge"].iloc[0])
     members = _records(rounded_frame(k[k["klynge"] == number]))
     first = members[0]
-    return {"klynge": number, "size": first["klynge_size"], "lower": first["klynge_lower"],
-            "upper": first["klynge_upper"], "mean_expected_share": first["klynge_expected_share"],
-            "mean_actual_share": first["klynge_actual_share"], "mean_diff_pp": first["klynge_diff_pp"],
-            "members": [{"kommunekode": m["kommunekode"], "navn": m["navn"], "rank_in_klynge": m["rank_in_klynge"],
-                         "expected_share": m["expected_share"], "diff_pp": m["diff_pp"],
-                         "diff_pp_vs_klynge": m["diff_pp_vs_klynge"]} for m in members]}
+    return {
+        "klynge": number,
+        "size": first["klynge_size"],
+        "lower": first["klynge_lower"],
+        "upper": first["klynge_upper"],
+        "mean_expected_share": first["klynge_expected_share"],
+        "mean_actual_share": first["klynge_actual_share"],
+        "mean_diff_pp": first["klynge_diff_pp"],
+        "members": [
+            {
+                "kommunekode": m["kommunekode"],
+                "navn": m["navn"],
+                "rank_in_klynge": m["rank_in_klynge"],
+                "expected_share": m["expected_share"],
+                "diff_pp": m["diff_pp"],
+                "diff_pp_vs_klynge": m["diff_pp_vs_klynge"],
+            }
+            for m in members
+        ],
+    }
 
 
 def potential_block(view: PublicRun, kommunekode: int) -> dict[str, Any]:
     p = view.potential
     row = _records(rounded_frame(p[p["kommunekode"] == kommunekode]))[0]
-    return {"total_mio_kr": row["potential_mio_kr"],
-            "by_area_mio_kr": {a: row[f"potential_{a}_mio_kr"] for a in view.areas},
-            "costs_dkk_per_fuldtidsperson": dict(view.costs)}
+    return {
+        "total_mio_kr": row["potential_mio_kr"],
+        "by_area_mio_kr": {a: row[f"potential_{a}_mio_kr"] for a in view.areas},
+        "costs_dkk_per_fuldtidsperson": dict(view.costs),
+    }
 
 
 def tilsyn_block(view: PublicRun, kommunekode: int) -> dict[str, Any]:
@@ -57,8 +82,10 @@ def tilsyn_block(view: PublicRun, kommunekode: int) -> dict[str, Any]:
     if failed is None:
         note = "Resultatmålet vises ikke, fordi kommunens tal er undertrykt (for få personer)."
     elif failed:
-        note = ("Resultatmålet er ikke opfyldt: kommunens faktiske andel (ydelsesgrupper i alt) er højere end "
-                "den forventede; fokusmålene skal derfor vurderes.")
+        note = (
+            "Resultatmålet er ikke opfyldt: kommunens faktiske andel (ydelsesgrupper i alt) er højere end "
+            "den forventede; fokusmålene skal derfor vurderes."
+        )
     else:
         note = "Resultatmålet er opfyldt: den faktiske andel er ikke højere end den forventede."
     if not view.facts.tilsyn_applicable:
@@ -72,6 +99,13 @@ def own_figures(lists: BenchmarkLists, view: PublicRun, kommunekode: int) -> lis
     for name in (TOTAL, *lists.by_area):
         f: pd.DataFrame = lists.overall if name == TOTAL else lists.by_area[name]
         r = f[f["kommunekode"] == kommunekode].iloc[0]
-        out.append({"area": name, "area_label": AREA_LABELS[name], "rank": int(r["rank"]),
-                    **{c: float(r[c]) for c in _OWN}, "suppressed_in_public": kommunekode in view.mask[name]})
+        out.append(
+            {
+                "area": name,
+                "area_label": AREA_LABELS[name],
+                "rank": int(r["rank"]),
+                **{c: float(r[c]) for c in _OWN},
+                "suppressed_in_public": kommunekode in view.mask[name],
+            }
+        )
     return out

@@ -35,11 +35,27 @@ import pandas as pd
 from kommunebench.benchmark.lists import BenchmarkLists
 from kommunebench.data.reference import TOTAL
 
-__all__ = ["SUPPRESSED_FIELDS", "small", "suppression_mask", "public_list", "public_similar",
-           "public_klynger", "public_potential", "public_tilsyn"]
+__all__ = [
+    "SUPPRESSED_FIELDS",
+    "small",
+    "suppression_mask",
+    "public_list",
+    "public_similar",
+    "public_klynger",
+    "public_potential",
+    "public_tilsyn",
+]
 
-SUPPRESSED_FIELDS = ("rank", "actual", "diff", "actual_share", "diff_pp", "potential_mio_kr",
-                     "potential_incl_extra_mio_kr", "result_target_failed")
+SUPPRESSED_FIELDS = (
+    "rank",
+    "actual",
+    "diff",
+    "actual_share",
+    "diff_pp",
+    "potential_mio_kr",
+    "potential_incl_extra_mio_kr",
+    "result_target_failed",
+)
 
 
 def small(value: object, threshold: int) -> bool:
@@ -77,8 +93,9 @@ def _blank(frame: pd.DataFrame, rows: np.ndarray, columns: list[str]) -> None:
         frame.loc[rows, col] = None if frame[col].dtype == object else np.nan
 
 
-def public_list(frame: pd.DataFrame, hidden: frozenset[int], threshold: int,
-                klynge_of: Mapping[int, int]) -> pd.DataFrame:
+def public_list(
+    frame: pd.DataFrame, hidden: frozenset[int], threshold: int, klynge_of: Mapping[int, int]
+) -> pd.DataFrame:
     """One list (rank order) with its suppressed rows blanked and moved last; adds klynge and suppressed."""
     f = frame.copy()
     after = list(f.columns).index("regionsnavn") + 1
@@ -94,8 +111,10 @@ def public_list(frame: pd.DataFrame, hidden: frozenset[int], threshold: int,
 def public_similar(similar: pd.DataFrame, mask: Mapping[str, frozenset[int]]) -> pd.DataFrame:
     """Similar municipalities: a suppressed neighbour shows no difference and no rank."""
     f = similar.copy()
-    hidden = np.array([int(c) in mask.get(a, frozenset())
-                       for c, a in zip(f["similar_kommunekode"], f["area"], strict=True)], dtype=bool)
+    hidden = np.array(
+        [int(c) in mask.get(a, frozenset()) for c, a in zip(f["similar_kommunekode"], f["area"], strict=True)],
+        dtype=bool,
+    )
     _blank(f, hidden, ["similar_diff_pp", "similar_placering"])
     return f
 
@@ -103,8 +122,9 @@ def public_similar(similar: pd.DataFrame, mask: Mapping[str, frozenset[int]]) ->
 def public_klynger(klynger: pd.DataFrame, mask: Mapping[str, frozenset[int]]) -> pd.DataFrame:
     """Klynger: own figures of a suppressed member empty; means of a klynge with one empty too."""
     f = klynger.copy()
-    own = np.array([int(c) in mask.get(a, frozenset()) for c, a in zip(f["kommunekode"], f["area"], strict=True)],
-                   dtype=bool)
+    own = np.array(
+        [int(c) in mask.get(a, frozenset()) for c, a in zip(f["kommunekode"], f["area"], strict=True)], dtype=bool
+    )
     closed = pd.Series(own).groupby([f["area"].to_numpy(), f["klynge"].to_numpy()]).transform("any").to_numpy()
     _blank(f, own, ["actual_share", "diff_pp", "rank_in_klynge"])
     _blank(f, closed, ["klynge_actual_share", "klynge_diff_pp", "diff_pp_vs_klynge"])
@@ -115,8 +135,9 @@ def public_klynger(klynger: pd.DataFrame, mask: Mapping[str, frozenset[int]]) ->
     return f.drop(columns=["_area", "_order"]).reset_index(drop=True)
 
 
-def public_potential(potential: pd.DataFrame, mask: Mapping[str, frozenset[int]],
-                     areas: tuple[str, ...]) -> pd.DataFrame:
+def public_potential(
+    potential: pd.DataFrame, mask: Mapping[str, frozenset[int]], areas: tuple[str, ...]
+) -> pd.DataFrame:
     """The potential sheet: per-area differences and potentials follow the area's mask, the total the total's."""
     f = potential.copy()
     codes = f["kommunekode"].astype(int)

@@ -119,9 +119,15 @@ class PublicRun:
         """(file slug, Danish sheet name ≤ 31 chars, public frame) for every sheet, in order."""
         specs = [("samlet", SHEET_NAMES["samlet"], self.lists[TOTAL])]
         specs += [(a, SHEET_NAMES.get(a, AREA_LABELS.get(a, a))[:31], f) for a, f in self.lists.items() if a != TOTAL]
-        specs += [(slug, SHEET_NAMES[slug], f) for slug, f in (
-            ("lignende_kommuner", self.similar), ("klynger", self.klynger),
-            ("besparelsespotentiale", self.potential), ("skaerpet_tilsyn", self.tilsyn))]
+        specs += [
+            (slug, SHEET_NAMES[slug], f)
+            for slug, f in (
+                ("lignende_kommuner", self.similar),
+                ("klynger", self.klynger),
+                ("besparelsespotentiale", self.potential),
+                ("skaerpet_tilsyn", self.tilsyn),
+            )
+        ]
         return specs
 
     def row(self, name: str, kommunekode: int) -> dict[str, Any]:
@@ -143,30 +149,48 @@ def _klynge_map(lists: BenchmarkLists, area: str) -> dict[int, int]:
     return {int(c): int(n) for c, n in zip(k["kommunekode"], k["klynge"], strict=True)}
 
 
-def public_view(lists: BenchmarkLists, *, threshold: int, record: RunRecord | None = None,
-                run_meta: Mapping[str, object] | None = None) -> PublicRun:
+def public_view(
+    lists: BenchmarkLists,
+    *,
+    threshold: int,
+    record: RunRecord | None = None,
+    run_meta: Mapping[str, object] | None = None,
+) -> PublicRun:
     """The public view of ``lists`` with cells under ``threshold`` persons suppressed (0 = none)."""
     lists = check_lists(lists)
     if isinstance(threshold, bool) or not isinstance(threshold, int) or threshold < 0:
         raise ConfigError(f"the suppression threshold must be a whole number >= 0, got {threshold!r}")
     mask = suppress.suppression_mask(lists, threshold)
     frames = {TOTAL: lists.overall, **lists.by_area}
-    public = {name: suppress.public_list(f, mask[name], threshold, _klynge_map(lists, name))
-              for name, f in frames.items()}
+    public = {
+        name: suppress.public_list(f, mask[name], threshold, _klynge_map(lists, name)) for name, f in frames.items()
+    }
     pot = lists.potential
     st = lists.skaerpet_tilsyn
-    facts = Facts(n_ranked=len(lists.overall), national_potential_mio_kr=pot.national_mio_kr,
-                  national_potential_incl_extra_mio_kr=pot.national_incl_extra_mio_kr,
-                  n_above_expected=pot.n_above_expected, n_result_target_failed=len(st.failed),
-                  tilsyn_applicable=st.applicable)
+    facts = Facts(
+        n_ranked=len(lists.overall),
+        national_potential_mio_kr=pot.national_mio_kr,
+        national_potential_incl_extra_mio_kr=pot.national_incl_extra_mio_kr,
+        n_above_expected=pot.n_above_expected,
+        n_result_target_failed=len(st.failed),
+        tilsyn_applicable=st.applicable,
+    )
     meta = dict(run_meta or (record.meta() if record is not None else {}))
     return PublicRun(
-        period=lists.period, threshold=threshold, total_areas=lists.total_areas, extra_areas=lists.extra_areas,
-        k_similar=lists.k_similar, n_klynger=lists.n_klynger,
-        mask=MappingProxyType(mask), lists=MappingProxyType(public),
-        similar=suppress.public_similar(lists.similar, mask), klynger=suppress.public_klynger(lists.klynger, mask),
+        period=lists.period,
+        threshold=threshold,
+        total_areas=lists.total_areas,
+        extra_areas=lists.extra_areas,
+        k_similar=lists.k_similar,
+        n_klynger=lists.n_klynger,
+        mask=MappingProxyType(mask),
+        lists=MappingProxyType(public),
+        similar=suppress.public_similar(lists.similar, mask),
+        klynger=suppress.public_klynger(lists.klynger, mask),
         potential=suppress.public_potential(pot.frame, mask, lists.areas),
-        tilsyn=suppress.public_tilsyn(st.frame, mask), facts=facts,
+        tilsyn=suppress.public_tilsyn(st.frame, mask),
+        facts=facts,
         costs=MappingProxyType({a: float(v) for a, v in pot.costs.items()}),
-        meta_rows=tuple(run_meta_rows(lists, meta)), record=record)
-
+        meta_rows=tuple(run_meta_rows(lists, meta)),
+        record=record,
+    )
