@@ -8,7 +8,6 @@ municipality, each of the five outputs is read back into the same small record a
 from __future__ import annotations
 
 import csv
-import io
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -69,8 +68,12 @@ def _record(rank: object, expected_share: object, diff_pp: object, suppressed: b
         return s.lstrip("+")
 
     rank_text = "" if rank in (None, "") or str(rank).startswith("–") else str(int(str(rank)))
-    return {"rank": rank_text, "expected_share": text(expected_share, "share"), "diff_pp": text(diff_pp, "share"),
-            "suppressed": suppressed}
+    return {
+        "rank": rank_text,
+        "expected_share": text(expected_share, "share"),
+        "diff_pp": text(diff_pp, "share"),
+        "suppressed": suppressed,
+    }
 
 
 def _num(text: str) -> str | float:
@@ -89,32 +92,52 @@ def five(tmp_path_factory, request):
     with httpx.Client(base_url=site.url, timeout=60) as http:
         rows = http.get("/api/v1/lister/total", params={"run": "R0001"}).json()["rows"]
         page = http.get("/lister/total", params={"run": "R0001"}).text
-    out["api"] = {r["kommunekode"]: _record(r["rank"], r["expected_share"], r["diff_pp"], r["suppressed"])
-                  for r in rows}
-    out["page"] = {int(r["kode"]): _record(r["Placering"], _num(r["Forventet andel (pct.)"]),
-                                           _num(r["Forskel (pct.-point)"]), "Undertrykt" in r["Placering"])
-                   for r in _rows(page)}
+    out["api"] = {
+        r["kommunekode"]: _record(r["rank"], r["expected_share"], r["diff_pp"], r["suppressed"]) for r in rows
+    }
+    out["page"] = {
+        int(r["kode"]): _record(
+            r["Placering"],
+            _num(r["Forventet andel (pct.)"]),
+            _num(r["Forskel (pct.-point)"]),
+            "Undertrykt" in r["Placering"],
+        )
+        for r in _rows(page)
+    }
     run = pipeline.open_run("R0001", db=site.db)
     paths = pipeline.export_run(run, tmp_path_factory.mktemp("exports"))
     csv_file = next(Path(paths.csv).glob("*_samlet.csv"))
     with csv_file.open(encoding="utf-8-sig", newline="") as fh:
-        out["csv"] = {int(r["Kommunekode"]): _record(r["Placering"], _num(r["Forventet andel (pct.)"]),
-                                                     _num(r["Forskel (pct.-point)"]), r["Undertrykt"] == "Ja")
-                      for r in csv.DictReader(fh, delimiter=";")}
+        out["csv"] = {
+            int(r["Kommunekode"]): _record(
+                r["Placering"],
+                _num(r["Forventet andel (pct.)"]),
+                _num(r["Forskel (pct.-point)"]),
+                r["Undertrykt"] == "Ja",
+            )
+            for r in csv.DictReader(fh, delimiter=";")
+        }
     ws = openpyxl.load_workbook(paths.excel, read_only=True)["Samlet liste"]
     it = ws.iter_rows(values_only=True)
     head = list(next(it))
     out["excel"] = {}
     for values in it:
         r = dict(zip(head, values, strict=True))
-        out["excel"][int(r["Kommunekode"])] = _record(r["Placering"], r["Forventet andel (pct.)"],
-                                                      r["Forskel (pct.-point)"], r["Undertrykt"] == "Ja")
+        out["excel"][int(r["Kommunekode"])] = _record(
+            r["Placering"], r["Forventet andel (pct.)"], r["Forskel (pct.-point)"], r["Undertrykt"] == "Ja"
+        )
     names = {r["navn"]: r["kommunekode"] for r in rows}
     report = Path(paths.html).read_text(encoding="utf-8")
-    samlet = report[report.index('<section id="samlet">'):report.index('<section id="ydelsesgrupper">')]
-    out["report"] = {names[r["Kommune"].removesuffix(" Undertrykt")]: _record(r["Placering"], _num(r["Forventet andel (pct.)"]),
-                                                  _num(r["Forskel (pct.-point)"]), "Undertrykt" in " ".join(r.values()))
-                     for r in _rows(samlet)}
+    samlet = report[report.index('<section id="samlet">') : report.index('<section id="ydelsesgrupper">')]
+    out["report"] = {
+        names[r["Kommune"].removesuffix(" Undertrykt")]: _record(
+            r["Placering"],
+            _num(r["Forventet andel (pct.)"]),
+            _num(r["Forskel (pct.-point)"]),
+            "Undertrykt" in " ".join(r.values()),
+        )
+        for r in _rows(samlet)
+    }
     hidden = sorted(c for c, r in out["api"].items() if r["suppressed"])
     shown = [c for c, r in out["api"].items() if not r["suppressed"]]
     assert hidden, "the scale-0.01 site should have a suppressed total"
@@ -147,4 +170,4 @@ def test_suppressed_rows_come_last_so_their_place_does_not_show_their_rank(five)
     hidden, _, out = five
     for name in ("api", "csv", "excel"):
         order = list(out[name])
-        assert sorted(order[-len(hidden):]) == hidden, name
+        assert sorted(order[-len(hidden) :]) == hidden, name

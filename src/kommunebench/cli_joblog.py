@@ -102,7 +102,8 @@ def status(
     db: DbOption = None,
 ) -> None:
     """Flags per municipality for the latest month published by --as-of (flagged first)."""
-    st = jobs.status(as_of_date(as_of), db=db_path(db))
+    ev = jobs.evaluate(as_of_date(as_of), db=db_path(db))
+    st = ev.status
     th = st.thresholds
     f = st.frame.sort_values(
         ["flagged", "red_share", "kommunekode"], ascending=[False, False, True], na_position="last"
@@ -116,6 +117,8 @@ def status(
         f"{th.min_red} røde og en målgruppe over {th.min_target_group}. K3 er opgjort for "
         f"{c3m} (opfølgning {th.c3_months_after} måneder efter)."
     )
+    for proposal in ev.actions:
+        console.print(f"  Næste skridt for {proposal.navn} ({proposal.kommunekode}): {proposal.action_label}")
     if export is not None:
         for kind, p in export_status(st, export).items():
             console.print(f"  {kind}: {p}")
