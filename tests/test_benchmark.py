@@ -20,6 +20,7 @@ from kommunebench.benchmark import (
     natural_breaks,
     potential,
     rank_by_difference,
+    ranking,
 )
 from kommunebench.data import reference
 from kommunebench.errors import ConfigError, ReferenceDataError, ValidationError
@@ -454,6 +455,6 @@ def test_options_are_checked(municipal):
 
 
 def test_doctests():
-    for module in (klynger, lists, potential):
+    for module in (klynger, ranking, potential):
         result = doctest.testmod(module)
         assert result.failed == 0 and result.attempted > 0

@@ -145,7 +145,8 @@ def klynger_frame(area_frame: pd.DataFrame, *, n_klynger: int) -> pd.DataFrame:
     Columns: kommunekode, navn, regionskode, regionsnavn, area, klynge, klynge_size, klynge_lower,
     klynge_upper, expected_share, actual_share, diff_pp, klynge_expected_share,
     klynge_actual_share, klynge_diff_pp, diff_pp_vs_klynge, rank_in_klynge. Sorted by klynge and
-    rank within it (by the unrounded difference, ties by kommunekode).
+    rank within it (in the order of the list's rank, so as published; without a rank column by the
+    unrounded difference, ties by kommunekode).
     """
     f = area_frame.sort_values("kommunekode").reset_index(drop=True)
     labels = natural_breaks(f["expected_share"].to_numpy(dtype=float), n_klynger)
@@ -161,7 +162,7 @@ def klynger_frame(area_frame: pd.DataFrame, *, n_klynger: int) -> pd.DataFrame:
     out["klynge_actual_share"] = g["actual_share"].transform("mean")
     out["klynge_diff_pp"] = g["diff_pp"].transform("mean")
     out["diff_pp_vs_klynge"] = out["diff_pp"] - out["klynge_diff_pp"]
-    out["_key"] = np.round(out["diff_pp"].to_numpy(dtype=float), _TIE_DECIMALS)
+    out["_key"] = f["rank"].to_numpy() if "rank" in f.columns else np.round(f["diff_pp"].to_numpy(float), 9)
     out = out.sort_values(["klynge", "_key", "kommunekode"]).drop(columns="_key")
     out["rank_in_klynge"] = out.groupby("klynge").cumcount() + 1
     return out.reset_index(drop=True)

@@ -11,9 +11,9 @@ Input: the model stage's ``municipal`` frame, one row per kommunekode × area (t
   and ``.extra_areas`` say which is which.
 * **Shares** = count ÷ population × 100; **difference** = actual − expected, in persons and in pct.
   points.
-* **Rank** 1..n within each list by the *unrounded* difference in pct. points, most negative = 1;
-  exact ties (after rounding away float noise at 1e-9 pct. points) by kommunekode. Never by person
-  counts. The frames keep full precision; the publishing stage's
+* **Rank** 1..n within each list as published (:mod:`kommunebench.benchmark.ranking`): by the
+  displayed difference (rounded actual share − rounded expected share), then the *unrounded*
+  difference in pct. points, most negative = 1; exact ties by kommunekode. Never by person counts. The frames keep full precision; the publishing stage's
   :func:`kommunebench.publish.display_frame` gives the ministry's rounded Danish display.
 * **Skærpet tilsyn** screen: the result target is failed when the total actual share exceeds the
   expected. The rule is defined on an annual (calendar-year, ``YYYYQMAT04``) period; for other
@@ -33,6 +33,7 @@ import pandas as pd
 
 from kommunebench.benchmark.klynger import klynger_frame, similar_frame
 from kommunebench.benchmark.potential import Potential, compute_potential, resolve_costs
+from kommunebench.benchmark.ranking import rank_as_published, rank_by_difference
 from kommunebench.data import reference
 from kommunebench.data.periods import Period
 from kommunebench.errors import ConfigError, ValidationError
@@ -75,34 +76,13 @@ _SHEET_NAMES = {
 }
 
 
-def rank_by_difference(diff_pp, kommunekode, *, decimals: int = _TIE_DECIMALS) -> np.ndarray:
-    """Ranks 1..n: most negative difference first, exact ties by kommunekode.
-
-    ``decimals`` rounds away float noise before comparing (1e-9 pct. points is far below any
-    information in the data), so that equal differences tie exactly and the kommunekode decides.
-
-    >>> rank_by_difference([0.2, -0.1, 0.2], [147, 101, 101]).tolist()
-    [3, 1, 2]
-    """
-    d = np.asarray(diff_pp, dtype=float)
-    c = np.asarray(kommunekode)
-    if d.shape != c.shape or d.ndim != 1:
-        raise ValueError("diff_pp and kommunekode must be 1-D arrays of the same length")
-    if not np.isfinite(d).all():
-        raise ValueError("differences must be finite to be ranked")
-    order = np.lexsort((c, np.round(d, decimals)))
-    ranks = np.empty(d.size, dtype=int)
-    ranks[order] = np.arange(1, d.size + 1)
-    return ranks
-
-
 @dataclass(frozen=True, eq=False)
 class SkaerpetTilsyn:
     """Result-target screen for skærpet tilsyn (enhanced supervision).
 
     ``frame``: rank, kommunekode, navn, regionskode, regionsnavn, expected_share, actual_share,
-    diff_pp, result_target_failed (total actual share > expected share), sorted by diff_pp
-    descending (ties by kommunekode).
+    diff_pp, result_target_failed (total actual share > expected share): the overall list in
+    reverse rank order (largest difference first).
     ``failed``: the kommunekoder failing the result target (for those the focus targets are to be
     checked next; that needs data this stage does not have). ``applicable`` is True only for an
     annual (calendar-year, ``YYYYQMAT04``) period.
@@ -291,7 +271,7 @@ def _list_frame(base: pd.DataFrame, area: str, potential: pd.Series) -> pd.DataF
     f["expected_share"] = f["expected"] / f["population"] * 100.0
     f["actual_share"] = f["actual"] / f["population"] * 100.0
     f["diff_pp"] = f["actual_share"] - f["expected_share"]
-    f["rank"] = rank_by_difference(f["diff_pp"].to_numpy(), f["kommunekode"].to_numpy())
+    f["rank"] = rank_as_published(f["expected_share"], f["actual_share"], f["kommunekode"])
     f["potential_mio_kr"] = potential.to_numpy()
     return f[list(LIST_COLUMNS)].sort_values("rank").reset_index(drop=True)
 
@@ -376,8 +356,7 @@ def build_lists(
             "result_target_failed",
         ]
     ].copy()
-    st["_key"] = -np.round(st["diff_pp"].to_numpy(dtype=float), _TIE_DECIMALS)
-    st = st.sort_values(["_key", "kommunekode"]).drop(columns="_key").reset_index(drop=True)
+    st = st.sort_values("rank", ascending=False).reset_index(drop=True)  # the overall list reversed
     tilsyn = SkaerpetTilsyn(
         period=p.label,
         applicable=p.quarter == 4,

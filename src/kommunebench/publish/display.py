@@ -9,8 +9,8 @@ empty (NaN). Rounded as the ministry publishes:
 * savings potential in mio. kr. with 1 decimal;
 * the differences are computed **from the rounded figures** (``Forskel = Faktisk − Forventet`` of
   the rounded columns), exactly as jobindsats publishes Y30R21 (checked on all 392 published rows
-  of 2022QMAT04), so the displayed columns always add up. The ranking itself never uses the
-  rounded figures.
+  of 2022QMAT04), so the displayed columns always add up; the ranks follow the displayed
+  difference first (:mod:`kommunebench.benchmark.ranking`), so it never decreases down a list.
 
 An empty (suppressed) cell stays empty. With ``precise=True`` :func:`display_frame` appends the
 unrounded values as columns marked "(uafrundet)".
