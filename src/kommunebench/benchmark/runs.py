@@ -32,6 +32,7 @@ import pyarrow.parquet as pq
 from kommunebench import __version__
 from kommunebench.benchmark.lists import BenchmarkLists, build_lists
 from kommunebench.benchmark.potential import period_end
+from kommunebench.benchmark.published_lists import build_published_lists
 from kommunebench.data import reference, warehouse
 from kommunebench.data.periods import Period
 from kommunebench.data.transactions import transaction
@@ -56,6 +57,11 @@ class RunRecord:
     model_version: str
     results_sha256: str
     seconds: float | None
+
+    @property
+    def is_published(self) -> bool:
+        """A run of published figures (jobindsats), not of our own model."""
+        return self.params.get("source") == "published"
 
     def meta(self) -> dict[str, str]:
         """Metadata for exports (Excel 'Om kørslen', the HTML report)."""
@@ -227,8 +233,9 @@ def load_run(con: duckdb.DuckDBPyConnection, run_id: str) -> StoredRun:
     blobs = dict(con.execute("SELECT name, parquet FROM run_artifacts WHERE run_id = ?", [record.run_id]).fetchall())
     frames = {name: pq.read_table(io.BytesIO(b)).to_pandas() for name, b in blobs.items()}
     prm = record.params
-    lists = build_lists(
-        frames["municipal"],
+    build = build_published_lists if record.is_published else build_lists
+    lists = build(
+        frames["published" if record.is_published else "municipal"],
         period=record.period,
         costs=prm["costs_dkk_per_fuldtidsperson"],
         k_similar=prm["k_similar"],

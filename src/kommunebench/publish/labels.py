@@ -38,6 +38,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "potential_mio_kr": ("Besparelsespotentiale (mio. kr.)", "mio"),
     "potential_incl_extra_mio_kr": ("Besparelsespotentiale inkl. udvidet scope (mio. kr.)", "mio"),
     "result_target_failed": ("Resultatmål ikke opfyldt", "bool"),
+    "total_vs_areas_pp": ("Offentliggjort total − sum af ydelsesgrupper (pct.-point)", "share"),
     # similar municipalities
     "similar_rank": ("Nr.", "rank"),
     "similar_kommunekode": ("Lignende kommunekode", "id"),
@@ -83,8 +84,9 @@ KLYNGE_METHOD = (
 ROUNDING_NOTE = (
     "Antal er afrundet til nærmeste 10, andele og forskelle til 2 decimaler som i "
     "ministeriets lister; forskellene er beregnet af de afrundede tal. Placeringen "
-    "følger den uafrundede forskel i procentpoint (laveste = 1; ved helt ens forskel "
-    "afgør kommunekoden). Kolonner mærket '(uafrundet)' har fuld præcision."
+    "følger den viste forskel i procentpoint (laveste = 1), så den viste forskel aldrig "
+    "falder ned gennem listen; ved ens vist forskel afgør den uafrundede forskel og ved helt "
+    "ens forskel kommunekoden. Kolonner mærket '(uafrundet)' har fuld præcision."
 )
 
 
