@@ -17,6 +17,7 @@ __all__ = [
     "AuthenticationError",
     "PermissionDeniedError",
     "InsufficientDataError",
+    "SourceError",
 ]
 
 
@@ -46,6 +47,10 @@ class AuthenticationError(KommunebenchError):
 
 class PermissionDeniedError(KommunebenchError):
     """Valid credentials whose role does not allow the request (HTTP 403)."""
+
+
+class SourceError(KommunebenchError):
+    """A remote data source (jobindsats, StatBank) refused the key, failed or answered nonsense."""
 
 
 class WarehouseError(KommunebenchError):

@@ -199,6 +199,27 @@ _ALL: list[Setting[Any]] = [
     ),
     Setting("port", 8000, "TCP port of `kommunebench serve`.", "KOMMUNEBENCH_PORT", int),
     Setting(
+        "jobindsats_url",
+        "https://api.jobindsats.dk/v3",
+        "Base URL of the jobindsats API used by `kommunebench fetch jobindsats` (v2: .../v2).",
+        "KOMMUNEBENCH_JOBINDSATS_URL",
+        str,
+    ),
+    Setting(
+        "jobindsats_token",
+        "",
+        "Your jobindsats API key (sent as a Bearer token to v3, raw to v2); never stored in files.",
+        "KOMMUNEBENCH_JOBINDSATS_TOKEN",
+        str,
+    ),
+    Setting(
+        "jobindsats_retries",
+        3,
+        "Retries of a failed jobindsats request (server error, timeout), with doubling back-off.",
+        "KOMMUNEBENCH_JOBINDSATS_RETRIES",
+        int,
+    ),
+    Setting(
         "suppress_below",
         5,
         "Public aggregates: cells counting fewer persons than this are suppressed (shown empty and flagged).",

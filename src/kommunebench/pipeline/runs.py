@@ -81,8 +81,12 @@ def latest_run(*, db: Store | None = None) -> StoredRun:
 
 
 def publish_run(run: StoredRun, *, threshold: int | None = None) -> PublicRun:
-    """The public view of a run (threshold: the ``suppress_below`` setting by default)."""
-    return public_view(run.lists, threshold=settings.get_int("suppress_below", threshold), record=run.record)
+    """The public view of a run (threshold: the ``suppress_below`` setting by default).
+
+    A published run (jobindsats figures) is shown as published: nothing more is suppressed.
+    """
+    limit = 0 if run.record.is_published else settings.get_int("suppress_below", threshold)
+    return public_view(run.lists, threshold=limit, record=run.record)
 
 
 def run_folder(run: StoredRun) -> Path:

@@ -1,0 +1,123 @@
+"""The published-data jobs: import jobindsats files, fetch them live, check, rank over time, v3 rows."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from kommunebench import settings
+from kommunebench.access import audit, cli_actor
+from kommunebench.benchmark.published_runs import published_runs
+from kommunebench.benchmark.runs import RunRecord, load_run
+from kommunebench.errors import NotFoundError
+from kommunebench.pipeline.config import Store, using
+from kommunebench.published import TABLE, ImportReport, Reproduction, import_published, rank_history, reproduce
+from kommunebench.published.client import FetchResult, JobindsatsClient
+
+__all__ = [
+    "import_jobindsats",
+    "fetch_jobindsats",
+    "FetchReport",
+    "check_published",
+    "published_history",
+    "published_records",
+]
+
+
+def import_jobindsats(
+    files: Sequence[str | Path], *, db: Store | None = None, actor: str | None = None, role: str | None = None
+) -> ImportReport:
+    """Validate every file and store each table × period as a published run, audited (all or nothing)."""
+    who = actor or cli_actor()
+
+    def audited(con: duckdb.DuckDBPyConnection, record: RunRecord) -> object:
+        detail = {k: record.params.get(k) for k in ("table", "period", "source_files", "source_sha256")}
+        detail["data_fingerprint"] = record.data_fingerprint
+        return audit(con, actor=who, role=role, action="published.import", target=record.run_id, detail=detail)
+
+    with using(db, write=True) as con:
+        return import_published(con, files, audit=audited)
+
+
+@dataclass(frozen=True)
+class FetchReport:
+    file: Path
+    result: FetchResult
+    imported: ImportReport | None
+
+
+def fetch_jobindsats(
+    *,
+    periods: Sequence[str],
+    table: str = TABLE,
+    areas: Sequence[str] = ("*",),
+    api: str = "v3",
+    url: str | None = None,
+    token: str | None = None,
+    out: Path | None = None,
+    refresh: bool = False,
+    do_import: bool = True,
+    db: Store | None = None,
+    actor: str | None = None,
+) -> FetchReport:
+    """Fetch ``table`` for ``periods`` from the jobindsats API (cached), save it as a v3 JSON file
+    under ``<home>/jobindsats/`` (or ``out``) and, when it holds whole lists, import it."""
+    base = settings.get_str("jobindsats_url", url)
+    if api == "v2" and url is None and base.endswith("/v3"):
+        base = base[: -len("v3")] + "v2"
+    client = JobindsatsClient(
+        base_url=base,
+        token=settings.get_str("jobindsats_token", token),
+        api=api,
+        retries=settings.get_int("jobindsats_retries"),
+        cache_dir=settings.home_dir() / "cache" / "jobindsats",
+        refresh=refresh,
+    )
+    result = client.data(table, periods=list(periods), areas=list(areas))
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    path = Path(out) if out else settings.home_dir() / "jobindsats" / f"{table}_{'_'.join(periods)}_{stamp}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(result.as_v3(), ensure_ascii=False), "utf-8")
+    imported = import_jobindsats([path], db=db, actor=actor) if do_import and tuple(areas) == ("*",) else None
+    return FetchReport(path, result, imported)
+
+
+def published_records(*, db: Store | None = None, table: str | None = None) -> list[RunRecord]:
+    with using(db) as con:
+        return published_runs(con, table)
+
+
+def _figures(con: duckdb.DuckDBPyConnection, records: list[RunRecord]) -> pd.DataFrame:
+    parts = []
+    for r in records:
+        f = load_run(con, r.run_id).artifacts["published"].copy()
+        f.insert(1, "period", r.period)
+        parts.append(f)
+    return pd.concat(parts, ignore_index=True)
+
+
+def _latest_per_period(records: list[RunRecord]) -> list[RunRecord]:
+    by_period = {r.period: r for r in records}  # oldest first: the newest import of a period wins
+    return [by_period[p] for p in sorted(by_period)]
+
+
+def check_published(*, db: Store | None = None, table: str = TABLE) -> Reproduction:
+    """The reproduction report over every stored period of ``table`` (newest import per period)."""
+    with using(db) as con:
+        records = _latest_per_period(published_runs(con, table))
+        if not records:
+            raise NotFoundError(f"ingen offentliggjorte kørsler af {table}: 'kommunebench import jobindsats FIL'")
+        return reproduce(_figures(con, records), table=table)
+
+
+def published_history(*, db: Store | None = None, table: str = TABLE) -> pd.DataFrame:
+    """Rank over time across the stored periods of ``table``, with the change since the previous one."""
+    with using(db) as con:
+        records = _latest_per_period(published_runs(con, table))
+        return rank_history({r.period: load_run(con, r.run_id).lists for r in records})
