@@ -16,7 +16,6 @@ from kommunebench.benchmark import (
     BenchmarkLists,
     build_lists,
     klynger,
-    lists,
     natural_breaks,
     potential,
     rank_by_difference,

@@ -27,6 +27,7 @@ from kommunebench.cli_common import (
     progress,
 )
 from kommunebench.cli_joblog import joblog_app
+from kommunebench.cli_published import print_beside, register
 from kommunebench.cli_web import dashboard_url, serve, token_app
 from kommunebench.errors import KommunebenchError, NotFoundError
 from kommunebench.pipeline import ExportPaths, RunConfig
@@ -43,6 +44,7 @@ app = typer.Typer(
 app.add_typer(joblog_app, name="joblog", help="Joblog follow-up: monthly smileys, action criteria, case log, letters.")
 app.command()(serve)
 app.add_typer(token_app, name="token", help="API tokens for the dashboard/API: create, list, revoke.")
+register(app)
 
 
 @app.command()
@@ -139,6 +141,8 @@ def demo(
     print_load_report(res.load, path)
     print_summary(res.summary)
     _print_top_bottom(pipeline.publish_run(res.run))
+    if res.published is not None:
+        print_beside(pipeline.publish_run(res.run), pipeline.publish_run(res.published))
     rec = res.run.record
     console.print(f"[green]Run {rec.run_id}[/] ({rec.period}, scope {rec.scope}) stored in {path}.")
     console.print(f"Excel: {res.exports.excel}")

@@ -13,7 +13,8 @@ Input: the model stage's ``municipal`` frame, one row per kommunekode × area (t
   points.
 * **Rank** 1..n within each list as published (:mod:`kommunebench.benchmark.ranking`): by the
   displayed difference (rounded actual share − rounded expected share), then the *unrounded*
-  difference in pct. points, most negative = 1; exact ties by kommunekode. Never by person counts. The frames keep full precision; the publishing stage's
+  difference in pct. points, most negative = 1; exact ties by kommunekode. Never by person
+  counts. The frames keep full precision; the publishing stage's
   :func:`kommunebench.publish.display_frame` gives the ministry's rounded Danish display.
 * **Skærpet tilsyn** screen: the result target is failed when the total actual share exceeds the
   expected. The rule is defined on an annual (calendar-year, ``YYYYQMAT04``) period; for other

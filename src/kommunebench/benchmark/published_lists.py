@@ -74,8 +74,9 @@ def total_vs_areas(published: pd.DataFrame) -> pd.DataFrame:
         out[f"sum_{col}"] = np.round(s[col].to_numpy(), 2)
         gaps.append(np.abs(out[f"total_{col}"] - out[f"sum_{col}"]))
     out["share_gap_pp"] = np.round(np.maximum.reduce(gaps), 2)
-    count_gap = np.maximum((t["actual"] - s["actual"]).abs(), (t["expected"] - s["expected"]).abs())
-    out["count_gap"] = count_gap.to_numpy()
+    ta, sa = t["actual"].to_numpy(dtype=float), s["actual"].to_numpy(dtype=float)
+    te, se = t["expected"].to_numpy(dtype=float), s["expected"].to_numpy(dtype=float)
+    out["count_gap"] = np.maximum(np.abs(ta - sa), np.abs(te - se))
     out["beyond_rounding"] = out["share_gap_pp"] > 0.02 + 1e-9
     return out
 

@@ -34,7 +34,9 @@ def published_runs(con: duckdb.DuckDBPyConnection, table: str | None = None) -> 
     return [r for r in list_runs(con) if r.is_published and (table is None or r.params.get("table") == table)]
 
 
-def find_published_run(con: duckdb.DuckDBPyConnection, *, table: str, period: str, fingerprint: str) -> RunRecord | None:
+def find_published_run(
+    con: duckdb.DuckDBPyConnection, *, table: str, period: str, fingerprint: str
+) -> RunRecord | None:
     for r in published_runs(con, table):
         if r.period == period and r.data_fingerprint == fingerprint:
             return r

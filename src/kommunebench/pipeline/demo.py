@@ -14,7 +14,8 @@ from kommunebench.data.summary import LoadedSummary
 from kommunebench.data.synth import SynthResult
 from kommunebench.pipeline.config import ExportPaths, RunConfig
 from kommunebench.pipeline.data import default_synth_dir, load_data, loaded_summary, synthesize
-from kommunebench.pipeline.runs import export_run, run_benchmark
+from kommunebench.pipeline.published import import_jobindsats, shipped_extract
+from kommunebench.pipeline.runs import export_run, open_run, run_benchmark
 
 __all__ = ["DemoResult", "demo"]
 
@@ -29,10 +30,12 @@ class DemoResult:
     summary: LoadedSummary
     run: StoredRun
     exports: ExportPaths
+    published: StoredRun | None = None  # the published 2022 list (jobindsats Y30R21), shown beside
 
 
 def demo(*, scale: float | None = None, db: Path | None = None, progress: Step | None = None) -> DemoResult:
-    """Generate (``demo_scale`` setting), load, run the latest calendar year and export it.
+    """Generate (``demo_scale`` setting), load, run the latest calendar year and export it; import
+    the shipped published 2022 list (jobindsats Y30R21) so it can be shown beside the synthetic one.
 
     ``progress(step)`` may return a ``callback(label, fraction)`` for each step (synth, load, benchmark).
     """
@@ -46,4 +49,9 @@ def demo(*, scale: float | None = None, db: Path | None = None, progress: Step |
     period = Period(res.years[-1], 4)
     status = loaded_summary(period, db=path)
     run = run_benchmark(RunConfig.build(period=period), db=path, progress=cb("benchmark"))
-    return DemoResult(db=path, synth=res, load=rep, summary=status, run=run, exports=export_run(run))
+    imported = import_jobindsats([shipped_extract()], db=path)
+    stored = imported.stored[0].run_id if imported.stored else imported.skipped[0][1]
+    published = open_run(stored, db=path)
+    return DemoResult(
+        db=path, synth=res, load=rep, summary=status, run=run, exports=export_run(run), published=published
+    )

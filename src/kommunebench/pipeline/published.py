@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 
 import duckdb
@@ -27,6 +29,8 @@ __all__ = [
     "check_published",
     "published_history",
     "published_records",
+    "token_from_env",
+    "shipped_extract",
 ]
 
 
@@ -43,6 +47,16 @@ def import_jobindsats(
 
     with using(db, write=True) as con:
         return import_published(con, files, audit=audited)
+
+
+def token_from_env(name: str) -> str | None:
+    """The key from environment variable ``name`` (None: fall back to the setting)."""
+    return os.environ.get(name) or None
+
+
+def shipped_extract() -> Path:
+    """The published 2022QMAT04 list shipped with the package (``published/data/README.md``)."""
+    return Path(str(resources.files("kommunebench.published.data").joinpath("Y30R21_2022QMAT04.jsonl")))
 
 
 @dataclass(frozen=True)

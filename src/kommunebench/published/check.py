@@ -12,6 +12,7 @@ displayed differences that decrease down the published list.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -100,7 +101,7 @@ def _one(table: str, period: str, group: str, f: pd.DataFrame) -> tuple[dict, li
     return row, blocks, issues
 
 
-def _issue(period: str, group: str, code: object, kind: str, detail: str) -> dict:
+def _issue(period: str, group: str, code: Any, kind: str, detail: str) -> dict:
     return {"period": period, "group": group, "kommunekode": int(code), "kind": kind, "detail": detail}
 
 

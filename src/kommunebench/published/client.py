@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import socket
 import time
 import urllib.error
 import urllib.parse
@@ -152,7 +151,7 @@ class JobindsatsClient:
                     text = exc.read()[:200].decode("utf-8", "replace")
                     raise SourceError(f"jobindsats svarede HTTP {exc.code} på {url}: {text}") from None
                 wait = _retry_after(exc.headers.get("Retry-After")) or self.backoff * 2**attempt
-            except (urllib.error.URLError, TimeoutError, socket.timeout, ConnectionError) as exc:
+            except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
                 if attempt == self.retries:
                     reason = getattr(exc, "reason", exc)
                     raise SourceError(f"kan ikke nå jobindsats på {url}: {reason}") from None

@@ -105,7 +105,9 @@ def import_published(
                 "sha256": [shas[n] for n in names],
                 "attribution": "Kilde: jobindsats.dk, STAR",
             }
-            run = store_published_run(con, frame, table=table, period=str(period), fingerprint=fp, source=source, audit=audit)
+            run = store_published_run(
+                con, frame, table=table, period=str(period), fingerprint=fp, source=source, audit=audit
+            )
             stored.append(run.record)
     files_info = tuple((pf.file, pf.shape, len(pf.frame), pf.set_aside) for pf, _ in parts)
     return ImportReport(files_info, tuple(stored), tuple(skipped))

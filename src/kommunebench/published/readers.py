@@ -90,7 +90,7 @@ def _grid(file: str, shape: str, decimal: str, grid: list[tuple[int, list[Any]]]
     if start is None:
         raise _fail(file, "fandt ingen overskriftsrække med område og periode (fx 'Område;Periode;…')")
     labels = [str(c).strip() if c is not None else "" for c in grid[start][1]]
-    rows = []
+    rows: list[tuple[int, int | None, dict[str, Any]]] = []
     for line, cells in grid[start + 1 :]:
         if all(c in (None, "") for c in cells):
             continue

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 
@@ -144,20 +144,41 @@ def _check_keys(frame: pd.DataFrame, errs: _Errors, cols: dict[str, str], lines:
         return
     keys = ["kommunekode", "period", "area"]
     for row in frame.loc[frame.duplicated(keys), "source_row"]:
-        errs.add("kommune × periode × ydelsesgruppe optræder to gange", row=int(row), column=cols["area"],
-                 value=None, line=lines.get(int(row)))
+        errs.add(
+            "kommune × periode × ydelsesgruppe optræder to gange",
+            row=int(row),
+            column=cols["area"],
+            value=None,
+            line=lines.get(int(row)),
+        )
     per = frame.groupby(["kommunekode", "period"])["area"].agg(set)
-    for (code, period), have in per.items():
-        for g in sorted(set(GROUPS.values()) - have):
-            errs.add(f"kommunen mangler ydelsesgruppen {g!r} i perioden", row=f"{code} {period}",
-                     column=cols["group"], value=None, line=None)
+    for key, have in per.items():
+        code, period = cast(tuple[int, str], key)
+        for g in sorted(set(GROUPS.values()) - set(have)):
+            errs.add(
+                f"kommunen mangler ydelsesgruppen {g!r} i perioden",
+                row=f"{code} {period}",
+                column=cols["group"],
+                value=None,
+                line=None,
+            )
     n_munis = len(reference.municipalities())
     for (period, group), f in frame.drop_duplicates(keys).groupby(["period", "area"]):
         if len(f) != n_munis:
-            errs.add(f"listen har {len(f)} kommuner, ikke alle {n_munis}", row=f"{period} {group}",
-                     column=cols["area"], value=None, line=None)
+            errs.add(
+                f"listen har {len(f)} kommuner, ikke alle {n_munis}",
+                row=f"{period} {group}",
+                column=cols["area"],
+                value=None,
+                line=None,
+            )
         ranks = f["published_rank"]
         bad = f[(ranks < 1) | (ranks > len(f)) | ranks.duplicated()]
         for row, value in zip(bad["source_row"], bad["published_rank"], strict=True):
-            errs.add(f"placeringen skal være 1..{len(f)} og forekomme én gang pr. liste", row=int(row),
-                     column=cols["rank"], value=int(value), line=lines.get(int(row)))
+            errs.add(
+                f"placeringen skal være 1..{len(f)} og forekomme én gang pr. liste",
+                row=int(row),
+                column=cols["rank"],
+                value=int(value),
+                line=lines.get(int(row)),
+            )

@@ -1,0 +1,164 @@
+"""The command line for real published data: ``import jobindsats``, ``fetch jobindsats``,
+``published check`` and ``published history`` (a thin edge over :mod:`kommunebench.pipeline.published`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import pandas as pd
+import typer
+
+from kommunebench import pipeline
+from kommunebench.cli_common import DbOption, area_label, console, db_path, new_table, records
+from kommunebench.data import reference
+from kommunebench.pipeline.published import FetchReport
+from kommunebench.publish import PublicRun, format_number_da
+from kommunebench.published import ImportReport
+
+__all__ = ["register", "print_beside"]
+
+import_app = typer.Typer(no_args_is_help=True, help="Importér offentliggjorte tal (jobindsats).")
+fetch_app = typer.Typer(no_args_is_help=True, help="Hent offentliggjorte tal direkte fra jobindsats' API.")
+published_app = typer.Typer(no_args_is_help=True, help="Offentliggjorte kørsler: genskabelse og placering over tid.")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the commands to the main app (one line in ``cli.py``)."""
+    app.add_typer(import_app, name="import", help="Importér offentliggjorte tal: 'import jobindsats FIL…'.")
+    app.add_typer(fetch_app, name="fetch", help="Hent fra jobindsats' API: 'fetch jobindsats --period …'.")
+    app.add_typer(published_app, name="published", help="Offentliggjorte kørsler: check, history.")
+
+
+def _print_import(rep: ImportReport) -> None:
+    for file, shape, n, aside in rep.files:
+        console.print(f"{file}: {shape}, {n} kommunerækker" + (f", {aside} rækker for landet/uoplyst" if aside else ""))
+    for r in rep.stored:
+        gaps = r.params.get("totals_differing_from_areas", 0)
+        beyond = r.params.get("totals_beyond_rounding", [])
+        note = f"; total ≠ sum af områder hos {gaps} kommuner" + (f" (mere end afrunding: {beyond})" if beyond else "")
+        console.print(
+            f"[green]Kørsel {r.run_id}[/]: {r.params['table']} {r.period}, data {r.data_fingerprint[:12]}{note}"
+        )
+    for period, run_id in rep.skipped:
+        console.print(f"{period}: allerede importeret som {run_id} (samme tal) — springes over")
+
+
+@import_app.command("jobindsats")
+def import_jobindsats(
+    files: Annotated[list[Path], typer.Argument(help="jobindsats-filer: v3/v2 JSON, JSON Lines, CSV eller Excel.")],
+    db: DbOption = None,
+) -> None:
+    """Validér filerne og gem hver tabel × periode som en offentliggjort kørsel (alt eller intet, revideret)."""
+    _print_import(pipeline.published.import_jobindsats(files, db=db_path(db)))
+
+
+def _print_fetch(rep: FetchReport) -> None:
+    res = rep.result
+    console.print(
+        f"Hentet {len(res.rows)} rækker ({res.requests} forespørgsler, {res.cached} fra cache, "
+        f"{res.retries} genforsøg) → {rep.file}"
+    )
+    if rep.imported is not None:
+        _print_import(rep.imported)
+
+
+@fetch_app.command("jobindsats")
+def fetch_jobindsats(
+    period: Annotated[list[str], typer.Option(help="Periode(r), fx 2022QMAT04; gentag for flere.")],
+    table: Annotated[str, typer.Option(help="Tabel-id hos jobindsats.")] = "Y30R21",
+    area: Annotated[list[str] | None, typer.Option(help="Område (kommunenavn); standard: alle.")] = None,
+    api: Annotated[str, typer.Option(help="API-version: v3 (standard) eller v2.")] = "v3",
+    url: Annotated[str | None, typer.Option(help="API'ets adresse (env KOMMUNEBENCH_JOBINDSATS_URL).")] = None,
+    token_env: Annotated[
+        str, typer.Option(help="Miljøvariabel med nøglen (standard KOMMUNEBENCH_JOBINDSATS_TOKEN).")
+    ] = "KOMMUNEBENCH_JOBINDSATS_TOKEN",
+    out: Annotated[Path | None, typer.Option(help="Gem svaret her (standard <home>/jobindsats/).")] = None,
+    refresh: Annotated[bool, typer.Option("--refresh", help="Spørg API'et igen trods cache.")] = False,
+    no_import: Annotated[bool, typer.Option("--no-import", help="Gem kun filen; importér ikke.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Hent en tabel fra jobindsats (v3 med Bearer-nøgle, v2 på forlangende), gem den og importér den."""
+    rep = pipeline.published.fetch_jobindsats(
+        periods=period,
+        table=table,
+        areas=tuple(area) if area else ("*",),
+        api=api,
+        url=url,
+        token=pipeline.published.token_from_env(token_env),
+        out=out,
+        refresh=refresh,
+        do_import=not no_import,
+        db=db_path(db),
+    )
+    _print_fetch(rep)
+
+
+@published_app.command("check")
+def check(
+    table: Annotated[str, typer.Option(help="Tabel-id.")] = "Y30R21",
+    blocks: Annotated[bool, typer.Option("--blocks", help="Vis også hver gruppe af ens forskelle.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Genskabelsesrapport: hvor mange placeringer reglen giver præcist, bloksgrupper og uoverensstemmelser."""
+    rep = pipeline.published.check_published(db=db_path(db), table=table)
+    cols = ("Periode", "Liste", "Unikke", "Præcis", "Grupper", "I grupper", "Uden for blok", "Præcis i alt")
+    t = new_table(f"Genskabelse af {table}", cols, right=cols[2:])
+    for r in records(rep.lists):
+        t.add_row(
+            r.period,
+            area_label(r.group),
+            *(str(v) for v in (r.unique, r.unique_exact, r.tie_groups)),
+            str(r.in_ties),
+            str(r.outside_block),
+            f"{r.exact}/{r.n}",
+        )
+    console.print(t)
+    if blocks:
+        b = new_table(
+            "Grupper af ens forskel", ("Periode", "Liste", "Forskel", "Pladser", "Offentliggjorte placeringer")
+        )
+        for r in records(rep.blocks):
+            b.add_row(
+                r.period, area_label(r.group), format_number_da(r.diff_pp, "share"), r.positions, r.published_ranks
+            )
+        console.print(b)
+    for kind, n in rep.issues["kind"].value_counts().items():
+        console.print(f"Uoverensstemmelse: {kind}: {n}")
+    verdict = "[green]alle placeringer genskabt[/]" if rep.all_reproduced else "[red]ikke alle placeringer genskabt[/]"
+    console.print(f"{len(rep.lists)} lister: {verdict} (unikke præcist, ens forskelle inden for deres blok).")
+
+
+@published_app.command("history")
+def history(
+    kommune: Annotated[str, typer.Option(help="Kommunenavn eller -kode.")],
+    area: Annotated[str, typer.Option(help="Liste: total, a_dagpenge, sygedagpenge, kontanthjaelp.")] = "total",
+    table: Annotated[str, typer.Option(help="Tabel-id.")] = "Y30R21",
+    db: DbOption = None,
+) -> None:
+    """En kommunes placering over alle importerede perioder med ændringen siden forrige periode."""
+    code = reference.resolve_municipality(kommune)
+    h = pipeline.published.published_history(db=db_path(db), table=table)
+    h = h[(h["kommunekode"] == code) & (h["area"] == area)]
+    t = new_table(
+        f"{reference.municipality(code).navn}: {area_label(area)}",
+        ("Periode", "Placering", "Forskel (pct.-point)", "Ændring"),
+        right=("Placering", "Forskel (pct.-point)", "Ændring"),
+    )
+    for r in records(h):
+        change = "" if pd.isna(r.rank_change) else f"{int(r.rank_change):+d}"
+        t.add_row(r.period, str(r.rank), format_number_da(r.diff_pp, "share"), change)
+    console.print(t)
+
+
+def print_beside(own: PublicRun, published: PublicRun, n: int = 10) -> None:
+    """The top ``n`` of an own run's overall list beside the published list (the demo)."""
+    t = new_table(
+        f"Top {n}: syntetisk {own.period} ved siden af den offentliggjorte liste {published.period} (jobindsats.dk)",
+        ("Placering", f"Syntetisk {own.period}", "Forskel", f"Offentliggjort {published.period}", "Forskel "),
+        right=("Placering", "Forskel", "Forskel "),
+    )
+    for i, (a, b) in enumerate(zip(records(own.top(n)), records(published.top(n)), strict=False), start=1):
+        t.add_row(str(i), a.navn, format_number_da(a.diff_pp, "share"), b.navn, format_number_da(b.diff_pp, "share"))
+    console.print(t)
+    console.print("Kilde til den offentliggjorte liste: jobindsats.dk, STAR (tabel Y30R21).")
