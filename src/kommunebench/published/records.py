@@ -163,11 +163,11 @@ def _check_keys(frame: pd.DataFrame, errs: _Errors, cols: dict[str, str], lines:
                 line=None,
             )
     n_munis = len(reference.municipalities())
-    for (period, group), f in frame.drop_duplicates(keys).groupby(["period", "area"]):
+    for (list_period, group), f in frame.drop_duplicates(keys).groupby(["period", "area"]):
         if len(f) != n_munis:
             errs.add(
                 f"listen har {len(f)} kommuner, ikke alle {n_munis}",
-                row=f"{period} {group}",
+                row=f"{list_period} {group}",
                 column=cols["area"],
                 value=None,
                 line=None,
