@@ -106,6 +106,7 @@ def build_published_lists(
     if missing:
         raise ValidationError(f"missing column(s) {', '.join(missing)}", file="published")
     df = published[list(PUBLISHED_COLUMNS)].copy()
+    df["area"] = np.asarray(df["area"].astype(str), dtype=object)  # plain strings (fast row access)
     total_areas = tuple(a for a in MINISTRY_AREAS if a in set(df["area"]))
     cost_table, used_date = resolve_costs(total_areas, period=p, cost_date=cost_date, costs=costs)
     names = _names()

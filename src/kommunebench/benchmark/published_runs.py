@@ -10,12 +10,14 @@ figures again stores nothing new (:func:`find_published_run`).
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
 import duckdb
 import pandas as pd
+import pyarrow.parquet as pq
 
 from kommunebench import __version__
 from kommunebench.benchmark.potential import period_end
@@ -23,8 +25,9 @@ from kommunebench.benchmark.published_lists import PUBLISHED_COLUMNS, build_publ
 from kommunebench.benchmark.runs import RunRecord, StoredRun, _next_id, _parquet_bytes, _results_hash, list_runs
 from kommunebench.data import reference, warehouse
 from kommunebench.data.periods import Period
+from kommunebench.errors import NotFoundError
 
-__all__ = ["PUBLISHER", "store_published_run", "find_published_run", "published_runs"]
+__all__ = ["PUBLISHER", "store_published_run", "find_published_run", "published_runs", "run_artifact"]
 
 PUBLISHER = "offentliggjort: jobindsats.dk, STAR (Beskæftigelsesministeriets benchmark)"
 
@@ -32,6 +35,14 @@ PUBLISHER = "offentliggjort: jobindsats.dk, STAR (Beskæftigelsesministeriets be
 def published_runs(con: duckdb.DuckDBPyConnection, table: str | None = None) -> list[RunRecord]:
     """The published runs (of ``table``), oldest first."""
     return [r for r in list_runs(con) if r.is_published and (table is None or r.params.get("table") == table)]
+
+
+def run_artifact(con: duckdb.DuckDBPyConnection, run_id: str, name: str) -> pd.DataFrame:
+    """One stored result frame of a run as stored (``published``, ``list_samlet``, ``list_<area>``)."""
+    row = con.execute("SELECT parquet FROM run_artifacts WHERE run_id = ? AND name = ?", [run_id, name]).fetchone()
+    if row is None:
+        raise NotFoundError(f"kørsel {run_id} har ikke resultatet {name!r}")
+    return pq.read_table(io.BytesIO(row[0])).to_pandas()
 
 
 def find_published_run(

@@ -15,8 +15,8 @@ import pandas as pd
 
 from kommunebench import settings
 from kommunebench.access import audit, cli_actor
-from kommunebench.benchmark.published_runs import published_runs
-from kommunebench.benchmark.runs import RunRecord, load_run
+from kommunebench.benchmark.published_runs import published_runs, run_artifact
+from kommunebench.benchmark.runs import RunRecord
 from kommunebench.errors import NotFoundError
 from kommunebench.pipeline.config import Store, using
 from kommunebench.published import TABLE, ImportReport, Reproduction, import_published, rank_history, reproduce
@@ -110,7 +110,7 @@ def published_records(*, db: Store | None = None, table: str | None = None) -> l
 def _figures(con: duckdb.DuckDBPyConnection, records: list[RunRecord]) -> pd.DataFrame:
     parts = []
     for r in records:
-        f = load_run(con, r.run_id).artifacts["published"].copy()
+        f = run_artifact(con, r.run_id, "published")
         f.insert(1, "period", r.period)
         parts.append(f)
     return pd.concat(parts, ignore_index=True)
@@ -134,4 +134,12 @@ def published_history(*, db: Store | None = None, table: str = TABLE) -> pd.Data
     """Rank over time across the stored periods of ``table``, with the change since the previous one."""
     with using(db) as con:
         records = _latest_per_period(published_runs(con, table))
-        return rank_history({r.period: load_run(con, r.run_id).lists for r in records})
+        slugs = {
+            "total": "samlet",
+            "a_dagpenge": "a_dagpenge",
+            "sygedagpenge": "sygedagpenge",
+            "kontanthjaelp": "kontanthjaelp",
+        }
+        return rank_history(
+            {r.period: {a: run_artifact(con, r.run_id, f"list_{s}") for a, s in slugs.items()} for r in records}
+        )

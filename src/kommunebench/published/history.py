@@ -12,8 +12,9 @@ from kommunebench.data.periods import Period
 __all__ = ["rank_history"]
 
 
-def rank_history(lists_by_period: Mapping[str, BenchmarkLists]) -> pd.DataFrame:
-    """One row per period × list × municipality, periods in time order.
+def rank_history(lists_by_period: Mapping[str, BenchmarkLists | Mapping[str, pd.DataFrame]]) -> pd.DataFrame:
+    """One row per period × list × municipality, periods in time order (per period the lists, or
+    a mapping list name → list frame).
 
     Columns: period, area, kommunekode, navn, rank, diff_pp, previous_period, previous_rank,
     rank_change (previous rank − rank: positive = moved up the list, towards 1; empty for the
@@ -22,7 +23,8 @@ def rank_history(lists_by_period: Mapping[str, BenchmarkLists]) -> pd.DataFrame:
     rows = []
     for period in sorted(lists_by_period, key=lambda p: Period.parse(p).quarters[-1]):
         bl = lists_by_period[period]
-        for area, f in {"total": bl.overall, **bl.by_area}.items():
+        frames = {"total": bl.overall, **bl.by_area} if isinstance(bl, BenchmarkLists) else bl
+        for area, f in frames.items():
             part = f[["kommunekode", "navn", "rank", "diff_pp"]].copy()
             part.insert(0, "area", area)
             part.insert(0, "period", period)
