@@ -9,13 +9,13 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pytest
-from published_shapes import EXTRACT, columns, records, write
 
 from kommunebench import pipeline
 from kommunebench.benchmark.ranking import displayed_difference
 from kommunebench.data import reference, warehouse
 from kommunebench.errors import ValidationError
 from kommunebench.published import fingerprint, read_published
+from published_shapes import EXTRACT, columns, records, write
 
 GROUPS = {
     "Ydelsesgrupper i alt": "total",
@@ -79,9 +79,7 @@ def test_check_report_and_history(imported):
     rep = pipeline.published.check_published(db=db)
     truth = _published_table()
     assert len(rep.lists) == 24 and rep.all_reproduced
-    in_ties = sum(
-        int(f["diff_pp"].round(2).duplicated(keep=False).sum()) for _, f in truth.groupby(["period", "area"])
-    )
+    in_ties = sum(int(f["diff_pp"].round(2).duplicated(keep=False).sum()) for _, f in truth.groupby(["period", "area"]))
     assert int(rep.lists["in_ties"].sum()) == in_ties
     beyond = rep.issues[rep.issues["kind"].str.contains("mere end afrunding")]
     herlev = reference.resolve_municipality("Herlev")

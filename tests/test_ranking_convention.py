@@ -11,7 +11,6 @@ import csv
 import numpy as np
 import pandas as pd
 import pytest
-from published_shapes import EXTRACT, records
 
 from kommunebench.benchmark import build_lists, rank_by_difference
 from kommunebench.benchmark.published_lists import build_published_lists
@@ -20,6 +19,7 @@ from kommunebench.data import reference
 from kommunebench.publish import public_view, rounded_frame
 from kommunebench.published import read_bytes, validate
 from kommunebench.report import write_csv
+from published_shapes import EXTRACT, records
 
 
 def _published() -> pd.DataFrame:
@@ -76,9 +76,7 @@ def test_own_lists_follow_the_published_convention(seed, tmp_path):
             rows = list(csv.DictReader(fh, delimiter=";"))
         if not rows or "Forskel (pct.-point)" not in rows[0] or "Placering" not in rows[0]:
             continue
-        num = [
-            (int(r["Placering"]), *(float(r[c].replace(",", ".")) for c in _SHARES)) for r in rows if r["Placering"]
-        ]
+        num = [(int(r["Placering"]), *(float(r[c].replace(",", ".")) for c in _SHARES)) for r in rows if r["Placering"]]
         num.sort()
         exp, act, diff = (np.array([x[i] for x in num]) for i in (1, 2, 3))
         assert np.allclose(diff, act - exp) and (np.diff(diff) >= -1e-9).all(), path.name
