@@ -34,6 +34,19 @@ def test_demo_generates_loads_and_prints_the_summary(demo_home):
     out = proc.stdout
     assert "Læsø" in out and "København" in out and "Hele landet" in out
     assert "A-dagpenge mv." in out and "Kontanthjælp mv." in out
+    assert "Offentliggjort 2022QMAT04" in out and "jobindsats.dk" in out  # the published list beside
+
+
+def test_published_commands(demo_home, tmp_path):
+    home, _ = demo_home
+    check = _run(["published", "check", "--blocks"], home).stdout
+    assert "4 lister: alle placeringer genskabt" in check and "Grupper af ens forskel" in check
+    history = _run(["published", "history", "--kommune", "Herlev"], home).stdout
+    assert "2022QMAT04" in history
+    bad = tmp_path / "Y30R21.csv"
+    bad.write_text("Område;Periode;Ydelsesgrupper\nAtlantis;2022QMAT04;A-dagpenge mv.\n", "utf-8")
+    proc = _run(["import", "jobindsats", str(bad)], home, check=False)
+    assert proc.returncode == 2 and "mangler kolonne" in proc.stderr and str(bad) in proc.stderr
 
 
 def test_status_and_reload_is_reported_not_doubled(demo_home):

@@ -143,3 +143,31 @@ def published_history(*, db: Store | None = None, table: str = TABLE) -> pd.Data
         return rank_history(
             {r.period: {a: run_artifact(con, r.run_id, f"list_{s}") for a, s in slugs.items()} for r in records}
         )
+
+
+def pair_runs(
+    records: Sequence[RunRecord], *, own: str | None = None, published: str | None = None
+) -> tuple[RunRecord, RunRecord]:
+    """The own run and the published run to compare: the given ids, else the newest published run
+    that has an own run of the same period and scope (else the newest of each)."""
+    by_id = {r.run_id: r for r in records}
+    for run_id in (own, published):
+        if run_id is not None and run_id.upper() not in by_id:
+            raise NotFoundError(f"ukendt kørsel {run_id!r}")
+    owns = [r for r in records if not r.is_published]
+    pubs = [r for r in records if r.is_published]
+    if not owns or not pubs:
+        raise NotFoundError("sammenligningen kræver både en egen kørsel og en offentliggjort (jobindsats) kørsel")
+    o = by_id[own.upper()] if own else None
+    p = by_id[published.upper()] if published else None
+    if o is None or p is None:
+        for cand_p in reversed(pubs) if p is None else [p]:
+            match = [r for r in owns if r.period == cand_p.period and r.scope == cand_p.scope]
+            if o is None and match:
+                return match[-1], cand_p
+            if o is not None and o.period == cand_p.period:
+                return o, cand_p
+        o, p = o or owns[-1], p or pubs[-1]
+    if o.is_published or not p.is_published:
+        raise NotFoundError(f"{o.run_id} skal være en egen kørsel og {p.run_id} en offentliggjort")
+    return o, p
