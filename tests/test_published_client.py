@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -64,15 +65,16 @@ def test_wrong_key(replay, api):
     assert str(exc.value) == WRONG_KEY
 
 
-def test_server_error_then_retry(replay):
+@pytest.mark.parametrize("api", ["v3", "v2"])
+def test_server_error_then_retry(replay, api):
     replay.fail_next = 2
-    c = _client(replay, "v3", backoff=0.25)
+    c = _client(replay, api, backoff=0.25)
     res = c.data("Y30R21", periods=PERIODS[1:])
     assert list(res.rows) == _expected(PERIODS[1:]) and res.retries == 2
     assert c.waits == [0.25, 0.5]  # type: ignore[attr-defined]
     replay.fail_next = 5
     with pytest.raises(SourceError, match="HTTP 500"):
-        _client(replay, "v3", retries=1).data("Y30R21", periods=PERIODS[1:])
+        _client(replay, api, retries=1).data("Y30R21", periods=PERIODS[1:])
     replay.fail_next = 0
 
 
@@ -114,5 +116,17 @@ def test_compatible_endpoint_returns_the_imported_rows(tmp_path):
         assert sorted(got.rows) == sorted(tuple(r) for r in doc["rows"])
         one = client.data("Y30R21", periods=PERIODS[1:], areas=("Herlev",))
         assert [r[0] for r in one.rows] == ["Herlev"] * 4
+        # every view works on the published runs (the same server, over HTTP)
+        for path in ("/", "/lister/total", "/lister/sygedagpenge", "/kommuner/163", "/koersler"):
+            with urllib.request.urlopen(running.url + path) as resp:
+                assert resp.status == 200
+        page = urllib.request.urlopen(running.url + "/lister/total").read().decode()
+        assert 'id="kb-published-note"' in page
+        listed = json.load(urllib.request.urlopen(running.url + "/api/v1/lister/total"))
+        herlev = next(r for r in listed["rows"] if r["navn"] == "Herlev")
+        published = next(r for r in recs if r["Area"] == "Herlev" and r["Periode"] == PERIODS[1])
+        assert herlev["rank"] == published["Placering på benchmarkranglisten"]
+        csv_text = urllib.request.urlopen(running.url + "/api/v1/lister/total/csv").read().decode("utf-8-sig")
+        assert "Offentliggjort total − sum af ydelsesgrupper (pct.-point)" in csv_text.splitlines()[0]
     finally:
         running.stop()
