@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -43,6 +44,9 @@ def test_published_commands(demo_home, tmp_path):
     assert "4 lister: alle placeringer genskabt" in check and "Grupper af ens forskel" in check
     history = _run(["published", "history", "--kommune", "Herlev"], home).stdout
     assert "2022QMAT04" in history
+    factors = sorted(str(p) for p in (Path(__file__).parent / "fixtures" / "dst_factors").glob("*.csv"))
+    approx = _run(["published", "approximate", *factors], home).stdout
+    assert "ikke ministeriets model" in approx and "Spearman" in approx
     bad = tmp_path / "Y30R21.csv"
     bad.write_text("Område;Periode;Ydelsesgrupper\nAtlantis;2022QMAT04;A-dagpenge mv.\n", "utf-8")
     proc = _run(["import", "jobindsats", str(bad)], home, check=False)

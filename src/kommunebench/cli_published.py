@@ -162,3 +162,39 @@ def print_beside(own: PublicRun, published: PublicRun, n: int = 10) -> None:
         t.add_row(str(i), a.navn, format_number_da(a.diff_pp, "share"), b.navn, format_number_da(b.diff_pp, "share"))
     console.print(t)
     console.print("Kilde til den offentliggjorte liste: jobindsats.dk, STAR (tabel Y30R21).")
+
+
+@published_app.command("approximate")
+def approximate(
+    factors: Annotated[
+        list[Path], typer.Argument(help="Faktorfiler fra Danmarks Statistik (StatBank-CSV eller kommune,år,værdi).")
+    ],
+    period: Annotated[str | None, typer.Option(help="Offentliggjort periode (standard: den nyeste).")] = None,
+    db: DbOption = None,
+) -> None:
+    """Tilnærmelse af de forventede andele med offentlige data — tydeligt ikke ministeriets model."""
+    a = pipeline.published.approximate_published(factors, period=period, db=db_path(db))
+    console.print(
+        f"[bold]{a.label}[/], {a.period}: vægtet regression af den faktiske andel på {len(factors)} faktorer."
+    )
+    console.print(
+        f"R² {format_number_da(a.r2_weighted, 'share')}; korrelation med de offentliggjorte forventede andele "
+        f"{format_number_da(a.corr_expected, 'share')}, gns. afvigelse {format_number_da(a.mae_expected_pp, 'share')} "
+        f"pct.-point; Spearman mod de offentliggjorte placeringer {format_number_da(a.spearman_rank, 'share')}; "
+        f"{a.within_10_ranks} af {len(a.frame)} inden for 10 pladser."
+    )
+    t = new_table(
+        "Top 10 efter tilnærmelsen",
+        ("Placering", "Kommune", "Tilnærmet forventet", "Offentliggjort forventet", "Offentliggjort placering"),
+        right=("Placering", "Tilnærmet forventet", "Offentliggjort forventet", "Offentliggjort placering"),
+    )
+    for r in records(a.frame.head(10)):
+        t.add_row(
+            str(r.approx_rank),
+            r.navn,
+            format_number_da(r.approx_expected_share, "share"),
+            format_number_da(r.published_expected_share, "share"),
+            str(r.published_rank),
+        )
+    console.print(t)
+    console.print("Kilde: Danmarks Statistik (faktorer); jobindsats.dk, STAR (offentliggjorte tal).")

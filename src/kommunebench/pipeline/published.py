@@ -20,7 +20,9 @@ from kommunebench.benchmark.runs import RunRecord
 from kommunebench.errors import NotFoundError
 from kommunebench.pipeline.config import Store, using
 from kommunebench.published import TABLE, ImportReport, Reproduction, import_published, rank_history, reproduce
+from kommunebench.published.approximation import Approximation, approximate
 from kommunebench.published.client import FetchResult, JobindsatsClient
+from kommunebench.published.statbank import read_factor
 
 __all__ = [
     "import_jobindsats",
@@ -31,6 +33,8 @@ __all__ = [
     "published_records",
     "token_from_env",
     "shipped_extract",
+    "pair_runs",
+    "approximate_published",
 ]
 
 
@@ -171,3 +175,18 @@ def pair_runs(
     if o.is_published or not p.is_published:
         raise NotFoundError(f"{o.run_id} skal være en egen kørsel og {p.run_id} en offentliggjort")
     return o, p
+
+
+def approximate_published(
+    factor_files: Sequence[str | Path], *, period: str | None = None, db: Store | None = None, table: str = TABLE
+) -> Approximation:
+    """The public-data approximation for a stored published period (default: the newest)."""
+    factors = {Path(f).stem: read_factor(f) for f in factor_files}
+    with using(db) as con:
+        records = _latest_per_period(published_runs(con, table))
+        chosen = [r for r in records if period is None or r.period == period]
+        if not chosen:
+            raise NotFoundError(f"ingen offentliggjort kørsel af {table} for {period or 'nogen periode'}")
+        record = chosen[-1]
+        total = run_artifact(con, record.run_id, "list_samlet")
+    return approximate(total, factors, period=record.period)
