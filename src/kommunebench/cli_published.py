@@ -13,7 +13,7 @@ from kommunebench import pipeline
 from kommunebench.cli_common import DbOption, area_label, console, db_path, new_table, records
 from kommunebench.data import reference
 from kommunebench.pipeline.published import FetchReport
-from kommunebench.publish import PublicRun, format_number_da
+from kommunebench.publish import PublicRun, format_number_da, rounded_frame
 from kommunebench.published import ImportReport
 
 __all__ = ["register", "print_beside"]
@@ -158,7 +158,8 @@ def print_beside(own: PublicRun, published: PublicRun, n: int = 10) -> None:
         ("Placering", f"Syntetisk {own.period}", "Forskel", f"Offentliggjort {published.period}", "Forskel "),
         right=("Placering", "Forskel", "Forskel "),
     )
-    for i, (a, b) in enumerate(zip(records(own.top(n)), records(published.top(n)), strict=False), start=1):
+    mine, theirs = records(rounded_frame(own.top(n))), records(rounded_frame(published.top(n)))
+    for i, (a, b) in enumerate(zip(mine, theirs, strict=False), start=1):
         t.add_row(str(i), a.navn, format_number_da(a.diff_pp, "share"), b.navn, format_number_da(b.diff_pp, "share"))
     console.print(t)
     console.print("Kilde til den offentliggjorte liste: jobindsats.dk, STAR (tabel Y30R21).")
