@@ -121,7 +121,7 @@ def reproduce(figures: pd.DataFrame, *, table: str = "Y30R21") -> Reproduction:
         gaps = total_vs_areas(f)
         for _, g in gaps[gaps["share_gap_pp"] > 0].iterrows():
             kind = "total ≠ sum af områder" + (" (mere end afrunding)" if g["beyond_rounding"] else "")
-            detail = f"{g['share_gap_pp']:.2f} pct.-point"
+            detail = f"{g['share_gap_pp']:.2f} pct.-point".replace(".", ",", 1)
             issues.append(_issue(str(period), reference.TOTAL, g["kommunekode"], kind, detail))
     cols = ["period", "group", "kommunekode", "kind", "detail"]
     return Reproduction(pd.DataFrame(rows), pd.DataFrame(blocks), pd.DataFrame(issues, columns=cols))
