@@ -102,25 +102,14 @@ def similar_frame(area_frame: pd.DataFrame, *, k: int) -> pd.DataFrame:
     codes = f["kommunekode"].to_numpy()
     dist = np.round(np.abs(e[:, None] - e[None, :]), _TIE_DECIMALS)
     np.fill_diagonal(dist, np.inf)
+    navn, area = f["navn"].to_numpy(dtype=object), f["area"].to_numpy(dtype=object)  # row access without pandas
+    diff, rank = f["diff_pp"].to_numpy(), f["rank"].to_numpy()
     rows = []
     for i in range(n):
         order = np.lexsort((codes, dist[i]))[:k]
         for r, j in enumerate(order, start=1):
-            rows.append(
-                (
-                    codes[i],
-                    f["navn"].iat[i],
-                    f["area"].iat[i],
-                    e[i],
-                    r,
-                    codes[j],
-                    f["navn"].iat[j],
-                    e[j],
-                    abs(e[j] - e[i]),
-                    f["diff_pp"].iat[j],
-                    f["rank"].iat[j],
-                )
-            )
+            pair = (codes[j], navn[j], e[j], abs(e[j] - e[i]), diff[j], rank[j])
+            rows.append((codes[i], navn[i], area[i], e[i], r, *pair))
     return pd.DataFrame(
         rows,
         columns=[
