@@ -4,13 +4,14 @@ Data: :func:`loefteevne_data` (løfteevne per area from any benchmark run, "uden
 udgifter") or :func:`dea_data` (any arrays). Entry point :func:`compute_efficiency` →
 :class:`EfficiencyResult` (``.summary()``, ``.to_frame()``, ``.peers()``, ``.totals()``). The pure
 functions underneath: :func:`solve_dea` (two-phase envelopment LPs), :func:`bootstrap_dea`
-(Simar & Wilson 1998), :func:`assign_groups`. See ``docs/efficiency.md``.
+(subsampling, Kneip, Simar & Wilson 2008; or Simar & Wilson 1998), :func:`assign_groups`. See ``docs/efficiency.md``.
 """
 
 from kommunebench.efficiency.analysis import compute_efficiency
 from kommunebench.efficiency.bootstrap import (
     BANDWIDTH_RULES,
     INTERVALS,
+    METHODS,
     BootstrapScores,
     bootstrap_dea,
     kernel_bandwidth,
@@ -39,6 +40,7 @@ __all__ = [
     "kernel_bandwidth",
     "smoothed_draws",
     "BANDWIDTH_RULES",
+    "METHODS",
     "INTERVALS",
     "assign_groups",
     "GROUP_RULES",

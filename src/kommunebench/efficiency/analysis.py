@@ -6,7 +6,12 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from kommunebench.efficiency.bootstrap import bootstrap_scores, check_bootstrap_options
+from kommunebench.efficiency.bootstrap import (
+    SUBSAMPLE_EXPONENT,
+    bootstrap_scores,
+    check_bootstrap_options,
+    check_method,
+)
 from kommunebench.efficiency.dea import build_problem, scores_of
 from kommunebench.efficiency.deadata import DEAData
 from kommunebench.efficiency.groups import assign_groups, check_grouping
@@ -40,6 +45,8 @@ def compute_efficiency(
     rts: str = "vrs",
     exclude: Sequence[object] = (),
     bootstrap: int = 0,
+    bootstrap_method: str = "subsampling",
+    subsample_exponent: float = SUBSAMPLE_EXPONENT,
     alpha: float = 0.10,
     bandwidth: str | float = "silverman",
     interval: str = "percentile",
@@ -55,8 +62,10 @@ def compute_efficiency(
     ``orientation`` ``"output"`` (default: more results for the same expenditure) or ``"input"``
     (the same results for less); ``rts`` ``"vrs"`` (default; outputs are ratios) or ``"crs"``;
     ``exclude`` ids or names of units kept out of the reference set but still scored (the report
-    left out Ærø, Samsø, Langeland). ``bootstrap`` replications of the Simar & Wilson (1998)
-    bootstrap with (1 − ``alpha``) intervals, ``bandwidth`` rule, ``interval`` kind, ``seed`` and
+    left out Ærø, Samsø, Langeland). ``bootstrap`` replications of the ``bootstrap_method``:
+    ``"subsampling"`` (default; m-out-of-n, Kneip, Simar & Wilson 2008, m = n^``subsample_exponent``)
+    or ``"smoothed"`` (Simar & Wilson 1998, with ``bandwidth`` rule and ``interval`` kind), with
+    (1 − ``alpha``) intervals, ``seed`` and
     ``n_jobs`` worker processes (the numbers do not depend on it; ``engine`` tunes speed only);
     ``grouping``/``n_groups``/``bands`` choose the groups (see :mod:`kommunebench.efficiency.groups`).
     Raises :class:`~kommunebench.errors.ConfigError` for bad options.
@@ -77,6 +86,7 @@ def compute_efficiency(
         replications, alpha, bw, interval, n_jobs = check_bootstrap_options(
             replications, alpha, bandwidth, interval, n_jobs
         )
+        bootstrap_method, subsample_exponent = check_method(bootstrap_method, subsample_exponent)
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0):
         raise ConfigError(f"seed must be a non-negative integer or None, got {seed!r}")
 
@@ -99,6 +109,8 @@ def compute_efficiency(
             seed=None if seed is None else int(seed),
             n_jobs=n_jobs,
             settings=engine,
+            method=bootstrap_method,
+            exponent=subsample_exponent,
         )
     return EfficiencyResult(
         data=data,

@@ -39,6 +39,13 @@ import numpy as np
 from kommunebench.efficiency.dea import DEAScores, build_problem, scores_of
 from kommunebench.efficiency.lp import Problem
 from kommunebench.efficiency.replicate import EngineSettings, replicate_scores
+from kommunebench.efficiency.subsample import (
+    rate_exponent,
+    subsample_distances,
+    subsample_draws,
+    subsample_size,
+    summarise_subsample,
+)
 from kommunebench.efficiency.validate import (
     ORIENTATIONS,
     RETURNS_TO_SCALE,
@@ -55,6 +62,7 @@ from kommunebench.efficiency.validate import (
 from kommunebench.errors import ConfigError
 
 __all__ = [
+    "METHODS",
     "BANDWIDTH_RULES",
     "INTERVALS",
     "BootstrapScores",
@@ -65,8 +73,10 @@ __all__ = [
     "check_bootstrap_options",
 ]
 
+METHODS = ("subsampling", "smoothed")
 BANDWIDTH_RULES = ("silverman", "normal_reference")
 INTERVALS = ("percentile", "bias_shifted")
+SUBSAMPLE_EXPONENT = 0.5  # m = n^γ; see docs/efficiency.md for how γ was chosen and what it gives
 _FRONTIER_TOL = 1e-9
 
 
@@ -74,7 +84,9 @@ _FRONTIER_TOL = 1e-9
 class BootstrapScores:
     """Bootstrap of one DEA model; every array is per unit on the score scale (1 = efficient).
 
-    ``replicates`` (units × replications) holds the bootstrap scores 1/δ̂*; ``bias`` = score −
+    ``method`` is ``"subsampling"`` (m-out-of-n, :mod:`.subsample`; ``subsample`` = m) or
+    ``"smoothed"`` (Simar & Wilson 1998). ``replicates`` (units × replications) holds the bootstrap
+    scores 1/δ̂* (for subsampling: against the subsample's frontier, NaN where it has none); ``bias`` = score −
     bias-corrected score (> 0: DEA overstates efficiency); ``lower``/``upper`` bound the
     (1 − ``alpha``) interval for the true score; ``advised`` is 1.0 where the bias correction is
     advisable. NaN for units without a feasible comparison.
@@ -93,6 +105,8 @@ class BootstrapScores:
     lower: np.ndarray
     upper: np.ndarray
     advised: np.ndarray
+    method: str = "smoothed"
+    subsample: int = 0  # m of the m-out-of-n bootstrap (0: the smoothed bootstrap)
 
     @property
     def bias_correction_advised(self) -> np.ndarray:
@@ -177,6 +191,15 @@ def check_bootstrap_options(
     return b, a, rule, check_choice("interval", interval, INTERVALS), check_int("n_jobs", n_jobs, minimum=1)
 
 
+def check_method(method: object, exponent: object) -> tuple[str, float]:
+    """Validated (bootstrap method, subsample exponent γ in (0, 1))."""
+    name = check_choice("bootstrap_method", method, METHODS)
+    ok = isinstance(exponent, int | float) and not isinstance(exponent, bool) and 0.0 < float(exponent) < 1.0
+    if not ok:
+        raise ConfigError(f"subsample_exponent must be a number strictly between 0 and 1, got {exponent!r}")
+    return name, float(exponent)  # type: ignore[arg-type]
+
+
 def bootstrap_scores(
     problem: Problem,
     scores: DEAScores,
@@ -189,10 +212,22 @@ def bootstrap_scores(
     seed: int | None = None,
     n_jobs: int = 1,
     settings: EngineSettings | None = None,
+    method: str = "subsampling",
+    exponent: float = SUBSAMPLE_EXPONENT,
 ) -> BootstrapScores:
     """The bootstrap of an already solved model (options validated by the caller)."""
     ref = problem.reference
     delta = 1.0 / scores.score  # input: 1/θ; output: φ (NaN stays NaN)
+    if method == "subsampling":
+        m = subsample_size(ref.size, exponent)
+        present = subsample_draws(ref.size, m, replications, rng)
+        sub = subsample_distances(problem, scores, present, n_jobs=n_jobs)
+        factor = (m / ref.size) ** rate_exponent(problem, vrs=problem.vrs)
+        summary = summarise_subsample(delta, sub, factor=factor, alpha=alpha)
+        return BootstrapScores(
+            replications=replications, alpha=alpha, bandwidth=0.0, bandwidth_rule="none", interval="subsampling",
+            seed=seed, replicates=1.0 / sub, method=method, subsample=m, **summary,
+        )  # fmt: skip
     delta_ref = delta[ref]
     h = kernel_bandwidth(delta_ref, bandwidth_rule)
     draws = smoothed_draws(delta_ref, replications, h, rng)
@@ -235,8 +270,13 @@ def bootstrap_dea(
     interval: str = "percentile",
     seed: int | np.random.Generator | None = None,
     n_jobs: int = 1,
+    method: str = "subsampling",
+    exponent: float = SUBSAMPLE_EXPONENT,
 ) -> tuple[DEAScores, BootstrapScores]:
-    """:func:`~kommunebench.efficiency.dea.solve_dea` plus the Simar–Wilson bootstrap of its scores.
+    """:func:`~kommunebench.efficiency.dea.solve_dea` plus a bootstrap of its scores.
+
+    ``method`` ``"subsampling"`` (default; Kneip, Simar & Wilson 2008, m = n^``exponent``) or
+    ``"smoothed"`` (Simar & Wilson 1998; ``bandwidth`` and ``interval`` apply to it only).
 
     ``seed`` (an int or a ``numpy.random.Generator``) makes the draws reproducible; the scores do
     not depend on ``n_jobs`` (worker processes for the LPs).
@@ -244,6 +284,7 @@ def bootstrap_dea(
     orientation = check_choice("orientation", orientation, ORIENTATIONS)
     rts = check_choice("rts", rts, RETURNS_TO_SCALE)
     b, a, rule, kind, jobs = check_bootstrap_options(replications, alpha, bandwidth, interval, n_jobs)
+    method, exponent = check_method(method, exponent)
     x = check_inputs(matrix("inputs", inputs))
     if x.shape[0] < 2:
         raise ConfigError("DEA needs at least two units")
@@ -256,7 +297,7 @@ def bootstrap_dea(
     scores = scores_of(problem, x, y, orientation=orientation, rts=rts)
     boot = bootstrap_scores(
         problem, scores, replications=b, alpha=a, bandwidth_rule=rule, interval=kind, rng=rng, seed=seed_value,
-        n_jobs=jobs,
+        n_jobs=jobs, method=method, exponent=exponent,
     )  # fmt: skip
     return scores, boot
 

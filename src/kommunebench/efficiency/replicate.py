@@ -29,7 +29,7 @@ import numpy as np
 
 from kommunebench.efficiency.lp import LPFailure, Problem, reference_columns, solve_blocks
 
-__all__ = ["EngineSettings", "replicate_scores"]
+__all__ = ["EngineSettings", "replicate_scores", "worker_context"]
 
 
 @dataclass(frozen=True)
@@ -129,12 +129,12 @@ def _run(problem, units, factors, support, duals, w, cfg: EngineSettings) -> np.
     return np.concatenate(parts, axis=0) if parts else np.zeros((0, units.size))
 
 
-def _context() -> multiprocessing.context.BaseContext:
+def worker_context() -> multiprocessing.context.BaseContext:
     """Fresh worker processes: from a fork server that has imported this module once (cheap to start
     again) where the platform has one, else spawned; never a plain fork of a process using HiGHS."""
     if "forkserver" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload([__name__])
+        context.set_forkserver_preload([__name__, "kommunebench.efficiency.subsample"])
         return context
     return multiprocessing.get_context("spawn")
 
@@ -162,6 +162,6 @@ def replicate_scores(
         return _run(problem, units, factors, support, duals, w, cfg)
     groups = [g for g in np.array_split(np.arange(n_chunks), min(n_jobs, n_chunks)) if g.size]
     spans = [(int(g[0]) * cfg.chunk, min(factors.shape[0], (int(g[-1]) + 1) * cfg.chunk)) for g in groups]
-    with ProcessPoolExecutor(max_workers=len(spans), mp_context=_context()) as pool:
+    with ProcessPoolExecutor(max_workers=len(spans), mp_context=worker_context()) as pool:
         futures = [pool.submit(_run, problem, units, factors[a:b], support, duals, w, cfg) for a, b in spans]
         return np.concatenate([f.result() for f in futures], axis=0)
