@@ -283,7 +283,9 @@ def test_column_generation_equals_the_full_lp(orientation, rts):
         np.testing.assert_allclose(t[b], expected, rtol=1e-9, atol=1e-9)
 
 
-@pytest.mark.parametrize(("orientation", "rts"), [("input", "vrs"), ("output", "vrs"), ("input", "crs"), ("output", "crs")])
+@pytest.mark.parametrize(
+    ("orientation", "rts"), [("input", "vrs"), ("output", "vrs"), ("input", "crs"), ("output", "crs")]
+)
 def test_subsample_scores_equal_dea_against_the_subsample(orientation, rts):
     """The m-out-of-n engine (artificial column for infeasible blocks) equals solve_dea with that reference set."""
     x, y, _ = _planted(7)

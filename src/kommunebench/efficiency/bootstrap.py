@@ -223,10 +223,11 @@ def bootstrap_scores(
         present = subsample_draws(ref.size, m, replications, rng)
         sub = subsample_distances(problem, scores, present, n_jobs=n_jobs)
         factor = (m / ref.size) ** rate_exponent(problem, vrs=problem.vrs)
-        summary = summarise_subsample(delta, sub, factor=factor, alpha=alpha)
+        st = summarise_subsample(delta, sub, factor=factor, alpha=alpha)
         return BootstrapScores(
             replications=replications, alpha=alpha, bandwidth=0.0, bandwidth_rule="none", interval="subsampling",
-            seed=seed, replicates=1.0 / sub, method=method, subsample=m, **summary,
+            seed=seed, replicates=1.0 / sub, bias=st["bias"], bias_corrected=st["bias_corrected"], std=st["std"],
+            lower=st["lower"], upper=st["upper"], advised=st["advised"], method=method, subsample=m,
         )  # fmt: skip
     delta_ref = delta[ref]
     h = kernel_bandwidth(delta_ref, bandwidth_rule)
@@ -251,7 +252,13 @@ def bootstrap_scores(
         interval=interval,
         seed=seed,
         replicates=1.0 / reps,
-        **stats,
+        bias=stats["bias"],
+        bias_corrected=stats["bias_corrected"],
+        std=stats["std"],
+        lower=stats["lower"],
+        upper=stats["upper"],
+        advised=stats["advised"],
+        method="smoothed",
     )
 
 
