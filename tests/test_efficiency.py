@@ -186,6 +186,21 @@ def test_the_environment_only_compares_with_no_easier_peers():
     np.testing.assert_allclose(with_env.score[1:], [2 / 3, 2.5 / 3, 1.0], atol=TOL)
 
 
+@pytest.mark.parametrize(
+    ("orientation", "rts"), [("input", "crs"), ("output", "crs"), ("input", "vrs"), ("output", "vrs")]
+)
+def test_scores_match_pyfrontier(orientation, rts):
+    """An independent implementation (pyfrontier: its own LPs on PuLP/CBC; it prints 6 decimals)."""
+    envelop = pytest.importorskip("Pyfrontier.frontier_model", reason="pyfrontier (test extra) is not installed")
+    x, y, _ = _planted(3)
+    x, y = x[:30], y[:30]
+    model = envelop.EnvelopDEA(rts.upper(), "in" if orientation == "input" else "out")
+    model.fit(x, y)
+    theirs = np.array([r.score for r in model.result])
+    ours = solve_dea(x, y, orientation=orientation, rts=rts)
+    np.testing.assert_allclose(ours.score if orientation == "input" else ours.phi, theirs, atol=1e-6)
+
+
 # --- (c) a planted inefficiency --------------------------------------------------------------
 
 PLANTED_N = 98  # units, as many as municipalities
