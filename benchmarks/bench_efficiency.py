@@ -101,6 +101,7 @@ def main() -> None:
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--rts", choices=("vrs", "crs"), default="vrs")
     ap.add_argument("--seed", type=int, default=20181102)
+    ap.add_argument("--method", choices=("subsampling", "smoothed"), default="subsampling")
     args = ap.parse_args()
     municipal, costs = synthetic(args.seed)
     models = {
@@ -110,7 +111,10 @@ def main() -> None:
     total = 0.0
     sampler = _Sampler()
     sampler.start()
-    print(f"{len(municipal) // 3} units, {args.replications} replications, rts={args.rts}, jobs={args.jobs}")
+    print(
+        f"{len(municipal) // 3} units, {args.replications} replications ({args.method}), rts={args.rts}, "
+        f"jobs={args.jobs}, load average before: {os.getloadavg()[0]:.2f}"
+    )
     for name, data in models.items():
         for orientation in ("output", "input"):
             t0 = time.perf_counter()
@@ -120,6 +124,7 @@ def main() -> None:
                 rts=args.rts,
                 exclude=EXCLUDED,
                 bootstrap=args.replications,
+                bootstrap_method=args.method,
                 seed=args.seed,
                 n_jobs=args.jobs,
             )
@@ -131,10 +136,10 @@ def main() -> None:
             print(
                 f"  {name:<14} {orientation:<6} {wall:7.2f} s   efficient {int(s.efficient.sum()):>2}, "
                 f"mean score {np.nanmean(s.score):.3f}, bias-corrected {np.nanmean(b.bias_corrected):.3f}, "
-                f"h {b.bandwidth:.4f}"
+                f"{b.method}, m {b.subsample}"
             )
     sampler.stop.set()
-    print(f"total wall: {total:.2f} s")
+    print(f"total wall: {total:.2f} s (load average after: {os.getloadavg()[0]:.2f})")
     workers = max(sampler.peaks.values(), default=0.0)
     print(
         f"peak RSS: this process {_peak_mb(resource.RUSAGE_SELF):.0f} MB (getrusage); "

@@ -1,4 +1,9 @@
-"""Bias-corrected DEA scores and intervals by the smoothed bootstrap of Simar & Wilson (1998).
+"""Bias-corrected DEA scores and intervals: subsampling (default) or Simar & Wilson's smoothed bootstrap.
+
+``method="subsampling"`` (the default) is the m-out-of-n bootstrap of Kneip, Simar & Wilson (2008),
+see :mod:`.subsample`: on the planted data of the tests its 90 % intervals cover the truth for
+≥ 80 % of the units, where the smoothed bootstrap below covered ~59 % (it underestimates the bias
+by about half with three variables and 98 units). ``method="smoothed"`` is kept for comparison:
 
 DEA scores are biased towards efficiency: the estimated frontier lies inside the true one, more
 so with few units and many variables (98 municipalities, 3–5 variables). Simar & Wilson's

@@ -38,7 +38,7 @@ class EfficiencyResult:
     """One DEA model of :func:`~kommunebench.efficiency.compute_efficiency` (read-only).
 
     ``scores`` holds the arrays (:class:`~kommunebench.efficiency.dea.DEAScores`), ``bootstrap``
-    the Simar–Wilson bootstrap or None, ``groups`` the group per unit (1 = best, 0 = no score)
+    the bootstrap (subsampling or Simar–Wilson) or None, ``groups`` the group per unit (1 = best, 0 = no score)
     under ``grouping`` / ``n_groups`` / ``bands``; ``excluded`` are the units left out of the
     reference set; ``notes`` say what a reader must know to read the numbers.
     """
@@ -206,9 +206,13 @@ class EfficiencyResult:
         lines.append(f"Grupper ({self.grouping}): " + ", ".join(f"{g}: {c}" for g, c in enumerate(counts, start=1)))
         if self.bootstrap is not None:
             b = self.bootstrap
+            how = (
+                f"delstikprøver m = {b.subsample} (Kneip, Simar & Wilson 2008)"
+                if b.method == "subsampling"
+                else f"Simar & Wilson 1998, båndbredde {b.bandwidth:.4f} ({b.bandwidth_rule})"
+            )
             lines.append(
-                f"Bootstrap (Simar & Wilson 1998): {b.replications} replikationer, båndbredde {b.bandwidth:.4f} "
-                f"({b.bandwidth_rule}), {100 * (1 - b.alpha):.0f} %-intervaller ({b.interval}); "
+                f"Bootstrap, {how}: {b.replications} replikationer, {100 * (1 - b.alpha):.0f} %-intervaller; "
                 f"gennemsnitlig bias {np.nanmean(b.bias[ok]):.4f}, bias-korrigeret score i gennemsnit "
                 f"{np.nanmean(b.bias_corrected[ok]):.3f}"
             )

@@ -95,13 +95,45 @@ def _stack(problem: Problem, cols: np.ndarray, present: np.ndarray, r: np.ndarra
     return np.where(sol.lam[bi.size :] > _ART_TOL, np.nan, sol.t)
 
 
-def _distances_part(problem: Problem, units: np.ndarray, present: np.ndarray, stack: int) -> np.ndarray:
+def _known(problem: Problem, units: np.ndarray, present: np.ndarray, on_frontier: np.ndarray, ctx: dict) -> np.ndarray:
+    """Which blocks need no LP (their t is already in ``out``): exact shortcuts only.
+
+    * a reference unit on the full frontier that is in the subsample: t = 1 (it is its own
+      comparison, and a subsample's frontier cannot lie beyond the full one);
+    * under VRS with a single row the radial variable cannot relax (one input in the output
+      orientation, one output in the input orientation, no environment): infeasible exactly when
+      no present column satisfies that row alone — t stays NaN.
+    """
+    n_rep = present.shape[0]
+    pos = np.full(problem.n, -1)
+    pos[problem.reference] = np.arange(problem.reference.size)
+    j = pos[units]
+    own = np.zeros((n_rep, units.size), dtype=bool)
+    inside = j >= 0
+    own[:, inside] = present[:, j[inside]] & on_frontier[None, j[inside]]
+    known = own.copy()
+    fixed = ctx["radial"] == 0
+    if problem.vrs and (fixed.sum(axis=1) == 1).all():
+        row = fixed.argmax(axis=1)  # per unit
+        cols = reference_columns(problem)[:, row] + ctx["offset"][np.arange(units.size), row]  # n_ref × units
+        need = ctx["rhs"][np.arange(units.size), row]
+        best = np.where(present[:, :, None], cols[None, :, :], np.inf).min(axis=1)  # R × units
+        known |= best > need[None, :] + 1e-12
+    ctx["own"] = own
+    return known
+
+
+def _distances_part(
+    problem: Problem, units: np.ndarray, present: np.ndarray, on_frontier: np.ndarray, stack: int
+) -> np.ndarray:
     """Radial values t (replications × units) for one share of the replications."""
     cols = reference_columns(problem)
     ctx = {"offset": problem.offset(units), "radial": problem.radial(units), "rhs": problem.rhs(units)}
     ctx["art"] = _artificial(problem, units, cols)
-    pairs = np.argwhere(np.ones((present.shape[0], units.size), dtype=bool))
+    known = _known(problem, units, present, on_frontier, ctx)
+    pairs = np.argwhere(~known)
     t = np.full((present.shape[0], units.size), np.nan)
+    t[ctx["own"]] = 1.0
     for start in range(0, len(pairs), stack):
         r, k = pairs[start : start + stack].T
         try:
@@ -116,21 +148,26 @@ def _distances_part(problem: Problem, units: np.ndarray, present: np.ndarray, st
 
 
 def subsample_distances(
-    problem: Problem, scores: DEAScores, present: np.ndarray, *, n_jobs: int = 1, stack: int = 400
+    problem: Problem, scores: DEAScores, present: np.ndarray, *, n_jobs: int = 1, stack: int = 200
 ) -> np.ndarray:
     """δ̂*_m (units × replications): every feasible unit against every subsample's frontier (NaN: none).
 
     ``n_jobs`` > 1 splits the replications over worker processes; the numbers do not change.
     """
     units = np.flatnonzero(scores.feasible)
+    reps = np.full((scores.n, present.shape[0]), np.nan)
+    x_ref = problem.x[problem.reference]
+    if problem.input_oriented and problem.vrs and bool((np.ptp(x_ref, axis=0) == 0).all()):
+        reps[units] = 1.0  # every input constant: input-oriented VRS scores are 1 wherever defined
+        return reps
+    on_frontier = np.abs(scores.score[problem.reference] - 1.0) <= 1e-9
     parts = [p for p in np.array_split(np.arange(present.shape[0]), max(1, min(n_jobs, present.shape[0]))) if p.size]
     if len(parts) <= 1:
-        t = _distances_part(problem, units, present, stack)
+        t = _distances_part(problem, units, present, on_frontier, stack)
     else:
         with ProcessPoolExecutor(max_workers=len(parts), mp_context=worker_context()) as pool:
-            futures = [pool.submit(_distances_part, problem, units, present[p], stack) for p in parts]
+            futures = [pool.submit(_distances_part, problem, units, present[p], on_frontier, stack) for p in parts]
             t = np.concatenate([f.result() for f in futures], axis=0)
-    reps = np.full((scores.n, present.shape[0]), np.nan)
     with np.errstate(divide="ignore"):
         reps[units] = (1.0 / t if problem.input_oriented else t).T
     return reps
