@@ -61,6 +61,15 @@ def _peak_mb(who: int) -> float:
     return resource.getrusage(who).ru_maxrss / 1024
 
 
+def _cpu_seconds(pid: int) -> float:
+    """user + system CPU seconds of a process so far (Linux /proc; 0 elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _descendant_peaks() -> dict[int, float]:
     """VmHWM in MB of every process below this one (Linux /proc; empty elsewhere)."""
     parent: dict[int, int] = {}
@@ -89,10 +98,13 @@ class _Sampler(threading.Thread):
         self.peaks: dict[int, float] = {}
         self.stop = threading.Event()
 
+        self.cpu: dict[int, float] = {}
+
     def run(self) -> None:
         while not self.stop.wait(0.2):
             for pid, mb in _descendant_peaks().items():
                 self.peaks[pid] = max(mb, self.peaks.get(pid, 0.0))
+                self.cpu[pid] = max(_cpu_seconds(pid), self.cpu.get(pid, 0.0))
 
 
 def main() -> None:
@@ -139,7 +151,12 @@ def main() -> None:
                 f"{b.method}, m {b.subsample}"
             )
     sampler.stop.set()
+    cpu = _cpu_seconds(os.getpid()) + sum(sampler.cpu.values())
     print(f"total wall: {total:.2f} s (load average after: {os.getloadavg()[0]:.2f})")
+    print(
+        f"CPU seconds (this process + workers, sampled every 0.2 s): {cpu:.1f} s; on two otherwise idle "
+        f"cores the wall time would be about {cpu / 2:.0f}-{cpu:.0f} s"
+    )
     workers = max(sampler.peaks.values(), default=0.0)
     print(
         f"peak RSS: this process {_peak_mb(resource.RUSAGE_SELF):.0f} MB (getrusage); "
