@@ -150,13 +150,16 @@ def solve_blocks(
     vrs: bool,
     t_bounds: tuple[np.ndarray, np.ndarray] | None = None,
     slack_weight: np.ndarray | None = None,
+    pricing: str | None = None,
 ) -> BlockSolution:
     """Solve ``radial.shape[0]`` independent blocks in one HiGHS call.
 
     ``cols`` (k × p) are the λ columns, ``block`` (k,) the block each belongs to (sorted or not).
     Phase one (``slack_weight`` None): ≤ rows, objective ``sign·t`` with ``t ≥ 0``. Phase two:
     every row an equality with its own slack ≥ 0, ``t`` within ``t_bounds`` and objective
-    ``−Σ slack_weight·slack``. Raises :class:`LPFailure` if HiGHS finds no optimum.
+    ``−Σ slack_weight·slack``. ``pricing`` sets HiGHS's dual edge-weight strategy (``"dantzig"`` is
+    fastest for many tiny blocks; the optimum does not depend on it). Raises :class:`LPFailure` if
+    HiGHS finds no optimum.
     """
     nb, p = radial.shape
     k = cols.shape[0]
@@ -205,7 +208,7 @@ def solve_blocks(
         b_eq=b_eq,
         bounds=bounds,
         method="highs-ds",
-        options=_OPTIONS,
+        options=_OPTIONS if pricing is None else {**_OPTIONS, "simplex_dual_edge_weight_strategy": pricing},
     )
     if res.status != 0 or res.x is None:
         raise LPFailure(str(res.message))

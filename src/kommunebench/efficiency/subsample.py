@@ -89,7 +89,9 @@ def _stack(problem: Problem, cols: np.ndarray, present: np.ndarray, r: np.ndarra
     bi, j = np.nonzero(present[r])
     block_cols = np.concatenate([cols[j] + ctx["offset"][k[bi]], ctx["art"][k]])
     block = np.concatenate([bi, np.arange(r.size)])
-    sol = solve_blocks(block_cols, block, ctx["radial"][k], ctx["rhs"][k], sign=problem.sign, vrs=problem.vrs)
+    sol = solve_blocks(
+        block_cols, block, ctx["radial"][k], ctx["rhs"][k], sign=problem.sign, vrs=problem.vrs, pricing="dantzig"
+    )
     if not problem.vrs and not problem.input_oriented:
         return sol.t
     return np.where(sol.lam[bi.size :] > _ART_TOL, np.nan, sol.t)
@@ -148,7 +150,7 @@ def _distances_part(
 
 
 def subsample_distances(
-    problem: Problem, scores: DEAScores, present: np.ndarray, *, n_jobs: int = 1, stack: int = 200
+    problem: Problem, scores: DEAScores, present: np.ndarray, *, n_jobs: int = 1, stack: int = 500
 ) -> np.ndarray:
     """δ̂*_m (units × replications): every feasible unit against every subsample's frontier (NaN: none).
 
