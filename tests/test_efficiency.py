@@ -1,8 +1,9 @@
 """The DEA stage: textbook examples, LP duality, a planted truth, the bootstrap engine, the boundary.
 
 (a) Published examples with known efficiencies (sources in the comments), to 1e-6.
-(b) An independent check: the multiplier (dual) LP, written out here and solved per unit with
-    ``scipy.optimize.linprog``, equals the envelopment score of ``solve_dea``.
+(b) Independent checks: the multiplier (dual) LP, written out here and solved per unit with
+    ``scipy.optimize.linprog``, and pyfrontier (its own LPs on PuLP/CBC; test extra) equal the
+    envelopment score of ``solve_dea``.
 (c) Synthetic data with a planted inefficiency (seed drawn per run and printed; set
     ``KB_EFFICIENCY_SEED`` to replay one).
 (d) Bad input raises ``ConfigError`` with a clear message.
@@ -204,7 +205,7 @@ def test_scores_match_pyfrontier(orientation, rts):
 # --- (c) a planted inefficiency --------------------------------------------------------------
 
 PLANTED_N = 98  # units, as many as municipalities
-PLANTED_B = 300  # bootstrap replications (the product default is 2,000; 300 keeps this test ~5 s)
+PLANTED_B = 300  # bootstrap replications (2,000 in the docs' example; 300 keeps this test ~5 s)
 
 
 def _planted(seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
