@@ -28,7 +28,7 @@ from kommunebench.data.load import load
 from kommunebench.data.synth import costs as synth_costs
 from kommunebench.efficiency import compute_efficiency, loefteevne_data
 from kommunebench.efficiency.costs import stored_costs
-from kommunebench.errors import ValidationError
+from kommunebench.errors import NotFoundError, ValidationError
 from kommunebench.pipeline.efficiency import efficiency_view
 from kommunebench.publish.efficiency import efficiency_inputs
 from kommunebench.publish.suppress import suppression_mask
@@ -239,3 +239,14 @@ def test_bootstrap_through_the_view_is_seeded_and_published(db_copy):
     assert v.rows == again.rows and v.bootstrap == 60
     with_bounds = [r for r in v.rows if r.get("med_lower") is not None]
     assert with_bounds and all(r["med_lower"] <= r["med_score_bc"] + 1e-3 for r in with_bounds)
+
+
+def test_without_stored_costs_the_view_says_so_in_danish(db_copy, tmp_path):
+    empty = tmp_path / "no_costs.duckdb"
+    shutil.copy(db_copy, empty)
+    with duckdb.connect(str(empty)) as con:
+        con.execute("DELETE FROM admin_costs")
+    with pytest.raises(NotFoundError, match="ingen udgifter i lageret"):
+        efficiency_view(db=empty)
+    with pytest.raises(NotFoundError, match="ingen udgifter for 1999"):
+        efficiency_view(db=db_copy, year=1999)
