@@ -84,7 +84,7 @@ def show(
             str(r["benchmark_rank"]),
             str(r["navn"]),
             str(r["med_group"]),
-            format_number_da(r["med_score"], "share_precise"),
+            "–" if r["med_score"] is None else f"{r['med_score']:.3f}".replace(".", ","),
             str(r["uden_group"]),
             format_number_da(r["cost_per_fuldtidsperson_kr"], "count"),
             format_number_da(r["potential_pct"], "pct1"),

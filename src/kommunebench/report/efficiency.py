@@ -37,8 +37,8 @@ FIGURE_ELEMENT_ID = "kb-dea-figure"
 _KINDS = {
     "Rang i benchmarkingen": "rank",
     "Faktisk − forventet (pct.-point)": "share",
-    "DEA-score med udgifter": "share_precise",
-    "DEA-score uden udgifter": "share_precise",
+    "DEA-score med udgifter": "count_precise",  # three decimals
+    "DEA-score uden udgifter": "count_precise",
     "Udgift pr. fuldtidsperson (kr.)": "count",
     "Frontens udgift pr. fuldtidsperson (kr.)": "count",
     "Besparelsespotentiale (kr.)": "count",
