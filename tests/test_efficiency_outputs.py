@@ -29,7 +29,7 @@ from kommunebench.data.synth import costs as synth_costs
 from kommunebench.efficiency import compute_efficiency, loefteevne_data
 from kommunebench.efficiency.costs import stored_costs
 from kommunebench.errors import NotFoundError, ValidationError
-from kommunebench.pipeline.efficiency import efficiency_view
+from kommunebench.pipeline.efficiency import efficiency_view, export_efficiency
 from kommunebench.publish.efficiency import efficiency_inputs
 from kommunebench.publish.suppress import suppression_mask
 
@@ -250,3 +250,13 @@ def test_without_stored_costs_the_view_says_so_in_danish(db_copy, tmp_path):
         efficiency_view(db=empty)
     with pytest.raises(NotFoundError, match="ingen udgifter for 1999"):
         efficiency_view(db=db_copy, year=1999)
+
+
+def test_the_run_report_and_workbook_carry_the_dea_section(db_copy, view, tmp_path):
+    xlsx, html = export_efficiency(view, tmp_path, with_run=True, db=db_copy)
+    wb = openpyxl.load_workbook(xlsx)
+    assert "Samlet liste" in wb.sheetnames and wb.sheetnames.index("DEA og rangliste") == len(wb.sheetnames) - 2
+    assert wb["DEA og rangliste"].max_row == len(view.rows) + 1
+    text = html.read_text("utf-8")
+    assert 'id="kb-map"' in text and 'id="kb-dea-table"' in text and 'id="kb-dea-figure"' in text
+    assert text.count("<tr data-kommunekode=") == len(view.rows)

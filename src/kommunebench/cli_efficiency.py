@@ -100,9 +100,12 @@ def export(
     year: Year = None,
     rts: Rts = "vrs",
     exclude: Exclude = "",
+    with_run: Annotated[
+        bool, typer.Option("--with-run", help="Write the run's own workbook and report with the DEA sheet and section.")
+    ] = False,
 ) -> None:
     """Write the side-by-side sheet (Excel) and the HTML report of the DEA section."""
     view = _view(db, run, year, rts, exclude)
-    xlsx, html = export_efficiency(view, out)
+    xlsx, html = export_efficiency(view, out, with_run=with_run, db=db_path(db))
     console.print(f"Skrev {xlsx}")
     console.print(f"Skrev {html}")

@@ -18,8 +18,9 @@ from kommunebench.efficiency import compute_efficiency, loefteevne_data
 from kommunebench.efficiency.costs import stored_costs
 from kommunebench.efficiency.sidebyside import side_by_side
 from kommunebench.pipeline.config import Store, using
-from kommunebench.pipeline.runs import latest_run, open_run
+from kommunebench.pipeline.runs import latest_run, open_run, publish_run
 from kommunebench.publish.efficiency import PublicEfficiency, efficiency_inputs, public_efficiency
+from kommunebench.report import write_excel, write_html_report
 from kommunebench.report.efficiency import write_efficiency_excel, write_efficiency_html
 
 __all__ = ["efficiency_view", "export_efficiency"]
@@ -72,10 +73,22 @@ def efficiency_view(
     )
 
 
-def export_efficiency(view: PublicEfficiency, out_dir: Path) -> tuple[Path, Path]:
-    """Write the view as an Excel workbook and an HTML report into ``out_dir``."""
+def export_efficiency(
+    view: PublicEfficiency, out_dir: Path, *, with_run: bool = False, db: Store | None = None
+) -> tuple[Path, Path]:
+    """Write the view as an Excel workbook and an HTML report into ``out_dir``.
+
+    ``with_run``: the run's own workbook and HTML report instead, with the DEA sheet and section
+    added (the run's public view at the same threshold).
+    """
     folder = Path(out_dir)
     stem = f"effektivitet_{view.run_id}_{view.period}"
+    if with_run:
+        run_view = publish_run(open_run(view.run_id, db=db), threshold=view.threshold)
+        stem = f"benchmark_og_effektivitet_{view.run_id}_{view.period}"
+        xlsx = write_excel(run_view, folder / f"{stem}.xlsx", efficiency=view)
+        html = write_html_report(run_view, folder / f"{stem}.html", efficiency=view)
+        return Path(xlsx), Path(html)
     xlsx = write_efficiency_excel(view, folder / f"{stem}.xlsx")
     html = write_efficiency_html(view, folder / f"{stem}.html")
     return Path(xlsx), Path(html)
