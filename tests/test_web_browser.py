@@ -248,3 +248,19 @@ def test_logging_in_shows_the_non_public_page(web, site):
         web.page.click("#kb-login button[type=submit]")
     assert "ikke-offentlige tal" in web.page.inner_text("h1")
     assert "Københavns Kommune IT" in web.page.inner_text("header")
+
+
+def test_the_efficiency_page_sets_rank_beside_dea_with_a_scatter_and_explanations(web, site):
+    data = web.page.request.get(site.url + "/api/v1/effektivitet").json()
+    web.goto("/effektivitet")
+    page = web.page
+    page.wait_for_selector("#kb-dea .main-svg", timeout=60_000)  # plotly drew the scatter
+    points = page.locator("#kb-dea .scatterlayer .point").count()
+    assert points == len(data["municipalities"])
+    rows = page.locator("#kb-dea-table tbody tr")
+    assert rows.count() == len(data["municipalities"])
+    first = min(data["municipalities"], key=lambda m: m["benchmark_rank"])
+    row = page.locator(f"#kb-dea-table tr[data-kommunekode='{first['kommunekode']}']")
+    assert row.locator("td.explanation").inner_text().strip() == first["explanation"]
+    assert "Mulig besparelse ved samme resultater" in page.locator("#kb-dea-facts").inner_text()
+    assert page.locator("nav a[href='/effektivitet']").get_attribute("aria-current") == "page"

@@ -9,7 +9,7 @@ Semantics
   extracts; a persons file holding 2022 and 2023 replaces all stored persons). Kinds not in the
   load keep their content. Order inside one load: reference overrides (``benefit_codes``,
   ``costs``, ``commuting_area_map``), ``persons``, ``labour_market``, ``benefit_weeks``,
-  ``joblog`` — so each
+  ``joblog``, ``admin_costs`` — so each
   kind is checked against the reference tables as they will be after the load.
 * **Atomic.** The whole load is one transaction. Any refusal (a :class:`ValidationError`) or
   failure rolls it back: the warehouse content is exactly as before.
@@ -72,7 +72,10 @@ from kommunebench.errors import ValidationError, WarehouseError
 
 __all__ = ["LOAD_ORDER", "KindReport", "LoadAudit", "LoadReport", "find_sources", "load"]
 
-LOAD_ORDER = ("benefit_codes", "costs", "commuting_area_map", "persons", "labour_market", "benefit_weeks", "joblog")
+LOAD_ORDER = (
+    "benefit_codes", "costs", "commuting_area_map", "persons", "labour_market", "benefit_weeks", "joblog",
+    "admin_costs",
+)  # fmt: skip
 _WEEKMAP = "__kb_weekmap"
 Progress = Callable[[str, float], None]
 #: ``audit(con, snapshot_id, {kind: fingerprint})`` of the kinds a load stores, called inside the
@@ -149,7 +152,7 @@ def _fingerprint(kind: str, n: int, hsum: int) -> str:
 
 def _reference_sets(con, kind: str) -> dict[str, tuple[set, str]]:
     """Column → (allowed values, rule) for the rules that depend on the reference tables."""
-    if kind in ("persons", "joblog"):
+    if kind in ("persons", "joblog", "admin_costs"):
         return {
             "kommunekode": (
                 set(warehouse.municipality_commuting_area(con)),

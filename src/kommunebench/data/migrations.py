@@ -130,10 +130,22 @@ CREATE TABLE joblog_case_log (
 );
 """
 
+# The admin_costs input kind (issue 14): the cost input of the DEA cost-efficiency.
+_ADMIN_COSTS = """
+CREATE TABLE admin_costs (
+    kommunekode SMALLINT NOT NULL,
+    year SMALLINT NOT NULL,
+    admin_cost_kr DOUBLE NOT NULL,
+    fuldtidspersoner DOUBLE NOT NULL,
+    jobcentre VARCHAR
+);
+"""
+
 MIGRATIONS: list[Migration] = [
     _v1,
     _V2_RUNS,
     _API_ACCESS,
     _JOBLOG,
+    _ADMIN_COSTS,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)

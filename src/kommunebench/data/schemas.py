@@ -18,6 +18,9 @@ Input kinds (SPEC §2):
   registered job searches. ``month`` is ``YYYY-MM`` in files and stored as the month's first day.
   A person's rows over several months are what criterion 3 of the joblog follow-up needs (see
   :mod:`kommunebench.alerts`).
+* ``admin_costs`` — one row per municipality and year: the administrative resource use of the
+  employment effort in kr. and the full-time persons on benefits (the cost input of the DEA
+  cost-efficiency, :mod:`kommunebench.efficiency`), optionally the joint jobcentre.
 * reference overrides — ``benefit_codes``, ``costs`` and ``commuting_area_map`` replace the
   package's default reference tables in this warehouse.
 
@@ -218,6 +221,40 @@ KINDS: dict[str, InputKind] = {
             {"person_id": "persons", "kommunekode": "municipalities"},
             rules=(
                 ("availability_weight", "out of range: must be above 0 (and at most 1)", '"availability_weight" <= 0'),
+            ),
+        ),
+        InputKind(
+            "admin_costs",
+            "admin_costs",
+            ("kommunekode", "year"),
+            (
+                Column("kommunekode", "SMALLINT", "the municipality (101-860)"),
+                Column("year", "SMALLINT", "calendar year of the accounts", min=2007, max=2100),
+                Column(
+                    "admin_cost_kr",
+                    "DOUBLE",
+                    "administrative resource use of the employment effort in kr. (excluding transfer "
+                    "payments, løntilskud and overhead, net of refusion); above 0",
+                    min=0,
+                ),
+                Column(
+                    "fuldtidspersoner",
+                    "DOUBLE",
+                    "full-time persons on labour-market benefits in the year; above 0",
+                    min=0,
+                ),
+                Column(
+                    "jobcentre",
+                    "VARCHAR",
+                    "the joint jobcentre the municipality belongs to (empty = its own jobcentre)",
+                    nullable=True,
+                ),
+            ),
+            "one row per municipality and year: the cost input of the DEA cost-efficiency (issue 14)",
+            {"kommunekode": "municipalities"},
+            rules=(
+                ("admin_cost_kr", "out of range: must be above 0", '"admin_cost_kr" <= 0'),
+                ("fuldtidspersoner", "out of range: must be above 0", '"fuldtidspersoner" <= 0'),
             ),
         ),
         InputKind(

@@ -38,6 +38,7 @@ NAV = (
     ("/lister/total", "Lister", "/lister"),
     ("/joblog", "Joblog", "/joblog"),
     ("/koersler", "Kørsler", "/koersler"),
+    ("/effektivitet", "Effektivitet", "/effektivitet"),
     ("/api", "API", "/api"),
 )
 

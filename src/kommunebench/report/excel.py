@@ -12,8 +12,11 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from kommunebench.publish import PublicRun, display_frame
+from kommunebench.publish.efficiency import PublicEfficiency
 from kommunebench.report import xlsx
 from kommunebench.report.common import as_view, file_path
+from kommunebench.report.efficiency import SHEET as EFFICIENCY_SHEET
+from kommunebench.report.efficiency import efficiency_table
 
 __all__ = ["write_excel", "NUMBER_FORMATS", "META_SHEET", "meta_rows"]
 
@@ -26,7 +29,13 @@ def meta_rows(view: PublicRun) -> list[tuple[str, str]]:
     return [*view.meta_rows, ("Undertrykkelse af små tal", view.suppression_note)]
 
 
-def write_excel(view: object, path: str | Path, *, run_meta: Mapping[str, object] | None = None) -> Path:
+def write_excel(
+    view: object,
+    path: str | Path,
+    *,
+    run_meta: Mapping[str, object] | None = None,
+    efficiency: PublicEfficiency | None = None,
+) -> Path:
     """Write every public list of ``view`` to an ``.xlsx`` file and return its path.
 
     ``view`` is a :class:`~kommunebench.publish.PublicRun` or ``BenchmarkLists`` (published with
@@ -34,7 +43,8 @@ def write_excel(view: object, path: str | Path, *, run_meta: Mapping[str, object
     ("A-dagpenge mv.", ...), "Lignende kommuner", "Klynger", "Besparelsespotentiale", "Skærpet
     tilsyn", "Om kørslen". ``run_meta`` (for ``BenchmarkLists`` only) may hold ``run_id``,
     ``period``, ``scope``, ``data_fingerprint``, ``model``, ``package_version``, ``created`` and
-    any further keys (shown as given).
+    any further keys (shown as given). With ``efficiency`` (the public DEA view of the same run)
+    the sheet "DEA og rangliste" comes before "Om kørslen".
     """
     pv = as_view(view, run_meta)
     path = file_path(path, (".xlsx",))
@@ -42,5 +52,7 @@ def write_excel(view: object, path: str | Path, *, run_meta: Mapping[str, object
     used: set[str] = set()
     for _, name, frame in pv.list_specs():
         xlsx.write_table(wb.create_sheet(xlsx.sheet_title(name, used)), display_frame(frame, precise=True))
+    if efficiency is not None:
+        xlsx.write_table(wb.create_sheet(xlsx.sheet_title(EFFICIENCY_SHEET, used)), efficiency_table(efficiency))
     xlsx.write_pairs(wb.create_sheet(xlsx.sheet_title(META_SHEET, used)), meta_rows(pv))
     return xlsx.save(wb, path)

@@ -24,7 +24,9 @@ import pandas as pd
 from plotly.offline import get_plotlyjs
 
 from kommunebench.publish import AREA_LABELS, ATTRIBUTION, ROUNDING_NOTE, TOTAL, PublicRun, display_frame, period_lead
+from kommunebench.publish.efficiency import PublicEfficiency
 from kommunebench.report.common import as_view, file_path, write_atomic
+from kommunebench.report.efficiency import efficiency_context
 from kommunebench.report.env import asset_text, environment, missing
 from kommunebench.report.excel import meta_rows
 from kommunebench.report.figures import TOPOJSON_NAME, figure_json, map_figure
@@ -147,17 +149,25 @@ def report_context(pv: PublicRun, *, n_top: int = 10) -> dict[str, Any]:
 
 
 def write_html_report(
-    view: object, path: str | Path, *, run_meta: Mapping[str, object] | None = None, n_top: int = 10
+    view: object,
+    path: str | Path,
+    *,
+    run_meta: Mapping[str, object] | None = None,
+    n_top: int = 10,
+    efficiency: PublicEfficiency | None = None,
 ) -> Path:
     """Write the self-contained Danish HTML report to ``path`` and return it.
 
     ``view`` is a :class:`~kommunebench.publish.PublicRun` or ``BenchmarkLists`` (published with
     the ``suppress_below`` setting; ``run_meta`` for these only). Contents: headline figures, the
     map (total; menu per area), top and bottom ``n_top``, the overall list, one list per area, the
-    skærpet tilsyn screen, "Om kørslen" and the attribution.
+    skærpet tilsyn screen, "Om kørslen" and the attribution; with ``efficiency`` (the public DEA
+    view of the same run) also the section "Omkostningseffektivitet (DEA) ved siden af ranglisten".
     """
     pv = as_view(view, run_meta)
     context = report_context(pv, n_top=n_top)
+    if efficiency is not None:
+        context.update(efficiency_context(efficiency))
     path = file_path(path, (".html", ".htm"))
     page = (
         environment()

@@ -8,6 +8,8 @@
 * ``truth_effects.parquet`` — the planted municipal performance effects (ground truth);
 * ``joblog.parquet`` — registered job searches per person and month of the job-ready
   cash-benefit recipients (see ``joblog.py``);
+* ``admin_costs.parquet`` / ``truth_costs.parquet`` — administrative cost and fuldtidspersoner per
+  municipality and year with a planted cost inefficiency, and that truth (see ``costs.py``);
 * ``manifest.json`` — parameters, calibration constants, counts and timings.
 
 The same seed and scale give byte-identical files. Every municipality draws from its own random
@@ -30,13 +32,16 @@ import pyarrow.parquet as pq
 
 from kommunebench.data import reference, schemas
 from kommunebench.data.periods import format_iso_week, weeks_in_year
-from kommunebench.data.synth import calibrate, dgp, joblog, labour, population
+from kommunebench.data.synth import calibrate, costs, dgp, joblog, labour, population
 from kommunebench.data.synth.municipality import area_weeks, simulate_municipality
 from kommunebench.errors import ConfigError
 
 __all__ = ["generate", "SynthResult"]
 
-FILES = ("persons.parquet", "benefit_weeks.parquet", "labour_market.parquet", "truth_effects.parquet", "joblog.parquet")
+FILES = (
+    "persons.parquet", "benefit_weeks.parquet", "labour_market.parquet", "truth_effects.parquet", "joblog.parquet",
+    "admin_costs.parquet", "truth_costs.parquet",
+)  # fmt: skip
 _ID_MULT = 0x9E3779B97F4A7C15 & ((1 << 40) - 1) | 1  # odd → a bijection mod 2**40
 _FLUSH_ROWS = 2_000_000
 
@@ -132,6 +137,7 @@ def generate(
     week_month = joblog.week_months(mondays, first_year)
     month_labels = joblog.month_labels(first_year, 24)
     truth_rows: list[dict] = []
+    cost_rows: list[dict] = []
     area_weeks_total = {y: np.zeros(3) for y in years}
     pop_count = {y: 0 for y in years}
     next_id = 0
@@ -175,6 +181,7 @@ def generate(
             )
             pop_count[year] += int(draw.in_pop[y_i].sum())
         aw = area_weeks(draw, weeks)
+        cost_rows.extend(costs.cost_rows(seed, m.kommunekode, years, aw, weeks))
         for y_i, year in enumerate(years):
             area_weeks_total[year] += aw[y_i]
         p_idx, w_idx, codes = draw.person_idx, draw.week_idx, draw.codes
@@ -207,6 +214,11 @@ def generate(
     joblog_w.close()
     pq.write_table(pa.table(lm_cols), out / "labour_market.parquet", compression="zstd")
     pq.write_table(pa.Table.from_pylist(truth_rows), out / "truth_effects.parquet", compression="zstd")
+    pq.write_table(
+        pa.Table.from_pylist(cost_rows, schema=costs.SCHEMA), out / "admin_costs.parquet", compression="zstd"
+    )
+    cost_truth = [costs.truth_row(seed, m.kommunekode) for m in munis]
+    pq.write_table(pa.Table.from_pylist(cost_truth), out / "truth_costs.parquet", compression="zstd")
     national = {
         str(y): {
             a: round(float(100 * area_weeks_total[y][i] / (weeks[j] * pop_count[y])), 4)

@@ -1,0 +1,94 @@
+"""The efficiency job: DEA cost-efficiency of a stored run beside its ranking, published.
+
+``efficiency_view`` opens a run (default: the newest), reads the stored ``admin_costs`` of a year
+(default: the newest), leaves the suppressed municipalities out (``publish.efficiency``), solves
+three DEA models — med udgifter output-oriented (headline group and score, optionally
+bootstrapped), uden udgifter output-oriented, med udgifter input-oriented (the saving in kr.) —
+and returns the public view. ``export_efficiency`` writes the Excel sheet and the HTML report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from kommunebench import settings
+from kommunebench.data import reference
+from kommunebench.efficiency import compute_efficiency, loefteevne_data
+from kommunebench.efficiency.costs import stored_costs
+from kommunebench.efficiency.sidebyside import side_by_side
+from kommunebench.pipeline.config import Store, using
+from kommunebench.pipeline.runs import latest_run, open_run, publish_run
+from kommunebench.publish.efficiency import PublicEfficiency, efficiency_inputs, public_efficiency
+from kommunebench.report import write_excel, write_html_report
+from kommunebench.report.efficiency import write_efficiency_excel, write_efficiency_html
+
+__all__ = ["efficiency_view", "export_efficiency"]
+
+
+def efficiency_view(
+    *,
+    run_id: str | None = None,
+    db: Store | None = None,
+    year: int | None = None,
+    rts: str = "vrs",
+    exclude: Sequence[str] = (),
+    bootstrap: int = 0,
+    seed: int | None = None,
+    n_jobs: int = 1,
+    threshold: int | None = None,
+) -> PublicEfficiency:
+    """The public side-by-side view of DEA and the ranking (see the module docstring)."""
+    run = open_run(run_id, db=db) if run_id else latest_run(db=db)
+    with using(db) as con:
+        cost_year, costs = stored_costs(con, year)
+    limit = settings.get_int("suppress_below", threshold)
+    safe, hidden = efficiency_inputs(run.lists, limit)
+    kept = set(safe[next(iter(safe))]["kommunekode"].astype(int))
+    costs = costs[costs["kommunekode"].isin(kept)]
+    med = loefteevne_data(safe, variant="med_udgifter", costs=costs)
+    uden = loefteevne_data(safe, variant="uden_udgifter")
+    gone = {m.navn for m in reference.municipalities() if m.kommunekode in hidden}
+    leave_out = [e for e in exclude if e not in gone]
+    med_out = compute_efficiency(
+        med, orientation="output", rts=rts, exclude=leave_out, bootstrap=bootstrap, seed=seed, n_jobs=n_jobs
+    )
+    sbs = side_by_side(
+        run.lists.overall,
+        med_out,
+        compute_efficiency(uden, orientation="output", rts=rts, exclude=leave_out),
+        compute_efficiency(med, orientation="input", rts=rts, exclude=leave_out),
+    )
+    return public_efficiency(
+        sbs,
+        hidden=hidden,
+        names={m.kommunekode: m.navn for m in reference.municipalities()},
+        period=run.record.period,
+        run_id=run.record.run_id,
+        cost_year=cost_year,
+        rts=rts,
+        threshold=limit,
+        excluded=tuple(leave_out),
+        bootstrap=bootstrap,
+    )
+
+
+def export_efficiency(
+    view: PublicEfficiency, out_dir: Path, *, with_run: bool = False, db: Store | None = None
+) -> tuple[Path, Path]:
+    """Write the view as an Excel workbook and an HTML report into ``out_dir``.
+
+    ``with_run``: the run's own workbook and HTML report instead, with the DEA sheet and section
+    added (the run's public view at the same threshold).
+    """
+    folder = Path(out_dir)
+    stem = f"effektivitet_{view.run_id}_{view.period}"
+    if with_run:
+        run_view = publish_run(open_run(view.run_id, db=db), threshold=view.threshold)
+        stem = f"benchmark_og_effektivitet_{view.run_id}_{view.period}"
+        xlsx = write_excel(run_view, folder / f"{stem}.xlsx", efficiency=view)
+        html = write_html_report(run_view, folder / f"{stem}.html", efficiency=view)
+        return Path(xlsx), Path(html)
+    xlsx = write_efficiency_excel(view, folder / f"{stem}.xlsx")
+    html = write_efficiency_html(view, folder / f"{stem}.html")
+    return Path(xlsx), Path(html)
