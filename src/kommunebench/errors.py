@@ -17,6 +17,8 @@ __all__ = [
     "AuthenticationError",
     "PermissionDeniedError",
     "InsufficientDataError",
+    "WarehouseBusyError",
+    "IntegrityError",
 ]
 
 
@@ -50,6 +52,14 @@ class PermissionDeniedError(KommunebenchError):
 
 class WarehouseError(KommunebenchError):
     """The warehouse file cannot be opened, is of an unknown schema version, or is locked."""
+
+
+class WarehouseBusyError(WarehouseError):
+    """Another process holds the warehouse file longer than the bounded wait (retry later)."""
+
+
+class IntegrityError(KommunebenchError):
+    """A stored record fails its integrity check (a broken MAC chain or anchor): tampering, not a retry."""
 
 
 class ValidationError(KommunebenchError):

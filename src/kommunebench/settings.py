@@ -199,6 +199,13 @@ _ALL: list[Setting[Any]] = [
     ),
     Setting("port", 8000, "TCP port of `kommunebench serve`.", "KOMMUNEBENCH_PORT", int),
     Setting(
+        "write_wait",
+        60.0,
+        "Seconds a writer waits (with back-off, said on stderr) for another writer before giving up.",
+        "KOMMUNEBENCH_WRITE_WAIT",
+        float,
+    ),
+    Setting(
         "suppress_below",
         5,
         "Public aggregates: cells counting fewer persons than this are suppressed (shown empty and flagged).",

@@ -68,6 +68,7 @@ from kommunebench.data.schemas import KINDS
 from kommunebench.data.sources import find_sources, format_of
 from kommunebench.data.sql import q, scalar, transaction
 from kommunebench.data.validate import Staged, check_keys, check_rows, check_weeks, stage
+from kommunebench.data.transactions import session
 from kommunebench.errors import ValidationError, WarehouseError
 
 __all__ = ["LOAD_ORDER", "KindReport", "LoadAudit", "LoadReport", "find_sources", "load"]
@@ -198,11 +199,8 @@ def load(
     files, ignored = find_sources(sources)
     if isinstance(db, duckdb.DuckDBPyConnection):
         return _load(db, files, ignored, snapshot_id, _Progress(progress, files), t0, audit)
-    con = warehouse.connect(db)
-    try:
+    with session(Path(db), write=True) as con:
         return _load(con, files, ignored, snapshot_id, _Progress(progress, files), t0, audit)
-    finally:
-        con.close()
 
 
 def _failed(first: str) -> str:
