@@ -67,8 +67,8 @@ from kommunebench.data.crosscheck import check_across
 from kommunebench.data.schemas import KINDS
 from kommunebench.data.sources import find_sources, format_of
 from kommunebench.data.sql import q, scalar, transaction
-from kommunebench.data.validate import Staged, check_keys, check_rows, check_weeks, stage
 from kommunebench.data.transactions import session
+from kommunebench.data.validate import Staged, check_keys, check_rows, check_weeks, stage
 from kommunebench.errors import ValidationError, WarehouseError
 
 __all__ = ["LOAD_ORDER", "KindReport", "LoadAudit", "LoadReport", "find_sources", "load"]
