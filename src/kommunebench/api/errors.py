@@ -16,11 +16,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from kommunebench.errors import (
     AuthenticationError,
     ConfigError,
+    IntegrityError,
     KommunebenchError,
     NotFoundError,
     PermissionDeniedError,
     ReferenceDataError,
     ValidationError,
+    WarehouseBusyError,
     WarehouseError,
 )
 
@@ -36,6 +38,8 @@ STATUS: list[tuple[type[KommunebenchError], int, str]] = [
     (ValidationError, 422, "validation_error"),
     (ReferenceDataError, 422, "validation_error"),
     (ConfigError, 400, "bad_request"),
+    (IntegrityError, 500, "integrity_error"),
+    (WarehouseBusyError, 503, "warehouse_busy"),
     (WarehouseError, 503, "warehouse_unavailable"),
     (KommunebenchError, 400, "bad_request"),
 ]
@@ -74,9 +78,21 @@ def _respond(
     return JSONResponse({"error": body}, status_code=status, headers=headers)
 
 
+# The warehouse's own messages name paths and processes: logged, never sent to the caller.
+_PUBLIC_MESSAGES = {
+    "integrity_error": "en registrering i sagsloggen eller revisionssporet er ændret uden om kommunebench; "
+    "kontakt driften (ikke en fejl, der går væk ved at prøve igen)",
+    "warehouse_busy": "datavarehuset er optaget af en anden skrivning; prøv igen om lidt",
+    "warehouse_unavailable": "datavarehuset kan ikke åbnes lige nu; prøv igen om lidt",
+}
+
+
 def _domain(request: Request, exc: Exception) -> Response:
     for cls, status, code in STATUS:
         if isinstance(exc, cls):
+            if code in _PUBLIC_MESSAGES:
+                log.warning("%s on %s %s: %s", code, request.method, request.url.path, exc)
+                return _respond(request, status, code, _PUBLIC_MESSAGES[code])
             return _respond(request, status, code, str(exc))
     raise AssertionError("unreachable: KommunebenchError is in STATUS")
 

@@ -41,7 +41,7 @@ from kommunebench.api.models import (
 )
 from kommunebench.api.twins import AUTH_ERRORS, ERRORS, Ctx, Pages, bearer_principal, get_ctx, principal
 from kommunebench.errors import AuthenticationError, NotFoundError, PermissionDeniedError
-from kommunebench.publish import public_joblog
+from kommunebench.publish import public_joblog, public_national
 
 __all__ = ["pages"]
 
@@ -57,6 +57,12 @@ AS_OF = Query(
 
 def _status(ctx: Ctx, as_of: dt.date) -> alerts.JoblogStatus:
     return ctx.wh.cached(("joblog_status", as_of), lambda con: pipeline.joblog.status(as_of, db=con))
+
+
+def _national(status: alerts.JoblogStatus, ctx: Ctx) -> dict:
+    """The national figures as published (withheld when they would give a suppressed cell back)."""
+    public = [public_joblog(native(r), ctx.threshold) for r in status.frame.to_dict("records")]
+    return public_national(status.national, public, ctx.threshold)
 
 
 def _row(r: dict, threshold: int) -> JoblogRow:
@@ -203,7 +209,7 @@ def joblog_page(
         )
     rows = [_row(r, ctx.threshold) for r in status.frame.to_dict("records")]
     flagged = [_row(r, ctx.threshold) for r in status.flagged.to_dict("records")]
-    national = {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in status.national.items()}
+    national = {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in _national(status, ctx).items()}
     case_log, follow_up, note = _restricted(ctx, who, kommune, flagged, as_of)
     return JoblogPage(
         available=True,

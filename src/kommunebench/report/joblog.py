@@ -19,7 +19,7 @@ import plotly.graph_objects as go
 from kommunebench.alerts.calendar import format_month, month_label_da
 from kommunebench.alerts.joblog import JoblogStatus
 from kommunebench.errors import ConfigError
-from kommunebench.publish import format_number_da, public_joblog
+from kommunebench.publish import format_number_da, public_joblog, public_national
 from kommunebench.report import xlsx
 from kommunebench.report.common import default_threshold, file_path, folder_path, write_atomic
 from kommunebench.report.exports import csv_bytes
@@ -151,7 +151,8 @@ def write_status_csv(
 
 def _about(status: JoblogStatus, threshold: int) -> list[tuple[str, object]]:
     th = status.thresholds
-    n = status.national
+    rows = [public_joblog(r, threshold) for r in status.frame.to_dict("records")]
+    n = public_national(status.national, rows, threshold) if threshold else status.national
     red = format_number_da(n["red_share"], "pct1") if n["target_group"] else ""
     return [
         ("Opgjort pr.", status.as_of.isoformat()),

@@ -1,0 +1,147 @@
+"""Drill 2 (issue 10): no published combination brackets a suppressed cell below the threshold.
+
+A scale-0.02 run of the synthetic Denmark, published with the default threshold (5 persons). The
+attack uses only what the public outputs show — every sheet the CSV, Excel, HTML and JSON outputs
+render (``PublicRun.list_specs()``), the headline facts and the run's metadata rows, and the
+joblog's public rows and national figures — and the true values only to decide whether a bracket
+it found is right. A bracket is a success when it is narrower than the threshold and contains the
+true count. The drill fails on any success.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from kommunebench import pipeline
+from kommunebench.publish import TOTAL, PublicRun, public_joblog, public_national
+from kommunebench.publish.suppress import PUBLIC_WHEN_SUPPRESSED
+
+THRESHOLD = 5
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> tuple[Path, PublicRun, object]:
+    root = tmp_path_factory.mktemp("disclosure")
+    snap = pipeline.synthesize(root / "snap", scale=0.02, seed=7)
+    db = root / "warehouse.duckdb"
+    pipeline.load_data(snap.out_dir, db=db)
+    run = pipeline.run_benchmark(pipeline.RunConfig.build(period="2023QMAT04"), db=db)
+    view = pipeline.publish_run(run, threshold=THRESHOLD)
+    return db, view, run.lists
+
+
+def _true(lists, name: str) -> pd.DataFrame:
+    frame = lists.overall if name == TOTAL else lists.by_area[name]
+    return frame.set_index("kommunekode")
+
+
+def _rank_bracket(public: pd.DataFrame, truth: pd.DataFrame) -> list[str]:
+    """Suppressed cells pinned by the gaps in the published ranks and the neighbours' differences."""
+    hidden = public[public["suppressed"].astype(bool)]
+    pub = public[~public["suppressed"].astype(bool)].sort_values("rank")
+    if hidden.empty or "rank" not in public.columns:
+        return []
+    if hidden["rank"].notna().any():
+        positions = {int(r) for r in hidden["rank"].dropna()}
+    else:
+        positions = set(range(1, len(public) + 1)) - {int(r) for r in pub["rank"]}
+    ranks, diffs = pub["rank"].to_numpy(float), pub["diff_pp"].to_numpy(float)
+    found = []
+    for _, row in hidden.iterrows():
+        lo, hi = math.inf, -math.inf
+        for g in positions:
+            below, above = diffs[ranks < g], diffs[ranks > g]
+            lo = min(lo, below.max() if below.size else -math.inf)
+            hi = max(hi, above.min() if above.size else math.inf)
+        pop, exp_share = row.get("population"), row.get("expected_share")
+        if not (np.isfinite(lo) and np.isfinite(hi)) or pd.isna(pop) or pd.isna(exp_share):
+            continue
+        a_lo, a_hi = (exp_share + lo) * pop / 100, (exp_share + hi) * pop / 100
+        actual = float(truth.loc[int(row["kommunekode"]), "actual"])
+        if a_hi - a_lo < THRESHOLD and a_lo - 1e-6 <= actual <= a_hi + 1e-6:
+            found.append(f"{row['navn']} ({row.get('area')}): [{a_lo:.2f}, {a_hi:.2f}] ∋ {actual:.3f}")
+    return found
+
+
+def test_drill_2_rank_bracketing_finds_no_suppressed_cell(site) -> None:
+    _, view, lists = site
+    assert any(view.mask.values()), "the scale-0.02 run should have suppressed cells"
+    found = []
+    for name in view.lists:
+        found += _rank_bracket(view.frame(name), _true(lists, name))
+    assert not found, f"{len(found)} suppressed cells bracketed: {found[:5]}"
+
+
+def test_drill_2_suppressed_rows_show_only_the_allow_list_in_every_sheet(site) -> None:
+    _, view, _ = site
+    for slug, _, frame in view.list_specs():
+        if "suppressed" not in frame.columns:
+            continue
+        rows = frame[frame["suppressed"].astype(bool)]
+        for col in set(frame.columns) - PUBLIC_WHEN_SUPPRESSED:
+            assert rows[col].isna().all(), f"{slug}: column {col} shown for a suppressed row"
+
+
+def test_drill_2_national_figures_give_no_suppressed_cell_back(site) -> None:
+    _, view, lists = site
+    pot = view.potential["potential_mio_kr"].to_numpy(float)
+    pot = pot[np.isfinite(pot)]
+    residual = view.facts.national_potential_mio_kr - pot[pot > 0].sum()
+    assert abs(residual) < 1e-6, f"national potential − published = {residual} mio. kr."
+    assert view.facts.n_above_expected == int((pot > 0).sum())
+    published_failed = int((view.tilsyn["result_target_failed"].astype(object) == True).sum())  # noqa: E712
+    assert view.facts.n_result_target_failed == published_failed
+    meta = dict(view.meta_rows)
+    assert meta["Skærpet tilsyn: resultatmål ikke opfyldt"].startswith(f"{published_failed} ")
+    # a suppressed potential never sits between published ones in the sorted sheet
+    hidden = view.potential["potential_mio_kr"].isna().to_numpy()
+    assert not hidden.any() or hidden[int(np.argmax(hidden)) :].all()
+    # the total minus the published areas: a published total has every area published
+    for code in set(lists.overall["kommunekode"]) - view.mask[TOTAL]:
+        assert not any(code in view.mask[a] for a in lists.total_areas)
+
+
+def test_drill_2_klynger_and_similar_give_no_suppressed_cell_back(site) -> None:
+    _, view, _ = site
+    k = view.klynger
+    for (area, _), group in k.groupby(["area", "klynge"]):
+        own = group["kommunekode"].isin(view.mask[area])
+        if own.any():
+            for col in ("klynge_actual_share", "klynge_diff_pp", "diff_pp_vs_klynge"):
+                assert group[col].isna().all(), f"{area}: {col} of a klynge with a suppressed member"
+        published = sorted(group.loc[~own, "rank_in_klynge"].dropna().astype(int))
+        assert published == list(range(1, len(published) + 1)), "rank in klynge shows a gap"
+    s = view.similar.dropna(subset=["similar_placering"])
+    for _, r in s.iterrows():
+        row = view.frame(r["area"]).set_index("kommunekode").loc[int(r["similar_kommunekode"])]
+        assert row["rank"] == r["similar_placering"]
+
+
+def test_drill_2_joblog_categories_and_national_sums_bracket_nothing(site) -> None:
+    db, _, _ = site
+    found = []
+    for as_of in (dt.date(2023, 6, 1), dt.date(2023, 10, 1), dt.date(2024, 3, 1)):
+        status = pipeline.joblog.status(as_of, db=db)
+        records = status.frame.to_dict("records")
+        public = [public_joblog(r, THRESHOLD) for r in records]
+        for r, p in zip(records, public, strict=True):
+            if p["target_group"] is None:
+                continue
+            hidden = [c for c in ("green", "light_green", "red") if p[c] is None]
+            rest = p["target_group"] - sum(p[c] for c in ("green", "light_green", "red") if p[c] is not None)
+            if hidden and rest < THRESHOLD:
+                found.append(f"{r['navn']} {status.month}: target {p['target_group']}, hidden {hidden} sum {rest}")
+        national = public_national(status.national, public, THRESHOLD)
+        for col in ("target_group", "green", "light_green", "red"):
+            if national[col] is None:
+                continue
+            rest = national[col] - sum(p[col] for p in public if p[col] is not None)
+            if 0 < rest < THRESHOLD:
+                found.append(f"national {col} {status.month}: hidden sum {rest}")
+    assert not found, f"{len(found)} brackets: {found[:5]}"
