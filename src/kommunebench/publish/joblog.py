@@ -18,7 +18,8 @@ def public_joblog(row: Mapping, threshold: int) -> dict:
     The three categories (green, light green, red) add up to the target group: a category under
     the threshold is suppressed, and then the smallest other ones too until the suppressed
     categories add up to at least the threshold (secondary suppression: the target group minus
-    the published categories never brackets a hidden one below the threshold). A target group under the threshold suppresses the whole month.
+    the published categories never brackets a hidden one below the threshold). A target group
+    under the threshold suppresses the whole month.
     Criterion 3's share is published only when its cohort and its still-red count both reach the
     threshold. Shares are rounded to 1 decimal.
     """
