@@ -58,7 +58,7 @@ class WarehouseBusyError(WarehouseError):
     """Another process holds the warehouse file longer than the bounded wait (retry later)."""
 
 
-class IntegrityError(KommunebenchError):
+class IntegrityError(WarehouseError):
     """A stored record fails its integrity check (a broken MAC chain or anchor): tampering, not a retry."""
 
 

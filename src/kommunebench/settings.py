@@ -199,6 +199,14 @@ _ALL: list[Setting[Any]] = [
     ),
     Setting("port", 8000, "TCP port of `kommunebench serve`.", "KOMMUNEBENCH_PORT", int),
     Setting(
+        "key_dir",
+        None,
+        "Folder of the integrity key and anchors of the case log and audit trail, kept outside the "
+        "warehouse (default: $XDG_CONFIG_HOME/kommunebench, i.e. ~/.config/kommunebench).",
+        "KOMMUNEBENCH_KEY_DIR",
+        str,
+    ),
+    Setting(
         "write_wait",
         60.0,
         "Seconds a writer waits (with back-off, said on stderr) for another writer before giving up.",

@@ -5,7 +5,7 @@ creates and revokes tokens here, and every write (load, run, case log, tokens) r
 row here in the same transaction as the write.
 """
 
-from kommunebench.access.audit import audit, audit_rows, cli_actor
+from kommunebench.access.audit import audit, audit_rows, cli_actor, verify_audit_log
 from kommunebench.access.tokens import (
     ANALYST,
     MUNICIPALITY_PREFIX,
@@ -26,6 +26,7 @@ __all__ = [
     "Principal",
     "audit",
     "audit_rows",
+    "verify_audit_log",
     "cli_actor",
     "create_token",
     "list_tokens",

@@ -8,10 +8,12 @@ ones. :mod:`kommunebench.data.warehouse` re-exports :data:`MIGRATIONS` and
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 
 import duckdb
 
+from kommunebench.data import integrity
 from kommunebench.data.schemas import KINDS
 
 __all__ = ["Migration", "MIGRATIONS", "SCHEMA_VERSION"]
@@ -130,10 +132,69 @@ CREATE TABLE joblog_case_log (
 );
 """
 
+
+def _mac_chains(con: duckdb.DuckDBPyConnection) -> None:
+    """The case log and audit trail chained with a keyed MAC (kommunebench.data.integrity); a
+    random warehouse id names the warehouse's anchor. Existing entries are re-chained once."""
+    con.execute("ALTER TABLE audit_log ADD COLUMN prev_mac VARCHAR")
+    con.execute("ALTER TABLE audit_log ADD COLUMN mac VARCHAR")
+    con.execute("INSERT INTO meta VALUES ('warehouse_id', ?)", [uuid.uuid4().hex])
+    prev = ""
+    cols = "recorded_at, actor, role, action, target, detail"
+    for r in con.execute(f"SELECT audit_id, {cols} FROM audit_log ORDER BY audit_id").fetchall():
+        m = integrity.mac(prev, audit_fields(r[1:]))
+        con.execute("UPDATE audit_log SET prev_mac = ?, mac = ? WHERE audit_id = ?", [prev, m, r[0]])
+        prev = m
+    prev = ""
+    rows = con.execute(f"SELECT {', '.join(CASE_FIELDS)} FROM joblog_case_log ORDER BY id").fetchall()
+    for r in rows:
+        m = integrity.mac(prev, case_fields(dict(zip(CASE_FIELDS, r, strict=True))))
+        con.execute("UPDATE joblog_case_log SET prev_hash = ?, entry_hash = ? WHERE id = ?", [prev, m, r[0]])
+        prev = m
+    if rows:
+        con.execute("DELETE FROM meta WHERE key = 'case_log_head'")
+        con.execute("INSERT INTO meta VALUES ('case_log_head', ?)", [prev])
+
+
+CASE_FIELDS = (
+    "id",
+    "kommunekode",
+    "action_date",
+    "action",
+    "criterion",
+    "data_month",
+    "note",
+    "recorded_by",
+    "recorded_at",
+)
+
+
+def case_fields(e: dict) -> list[object]:
+    """The MAC'd fields of a case-log entry (``CASE_FIELDS`` as text)."""
+    return [
+        int(e["id"]),
+        int(e["kommunekode"]),
+        e["action_date"].isoformat(),
+        e["action"],
+        e["criterion"],
+        e["data_month"].isoformat(),
+        e["note"],
+        e["recorded_by"],
+        e["recorded_at"].isoformat(),
+    ]
+
+
+def audit_fields(r: tuple | list) -> list[object]:
+    """The MAC'd fields of an audit row: recorded_at, actor, role, action, target, detail."""
+    at, actor, role, action, target, detail = r
+    return [at.isoformat() if hasattr(at, "isoformat") else str(at), actor, role, action, target, detail]
+
+
 MIGRATIONS: list[Migration] = [
     _v1,
     _V2_RUNS,
     _API_ACCESS,
     _JOBLOG,
+    _mac_chains,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -6,6 +6,8 @@
 * A writer's session holds the one-writer lock, waits (bounded, visibly) for a busy file, and on
   a clean exit checkpoints, closes and publishes the read snapshot (:mod:`.snapshot`); a reader's
   session opens the newest published snapshot, never the warehouse file, when one is current.
+  After publishing, the writer moves the external anchor of the MAC-chained case log and audit
+  trail (:mod:`.integrity`) to the committed state.
 * :func:`transaction` wraps a block in one DuckDB transaction: everything in it is committed
   together or, on any exception, rolled back. A write and its audit row go in the same block, so
   a write is never stored without its audit row, nor the other way round. A DuckDB error while
@@ -21,7 +23,7 @@ from pathlib import Path
 import duckdb
 
 from kommunebench import settings
-from kommunebench.data import snapshot, warehouse
+from kommunebench.data import integrity, snapshot, warehouse
 from kommunebench.data.sql import transaction
 from kommunebench.errors import KommunebenchError, NotFoundError, WarehouseBusyError, WarehouseError
 
@@ -51,8 +53,10 @@ def session(path: str | Path, *, write: bool = False) -> Iterator[duckdb.DuckDBP
             with contextlib.suppress(KommunebenchError):  # a committed part is published all the same
                 snapshot.publish(path)
             raise
+        wid, anchor = integrity.next_anchor(con, path)
         _close(con)
         snapshot.publish(path)
+        integrity.write_anchor(path, wid, anchor)
 
 
 def _close(con: duckdb.DuckDBPyConnection) -> None:
