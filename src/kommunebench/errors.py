@@ -19,7 +19,11 @@ __all__ = [
     "InsufficientDataError",
     "WarehouseBusyError",
     "IntegrityError",
+    "RateLimitedError",
 ]
+
+
+_MAX_VALUE = 80  # characters of an offending value quoted in a message
 
 
 class KommunebenchError(Exception):
@@ -44,6 +48,14 @@ class InsufficientDataError(KommunebenchError):
 
 class AuthenticationError(KommunebenchError):
     """No valid credentials: a missing, unknown or revoked API token (HTTP 401)."""
+
+
+class RateLimitedError(AuthenticationError):
+    """Too many failed log-ins with a token id or from an address: wait ``retry_after`` seconds (HTTP 429)."""
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        self.retry_after = retry_after
+        super().__init__(message)
 
 
 class PermissionDeniedError(KommunebenchError):
@@ -103,7 +115,10 @@ class ValidationError(KommunebenchError):
         head = ", ".join(parts)
         msg = f"{head}: {self.rule}" if head else self.rule
         if self.value is not None:
-            msg += f" (found {self.value!r})"
+            text = repr(self.value)
+            if len(text) > _MAX_VALUE:  # a refusal never echoes a whole (possibly huge) value
+                text = f"{text[:_MAX_VALUE]}… ({len(text):,} tegn)"
+            msg += f" (found {text})"
         if self.more:
             msg += f"; {self.more} more row(s) break the same rule"
         return msg

@@ -6,6 +6,7 @@ row here in the same transaction as the write.
 """
 
 from kommunebench.access.audit import audit, audit_rows, cli_actor, verify_audit_log
+from kommunebench.access.sessions import Sessions
 from kommunebench.access.tokens import (
     ANALYST,
     MUNICIPALITY_PREFIX,
@@ -24,6 +25,7 @@ __all__ = [
     "ANALYST",
     "MUNICIPALITY_PREFIX",
     "Principal",
+    "Sessions",
     "audit",
     "audit_rows",
     "verify_audit_log",

@@ -20,6 +20,7 @@ from kommunebench.errors import (
     KommunebenchError,
     NotFoundError,
     PermissionDeniedError,
+    RateLimitedError,
     ReferenceDataError,
     ValidationError,
     WarehouseBusyError,
@@ -33,6 +34,7 @@ log = logging.getLogger("kommunebench.api")
 # exception class → (HTTP status, code); the first match in order wins
 STATUS: list[tuple[type[KommunebenchError], int, str]] = [
     (NotFoundError, 404, "not_found"),
+    (RateLimitedError, 429, "too_many_requests"),
     (AuthenticationError, 401, "unauthorized"),
     (PermissionDeniedError, 403, "forbidden"),
     (ValidationError, 422, "validation_error"),
@@ -57,12 +59,15 @@ _HTTP_CODES = {
     500: "internal_error",
     503: "unavailable",
 }
+_MAX_MESSAGE = 300
 _HTTP_MESSAGES = {404: "siden eller ressourcen findes ikke", 405: "metoden er ikke tilladt her"}
 
 
 def _respond(
     request: Request, status: int, code: str, message: str, details: list | None = None, headers: dict | None = None
 ) -> Response:
+    if len(message) > _MAX_MESSAGE:  # a refusal never echoes a whole (possibly huge) value
+        message = message[:_MAX_MESSAGE] + "…"
     body: dict = {"status": status, "code": code, "message": message}
     if details is not None:
         body["details"] = details
@@ -93,7 +98,8 @@ def _domain(request: Request, exc: Exception) -> Response:
             if code in _PUBLIC_MESSAGES:
                 log.warning("%s on %s %s: %s", code, request.method, request.url.path, exc)
                 return _respond(request, status, code, _PUBLIC_MESSAGES[code])
-            return _respond(request, status, code, str(exc))
+            retry = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimitedError) else None
+            return _respond(request, status, code, str(exc), headers=retry)
     raise AssertionError("unreachable: KommunebenchError is in STATUS")
 
 

@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 import pandas as pd
@@ -79,6 +80,9 @@ def _row(r: dict, threshold: int) -> JoblogRow:
     )
 
 
+_TOKEN_ID = re.compile(r" \(token [0-9a-f]{12}\)$")
+
+
 def _entries(frame: pd.DataFrame) -> list[CaseEntry]:
     return [
         CaseEntry(
@@ -87,6 +91,7 @@ def _entries(frame: pd.DataFrame) -> list[CaseEntry]:
                 "data_month": month_text(r["data_month"]),
                 "id": int(r["id"]),
                 "kommunekode": int(r["kommunekode"]),
+                "recorded_by": _TOKEN_ID.sub("", str(r["recorded_by"])),  # token ids are for analysts' audit only
             }
         )
         for r in frame.sort_values(["action_date", "id"], ascending=False).to_dict("records")
@@ -175,6 +180,7 @@ def _restricted(
     model=JoblogPage,
     tags=["joblog"],
     public=False,
+    optional_auth=True,
     summary="Jobloggens monitor: månedens smileys og handlingskriterier pr. dato (offentlig); med "
     "adgangsnøgle også sagslog, forslag til næste skridt og brevudkast",
 )
@@ -276,6 +282,7 @@ def record_action(
             data_month=body.data_month,
             note=body.note,
             on=body.action_date,
+            recorded_by=who.name,
             actor=who.actor,
             role=who.role,
             db=con,

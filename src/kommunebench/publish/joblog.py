@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
@@ -49,7 +49,7 @@ def public_joblog(row: Mapping, threshold: int) -> dict:
     return out
 
 
-def public_national(national: Mapping, rows: list[Mapping], threshold: int) -> dict:
+def public_national(national: Mapping, rows: Sequence[Mapping], threshold: int) -> dict:
     """The national joblog figures, unless they give a suppressed cell back.
 
     ``rows`` are the month's rows as :func:`public_joblog` published them, ``national`` the true
