@@ -19,6 +19,7 @@ from fastapi.testclient import TestClient
 from conftest import write_inputs
 from kommunebench import access, pipeline
 from kommunebench.api import create_app
+from kommunebench.data.migrations import CASE_FIELDS, case_fields
 from kommunebench.data.transactions import session
 from kommunebench.errors import IntegrityError
 
@@ -26,7 +27,7 @@ FORGERIES = ("rehash", "truncate", "delete_rechain", "wipe")
 
 
 def _sha(prev: str, fields: list) -> str:
-    return hashlib.sha256(json.dumps([prev, *fields], ensure_ascii=False, default=str).encode()).hexdigest()
+    return hashlib.sha256(json.dumps([prev, *fields], ensure_ascii=False).encode()).hexdigest()
 
 
 @pytest.fixture
@@ -58,10 +59,19 @@ def _forge(db, forgery: str, table: str, key: str, mac: str, prev: str, fields: 
             con.execute(f"DELETE FROM {table}")
         head = ""
         if forgery in ("rehash", "delete_rechain"):  # recompute every link with the former public hash
-            for r in con.execute(f"SELECT {key}, {fields} FROM {table} ORDER BY {key}").fetchall():
-                h = _sha(head, [str(v) for v in r[1:]])
+            case_log = table == "joblog_case_log"
+            select = ", ".join(CASE_FIELDS) if case_log else f"{key}, {fields}"
+            found = con.execute(f"SELECT {select} FROM {table} ORDER BY {key}").fetchall()
+            for r in found:
+                if case_log:  # exactly the product's former SHA-256 link, and every entry declared "legacy"
+                    h = _sha(head, case_fields(dict(zip(CASE_FIELDS, r, strict=True))))
+                else:
+                    h = _sha(head, [str(v) for v in r[1:]])
                 con.execute(f"UPDATE {table} SET {prev} = ?, {mac} = ? WHERE {key} = ?", [head, h, r[0]])
                 head = h
+            if case_log:
+                con.execute("DELETE FROM meta WHERE key = 'case_log_legacy'")
+                con.execute("INSERT INTO meta VALUES ('case_log_legacy', ?)", [str(len(found))])
         elif forgery == "truncate":
             head = str(rows[-2][-1])
         if table == "joblog_case_log":

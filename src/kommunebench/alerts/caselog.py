@@ -29,6 +29,8 @@ callback is how the caller adds its own writes.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import math
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -61,6 +63,7 @@ ACTIONS: dict[str, str] = {
 
 _TABLE = "joblog_case_log"
 _HEAD = "case_log_head"
+_LEGACY = "case_log_legacy"
 _COLUMNS = (
     "id",
     "kommunekode",
@@ -93,6 +96,11 @@ _TEXT_COLUMNS = ("action", "criterion", "note", "recorded_by")
 
 def _hash(prev: str, entry: dict[str, Any]) -> str:
     return integrity.mac(prev, case_fields(entry))
+
+
+def _legacy_hash(prev: str, fields: list[object]) -> str:
+    """The unkeyed SHA-256 link of entries recorded before the MAC chain (``meta`` 'case_log_legacy')."""
+    return hashlib.sha256(json.dumps([prev, *fields], ensure_ascii=False).encode()).hexdigest()
 
 
 def _head(con: duckdb.DuckDBPyConnection) -> str:
@@ -159,7 +167,9 @@ def log_action(
     with transaction(con, "to the case log"):
         problems = _verify(con)
         if problems:
-            raise IntegrityError(f"sagsloggen er ændret uden om kommunebench ({problems[0]}); intet blev tilføjet")
+            raise IntegrityError(
+                f"the joblog case log was changed outside kommunebench ({problems[0]}); nothing was appended"
+            )
         prev = _head(con)
         entry["id"] = int(scalar(con, f"SELECT coalesce(max(id), 0) + 1 FROM {_TABLE}"))
         entry["prev_hash"] = prev
@@ -184,9 +194,12 @@ def _verify(con: duckdb.DuckDBPyConnection) -> list[str]:
     rows = con.execute(f"SELECT {', '.join(_COLUMNS)} FROM {_TABLE} ORDER BY id").fetchall()
     entries = [dict(zip(_COLUMNS, r, strict=True)) for r in rows]
     chain = [(str(e["prev_hash"]), str(e["entry_hash"]), case_fields(e)) for e in entries]
-    problems = integrity.check_chain(con, _TABLE, chain)
+    legacy = con.execute("SELECT value FROM meta WHERE key = ?", [_LEGACY]).fetchone()
+    problems = integrity.check_chain(con, _TABLE, chain, legacy=(int(legacy[0]) if legacy else 0, _legacy_hash))
     if (entries[-1]["entry_hash"] if entries else "") != _head(con):
-        problems.append("loggens sidste poster mangler" if entries else "poster er slettet")
+        problems.append(
+            "the last entries are missing (the log is shorter than recorded)" if entries else "entries were deleted"
+        )
     return problems
 
 
@@ -215,9 +228,9 @@ def case_log(con: duckdb.DuckDBPyConnection, kommunekode: int | str | None = Non
     problems = _verify(con)
     if problems:
         raise IntegrityError(
-            "sagsloggen er ændret uden om kommunebench: "
+            "the joblog case log was changed outside kommunebench: "
             + "; ".join(problems)
-            + ". Gendan datavarehuset fra en sikkerhedskopi."
+            + ". Restore the warehouse from a backup."
         )
     where = ""
     params: list[object] = []

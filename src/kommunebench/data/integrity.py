@@ -21,7 +21,7 @@ import hmac
 import json
 import os
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import duckdb
@@ -127,6 +127,9 @@ def heads(con: duckdb.DuckDBPyConnection) -> dict[str, list]:
         except duckdb.Error:
             continue
         out[table] = [int(n[0]) if n else 0, str(last[0]) if last and last[0] is not None else ""]
+    legacy = con.execute("SELECT value FROM meta WHERE key = 'case_log_legacy'").fetchone()
+    if "joblog_case_log" in out:
+        out["joblog_case_log"].append(int(legacy[0]) if legacy else 0)
     return out
 
 
@@ -156,22 +159,33 @@ def write_anchor(db: Path, wid: str, tables: dict[str, list]) -> None:
 
 
 def check_chain(
-    con: duckdb.DuckDBPyConnection, table: str, rows: Sequence[tuple[str, str, Sequence[object]]]
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    rows: Sequence[tuple[str, str, Sequence[object]]],
+    *,
+    legacy: tuple[int, Callable[[str, list[object]], str]] = (0, lambda p, f: ""),
 ) -> list[str]:
-    """What is wrong with ``rows`` = (previous MAC, MAC, fields) in order: chain, MACs, anchor."""
+    """What is wrong with ``rows`` = (previous MAC, MAC, fields) in order: chain, MACs, anchor.
+
+    ``legacy`` = (n, link): the first n entries predate the MAC chain and are linked by ``link``
+    (an unkeyed hash); the anchor pins n, so moving that boundary is detected too.
+    """
     problems: list[str] = []
     prev = ""
     for i, (p, m, fields) in enumerate(rows, start=1):
+        expected = legacy[1](prev, list(fields)) if i <= legacy[0] else mac(prev, fields)
         if p != prev:
-            problems.append(f"post {i} følger ikke posten før (en post er fjernet eller ændret)")
-        elif not hmac.compare_digest(mac(prev, fields), str(m)):
-            problems.append(f"post {i} passer ikke med sin kontrolsum (den er ændret)")
+            problems.append(f"entry {i} does not follow the entry before it (one was removed or changed)")
+        elif not hmac.compare_digest(expected, str(m)):
+            problems.append(f"entry {i} does not match its MAC (it was edited)")
         prev = str(m)
     db = warehouse_of(con)
     if db is not None:
         anchored = _read_anchor(db, warehouse_id(con)).get(table)
         if anchored and anchored[0] > len(rows):
-            problems.append(f"loggen har {len(rows)} poster, men ankeret {anchored[0]} (poster er slettet)")
+            problems.append(f"the log has {len(rows)} entries but its anchor {anchored[0]} (entries were deleted)")
         elif anchored and anchored[0] and str(rows[anchored[0] - 1][1]) != anchored[1]:
-            problems.append(f"post {anchored[0]} passer ikke med ankeret (loggen er skrevet om)")
+            problems.append(f"entry {anchored[0]} does not match the anchor (the log was rewritten)")
+        if anchored and len(anchored) > 2 and legacy[0] > int(anchored[2]):
+            problems.append("the boundary of the entries before the MAC chain was moved")
     return problems

@@ -135,7 +135,8 @@ CREATE TABLE joblog_case_log (
 
 def _mac_chains(con: duckdb.DuckDBPyConnection) -> None:
     """The case log and audit trail chained with a keyed MAC (kommunebench.data.integrity); a
-    random warehouse id names the warehouse's anchor. Existing entries are re-chained once."""
+    random warehouse id names the warehouse's anchor. Existing audit rows are chained once;
+    existing case-log entries keep their SHA-256 links (meta 'case_log_legacy' counts them)."""
     con.execute("ALTER TABLE audit_log ADD COLUMN prev_mac VARCHAR")
     con.execute("ALTER TABLE audit_log ADD COLUMN mac VARCHAR")
     con.execute("INSERT INTO meta VALUES ('warehouse_id', ?)", [uuid.uuid4().hex])
@@ -145,15 +146,9 @@ def _mac_chains(con: duckdb.DuckDBPyConnection) -> None:
         m = integrity.mac(prev, audit_fields(r[1:]))
         con.execute("UPDATE audit_log SET prev_mac = ?, mac = ? WHERE audit_id = ?", [prev, m, r[0]])
         prev = m
-    prev = ""
-    rows = con.execute(f"SELECT {', '.join(CASE_FIELDS)} FROM joblog_case_log ORDER BY id").fetchall()
-    for r in rows:
-        m = integrity.mac(prev, case_fields(dict(zip(CASE_FIELDS, r, strict=True))))
-        con.execute("UPDATE joblog_case_log SET prev_hash = ?, entry_hash = ? WHERE id = ?", [prev, m, r[0]])
-        prev = m
-    if rows:
-        con.execute("DELETE FROM meta WHERE key = 'case_log_head'")
-        con.execute("INSERT INTO meta VALUES ('case_log_head', ?)", [prev])
+    # case-log entries are never rewritten: those before this version keep their SHA-256 links
+    n = con.execute("SELECT count(*) FROM joblog_case_log").fetchone()
+    con.execute("INSERT INTO meta VALUES ('case_log_legacy', ?)", [str(n[0] if n else 0)])
 
 
 CASE_FIELDS = (

@@ -83,8 +83,9 @@ def _threshold(threshold: int | None) -> int:
 
 def joblog_suppression_note(threshold: int) -> str:
     return (
-        f"Antal under {threshold} personer er undertrykt (tomme celler); er kun én smileykategori "
-        "undertrykt, er den mindste af de to andre også undertrykt. Kriterium 3's andel vises kun, når "
+        f"Antal under {threshold} personer er undertrykt (tomme celler), og derefter de mindste andre "
+        f"smileykategorier, til de undertrykte tilsammen er mindst {threshold}; landstal vises ikke, hvis de "
+        "ville afsløre en undertrykt celle. Kriterium 3's andel vises kun, når "
         f"både de røde i opgørelsesmåneden og de fortsat røde er mindst {threshold}. Andele i pct. med 1 decimal."
     )
 
