@@ -59,9 +59,7 @@ def test_drill_7_single_bit_flips_never_load_altered_values(tmp_path) -> None:
 
 def test_drill_7_manifest_refuses_a_changed_file(tmp_path) -> None:
     snap = write_inputs(tmp_path / "snap")
-    sums = "".join(
-        f"{hashlib.sha256(p.read_bytes()).hexdigest()}  {p.name}\n" for p in sorted(snap.glob("*.parquet"))
-    )
+    sums = "".join(f"{hashlib.sha256(p.read_bytes()).hexdigest()}  {p.name}\n" for p in sorted(snap.glob("*.parquet")))
     (snap / "SHA256SUMS").write_text(sums)
     load(tmp_path / "ok.duckdb", snap)
     rows = tiny_rows()["persons"]

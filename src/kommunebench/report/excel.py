@@ -14,6 +14,7 @@ from pathlib import Path
 from kommunebench.publish import PublicRun, display_frame
 from kommunebench.report import xlsx
 from kommunebench.report.common import as_view, file_path
+from kommunebench.report.exports import CONFIDENTIAL
 
 __all__ = ["write_excel", "NUMBER_FORMATS", "META_SHEET", "meta_rows"]
 
@@ -26,7 +27,14 @@ def meta_rows(view: PublicRun) -> list[tuple[str, str]]:
     return [*view.meta_rows, ("Undertrykkelse af små tal", view.suppression_note)]
 
 
-def write_excel(view: object, path: str | Path, *, run_meta: Mapping[str, object] | None = None) -> Path:
+def write_excel(
+    view: object,
+    path: str | Path,
+    *,
+    run_meta: Mapping[str, object] | None = None,
+    precise: bool = True,
+    confidential: bool = False,
+) -> Path:
     """Write every public list of ``view`` to an ``.xlsx`` file and return its path.
 
     ``view`` is a :class:`~kommunebench.publish.PublicRun` or ``BenchmarkLists`` (published with
@@ -34,13 +42,23 @@ def write_excel(view: object, path: str | Path, *, run_meta: Mapping[str, object
     ("A-dagpenge mv.", ...), "Lignende kommuner", "Klynger", "Besparelsespotentiale", "Skærpet
     tilsyn", "Om kørslen". ``run_meta`` (for ``BenchmarkLists`` only) may hold ``run_id``,
     ``period``, ``scope``, ``data_fingerprint``, ``model``, ``package_version``, ``created`` and
-    any further keys (shown as given).
+    any further keys (shown as given). ``precise=False`` leaves out the unrounded columns;
+    ``confidential=True`` marks every sheet (header, footer and the first sheet's name) with
+    "Fortroligt – ikke til offentliggørelse".
     """
     pv = as_view(view, run_meta)
     path = file_path(path, (".xlsx",))
     wb = xlsx.new_workbook(f"kommunebench {pv.period}")
     used: set[str] = set()
     for _, name, frame in pv.list_specs():
-        xlsx.write_table(wb.create_sheet(xlsx.sheet_title(name, used)), display_frame(frame, precise=True))
+        xlsx.write_table(wb.create_sheet(xlsx.sheet_title(name, used)), display_frame(frame, precise=precise))
     xlsx.write_pairs(wb.create_sheet(xlsx.sheet_title(META_SHEET, used)), meta_rows(pv))
+    if confidential:
+        for ws in wb.worksheets:
+            for part in (ws.oddHeader, ws.oddFooter, ws.evenHeader, ws.evenFooter):
+                if part is not None:
+                    part.center.text = CONFIDENTIAL
+            ws.sheet_properties.tabColor = "C00000"
+        wb.properties.title = f"{CONFIDENTIAL}: kommunebench {pv.period}"
+        wb.properties.keywords = CONFIDENTIAL
     return xlsx.save(wb, path)

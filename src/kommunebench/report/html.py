@@ -27,6 +27,7 @@ from kommunebench.publish import AREA_LABELS, ATTRIBUTION, ROUNDING_NOTE, TOTAL,
 from kommunebench.report.common import as_view, file_path, write_atomic
 from kommunebench.report.env import asset_text, environment, missing
 from kommunebench.report.excel import meta_rows
+from kommunebench.report.exports import CONFIDENTIAL
 from kommunebench.report.figures import TOPOJSON_NAME, figure_json, map_figure
 
 __all__ = ["write_html_report", "FIGURE_ELEMENT_ID", "report_context"]
@@ -147,14 +148,20 @@ def report_context(pv: PublicRun, *, n_top: int = 10) -> dict[str, Any]:
 
 
 def write_html_report(
-    view: object, path: str | Path, *, run_meta: Mapping[str, object] | None = None, n_top: int = 10
+    view: object,
+    path: str | Path,
+    *,
+    run_meta: Mapping[str, object] | None = None,
+    n_top: int = 10,
+    confidential: bool = False,
 ) -> Path:
     """Write the self-contained Danish HTML report to ``path`` and return it.
 
     ``view`` is a :class:`~kommunebench.publish.PublicRun` or ``BenchmarkLists`` (published with
     the ``suppress_below`` setting; ``run_meta`` for these only). Contents: headline figures, the
     map (total; menu per area), top and bottom ``n_top``, the overall list, one list per area, the
-    skærpet tilsyn screen, "Om kørslen" and the attribution.
+    skærpet tilsyn screen, "Om kørslen" and the attribution. ``confidential=True`` puts the
+    marking "Fortroligt – ikke til offentliggørelse" at the top and bottom of the page and in its title.
     """
     pv = as_view(view, run_meta)
     context = report_context(pv, n_top=n_top)
@@ -167,6 +174,7 @@ def write_html_report(
             plotlyjs=get_plotlyjs(),
             sortable_js=asset_text("sortable.js"),
             figure_json=figure_json(map_figure(pv)),
+            confidential=CONFIDENTIAL if confidential else "",
         )
     )
     return write_atomic(path, page.encode("utf-8"))
