@@ -56,8 +56,13 @@ def key_dir() -> Path:
     return Path(base) / "kommunebench"
 
 
+_KEYS: dict[Path, bytes] = {}
+
+
 def _key() -> bytes:
     path = key_dir() / "integrity.key"
+    if path in _KEYS and path.exists():
+        return _KEYS[path]
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         with contextlib.suppress(FileExistsError):
@@ -65,7 +70,8 @@ def _key() -> bytes:
             with os.fdopen(fd, "w") as fh:
                 fh.write(secrets.token_hex(32))
     try:
-        return bytes.fromhex(path.read_text().strip())
+        _KEYS[path] = bytes.fromhex(path.read_text().strip())
+        return _KEYS[path]
     except (OSError, ValueError) as exc:
         raise IntegrityError(
             f"nøglen til sagsloggens og revisionssporets kæde kan ikke læses ({path}): {exc}"
