@@ -62,13 +62,20 @@ ERRORS: Responses = {
     for s, d in (
         (400, "Ugyldig forespørgsel"),
         (404, "Findes ikke"),
+        (413, "Forespørgslens indhold er for stort (afvist før adgangskontrol)"),
         (422, "Ugyldige parametre"),
-        (503, "Datavarehuset er optaget (en anden proces skriver); prøv igen"),
+        (429, "For mange forkerte adgangsnøgler fra denne adresse eller til denne nøgle; prøv igen (Retry-After)"),
+        (503, "Datavarehuset er optaget af en anden skrivning; prøv igen"),
     )
 }
 AUTH_ERRORS: Responses = {
     s: {"model": ErrorResponse, "description": d}
-    for s, d in ((401, "Mangler eller ugyldig adgangsnøgle"), (403, "Rollen giver ikke adgang"))
+    for s, d in (
+        (401, "Mangler eller ugyldig adgangsnøgle"),
+        (403, "Rollen giver ikke adgang"),
+        (413, "Forespørgslens indhold er for stort (afvist før adgangskontrol)"),
+        (429, "For mange forkerte adgangsnøgler; prøv igen (Retry-After)"),
+    )
 }
 
 
