@@ -10,6 +10,7 @@ true count. The drill fails on any success.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 from pathlib import Path
@@ -19,7 +20,7 @@ import pandas as pd
 import pytest
 
 from kommunebench import pipeline
-from kommunebench.publish import TOTAL, PublicRun, public_joblog, public_national
+from kommunebench.publish import TOTAL, PublicRun, public_joblog, public_national, public_view
 from kommunebench.publish.suppress import PUBLIC_WHEN_SUPPRESSED
 
 THRESHOLD = 5
@@ -159,3 +160,19 @@ def test_drill_2_joblog_categories_and_national_sums_bracket_nothing(site) -> No
             if 0 < rest < THRESHOLD:
                 found.append(f"national {col} {status.month}: hidden sum {rest}")
     assert not found, f"{len(found)} brackets: {found[:5]}"
+
+
+def test_drill_2_a_column_added_later_is_blank_for_suppressed_rows(site) -> None:
+    """Other issues add columns (standard errors, intervals, scores): not on the allow-list → blank."""
+    _, view, lists = site
+    extra = {
+        "overall": lists.overall.assign(se_pp=0.5, rank_lo=1, dea_score=0.9),
+        "by_area": {a: f.assign(se_pp=0.5) for a, f in lists.by_area.items()},
+    }
+    published = public_view(dataclasses.replace(lists, **extra), threshold=THRESHOLD)
+    for name in published.lists:
+        f = published.frame(name)
+        hidden = f["suppressed"].astype(bool)
+        assert f.loc[hidden, "se_pp"].isna().all() and f.loc[~hidden, "se_pp"].notna().all()
+    total = published.frame(TOTAL)
+    assert total.loc[total["suppressed"].astype(bool), ["rank_lo", "dea_score"]].isna().all().all()
