@@ -164,11 +164,20 @@ def run(
     k_similar: Annotated[int, typer.Option(help="Number of similar municipalities per area.")] = 5,
     klynger: Annotated[int, typer.Option(help="Number of klynger per area.")] = 5,
     out: Annotated[Path | None, typer.Option(help="Export folder (default <home>/runs/<run id>).")] = None,
+    export_profile: Annotated[
+        str, typer.Option(help="public (as the web: rounded, suppressed) or internal (full, marked Fortroligt).")
+    ] = "public",
     db: DbOption = None,
 ) -> None:
     """Fit the benchmark for a period, store the run (audited), and export CSV, Excel and the HTML report."""
     config = RunConfig.build(
-        period=period, scope=scope, base_period=base_period, k_similar=k_similar, n_klynger=klynger, out_dir=out
+        period=period,
+        scope=scope,
+        base_period=base_period,
+        k_similar=k_similar,
+        n_klynger=klynger,
+        out_dir=out,
+        export_profile=export_profile,
     )
     with progress("run") as cb:
         stored, paths = pipeline.run_and_export(config, db=db_path(db), progress=cb)

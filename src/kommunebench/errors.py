@@ -18,7 +18,13 @@ __all__ = [
     "PermissionDeniedError",
     "InsufficientDataError",
     "SourceError",
+    "WarehouseBusyError",
+    "IntegrityError",
+    "RateLimitedError",
 ]
+
+
+_MAX_VALUE = 80  # characters of an offending value quoted in a message
 
 
 class KommunebenchError(Exception):
@@ -45,6 +51,14 @@ class AuthenticationError(KommunebenchError):
     """No valid credentials: a missing, unknown or revoked API token (HTTP 401)."""
 
 
+class RateLimitedError(AuthenticationError):
+    """Too many failed log-ins with a token id or from an address: wait ``retry_after`` seconds (HTTP 429)."""
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        self.retry_after = retry_after
+        super().__init__(message)
+
+
 class PermissionDeniedError(KommunebenchError):
     """Valid credentials whose role does not allow the request (HTTP 403)."""
 
@@ -55,6 +69,14 @@ class SourceError(KommunebenchError):
 
 class WarehouseError(KommunebenchError):
     """The warehouse file cannot be opened, is of an unknown schema version, or is locked."""
+
+
+class WarehouseBusyError(WarehouseError):
+    """Another process holds the warehouse file longer than the bounded wait (retry later)."""
+
+
+class IntegrityError(WarehouseError):
+    """A stored record fails its integrity check (a broken MAC chain or anchor): tampering, not a retry."""
 
 
 class ValidationError(KommunebenchError):
@@ -98,7 +120,10 @@ class ValidationError(KommunebenchError):
         head = ", ".join(parts)
         msg = f"{head}: {self.rule}" if head else self.rule
         if self.value is not None:
-            msg += f" (found {self.value!r})"
+            text = repr(self.value)
+            if len(text) > _MAX_VALUE:  # a refusal never echoes a whole (possibly huge) value
+                text = f"{text[:_MAX_VALUE]}… ({len(text):,} tegn)"
+            msg += f" (found {text})"
         if self.more:
             msg += f"; {self.more} more row(s) break the same rule"
         return msg

@@ -220,6 +220,21 @@ _ALL: list[Setting[Any]] = [
         int,
     ),
     Setting(
+        "key_dir",
+        None,
+        "Folder of the integrity key and anchors of the case log and audit trail, kept outside the "
+        "warehouse (default: $XDG_CONFIG_HOME/kommunebench, i.e. ~/.config/kommunebench).",
+        "KOMMUNEBENCH_KEY_DIR",
+        str,
+    ),
+    Setting(
+        "write_wait",
+        60.0,
+        "Seconds a writer waits (with back-off, said on stderr) for another writer before giving up.",
+        "KOMMUNEBENCH_WRITE_WAIT",
+        float,
+    ),
+    Setting(
         "suppress_below",
         5,
         "Public aggregates: cells counting fewer persons than this are suppressed (shown empty and flagged).",

@@ -5,7 +5,8 @@ creates and revokes tokens here, and every write (load, run, case log, tokens) r
 row here in the same transaction as the write.
 """
 
-from kommunebench.access.audit import audit, audit_rows, cli_actor
+from kommunebench.access.audit import audit, audit_rows, cli_actor, verify_audit_log
+from kommunebench.access.sessions import Sessions
 from kommunebench.access.tokens import (
     ANALYST,
     MUNICIPALITY_PREFIX,
@@ -24,8 +25,10 @@ __all__ = [
     "ANALYST",
     "MUNICIPALITY_PREFIX",
     "Principal",
+    "Sessions",
     "audit",
     "audit_rows",
+    "verify_audit_log",
     "cli_actor",
     "create_token",
     "list_tokens",

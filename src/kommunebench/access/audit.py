@@ -4,6 +4,11 @@ Every write of the product — a load, a run, a case-log entry, creating or revo
 calls :func:`audit` inside the :func:`~kommunebench.data.transactions.transaction` that holds the
 write itself, from every edge (CLI and API alike). ``actor`` is who asked: an API token's name and
 id, or ``cli:<user>`` for the command line.
+
+Each row is chained to the one before it with a keyed MAC whose key is outside the warehouse, and
+the external anchor records the count and last MAC after every write
+(:mod:`kommunebench.data.integrity`): :func:`audit_rows` and :func:`verify_audit_log` detect an
+edited, deleted, re-chained, truncated or wiped trail (:class:`~kommunebench.errors.IntegrityError`).
 """
 
 from __future__ import annotations
@@ -15,7 +20,11 @@ import os
 
 import duckdb
 
-__all__ = ["audit", "audit_rows", "cli_actor"]
+from kommunebench.data import integrity
+from kommunebench.data.migrations import audit_fields
+from kommunebench.errors import IntegrityError
+
+__all__ = ["audit", "audit_rows", "cli_actor", "verify_audit_log"]
 
 
 def _now() -> dt.datetime:
@@ -40,24 +49,40 @@ def audit(
     detail: dict | None = None,
 ) -> int:
     """Append one audit row and return its id (call it inside the write's transaction)."""
+    last = con.execute("SELECT mac FROM audit_log ORDER BY audit_id DESC LIMIT 1").fetchone()
+    prev = str(last[0]) if last and last[0] is not None else ""
+    fields = [
+        _now().replace(microsecond=0),
+        actor,
+        role,
+        action,
+        target,
+        json.dumps(detail or {}, ensure_ascii=False, sort_keys=True, default=str),
+    ]
     row = con.execute(
-        "INSERT INTO audit_log (recorded_at, actor, role, action, target, detail) "
-        "VALUES (?, ?, ?, ?, ?, ?) RETURNING audit_id",
-        [
-            _now(),
-            actor,
-            role,
-            action,
-            target,
-            json.dumps(detail or {}, ensure_ascii=False, sort_keys=True, default=str),
-        ],
+        "INSERT INTO audit_log (recorded_at, actor, role, action, target, detail, prev_mac, mac) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING audit_id",
+        [*fields, prev, integrity.mac(prev, audit_fields(fields))],
     ).fetchone()
     if row is None:  # pragma: no cover - INSERT ... RETURNING always returns the row
         raise RuntimeError("the audit row was not stored")
     return int(row[0])
 
 
+def verify_audit_log(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """What is wrong with the audit trail's MAC chain and anchor (empty when intact)."""
+    rows = con.execute(
+        "SELECT prev_mac, mac, recorded_at, actor, role, action, target, detail FROM audit_log ORDER BY audit_id"
+    ).fetchall()
+    chain = [(str(r[0] or ""), str(r[1] or ""), audit_fields(r[2:])) for r in rows]
+    return integrity.check_chain(con, "audit_log", chain)
+
+
 def audit_rows(con: duckdb.DuckDBPyConnection, *, limit: int = 100) -> list[dict]:
+    """The newest ``limit`` rows, after verifying the whole trail (IntegrityError when tampered)."""
+    problems = verify_audit_log(con)
+    if problems:
+        raise IntegrityError("revisionssporet er ændret uden om kommunebench: " + "; ".join(problems[:3]))
     rows = con.execute(
         "SELECT audit_id, recorded_at, actor, role, action, target, detail FROM audit_log "
         "ORDER BY audit_id DESC LIMIT ?",

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import duckdb
 
 from kommunebench.access.audit import audit, cli_actor
+from kommunebench.access.ratelimit import LIMITER, Limiter
 from kommunebench.data import reference
 from kommunebench.data.transactions import transaction
 from kommunebench.errors import (
@@ -55,6 +56,7 @@ ANALYST = "analyst"
 MUNICIPALITY_PREFIX = "municipality:"
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1, "dklen": 32}
 _TOKEN_RE = re.compile(r"^kb_([0-9a-f]{12})_([A-Za-z0-9_-]{20,})$")
+_DUMMY_SALT = os.urandom(16)  # an unknown id costs the same scrypt as a wrong secret (no oracle)
 _verified: dict[bytes, str] = {}  # sha256(token) → token id, after one successful scrypt check
 _verified_lock = threading.Lock()
 
@@ -179,30 +181,45 @@ def token_table(con: duckdb.DuckDBPyConnection) -> dict[str, tuple]:
     return {r[0]: (r[1], r[2], bytes(r[3]), bytes(r[4]), bool(r[5])) for r in rows}
 
 
-def verify_token(token: str, table: dict[str, tuple]) -> Principal:
-    """The principal of ``token`` given :func:`token_table`; raises AuthenticationError."""
+def verify_token(
+    token: str, table: dict[str, tuple], *, client: str | None = None, limiter: Limiter = LIMITER
+) -> Principal:
+    """The principal of ``token`` given :func:`token_table`; raises AuthenticationError.
+
+    Failures back off per token id and per client address (:mod:`.ratelimit`, HTTP 429); an
+    unknown id costs the same scrypt check as a wrong secret, and whether a token is revoked is
+    said only to someone who holds its secret.
+    """
+    where = [f"ip:{client}"] if client else []
+    limiter.check(where)
     m = _TOKEN_RE.match(token.strip()) if isinstance(token, str) else None
     if m is None:
+        limiter.failed(where)
         raise AuthenticationError(
             "ugyldig adgangsnøgle: forventede 'kb_<id>_<hemmelighed>' (opret en med 'kommunebench token create')"
         )
     token_id, secret = m.group(1), m.group(2)
+    keys = [f"id:{token_id}", *where]
+    limiter.check(keys)
     entry = table.get(token_id)
-    if entry is None:
-        raise AuthenticationError("ukendt adgangsnøgle")
-    name, role, salt, digest, revoked = entry
-    if revoked:
-        raise AuthenticationError(f"adgangsnøglen {token_id} er tilbagekaldt")
     fast = hashlib.sha256(token.strip().encode()).digest()
     with _verified_lock:
-        known = _verified.get(fast) == token_id
+        known = entry is not None and _verified.get(fast) == token_id
     if not known:
-        if not hmac.compare_digest(_hash(secret, salt), digest):
+        salt, digest = (entry[2], entry[3]) if entry is not None else (_DUMMY_SALT, b"")
+        if not hmac.compare_digest(_hash(secret, salt), digest) or entry is None:
+            limiter.failed(keys)
             raise AuthenticationError("ukendt adgangsnøgle")
         with _verified_lock:
             if len(_verified) > 10_000:
                 _verified.clear()
             _verified[fast] = token_id
+    if entry is None:  # pragma: no cover - refused above
+        raise AuthenticationError("ukendt adgangsnøgle")
+    name, role, _, _, revoked = entry
+    if revoked:
+        raise AuthenticationError(f"adgangsnøglen {token_id} er tilbagekaldt")
+    limiter.succeeded(f"id:{token_id}")
     return Principal(token_id, name, role)
 
 

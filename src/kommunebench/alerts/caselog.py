@@ -9,10 +9,12 @@ Append-only
 The product offers :func:`log_action` and reading functions only — there is no function that edits
 or deletes an entry, and none of the product's SQL updates or deletes the table. DuckDB has no
 triggers or permissions to forbid it at the database level, so the log is made *tamper-evident*:
-every entry stores the SHA-256 of its content chained to the previous entry's hash, and the
-warehouse's ``meta`` table holds the hash of the last entry (``case_log_head``). Reading the log
-(:func:`case_log`) verifies the chain and refuses to show a log that was changed, shortened or
-reordered outside the product (:func:`verify_case_log` lists what is wrong).
+every entry stores a keyed MAC (HMAC-SHA256, key outside the warehouse) of its content chained to
+the previous entry's MAC, the warehouse's ``meta`` table holds the last one (``case_log_head``),
+and an anchor outside the warehouse records the count and last MAC after every write
+(:mod:`kommunebench.data.integrity`). Reading the log (:func:`case_log`) verifies all three and
+refuses a log that was changed, shortened, re-chained or wiped outside the product with an
+:class:`~kommunebench.errors.IntegrityError` (:func:`verify_case_log` lists what is wrong).
 
 One transaction
 ---------------
@@ -38,10 +40,11 @@ import pandas as pd
 
 from kommunebench.alerts.calendar import format_month, parse_date, parse_month, publication_date
 from kommunebench.alerts.criteria import criteria_keys
-from kommunebench.data import reference
+from kommunebench.data import integrity, reference
+from kommunebench.data.migrations import case_fields
 from kommunebench.data.sql import scalar
 from kommunebench.data.transactions import transaction
-from kommunebench.errors import ConfigError, WarehouseError
+from kommunebench.errors import ConfigError, IntegrityError
 
 __all__ = ["ACTIONS", "AuditCallback", "log_action", "case_log", "verify_case_log", "last_contact"]
 
@@ -60,6 +63,7 @@ ACTIONS: dict[str, str] = {
 
 _TABLE = "joblog_case_log"
 _HEAD = "case_log_head"
+_LEGACY = "case_log_legacy"
 _COLUMNS = (
     "id",
     "kommunekode",
@@ -91,19 +95,12 @@ _TEXT_COLUMNS = ("action", "criterion", "note", "recorded_by")
 
 
 def _hash(prev: str, entry: dict[str, Any]) -> str:
-    payload = [
-        prev,
-        int(entry["id"]),
-        int(entry["kommunekode"]),
-        entry["action_date"].isoformat(),
-        entry["action"],
-        entry["criterion"],
-        entry["data_month"].isoformat(),
-        entry["note"],
-        entry["recorded_by"],
-        entry["recorded_at"].isoformat(),
-    ]
-    return hashlib.sha256(json.dumps(payload, ensure_ascii=False).encode()).hexdigest()
+    return integrity.mac(prev, case_fields(entry))
+
+
+def _legacy_hash(prev: str, fields: list[object]) -> str:
+    """The unkeyed SHA-256 link of entries recorded before the MAC chain (``meta`` 'case_log_legacy')."""
+    return hashlib.sha256(json.dumps([prev, *fields], ensure_ascii=False).encode()).hexdigest()
 
 
 def _head(con: duckdb.DuckDBPyConnection) -> str:
@@ -127,8 +124,9 @@ def log_action(
 
     ``on`` is the date of the action (default today; not in the future). The data month must be
     published on that date. Raises :class:`ConfigError` for an unknown action or criterion, a
-    missing ``recorded_by`` or an impossible date, and :class:`WarehouseError` when the log was
-    changed outside the product or the write fails (nothing is appended then).
+    missing ``recorded_by`` or an impossible date, :class:`IntegrityError` when the log was
+    changed outside the product and :class:`WarehouseError` when the write fails (nothing is
+    appended then).
 
     ``audit(con, entry)`` is called inside the same transaction, after the entry is written and
     before the commit; if it raises, the entry is rolled back too. If it returns an int, the
@@ -169,7 +167,7 @@ def log_action(
     with transaction(con, "to the case log"):
         problems = _verify(con)
         if problems:
-            raise WarehouseError(
+            raise IntegrityError(
                 f"the joblog case log was changed outside kommunebench ({problems[0]}); nothing was appended"
             )
         prev = _head(con)
@@ -194,18 +192,13 @@ def log_action(
 
 def _verify(con: duckdb.DuckDBPyConnection) -> list[str]:
     rows = con.execute(f"SELECT {', '.join(_COLUMNS)} FROM {_TABLE} ORDER BY id").fetchall()
-    problems = []
-    prev = ""
-    for r in rows:
-        e = dict(zip(_COLUMNS, r, strict=True))
-        if e["prev_hash"] != prev:
-            problems.append(f"entry {e['id']} does not follow the entry before it (one was removed or changed)")
-        elif _hash(prev, e) != e["entry_hash"]:
-            problems.append(f"entry {e['id']} does not match its hash (it was edited)")
-        prev = e["entry_hash"]
-    if prev != _head(con):
+    entries = [dict(zip(_COLUMNS, r, strict=True)) for r in rows]
+    chain = [(str(e["prev_hash"]), str(e["entry_hash"]), case_fields(e)) for e in entries]
+    legacy = con.execute("SELECT value FROM meta WHERE key = ?", [_LEGACY]).fetchone()
+    problems = integrity.check_chain(con, _TABLE, chain, legacy=(int(legacy[0]) if legacy else 0, _legacy_hash))
+    if (entries[-1]["entry_hash"] if entries else "") != _head(con):
         problems.append(
-            "the last entries are missing (the log is shorter than recorded)" if rows else "entries were deleted"
+            "the last entries are missing (the log is shorter than recorded)" if entries else "entries were deleted"
         )
     return problems
 
@@ -230,11 +223,11 @@ def case_log(con: duckdb.DuckDBPyConnection, kommunekode: int | str | None = Non
     Text columns (``navn``, ``action``, ``action_label``, ``criterion``, ``note``,
     ``recorded_by``) hold plain ``str``, and ``None`` where there is no value (an entry without a
     criterion) — never NaN, whatever pandas' default string dtype. Raises
-    :class:`WarehouseError` when the log was changed outside the product.
+    :class:`IntegrityError` when the log was changed outside the product.
     """
     problems = _verify(con)
     if problems:
-        raise WarehouseError(
+        raise IntegrityError(
             "the joblog case log was changed outside kommunebench: "
             + "; ".join(problems)
             + ". Restore the warehouse from a backup."

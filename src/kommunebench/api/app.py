@@ -14,6 +14,7 @@ from kommunebench.api import comparison, downloads, efficiency, errors, intern, 
 from kommunebench.api import joblog as joblog_pages
 from kommunebench.api import published as published_api
 from kommunebench.api.db import Warehouse
+from kommunebench.api.limits import BodyLimit
 from kommunebench.api.twins import Ctx, optional_principal, response_cache_key
 
 __all__ = ["create_app"]
@@ -44,6 +45,13 @@ JSON twins of every dashboard page, for municipal IT systems and scripts.
   `Authorization: Bearer kb_…` (create it with `kommunebench token create`).
 * **Errors** always have one shape: `{"error": {"status": 404, "code": "not_found", "message": "…"}}`.
 """
+
+
+def _has_credentials(scope) -> bool:
+    for name, value in scope.get("headers") or []:
+        if name == b"authorization" or (name == b"cookie" and b"kb_session=" in value):
+            return True
+    return False
 
 
 class _Edge:
@@ -86,13 +94,21 @@ class _Edge:
             kept = [(k, v) for k, v in parse_qsl(qs.decode("latin-1"), keep_blank_values=True) if v != ""]
             scope = {**scope, "query_string": urlencode(kept).encode("latin-1")}
         is_page = not path.startswith(("/api/", "/static/", "/assets/"))
+        head = scope["method"] == "HEAD" and is_page  # pages answer HEAD like GET, without the body
+        if head:
+            scope = {**scope, "method": "GET"}
+        private = _has_credentials(scope)
 
         async def send_with_headers(message):
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", [])) + _HEADERS
                 if is_page:
                     headers.append((b"content-security-policy", CSP.encode()))
+                if private:  # answers for a token holder (person-level data) are never stored
+                    headers.append((b"cache-control", b"no-store, private"))
                 message = {**message, "headers": headers}
+            elif head and message["type"] == "http.response.body":
+                message = {**message, "body": b""}
             await send(message)
 
         return await self.app(scope, receive, send_with_headers)
@@ -126,4 +142,5 @@ def create_app(db_path: str | Path | None = None, *, suppress_below: int | None 
         app.include_router(module.pages.api)
         app.include_router(module.pages.web)
     app.add_middleware(_Edge, ctx=app.state.ctx)
+    app.add_middleware(BodyLimit)  # outermost: a large body is refused before anything reads it
     return app

@@ -1,20 +1,22 @@
-"""Warehouse access for the web app: short connections, no lock held between requests.
+"""Warehouse access for the web app: readers never block writers.
 
-DuckDB lets one process write a file, or several processes read it, never both at once. So the
-server never keeps a connection open: a read opens the file read-only for the duration of one
-request and closes it; a write (the case log) opens it read-write for one short transaction.
-Between requests the file is free, so ``kommunebench run`` or ``load`` in another process works
-while ``kommunebench serve`` runs. While such a command holds the file, requests that need the
-database get HTTP 503 (``warehouse_unavailable``) and can be retried.
+The server never holds the warehouse file for reading. Every committed write (from the CLI or
+from this server) publishes an immutable read snapshot (:mod:`kommunebench.data.snapshot`); a
+read opens the current snapshot read-only for the duration of one request. The warehouse file
+itself is opened only for the server's own short writes (the case log), under the one-writer lock
+that every writer takes, so ``kommunebench load``/``run``/``token revoke`` in another process
+never meet a reader's lock; at worst they wait (bounded, visibly) for another writer. Only when
+no current snapshot exists (a write that bypassed the protocol) does a read fall back to opening
+the warehouse file read-only, as before; such reads and the server's own writes are separated by
+a readers-writer lock (DuckDB refuses read-write and read-only connections of one file in one
+process at once).
 
-Inside the process, DuckDB refuses a read-write connection while a read-only one is open (and
-vice versa), so reads and writes are separated by a readers-writer lock.
-
-Results are cached in memory, keyed by a *version* of the warehouse: the size, inode and
-modification time of the database file and of its write-ahead log. Every committed write changes
-one of them (the WAL grows, or a checkpoint rewrites the file), so a cached answer is never older
-than the last commit; a cache hit does not open the database at all. Concurrent misses of the
-same key are computed once (single flight), so a cold page under load is not computed 50 times.
+Results are cached in memory, keyed by a *version* of the warehouse: the current snapshot's name
+and the size, inode and modification time of the database file and of its write-ahead log. Every
+committed write changes them, so a cached answer is never older than the last commit (a revoked
+token stops working with the next request after ``revoke`` returns); a cache hit does not open
+the database at all. Concurrent misses of the same key are computed once (single flight), so a
+cold page under load is not computed 50 times.
 """
 
 from __future__ import annotations
@@ -29,7 +31,8 @@ from typing import TypeVar
 
 import duckdb
 
-from kommunebench.data import warehouse
+from kommunebench.data import snapshot, warehouse
+from kommunebench.data.transactions import open_for_reading, session
 
 __all__ = ["Warehouse", "RWLock"]
 
@@ -91,11 +94,11 @@ class Warehouse:
 
     def ensure_schema(self) -> None:
         """Create the file, or upgrade its schema, once at start-up (a short read-write open)."""
-        with self._lock.write():
-            warehouse.connect(self.path).close()
+        with self._lock.write(), session(self.path, write=True):
+            pass
 
-    def version(self) -> tuple[tuple[int, int, int] | None, ...]:
-        out: list[tuple[int, int, int] | None] = []
+    def version(self) -> tuple[object, ...]:
+        out: list[object] = [snapshot.current_snapshot(self.path)]
         for p in (self.path, self.path.with_name(self.path.name + ".wal")):
             try:
                 st = os.stat(p)
@@ -107,6 +110,14 @@ class Warehouse:
 
     @contextlib.contextmanager
     def read(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """The current snapshot read-only (no lock on the warehouse file); the file itself if none."""
+        if snapshot.current_snapshot(self.path) is not None:
+            con = open_for_reading(self.path)
+            try:
+                yield con
+            finally:
+                con.close()
+            return
         with self._lock.read():
             con = warehouse.connect(self.path, read_only=True)
             try:
@@ -116,13 +127,12 @@ class Warehouse:
 
     @contextlib.contextmanager
     def write(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        with self._lock.write():
-            con = warehouse.connect(self.path)
-            try:
+        """One short write under the one-writer lock; publishes a new snapshot when it ends."""
+        try:
+            with self._lock.write(), session(self.path, write=True) as con:
                 yield con
-            finally:
-                con.close()
-        self.invalidate()
+        finally:
+            self.invalidate()
 
     def invalidate(self) -> None:
         with self._cache_lock:

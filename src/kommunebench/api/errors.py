@@ -16,11 +16,14 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from kommunebench.errors import (
     AuthenticationError,
     ConfigError,
+    IntegrityError,
     KommunebenchError,
     NotFoundError,
     PermissionDeniedError,
+    RateLimitedError,
     ReferenceDataError,
     ValidationError,
+    WarehouseBusyError,
     WarehouseError,
 )
 
@@ -31,11 +34,14 @@ log = logging.getLogger("kommunebench.api")
 # exception class → (HTTP status, code); the first match in order wins
 STATUS: list[tuple[type[KommunebenchError], int, str]] = [
     (NotFoundError, 404, "not_found"),
+    (RateLimitedError, 429, "too_many_requests"),
     (AuthenticationError, 401, "unauthorized"),
     (PermissionDeniedError, 403, "forbidden"),
     (ValidationError, 422, "validation_error"),
     (ReferenceDataError, 422, "validation_error"),
     (ConfigError, 400, "bad_request"),
+    (IntegrityError, 500, "integrity_error"),
+    (WarehouseBusyError, 503, "warehouse_busy"),
     (WarehouseError, 503, "warehouse_unavailable"),
     (KommunebenchError, 400, "bad_request"),
 ]
@@ -53,12 +59,15 @@ _HTTP_CODES = {
     500: "internal_error",
     503: "unavailable",
 }
+_MAX_MESSAGE = 300
 _HTTP_MESSAGES = {404: "siden eller ressourcen findes ikke", 405: "metoden er ikke tilladt her"}
 
 
 def _respond(
     request: Request, status: int, code: str, message: str, details: list | None = None, headers: dict | None = None
 ) -> Response:
+    if len(message) > _MAX_MESSAGE:  # a refusal never echoes a whole (possibly huge) value
+        message = message[:_MAX_MESSAGE] + "…"
     body: dict = {"status": status, "code": code, "message": message}
     if details is not None:
         body["details"] = details
@@ -74,10 +83,23 @@ def _respond(
     return JSONResponse({"error": body}, status_code=status, headers=headers)
 
 
+# The warehouse's own messages name paths and processes: logged, never sent to the caller.
+_PUBLIC_MESSAGES = {
+    "integrity_error": "en registrering i sagsloggen eller revisionssporet er ændret uden om kommunebench; "
+    "kontakt driften (ikke en fejl, der går væk ved at prøve igen)",
+    "warehouse_busy": "datavarehuset er optaget af en anden skrivning; prøv igen om lidt",
+    "warehouse_unavailable": "datavarehuset kan ikke åbnes lige nu; prøv igen om lidt",
+}
+
+
 def _domain(request: Request, exc: Exception) -> Response:
     for cls, status, code in STATUS:
         if isinstance(exc, cls):
-            return _respond(request, status, code, str(exc))
+            if code in _PUBLIC_MESSAGES:
+                log.warning("%s on %s %s: %s", code, request.method, request.url.path, exc)
+                return _respond(request, status, code, _PUBLIC_MESSAGES[code])
+            retry = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimitedError) else None
+            return _respond(request, status, code, str(exc), headers=retry)
     raise AssertionError("unreachable: KommunebenchError is in STATUS")
 
 

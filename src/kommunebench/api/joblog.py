@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 import pandas as pd
@@ -41,7 +42,7 @@ from kommunebench.api.models import (
 )
 from kommunebench.api.twins import AUTH_ERRORS, ERRORS, Ctx, Pages, bearer_principal, get_ctx, principal
 from kommunebench.errors import AuthenticationError, NotFoundError, PermissionDeniedError
-from kommunebench.publish import public_joblog
+from kommunebench.publish import public_joblog, public_national
 
 __all__ = ["pages"]
 
@@ -59,6 +60,12 @@ def _status(ctx: Ctx, as_of: dt.date) -> alerts.JoblogStatus:
     return ctx.wh.cached(("joblog_status", as_of), lambda con: pipeline.joblog.status(as_of, db=con))
 
 
+def _national(status: alerts.JoblogStatus, ctx: Ctx) -> dict:
+    """The national figures as published (withheld when they would give a suppressed cell back)."""
+    public = [public_joblog(native(r), ctx.threshold) for r in status.frame.to_dict("records")]
+    return public_national(status.national, public, ctx.threshold)
+
+
 def _row(r: dict, threshold: int) -> JoblogRow:
     r = native(r)
     return JoblogRow(
@@ -73,6 +80,9 @@ def _row(r: dict, threshold: int) -> JoblogRow:
     )
 
 
+_TOKEN_ID = re.compile(r" \(token [0-9a-f]{12}\)$")
+
+
 def _entries(frame: pd.DataFrame) -> list[CaseEntry]:
     return [
         CaseEntry(
@@ -81,6 +91,7 @@ def _entries(frame: pd.DataFrame) -> list[CaseEntry]:
                 "data_month": month_text(r["data_month"]),
                 "id": int(r["id"]),
                 "kommunekode": int(r["kommunekode"]),
+                "recorded_by": _TOKEN_ID.sub("", str(r["recorded_by"])),  # token ids are for analysts' audit only
             }
         )
         for r in frame.sort_values(["action_date", "id"], ascending=False).to_dict("records")
@@ -169,6 +180,7 @@ def _restricted(
     model=JoblogPage,
     tags=["joblog"],
     public=False,
+    optional_auth=True,
     summary="Jobloggens monitor: månedens smileys og handlingskriterier pr. dato (offentlig); med "
     "adgangsnøgle også sagslog, forslag til næste skridt og brevudkast",
 )
@@ -203,7 +215,7 @@ def joblog_page(
         )
     rows = [_row(r, ctx.threshold) for r in status.frame.to_dict("records")]
     flagged = [_row(r, ctx.threshold) for r in status.flagged.to_dict("records")]
-    national = {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in status.national.items()}
+    national = {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in _national(status, ctx).items()}
     case_log, follow_up, note = _restricted(ctx, who, kommune, flagged, as_of)
     return JoblogPage(
         available=True,
@@ -270,6 +282,7 @@ def record_action(
             data_month=body.data_month,
             note=body.note,
             on=body.action_date,
+            recorded_by=who.name,
             actor=who.actor,
             role=who.role,
             db=con,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
@@ -347,12 +347,13 @@ class CaseLogPage(_M):
     entries: list[CaseEntry]
 
 
+CaseAction = Literal["phone_call", "letter_manager", "request_explanation", "meeting", "minister_letter", "spot_check"]
+
+
 class CaseLogIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     kommunekode: int = Field(description="the municipality contacted")
-    action: str = Field(
-        description="phone_call, letter_manager, request_explanation, meeting, minister_letter or spot_check"
-    )
+    action: CaseAction = Field(description="the action taken (one of the case log's actions)")
     criterion: str | None = Field(None, max_length=20, description="criterion or criteria answered: 1, 2, 3, '1,3'")
     data_month: str = Field(pattern=r"^(19|2\d)\d{2}-(0[1-9]|1[0-2])$", description="the data month answered, YYYY-MM")
     note: str = Field("", max_length=20000)

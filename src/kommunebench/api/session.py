@@ -67,7 +67,7 @@ def login(request: Request, who: access.Principal | None = Depends(bearer_princi
     resp = JSONResponse(_me(who).model_dump())
     resp.set_cookie(
         SESSION_COOKIE,
-        token,
+        get_ctx(request).sessions.open(token),  # an opaque id; the token stays on the server
         httponly=True,
         samesite="strict",
         path="/",
@@ -80,7 +80,8 @@ def login(request: Request, who: access.Principal | None = Depends(bearer_princi
 @pages.api.delete(
     "/session", status_code=204, tags=["adgang"], operation_id="logout", summary="Log ud: sletter sessionscookien"
 )
-def logout() -> Response:
+def logout(request: Request) -> Response:
+    get_ctx(request).sessions.close(request.cookies.get(SESSION_COOKIE))
     resp = Response(status_code=204)
     resp.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="strict")
     return resp
@@ -128,6 +129,8 @@ def login_page(request: Request, next: str = "/") -> HTMLResponse:  # noqa: A002
 def _access(op: dict) -> str:
     if not op.get("security"):
         return "offentlig"
+    if {} in op["security"]:
+        return "offentlig (mere med adgangsnøgle)"
     text = (op.get("summary") or "") + " " + (op.get("description") or "")
     if "analyst" in text:
         return "rolle analyst"

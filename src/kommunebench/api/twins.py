@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import inspect
 from collections.abc import Callable, MutableMapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
@@ -40,6 +40,7 @@ __all__ = [
     "bearer_principal",
     "SESSION_COOKIE",
     "response_cache_key",
+    "client_address",
 ]
 
 SESSION_COOKIE = "kb_session"
@@ -61,13 +62,20 @@ ERRORS: Responses = {
     for s, d in (
         (400, "Ugyldig forespørgsel"),
         (404, "Findes ikke"),
+        (413, "Forespørgslens indhold er for stort (afvist før adgangskontrol)"),
         (422, "Ugyldige parametre"),
-        (503, "Datavarehuset er optaget (en anden proces skriver); prøv igen"),
+        (429, "For mange forkerte adgangsnøgler fra denne adresse eller til denne nøgle; prøv igen (Retry-After)"),
+        (503, "Datavarehuset er optaget af en anden skrivning; prøv igen"),
     )
 }
 AUTH_ERRORS: Responses = {
     s: {"model": ErrorResponse, "description": d}
-    for s, d in ((401, "Mangler eller ugyldig adgangsnøgle"), (403, "Rollen giver ikke adgang"))
+    for s, d in (
+        (401, "Mangler eller ugyldig adgangsnøgle"),
+        (403, "Rollen giver ikke adgang"),
+        (413, "Forespørgslens indhold er for stort (afvist før adgangskontrol)"),
+        (429, "For mange forkerte adgangsnøgler; prøv igen (Retry-After)"),
+    )
 }
 
 
@@ -78,16 +86,26 @@ class Ctx:
     wh: Warehouse
     threshold: int
     joblog: bool = True  # False: the joblog monitor is left out
+    sessions: access.Sessions = field(default_factory=access.Sessions)  # cookie id → token (server-side)
 
 
 def get_ctx(request: Request) -> Ctx:
     return request.app.state.ctx
 
 
-def _resolve(ctx: Ctx, token: str | None) -> access.Principal | None:
+def client_address(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+def _resolve(ctx: Ctx, token: str | None, client: str | None = None) -> access.Principal | None:
     if not token:
         return None
-    return access.verify_token(token, ctx.wh.cached(("tokens",), access.token_table))
+    return access.verify_token(token, ctx.wh.cached(("tokens",), access.token_table), client=client)
+
+
+def _from_cookie(ctx: Ctx, sid: str | None) -> str | None:
+    """The token behind a session cookie (an unknown or expired session id → not logged in)."""
+    return ctx.sessions.token(sid)
 
 
 def principal(
@@ -96,22 +114,26 @@ def principal(
     session: str | None = Security(_cookie),
 ) -> access.Principal | None:
     """The caller from the Bearer header or the session cookie (None = anonymous)."""
-    return _resolve(get_ctx(request), creds.credentials if creds else session)
+    ctx = get_ctx(request)
+    return _resolve(ctx, creds.credentials if creds else _from_cookie(ctx, session), client_address(request))
 
 
 def bearer_principal(
     request: Request, creds: HTTPAuthorizationCredentials | None = Security(_bearer)
 ) -> access.Principal | None:
     """The caller from the Bearer header only (writes: a cookie is never enough)."""
-    return _resolve(get_ctx(request), creds.credentials if creds else None)
+    return _resolve(get_ctx(request), creds.credentials if creds else None, client_address(request))
 
 
 def optional_principal(request: Request) -> access.Principal | None:
     """For the navigation of public pages: an invalid cookie just means anonymous."""
     header = request.headers.get("authorization", "")
-    token = header[7:] if header.lower().startswith("bearer ") else request.cookies.get(SESSION_COOKIE)
+    ctx = get_ctx(request)
+    token = (
+        header[7:] if header.lower().startswith("bearer ") else _from_cookie(ctx, request.cookies.get(SESSION_COOKIE))
+    )
     try:
-        return _resolve(get_ctx(request), token)
+        return _resolve(ctx, token, client_address(request))
     except KommunebenchError:  # an invalid token, or the warehouse busy while rendering an error page
         return None
 
@@ -186,6 +208,7 @@ class Pages:
         html_extra: Callable[[Ctx, Any], dict[str, Any]] | None = None,
         description: str | None = None,
         api_path: str | None = None,
+        optional_auth: bool = False,
     ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         def deco(fn: Callable[..., Any]) -> Callable[..., Any]:
             sig = inspect.signature(fn, eval_str=True)
@@ -205,6 +228,7 @@ class Pages:
                 tags=tags,
                 responses={**ERRORS, **({} if public else AUTH_ERRORS)},
                 operation_id=fn.__name__,
+                openapi_extra={"security": [{}]} if optional_auth else None,  # {}: anonymous allowed
             )
             html = _html_endpoint(fn, template, api_path, "request" in sig.parameters, html_extra)
             params = [inspect.Parameter("request", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Request)]

@@ -56,6 +56,12 @@ def column_exprs(c: Column, src_type: str, decimal_comma: bool) -> tuple[str, st
         else:
             x = text_expr(col, src_type)
             v = f"TRY_CAST({'replace(' + x + ', chr(44), chr(46))' if decimal_comma else x} AS DOUBLE)"
+            if decimal_comma:  # '1.234' in a Danish file is a thousands separator, never a decimal point
+                v = f"CASE WHEN strpos({x}, '.') = 0 THEN {v} END"
+                rule = (
+                    "not a number (a ';'-separated file uses a decimal comma and no thousands separator: "
+                    "'1.234' is refused)"
+                )
         return x, f"CASE WHEN isfinite({v}) THEN {v} END", rule
     if target == "BOOLEAN":
         rule = "not true/false (accepted: true, false, 1, 0)"

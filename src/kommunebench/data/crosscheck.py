@@ -64,6 +64,7 @@ def check_across(con: duckdb.DuckDBPyConnection, staged: dict[str, Staged]) -> N
                 value=value,
                 more=n - 1,
             )
+        _check_week_years(con, s)
     elif "persons" in changed:
         s = staged["persons"]
         n, value, _ = _first_missing(
@@ -79,6 +80,25 @@ def check_across(con: duckdb.DuckDBPyConnection, staged: dict[str, Staged]) -> N
                 more=n - 1,
             )
     _check_joblog_persons(con, staged, changed, persons)
+
+
+def _check_week_years(con: duckdb.DuckDBPyConnection, s: Staged) -> None:
+    """A benefit week must fall in a year the person is in persons for (ISO year of the week)."""
+    years = f"(SELECT person_id, min(year) AS lo, max(year) AS hi FROM {KINDS['persons'].table} GROUP BY person_id)"
+    n, value, rn = _first_missing(
+        con,
+        f"SELECT strftime(b.week, '%G-W%V'), b.__rn FROM {s.typed} b JOIN {years} p USING (person_id) "
+        "WHERE isoyear(b.week) < p.lo OR isoyear(b.week) > p.hi",
+    )
+    if n:
+        raise refuse(
+            s,
+            "week outside the person's years: a benefit week must fall in a year the person has a row in persons for",
+            column="week",
+            row=rn,
+            value=value,
+            more=n - 1,
+        )
 
 
 def _check_joblog_persons(

@@ -64,9 +64,11 @@ import duckdb
 
 from kommunebench.data import reference, warehouse
 from kommunebench.data.crosscheck import check_across
+from kommunebench.data.filecheck import check_manifest
 from kommunebench.data.schemas import KINDS
 from kommunebench.data.sources import find_sources, format_of
 from kommunebench.data.sql import q, scalar, transaction
+from kommunebench.data.transactions import session
 from kommunebench.data.validate import Staged, check_keys, check_rows, check_weeks, stage
 from kommunebench.errors import ValidationError, WarehouseError
 
@@ -199,13 +201,12 @@ def load(
     ):
         raise ValidationError(f"invalid snapshot id {snapshot_id!r}: use 1-200 printable characters")
     files, ignored = find_sources(sources)
+    if not isinstance(sources, Mapping) and Path(sources).is_dir():
+        check_manifest(Path(sources), files.values())  # SHA256SUMS beside the files, when there is one
     if isinstance(db, duckdb.DuckDBPyConnection):
         return _load(db, files, ignored, snapshot_id, _Progress(progress, files), t0, audit)
-    con = warehouse.connect(db)
-    try:
+    with session(Path(db), write=True) as con:
         return _load(con, files, ignored, snapshot_id, _Progress(progress, files), t0, audit)
-    finally:
-        con.close()
 
 
 def _failed(first: str) -> str:

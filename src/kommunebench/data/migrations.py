@@ -8,10 +8,12 @@ ones. :mod:`kommunebench.data.warehouse` re-exports :data:`MIGRATIONS` and
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 
 import duckdb
 
+from kommunebench.data import integrity
 from kommunebench.data.schemas import KINDS
 
 __all__ = ["Migration", "MIGRATIONS", "SCHEMA_VERSION"]
@@ -141,11 +143,64 @@ CREATE TABLE admin_costs (
 );
 """
 
+def _mac_chains(con: duckdb.DuckDBPyConnection) -> None:
+    """The case log and audit trail chained with a keyed MAC (kommunebench.data.integrity); a
+    random warehouse id names the warehouse's anchor. Existing audit rows are chained once;
+    existing case-log entries keep their SHA-256 links (meta 'case_log_legacy' counts them)."""
+    con.execute("ALTER TABLE audit_log ADD COLUMN prev_mac VARCHAR")
+    con.execute("ALTER TABLE audit_log ADD COLUMN mac VARCHAR")
+    con.execute("INSERT INTO meta VALUES ('warehouse_id', ?)", [uuid.uuid4().hex])
+    prev = ""
+    cols = "recorded_at, actor, role, action, target, detail"
+    for r in con.execute(f"SELECT audit_id, {cols} FROM audit_log ORDER BY audit_id").fetchall():
+        m = integrity.mac(prev, audit_fields(r[1:]))
+        con.execute("UPDATE audit_log SET prev_mac = ?, mac = ? WHERE audit_id = ?", [prev, m, r[0]])
+        prev = m
+    # case-log entries are never rewritten: those before this version keep their SHA-256 links
+    n = con.execute("SELECT count(*) FROM joblog_case_log").fetchone()
+    con.execute("INSERT INTO meta VALUES ('case_log_legacy', ?)", [str(n[0] if n else 0)])
+
+
+CASE_FIELDS = (
+    "id",
+    "kommunekode",
+    "action_date",
+    "action",
+    "criterion",
+    "data_month",
+    "note",
+    "recorded_by",
+    "recorded_at",
+)
+
+
+def case_fields(e: dict) -> list[object]:
+    """The MAC'd fields of a case-log entry (``CASE_FIELDS`` as text)."""
+    return [
+        int(e["id"]),
+        int(e["kommunekode"]),
+        e["action_date"].isoformat(),
+        e["action"],
+        e["criterion"],
+        e["data_month"].isoformat(),
+        e["note"],
+        e["recorded_by"],
+        e["recorded_at"].isoformat(),
+    ]
+
+
+def audit_fields(r: tuple | list) -> list[object]:
+    """The MAC'd fields of an audit row: recorded_at, actor, role, action, target, detail."""
+    at, actor, role, action, target, detail = r
+    return [at.isoformat() if hasattr(at, "isoformat") else str(at), actor, role, action, target, detail]
+
+
 MIGRATIONS: list[Migration] = [
     _v1,
     _V2_RUNS,
     _API_ACCESS,
     _JOBLOG,
     _ADMIN_COSTS,
+    _mac_chains,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)

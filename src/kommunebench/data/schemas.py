@@ -122,12 +122,15 @@ class InputKind:
         return next(c for c in self.columns if c.name == name)
 
 
+# The benefit areas a reference override may name (those of reference.AREA_LABELS, without the total).
+AREAS = ("a_dagpenge", "sygedagpenge", "kontanthjaelp", "foertidspension_fleksjob")
+
 _LM_COLUMNS = tuple(
     Column(v, "DOUBLE", h, min=0, max=m)
     for v, h, m in [
         ("unemployment_pct", "registered full-time unemployment, % of the labour force", 100),
         ("employment_rate_pct", "employed residents aged 16-66, % of the population 16-66", 100),
-        ("job_postings_per_1000", "new job postings in the quarter per 1,000 residents 16-66", None),
+        ("job_postings_per_1000", "new job postings in the quarter per 1,000 residents 16-66", 1000),
         ("share_manufacturing_pct", "jobs in manufacturing, % of all jobs", 100),
         ("share_construction_pct", "jobs in construction, % of all jobs", 100),
         ("share_trade_transport_pct", "jobs in trade and transport, % of all jobs", 100),
@@ -137,7 +140,7 @@ _LM_COLUMNS = tuple(
         (
             "distance_large_city_km",
             "road-free distance from the area's hub to the nearest of København, Aarhus, Odense, Aalborg (km)",
-            None,
+            1000,
         ),
     ]
 )
@@ -265,9 +268,9 @@ KINDS: dict[str, InputKind] = {
                 Column("code", "SMALLINT", "benefit code", min=0, max=999),
                 Column("name_da", "VARCHAR", "Danish name"),
                 Column("benefit_group", "VARCHAR", "benefit group"),
-                Column("area_2018", "VARCHAR", "area in scope 2018 (empty = outside)", nullable=True),
-                Column("area_2019", "VARCHAR", "area in scope 2019 (empty = outside)", nullable=True),
-                Column("area_extended", "VARCHAR", "area in the extended scope", nullable=True),
+                Column("area_2018", "VARCHAR", "area in scope 2018 (empty = outside)", allowed=AREAS, nullable=True),
+                Column("area_2019", "VARCHAR", "area in scope 2019 (empty = outside)", allowed=AREAS, nullable=True),
+                Column("area_extended", "VARCHAR", "area in the extended scope", allowed=AREAS, nullable=True),
             ),
             "reference override: the benefit code table",
         ),
@@ -276,9 +279,9 @@ KINDS: dict[str, InputKind] = {
             "ref_costs",
             ("area", "valid_from"),
             (
-                Column("area", "VARCHAR", "benefit area"),
+                Column("area", "VARCHAR", "benefit area", allowed=AREAS),
                 Column("valid_from", "DATE", "first day the cost applies"),
-                Column("dkk_per_fuldtidsperson", "DOUBLE", "annual cost per full-time person", min=0),
+                Column("dkk_per_fuldtidsperson", "DOUBLE", "annual cost per full-time person", min=0, max=10_000_000),
                 Column("basis", "VARCHAR", "source or reasoning", nullable=True),
             ),
             "reference override: cost per full-time person",

@@ -28,6 +28,7 @@ import duckdb
 
 from kommunebench.data.casts import column_exprs, text_expr
 from kommunebench.data.csvfile import check_utf8, csv_line, csv_shape_error, sniff_header
+from kommunebench.data.filecheck import check_parquet, parquet_columns
 from kommunebench.data.periods import format_iso_week, parse_iso_week
 from kommunebench.data.schemas import InputKind
 from kommunebench.data.sql import lit, one, q, scalar
@@ -37,6 +38,7 @@ from kommunebench.errors import ValidationError
 __all__ = ["Staged", "stage", "check_rows", "check_keys", "check_utf8", "csv_line", "refuse", "q", "lit"]
 
 FORMATS = {"csv": "csv", "parquet": "parquet"}
+_LIMIT = 1e9  # the bound of a decimal column that has no narrower one of its own
 
 
 @dataclass
@@ -125,6 +127,8 @@ def stage(con: duckdb.DuckDBPyConnection, s: Staged, weekmap: str) -> None:
         s.src_types = dict.fromkeys(kind.column_names, "VARCHAR")
     else:
         src = f"read_parquet({lit(path)}, file_row_number=true)"
+        _match_columns(kind, parquet_columns(path), s.name)  # duplicates under their names in the file
+        check_parquet(path)
         try:
             desc = con.execute(f"DESCRIBE SELECT * FROM read_parquet({lit(path)})").fetchall()
         except duckdb.Error as exc:
@@ -202,6 +206,8 @@ def row_rules(s: Staged, sets: dict[str, tuple[set, str]]) -> list[tuple[str, st
         if not c.nullable:
             out.append((c.name, "missing value: the column must not be empty", f"{r} IS NULL"))
         out.append((c.name, s.type_rules[c.name], f"{r} IS NOT NULL AND {t} IS NULL"))
+        if c.sql_type == "DOUBLE" and (c.min is None or c.max is None):  # every number has finite bounds
+            out.append((c.name, f"out of range: must be within ±{_LIMIT:g}", f"abs({t}) > {_LIMIT}"))
         if c.min is not None and c.max is not None:
             out.append(
                 (c.name, f"out of range: must be between {c.min:g} and {c.max:g}", f"{t} < {c.min} OR {t} > {c.max}")

@@ -40,7 +40,7 @@ from kommunebench.data import reference
 from kommunebench.data.migrations import MIGRATIONS, SCHEMA_VERSION, Migration
 from kommunebench.data.schemas import KINDS
 from kommunebench.data.sql import scalar, transaction
-from kommunebench.errors import WarehouseError
+from kommunebench.errors import WarehouseBusyError, WarehouseError
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -79,7 +79,7 @@ def _open_error(path: Path, exc: Exception) -> WarehouseError:
     elif "Could not set lock" in text or "Conflicting lock" in text:
         pid = re.search(r"PID (\d+)", text)
         who = f" (process {pid.group(1)})" if pid else ""
-        msg = f"{path} is locked by another process{who}; close it and try again"
+        return WarehouseBusyError(f"{path} is locked by another process{who}; close it and try again")
     elif "database does not exist" in text:
         msg = f"{path} does not exist (it cannot be created in read-only mode)"
     elif "different configuration" in text:

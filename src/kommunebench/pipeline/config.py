@@ -68,8 +68,11 @@ class RunConfig:
     cost_date: dt.date | None = None
     out_dir: Path | None = None
     threshold: int = 5
+    export_profile: str = "public"
 
     def __post_init__(self) -> None:
+        if self.export_profile not in ("public", "internal"):
+            raise ConfigError(f"unknown export profile {self.export_profile!r}: choose public or internal")
         if not isinstance(self.period, Period):
             raise ConfigError("RunConfig.period must be a Period: use RunConfig.build(period=...)")
         if self.scope not in reference.SCOPES:
@@ -91,6 +94,7 @@ class RunConfig:
         cost_date: dt.date | None = None,
         out_dir: Path | None = None,
         threshold: int | None = None,
+        export_profile: str = "public",
     ) -> RunConfig:
         """A config from user input: texts parsed, defaults taken from the settings."""
         p = _period(period, "period")
@@ -104,6 +108,7 @@ class RunConfig:
             cost_date=cost_date,
             out_dir=out_dir,
             threshold=settings.get_int("suppress_below", threshold),
+            export_profile=export_profile,
         )
 
 

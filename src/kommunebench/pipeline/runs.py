@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -11,7 +13,7 @@ from kommunebench import settings
 from kommunebench.access import audit, cli_actor
 from kommunebench.benchmark.runs import RunRecord, StoredRun, execute_run, load_run
 from kommunebench.benchmark.runs import list_runs as _list_runs
-from kommunebench.errors import NotFoundError
+from kommunebench.errors import ConfigError, NotFoundError
 from kommunebench.pipeline.config import ExportPaths, RunConfig, Store, using
 from kommunebench.publish import PublicRun, public_view
 from kommunebench.report import write_csv, write_excel, write_html_report
@@ -94,14 +96,45 @@ def run_folder(run: StoredRun) -> Path:
     return settings.home_dir() / "runs" / run.record.run_id
 
 
-def export_run(run: StoredRun, out_dir: Path | None = None, *, threshold: int | None = None) -> ExportPaths:
-    """Write the run's public view as CSV files, an Excel workbook and the static HTML report."""
-    view = publish_run(run, threshold=threshold)
+PROFILES = ("public", "internal")
+INCOMPLETE = "UFULDSTAENDIG.txt"
+COMPLETE = "eksport.json"
+
+
+def export_run(
+    run: StoredRun, out_dir: Path | None = None, *, threshold: int | None = None, profile: str = "public"
+) -> ExportPaths:
+    """Write the run as CSV files, an Excel workbook and the static HTML report.
+
+    ``profile="public"``: exactly the web's figures (rounded as published, small cells suppressed
+    at ``threshold``). ``profile="internal"``: unsuppressed, full precision, and every file, sheet
+    and page marked "Fortroligt – ikke til offentliggørelse". The folder holds ``UFULDSTAENDIG.txt``
+    while the export is written and ``eksport.json`` (profile, files and their SHA-256) once it is
+    complete, so a killed export is marked incomplete.
+    """
+    if profile not in PROFILES:
+        raise ConfigError(f"unknown export profile {profile!r}: choose public or internal")
+    internal = profile == "internal"
+    view = publish_run(run, threshold=0 if internal else threshold)
     folder = Path(out_dir) if out_dir is not None else run_folder(run)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / COMPLETE).unlink(missing_ok=True)
+    (folder / INCOMPLETE).write_text("Eksporten er ikke færdig (eller blev afbrudt); brug ikke filerne.\n")
     rec = run.record
-    csvs = write_csv(view, folder / "csv")
-    xlsx = write_excel(view, folder / f"benchmark_{rec.run_id}_{rec.period}.xlsx")
-    html = write_html_report(view, folder / f"rapport_{rec.run_id}_{rec.period}.html")
+    csvs = write_csv(view, folder / "csv", precise=internal, confidential=internal)
+    xlsx = write_excel(
+        view, folder / f"benchmark_{rec.run_id}_{rec.period}.xlsx", precise=internal, confidential=internal
+    )
+    html = write_html_report(view, folder / f"rapport_{rec.run_id}_{rec.period}.html", confidential=internal)
+    files = [*csvs, Path(xlsx), Path(html)]
+    manifest = {
+        "run_id": rec.run_id,
+        "profile": profile,
+        "threshold": view.threshold,
+        "files": {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest() for p in files},
+    }
+    (folder / COMPLETE).write_text(json.dumps(manifest, ensure_ascii=False, indent=1))
+    (folder / INCOMPLETE).unlink()
     return ExportPaths(folder=folder, csv=csvs[0].parent, excel=Path(xlsx), html=Path(html))
 
 
@@ -110,4 +143,4 @@ def run_and_export(
 ) -> tuple[StoredRun, ExportPaths]:
     """``kommunebench run``: run, store, and export to ``config.out_dir``."""
     run = run_benchmark(config, db=db, actor=actor, progress=progress)
-    return run, export_run(run, config.out_dir, threshold=config.threshold)
+    return run, export_run(run, config.out_dir, threshold=config.threshold, profile=config.export_profile)

@@ -96,7 +96,8 @@ def suppression_note(threshold: int) -> str:
         f"Celler med færre end {threshold} personer (faktiske fuldtidspersoner eller "
         "befolkning) er undertrykt: faktisk antal og andel, forskel, besparelsespotentiale, "
         "placering og resultatmål vises ikke, og kommunen står sidst i listen. Er en "
-        "ydelsesgruppe undertrykt, er kommunens total også undertrykt. "
+        "ydelsesgruppe undertrykt, er kommunens total også undertrykt. Placeringerne er nummereret "
+        "blandt de offentliggjorte kommuner, og landstal er summer over dem. "
         "Antal er afrundet til nærmeste 10 og andele til 2 decimaler som i ministeriets lister."
     )
 

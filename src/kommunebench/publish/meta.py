@@ -39,8 +39,14 @@ def _text(value: object) -> str:
     return "" if value is None else str(value)
 
 
-def run_meta_rows(lists: BenchmarkLists, run_meta: Mapping | None) -> list[tuple[str, str]]:
-    """(Danish label, text) rows: run metadata first, then what the lists themselves record."""
+def run_meta_rows(
+    lists: BenchmarkLists, run_meta: Mapping | None, *, facts: tuple[float, float | None, int] | None = None
+) -> list[tuple[str, str]]:
+    """(Danish label, text) rows: run metadata first, then what the lists themselves record.
+
+    ``facts`` = (national potential, incl. extra areas, count failing the result target) over the
+    published cells (the public view's); without it the raw lists' figures are shown.
+    """
     if run_meta is None:
         run_meta = {}
     if not isinstance(run_meta, Mapping):
@@ -60,6 +66,11 @@ def run_meta_rows(lists: BenchmarkLists, run_meta: Mapping | None) -> list[tuple
         cost_src = f"omkostningstabel gældende {pot.cost_date.isoformat()}"
     else:
         cost_src = "angivet af brugeren"
+    national, national_extra, n_failed = facts or (
+        pot.national_mio_kr,
+        pot.national_incl_extra_mio_kr,
+        len(lists.skaerpet_tilsyn.failed),
+    )
     rows += [
         ("Periode (beskrivelse)", p.describe()),
         ("Ydelsesgrupper i alt", " + ".join(AREA_LABELS[a] for a in lists.total_areas)),
@@ -75,20 +86,25 @@ def run_meta_rows(lists: BenchmarkLists, run_meta: Mapping | None) -> list[tuple
         ),
         (
             "Samlet besparelsespotentiale (mio. kr.)",
-            format_number_da(pot.national_mio_kr, "mio") + " (sum over kommuner over forventet niveau)",
+            format_number_da(national, "mio")
+            + (
+                " (sum over offentliggjorte kommuner over forventet niveau)"
+                if facts
+                else " (sum over kommuner over forventet niveau)"
+            ),
         ),
     ]
     if pot.national_incl_extra_mio_kr is not None:
         rows.append(
             (
                 "Samlet besparelsespotentiale inkl. udvidet scope (mio. kr.)",
-                format_number_da(pot.national_incl_extra_mio_kr, "mio"),
+                format_number_da(national_extra, "mio"),
             )
         )
     rows += [
         (
             "Skærpet tilsyn: resultatmål ikke opfyldt",
-            f"{len(lists.skaerpet_tilsyn.failed)} kommuner"
+            f"{n_failed} kommuner"
             + ("" if lists.skaerpet_tilsyn.applicable else " (vejledende: perioden er ikke et kalenderår)"),
         ),
         ("Afrunding og placering", ROUNDING_NOTE),

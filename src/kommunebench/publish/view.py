@@ -149,6 +149,11 @@ def _klynge_map(lists: BenchmarkLists, area: str) -> dict[int, int]:
     return {int(c): int(n) for c, n in zip(k["kommunekode"], k["klynge"], strict=True)}
 
 
+def _published_ranks(frame: pd.DataFrame) -> dict[int, float]:
+    pub = frame[~frame["suppressed"].to_numpy(dtype=bool)]
+    return {int(c): float(r) for c, r in zip(pub["kommunekode"], pub["rank"], strict=True)}
+
+
 def public_view(
     lists: BenchmarkLists,
     *,
@@ -167,14 +172,22 @@ def public_view(
     }
     pot = lists.potential
     st = lists.skaerpet_tilsyn
+    overall = public[TOTAL]
+    if "potential_incl_extra_mio_kr" in overall.columns:
+        hide = suppress.extra_hidden(overall["kommunekode"], mask, lists.areas, lists.total_areas)
+        overall.loc[hide, "potential_incl_extra_mio_kr"] = float("nan")
+    potential = suppress.public_potential(pot.frame, mask, lists.areas, lists.total_areas)
+    tilsyn = suppress.public_tilsyn(st.frame, mask)
+    national, national_extra, n_above, n_failed = suppress.public_facts(potential, tilsyn)
     facts = Facts(
         n_ranked=len(lists.overall),
-        national_potential_mio_kr=pot.national_mio_kr,
-        national_potential_incl_extra_mio_kr=pot.national_incl_extra_mio_kr,
-        n_above_expected=pot.n_above_expected,
-        n_result_target_failed=len(st.failed),
+        national_potential_mio_kr=national,
+        national_potential_incl_extra_mio_kr=national_extra if pot.national_incl_extra_mio_kr is not None else None,
+        n_above_expected=n_above,
+        n_result_target_failed=n_failed,
         tilsyn_applicable=st.applicable,
     )
+    ranks = {name: _published_ranks(f) for name, f in public.items()}
     meta = dict(run_meta or (record.meta() if record is not None else {}))
     return PublicRun(
         period=lists.period,
@@ -185,12 +198,12 @@ def public_view(
         n_klynger=lists.n_klynger,
         mask=MappingProxyType(mask),
         lists=MappingProxyType(public),
-        similar=suppress.public_similar(lists.similar, mask),
+        similar=suppress.public_similar(lists.similar, mask, ranks),
         klynger=suppress.public_klynger(lists.klynger, mask),
-        potential=suppress.public_potential(pot.frame, mask, lists.areas),
-        tilsyn=suppress.public_tilsyn(st.frame, mask),
+        potential=potential,
+        tilsyn=tilsyn,
         facts=facts,
         costs=MappingProxyType({a: float(v) for a, v in pot.costs.items()}),
-        meta_rows=tuple(run_meta_rows(lists, meta)),
+        meta_rows=tuple(run_meta_rows(lists, meta, facts=(national, national_extra, n_failed))),
         record=record,
     )

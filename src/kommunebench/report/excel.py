@@ -17,6 +17,7 @@ from kommunebench.report import xlsx
 from kommunebench.report.common import as_view, file_path
 from kommunebench.report.efficiency import SHEET as EFFICIENCY_SHEET
 from kommunebench.report.efficiency import efficiency_table
+from kommunebench.report.exports import CONFIDENTIAL
 
 __all__ = ["write_excel", "NUMBER_FORMATS", "META_SHEET", "meta_rows"]
 
@@ -35,6 +36,8 @@ def write_excel(
     *,
     run_meta: Mapping[str, object] | None = None,
     efficiency: PublicEfficiency | None = None,
+    precise: bool = True,
+    confidential: bool = False,
 ) -> Path:
     """Write every public list of ``view`` to an ``.xlsx`` file and return its path.
 
@@ -44,15 +47,25 @@ def write_excel(
     tilsyn", "Om kørslen". ``run_meta`` (for ``BenchmarkLists`` only) may hold ``run_id``,
     ``period``, ``scope``, ``data_fingerprint``, ``model``, ``package_version``, ``created`` and
     any further keys (shown as given). With ``efficiency`` (the public DEA view of the same run)
-    the sheet "DEA og rangliste" comes before "Om kørslen".
+    the sheet "DEA og rangliste" comes before "Om kørslen". ``precise=False`` leaves out the
+    unrounded columns; ``confidential=True`` marks every sheet (header, footer and the first
+    sheet's name) with "Fortroligt – ikke til offentliggørelse".
     """
     pv = as_view(view, run_meta)
     path = file_path(path, (".xlsx",))
     wb = xlsx.new_workbook(f"kommunebench {pv.period}")
     used: set[str] = set()
     for _, name, frame in pv.list_specs():
-        xlsx.write_table(wb.create_sheet(xlsx.sheet_title(name, used)), display_frame(frame, precise=True))
+        xlsx.write_table(wb.create_sheet(xlsx.sheet_title(name, used)), display_frame(frame, precise=precise))
     if efficiency is not None:
         xlsx.write_table(wb.create_sheet(xlsx.sheet_title(EFFICIENCY_SHEET, used)), efficiency_table(efficiency))
     xlsx.write_pairs(wb.create_sheet(xlsx.sheet_title(META_SHEET, used)), meta_rows(pv))
+    if confidential:
+        for ws in wb.worksheets:
+            for part in (ws.oddHeader, ws.oddFooter, ws.evenHeader, ws.evenFooter):
+                if part is not None:
+                    part.center.text = CONFIDENTIAL
+            ws.sheet_properties.tabColor = "C00000"
+        wb.properties.title = f"{CONFIDENTIAL}: kommunebench {pv.period}"
+        wb.properties.keywords = CONFIDENTIAL
     return xlsx.save(wb, path)

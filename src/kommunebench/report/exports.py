@@ -18,7 +18,7 @@ from kommunebench.errors import ConfigError
 from kommunebench.publish import display_frame
 from kommunebench.report.common import as_view, folder_path, write_atomic
 
-__all__ = ["write_csv", "CSV_DIALECTS", "csv_bytes"]
+__all__ = ["write_csv", "CSV_DIALECTS", "CONFIDENTIAL", "csv_bytes"]
 
 CSV_DIALECTS = {
     "da": {"sep": ";", "decimal": ",", "encoding": "utf-8-sig", "lineterminator": "\r\n"},
@@ -41,18 +41,37 @@ def csv_bytes(frame: pd.DataFrame, *, dialect: str = "da") -> bytes:
     return text.encode(opts["encoding"])
 
 
-def write_csv(view: object, out_dir: str | Path, *, dialect: str = "da") -> list[Path]:
+CONFIDENTIAL = "Fortroligt – ikke til offentliggørelse"
+
+
+def write_csv(
+    view: object, out_dir: str | Path, *, dialect: str = "da", precise: bool = True, confidential: bool = False
+) -> list[Path]:
     """Write one CSV per public list of ``view`` into ``out_dir`` (created if needed); return the paths.
 
     ``view`` is a :class:`~kommunebench.publish.PublicRun` or ``BenchmarkLists`` (published with
     the ``suppress_below`` setting). File names: ``<period>_<list>.csv``, e.g.
     ``2022QMAT04_samlet.csv``, ``2022QMAT04_a_dagpenge.csv``, ``..._lignende_kommuner.csv``,
     ``..._klynger.csv``, ``..._besparelsespotentiale.csv``, ``..._skaerpet_tilsyn.csv``.
+    ``precise=False`` leaves out the unrounded columns (exactly the web's figures);
+    ``confidential=True`` makes the first line of every file the marking :data:`CONFIDENTIAL`.
     """
     pv = as_view(view)
     _dialect(dialect)
     out = folder_path(out_dir)
     return [
-        write_atomic(out / f"{pv.period}_{slug}.csv", csv_bytes(display_frame(frame, precise=True), dialect=dialect))
+        write_atomic(
+            out / f"{pv.period}_{slug}.csv",
+            _marked(csv_bytes(display_frame(frame, precise=precise), dialect=dialect), dialect, confidential),
+        )
         for slug, _, frame in pv.list_specs()
     ]
+
+
+def _marked(data: bytes, dialect: str, confidential: bool) -> bytes:
+    if not confidential:
+        return data
+    opts = _dialect(dialect)
+    bom = "\ufeff".encode() if opts["encoding"] == "utf-8-sig" else b""
+    line = (f"# {CONFIDENTIAL}" + opts["lineterminator"]).encode("utf-8")
+    return bom + line + data[len(bom) :]

@@ -29,6 +29,7 @@ from kommunebench.report.common import as_view, file_path, write_atomic
 from kommunebench.report.efficiency import efficiency_context
 from kommunebench.report.env import asset_text, environment, missing
 from kommunebench.report.excel import meta_rows
+from kommunebench.report.exports import CONFIDENTIAL
 from kommunebench.report.figures import TOPOJSON_NAME, figure_json, map_figure
 
 __all__ = ["write_html_report", "FIGURE_ELEMENT_ID", "report_context"]
@@ -155,6 +156,7 @@ def write_html_report(
     run_meta: Mapping[str, object] | None = None,
     n_top: int = 10,
     efficiency: PublicEfficiency | None = None,
+    confidential: bool = False,
 ) -> Path:
     """Write the self-contained Danish HTML report to ``path`` and return it.
 
@@ -163,6 +165,8 @@ def write_html_report(
     map (total; menu per area), top and bottom ``n_top``, the overall list, one list per area, the
     skærpet tilsyn screen, "Om kørslen" and the attribution; with ``efficiency`` (the public DEA
     view of the same run) also the section "Omkostningseffektivitet (DEA) ved siden af ranglisten".
+    ``confidential=True`` puts the marking "Fortroligt – ikke til offentliggørelse" at the top and
+    bottom of the page and in its title.
     """
     pv = as_view(view, run_meta)
     context = report_context(pv, n_top=n_top)
@@ -177,6 +181,7 @@ def write_html_report(
             plotlyjs=get_plotlyjs(),
             sortable_js=asset_text("sortable.js"),
             figure_json=figure_json(map_figure(pv)),
+            confidential=CONFIDENTIAL if confidential else "",
         )
     )
     return write_atomic(path, page.encode("utf-8"))

@@ -19,7 +19,7 @@ import plotly.graph_objects as go
 from kommunebench.alerts.calendar import format_month, month_label_da
 from kommunebench.alerts.joblog import JoblogStatus
 from kommunebench.errors import ConfigError
-from kommunebench.publish import format_number_da, public_joblog
+from kommunebench.publish import format_number_da, public_joblog, public_national
 from kommunebench.report import xlsx
 from kommunebench.report.common import default_threshold, file_path, folder_path, write_atomic
 from kommunebench.report.exports import csv_bytes
@@ -83,8 +83,9 @@ def _threshold(threshold: int | None) -> int:
 
 def joblog_suppression_note(threshold: int) -> str:
     return (
-        f"Antal under {threshold} personer er undertrykt (tomme celler); er kun én smileykategori "
-        "undertrykt, er den mindste af de to andre også undertrykt. Kriterium 3's andel vises kun, når "
+        f"Antal under {threshold} personer er undertrykt (tomme celler), og derefter de mindste andre "
+        f"smileykategorier, til de undertrykte tilsammen er mindst {threshold}; landstal vises ikke, hvis de "
+        "ville afsløre en undertrykt celle. Kriterium 3's andel vises kun, når "
         f"både de røde i opgørelsesmåneden og de fortsat røde er mindst {threshold}. Andele i pct. med 1 decimal."
     )
 
@@ -151,7 +152,8 @@ def write_status_csv(
 
 def _about(status: JoblogStatus, threshold: int) -> list[tuple[str, object]]:
     th = status.thresholds
-    n = status.national
+    rows = [public_joblog(r, threshold) for r in status.frame.to_dict("records")]
+    n = public_national(status.national, rows, threshold) if threshold else status.national
     red = format_number_da(n["red_share"], "pct1") if n["target_group"] else ""
     return [
         ("Opgjort pr.", status.as_of.isoformat()),

@@ -75,7 +75,7 @@ class _Writer:
     """Buffers Arrow tables and writes them to one Parquet file in large row groups."""
 
     def __init__(self, path: Path, schema: pa.Schema):
-        self.writer = pq.ParquetWriter(path, schema, compression="zstd")
+        self.writer = pq.ParquetWriter(path, schema, compression="zstd", write_page_checksum=True)
         self.buffer: list[pa.Table] = []
         self.rows = 0
         self.total = 0
@@ -212,7 +212,7 @@ def generate(
     persons_w.close()
     weeks_w.close()
     joblog_w.close()
-    pq.write_table(pa.table(lm_cols), out / "labour_market.parquet", compression="zstd")
+    pq.write_table(pa.table(lm_cols), out / "labour_market.parquet", compression="zstd", write_page_checksum=True)
     pq.write_table(pa.Table.from_pylist(truth_rows), out / "truth_effects.parquet", compression="zstd")
     pq.write_table(
         pa.Table.from_pylist(cost_rows, schema=costs.SCHEMA), out / "admin_costs.parquet", compression="zstd"
