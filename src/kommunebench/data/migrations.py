@@ -143,6 +143,7 @@ CREATE TABLE admin_costs (
 );
 """
 
+
 def _mac_chains(con: duckdb.DuckDBPyConnection) -> None:
     """The case log and audit trail chained with a keyed MAC (kommunebench.data.integrity); a
     random warehouse id names the warehouse's anchor. Existing audit rows are chained once;
