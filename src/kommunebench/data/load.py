@@ -64,6 +64,7 @@ import duckdb
 
 from kommunebench.data import reference, warehouse
 from kommunebench.data.crosscheck import check_across
+from kommunebench.data.kpischemas import KPI_KIND_NAMES
 from kommunebench.data.schemas import KINDS
 from kommunebench.data.sources import find_sources, format_of
 from kommunebench.data.sql import q, scalar, transaction
@@ -73,6 +74,7 @@ from kommunebench.errors import ValidationError, WarehouseError
 __all__ = ["LOAD_ORDER", "KindReport", "LoadAudit", "LoadReport", "find_sources", "load"]
 
 LOAD_ORDER = ("benefit_codes", "costs", "commuting_area_map", "persons", "labour_market", "benefit_weeks", "joblog")
+LOAD_ORDER += KPI_KIND_NAMES  # caseworkers before the kinds that refer to them
 _WEEKMAP = "__kb_weekmap"
 Progress = Callable[[str, float], None]
 #: ``audit(con, snapshot_id, {kind: fingerprint})`` of the kinds a load stores, called inside the
@@ -149,7 +151,7 @@ def _fingerprint(kind: str, n: int, hsum: int) -> str:
 
 def _reference_sets(con, kind: str) -> dict[str, tuple[set, str]]:
     """Column → (allowed values, rule) for the rules that depend on the reference tables."""
-    if kind in ("persons", "joblog"):
+    if kind in ("persons", "joblog", "caseworkers"):
         return {
             "kommunekode": (
                 set(warehouse.municipality_commuting_area(con)),

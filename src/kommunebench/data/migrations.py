@@ -130,10 +130,21 @@ CREATE TABLE joblog_case_log (
 );
 """
 
+
+
+def _kpi_inputs(con: duckdb.DuckDBPyConnection) -> None:
+    """The KPI input kinds (issue 13; :mod:`kommunebench.data.kpischemas`) and the state of the
+    KPI stage's derived tables (which content of which kinds they were built from)."""
+    for name in ("caseworkers", "case_assignments", "offers", "conversations"):
+        con.execute(_kind_table_sql(name))
+    con.execute("CREATE TABLE kpi_state (name VARCHAR PRIMARY KEY, built_from VARCHAR NOT NULL, built_at TIMESTAMP)")
+
+
 MIGRATIONS: list[Migration] = [
     _v1,
     _V2_RUNS,
     _API_ACCESS,
     _JOBLOG,
+    _kpi_inputs,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
