@@ -1,0 +1,1 @@
+"""KPI stage (issue 13)."""
