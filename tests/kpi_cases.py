@@ -69,16 +69,32 @@ def _write(path: Path, header: list[str], rows: list[tuple]) -> None:
 def write_case_files(folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     persons = [
-        (p, 2023, k, 30 + p, "M" if p % 2 else "K", "danish", "vocational", "single", 0, 10) for p, k in PERSON_KOMMUNE.items()
+        (p, 2023, k, 30 + p, "M" if p % 2 else "K", "danish", "vocational", "single", 0, 10)
+        for p, k in PERSON_KOMMUNE.items()
     ]
     _write(
         folder / "persons.csv",
-        ["person_id", "year", "kommunekode", "age", "sex", "origin", "education", "family_type", "health_contacts", "prior_benefit_weeks"],
+        [
+            "person_id",
+            "year",
+            "kommunekode",
+            "age",
+            "sex",
+            "origin",
+            "education",
+            "family_type",
+            "health_contacts",
+            "prior_benefit_weeks",
+        ],
         persons,
     )
     weeks = [(p, f"2023-W{w:02d}", code) for p, code, a, b in RUNS for w in range(a, b + 1)]
     _write(folder / "benefit_weeks.csv", ["person_id", "week", "code"], weeks)
-    _write(folder / "caseworkers.csv", ["caseworker_id", "kommunekode", "department", "fte", "valid_from", "valid_to"], CASEWORKERS)
+    _write(
+        folder / "caseworkers.csv",
+        ["caseworker_id", "kommunekode", "department", "fte", "valid_from", "valid_to"],
+        CASEWORKERS,
+    )
     _write(
         folder / "case_assignments.csv",
         ["person_id", "caseworker_id", "department", "target_group", "valid_from", "valid_to"],

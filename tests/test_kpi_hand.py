@@ -13,12 +13,12 @@ from __future__ import annotations
 import math
 
 import pytest
-from kpi_cases import write_case_files
 
 from kommunebench.data import warehouse
 from kommunebench.data.load import load
 from kommunebench.data.transactions import transaction
 from kommunebench.kpi import compute, parse_weeks, prepare
+from kpi_cases import write_case_files
 
 Q1 = [
     # (level, unit, kpi, expected)  — how it was computed by hand

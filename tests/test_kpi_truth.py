@@ -7,9 +7,9 @@ from __future__ import annotations
 import random
 
 import pytest
-from kpi_truth import offers_ranked, ranking, synthetic_warehouse
 
 from kommunebench.kpi import NOT_CAUSAL, offer_comparison
+from kpi_truth import offers_ranked, ranking, synthetic_warehouse
 
 LARGE = (101, 751, 461, 851)  # København, Aarhus, Odense, Aalborg
 

@@ -27,6 +27,7 @@ from kommunebench.cli_common import (
     progress,
 )
 from kommunebench.cli_joblog import joblog_app
+from kommunebench.cli_kpi import kpi_app
 from kommunebench.cli_web import dashboard_url, serve, token_app
 from kommunebench.errors import KommunebenchError, NotFoundError
 from kommunebench.pipeline import ExportPaths, RunConfig
@@ -42,6 +43,7 @@ app = typer.Typer(
 )
 app.add_typer(joblog_app, name="joblog", help="Joblog follow-up: monthly smileys, action criteria, case log, letters.")
 app.command()(serve)
+app.add_typer(kpi_app, name="kpi", help="Kommunens egne nøgletal: Faktaside, afdeling, målgruppe, sagsbehandler.")
 app.add_typer(token_app, name="token", help="API tokens for the dashboard/API: create, list, revoke.")
 
 

@@ -106,7 +106,9 @@ def kinds(column: type[Column], kind: type[InputKind]) -> tuple[InputKind, ...]:
             ),
             "one row per activation/offer spell",
             {"person_id": "persons"},
-            rules=(("end_date", "before start_date: an offer must not end before it starts", '"end_date" < "start_date"'),),
+            rules=(
+                ("end_date", "before start_date: an offer must not end before it starts", '"end_date" < "start_date"'),
+            ),
         ),
         kind(
             "conversations",

@@ -73,7 +73,15 @@ from kommunebench.errors import ValidationError, WarehouseError
 
 __all__ = ["LOAD_ORDER", "KindReport", "LoadAudit", "LoadReport", "find_sources", "load"]
 
-LOAD_ORDER = ("benefit_codes", "costs", "commuting_area_map", "persons", "labour_market", "benefit_weeks", "joblog")
+LOAD_ORDER: tuple[str, ...] = (
+    "benefit_codes",
+    "costs",
+    "commuting_area_map",
+    "persons",
+    "labour_market",
+    "benefit_weeks",
+    "joblog",
+)
 LOAD_ORDER += KPI_KIND_NAMES  # caseworkers before the kinds that refer to them
 _WEEKMAP = "__kb_weekmap"
 Progress = Callable[[str, float], None]

@@ -131,7 +131,6 @@ CREATE TABLE joblog_case_log (
 """
 
 
-
 def _kpi_inputs(con: duckdb.DuckDBPyConnection) -> None:
     """The KPI input kinds (issue 13; :mod:`kommunebench.data.kpischemas`) and the state of the
     KPI stage's derived tables (which content of which kinds they were built from)."""

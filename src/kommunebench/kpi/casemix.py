@@ -60,7 +60,9 @@ class Adjusted:
     def summary(self) -> str:
         lines = [f"Justeret afgang til selvforsørgelse, {self.kommunekode}, forløb startet {self.weeks.label}"]
         for r in self.frame.itertuples():
-            lines.append(f"  {r.level:13} {r.unit:24} n={r.spells:6d}  {r.diff_pp:+6.1f} ({r.lo_pp:+.1f}; {r.hi_pp:+.1f})")
+            lines.append(
+                f"  {r.level:13} {r.unit:24} n={r.spells:6d}  {r.diff_pp:+6.1f} ({r.lo_pp:+.1f}; {r.hi_pp:+.1f})"
+            )
         return "\n".join(lines)
 
 
@@ -78,7 +80,9 @@ class OfferComparison:
     def summary(self) -> str:
         lines = [self.label]
         for r in self.frame.itertuples():
-            lines.append(f"  {r.offer_type:28} n={r.participants:6d}  {r.diff_pp:+6.1f} ({r.lo_pp:+.1f}; {r.hi_pp:+.1f})")
+            lines.append(
+                f"  {r.offer_type:28} n={r.participants:6d}  {r.diff_pp:+6.1f} ({r.lo_pp:+.1f}; {r.hi_pp:+.1f})"
+            )
         return "\n".join(lines)
 
 
@@ -86,7 +90,9 @@ def _where(kommuner: tuple[int, ...] | None) -> str:
     return "true" if kommuner is None else f"s.kommunekode IN ({', '.join(str(int(k)) for k in kommuner)})"
 
 
-def _spells(con: duckdb.DuckDBPyConnection, kommuner: tuple[int, ...] | None, weeks: Weeks | None, min_weeks: int) -> pd.DataFrame:
+def _spells(
+    con: duckdb.DuckDBPyConnection, kommuner: tuple[int, ...] | None, weeks: Weeks | None, min_weeks: int
+) -> pd.DataFrame:
     span = "" if weeks is None else f"AND s.start_week BETWEEN DATE '{weeks.first}' AND DATE '{weeks.last}'"
     return con.execute(
         f"""SELECT s.spell_id, s.kommunekode, s.department, s.target_group,
@@ -115,7 +121,10 @@ def _design(df: pd.DataFrame, *, with_tg: bool, extra: pd.DataFrame | None = Non
         "education": (df.education.to_numpy(), list(schemas.EDUCATIONS)),
         "family": (df.family_type.to_numpy(), list(schemas.FAMILY_TYPES)),
         "health": (_bands(df.health_contacts.to_numpy(), schemas.HEALTH_BANDS), [b[0] for b in schemas.HEALTH_BANDS]),
-        "prior": (_bands(df.prior_benefit_weeks.to_numpy(), schemas.PRIOR_BENEFIT_BANDS), [b[0] for b in schemas.PRIOR_BENEFIT_BANDS]),
+        "prior": (
+            _bands(df.prior_benefit_weeks.to_numpy(), schemas.PRIOR_BENEFIT_BANDS),
+            [b[0] for b in schemas.PRIOR_BENEFIT_BANDS],
+        ),
     }
     if with_tg:
         cats["tg"] = (df.target_group.to_numpy(), sorted(set(df.target_group)))
@@ -144,7 +153,9 @@ def adjust(con: duckdb.DuckDBPyConnection, kommunekode: int, weeks: Weeks | None
         r2 = float(fit.r_squared[0]) if with_tg else r2
         d = df.assign(expected=expected, resid=y - expected, resid2=(y - expected) ** 2)
         for level in levels:
-            g = d.groupby(_LEVEL_COL[level]).agg(spells=("y", "size"), actual=("y", "sum"), expected=("expected", "sum"), rss=("resid2", "sum"))
+            g = d.groupby(_LEVEL_COL[level]).agg(
+                spells=("y", "size"), actual=("y", "sum"), expected=("expected", "sum"), rss=("resid2", "sum")
+            )
             g = g.reset_index().rename(columns={_LEVEL_COL[level]: "unit"})
             g.insert(0, "level", level)
             frames.append(g)
@@ -188,7 +199,13 @@ def offer_comparison(
         part = flags[f"offer={t}"].to_numpy() > 0
         coef, se = float(fit.coef[i, 0]) * 100, float(fit.std_err[i, 0]) * 100
         rows.append(
-            {"offer_type": t, "participants": int(part.sum()), "exit_pct": float(df.y[part].mean() * 100) if part.any() else np.nan,
-             "diff_pp": coef, "lo_pp": coef - _Z * se, "hi_pp": coef + _Z * se}
+            {
+                "offer_type": t,
+                "participants": int(part.sum()),
+                "exit_pct": float(df.y[part].mean() * 100) if part.any() else np.nan,
+                "diff_pp": coef,
+                "lo_pp": coef - _Z * se,
+                "hi_pp": coef + _Z * se,
+            }
         )
     return OfferComparison(kommuner, pd.DataFrame(rows))

@@ -16,7 +16,12 @@ from kommunebench.errors import NotFoundError
 __all__ = ["ALL_LEVELS", "CATALOGUE", "LEVEL_NAMES", "OFFER_NAMES", "Kpi", "kpi"]
 
 ALL_LEVELS = ("kommune", "afdeling", "maalgruppe", "sagsbehandler")
-LEVEL_NAMES = {"kommune": "Faktaside", "afdeling": "Afdeling", "maalgruppe": "Målgruppe", "sagsbehandler": "Sagsbehandler"}
+LEVEL_NAMES = {
+    "kommune": "Faktaside",
+    "afdeling": "Afdeling",
+    "maalgruppe": "Målgruppe",
+    "sagsbehandler": "Sagsbehandler",
+}
 OFFER_NAMES = {
     "virksomhedspraktik": "virksomhedspraktik",
     "loentilskud": "løntilskud",
@@ -38,6 +43,7 @@ class Kpi:
     factor: float = 1.0
     levels: tuple[str, ...] = ALL_LEVELS
     decimals: int = 1
+    is_count: bool = False  # a count (or weekly average) of citizens: summed over municipalities
 
 
 def _k(*args, **kw) -> Kpi:
@@ -171,6 +177,7 @@ CATALOGUE: tuple[Kpi, ...] = (
         "resultat",
         "lav",
         "benefit_weeks",
+        is_count=True,
     ),
     _k(
         "forsoergelsestryk_udvikling",
@@ -191,6 +198,7 @@ CATALOGUE: tuple[Kpi, ...] = (
         "hoej",
         "benefit_weeks",
         decimals=0,
+        is_count=True,
     ),
     _k(
         "gns_varighed",
@@ -204,7 +212,8 @@ CATALOGUE: tuple[Kpi, ...] = (
     _k(
         "fastholdelse_13",
         "Fastholdelse efter 13 uger",
-        "Af afgangene til selvforsørgelse i perioden (med 13 ugers data efter): andelen uden jobcenterydelse i de 13 uger efter.",
+        "Af afgangene til selvforsørgelse i perioden (med 13 ugers data efter): andelen uden "
+        "jobcenterydelse i de 13 uger efter.",
         "pct.",
         "resultat",
         "hoej",

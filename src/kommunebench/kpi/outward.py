@@ -4,7 +4,7 @@ Pure: takes the Faktasider of all municipalities for one period (a :class:`KpiTa
 ``kommune``) and the groups (from the benchmark's newest stored run, passed in by the pipeline).
 The klynge and similar-municipality figures are plain means over the member municipalities
 (each counts once, as in the klynger), the country's figure is the pooled ratio (Σ numerator ÷
-Σ denominator), i.e. Denmark as one municipality.
+Σ denominator), i.e. Denmark as one municipality; for a count it is the sum.
 """
 
 from __future__ import annotations
@@ -29,7 +29,8 @@ def outward(
     for key, g in f.groupby("kpi", sort=False):
         k = kpi(str(key))
         own = g[g.kommunekode == kommunekode]
-        den = g.denominator.sum()
+        # a count is summed (its denominator is the same constant everywhere), a ratio pooled
+        den = g.denominator.max() if k.is_count else g.denominator.sum()
         land = g.numerator.sum() / den * k.factor if den > 0 else np.nan
         rows.append(
             {

@@ -25,7 +25,16 @@ from kommunebench.data.sql import lit, scalar
 
 __all__ = ["SOURCES", "build", "is_current", "source_fingerprint"]
 
-SOURCES = ("persons", "benefit_weeks", "benefit_codes", "caseworkers", "case_assignments", "offers", "conversations", "joblog")
+SOURCES = (
+    "persons",
+    "benefit_weeks",
+    "benefit_codes",
+    "caseworkers",
+    "case_assignments",
+    "offers",
+    "conversations",
+    "joblog",
+)
 _VERSION = "kpi-2"
 
 
@@ -52,7 +61,10 @@ def _in(values: tuple[str, ...]) -> str:
 def build(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """(Re)build the derived tables and record their state; returns row counts. Call it inside a
     transaction (with its audit row)."""
-    con.execute(f"CREATE OR REPLACE TEMP TABLE __kb_groups (code SMALLINT, grp VARCHAR); INSERT INTO __kb_groups VALUES {_groups(con)}")
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE __kb_groups (code SMALLINT, grp VARCHAR); "
+        f"INSERT INTO __kb_groups VALUES {_groups(con)}"
+    )
     con.execute(
         f"""CREATE OR REPLACE TABLE kpi_spells AS
         WITH jc AS (
@@ -69,7 +81,8 @@ def build(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
             ((sp.end_week - sp.start_week) // 7 + 1)::INTEGER AS weeks,
             sp.start_week = lim.first_week AS left_censored,
             CASE WHEN sp.end_week = lim.last_week THEN 'censored' WHEN nb.code IS NULL THEN 'job'
-                 WHEN ng.grp = 'fleksjob' THEN 'fleksjob' WHEN ng.grp = 'su' THEN 'education' ELSE 'other' END AS exit_kind,
+                 WHEN ng.grp = 'fleksjob' THEN 'fleksjob' WHEN ng.grp = 'su' THEN 'education'
+                 ELSE 'other' END AS exit_kind,
             lead(sp.start_week) OVER (PARTITION BY sp.person_id ORDER BY sp.start_week) AS next_start,
             lim.last_week AS data_last_week,
             CASE WHEN a.valid_to IS NULL OR a.valid_to >= sp.start_week THEN a.caseworker_id END AS caseworker_id,

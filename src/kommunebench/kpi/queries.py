@@ -15,7 +15,16 @@ from kommunebench.data.kpischemas import OFFER_TYPES
 from kommunebench.data.sql import lit
 from kommunebench.kpi.weeks import Weeks
 
-__all__ = ["grouped", "spells_sql", "conversations_sql", "contact_sql", "offers_sql", "joblog_sql", "staff_sql", "progression_sql"]
+__all__ = [
+    "grouped",
+    "spells_sql",
+    "conversations_sql",
+    "contact_sql",
+    "offers_sql",
+    "joblog_sql",
+    "staff_sql",
+    "progression_sql",
+]
 
 _LEVEL_COLS = {"afdeling": "dep", "maalgruppe": "tg", "sagsbehandler": "cw"}
 _SELF = "exit_kind IN ('job', 'fleksjob', 'education')"
@@ -32,8 +41,11 @@ def _where_kk(kommuner: tuple[int, ...] | None, col: str = "kommunekode") -> str
 def grouped(base: str, measures: dict[str, str], levels: tuple[str, ...]) -> str:
     """Aggregate ``base`` (with columns kommunekode, dep, tg, cw) at each level in ``levels``."""
     sets = ["(kommunekode)" if lv == "kommune" else f"(kommunekode, {_LEVEL_COLS[lv]})" for lv in levels]
-    level = "CASE " + " ".join(f"WHEN grouping({c}) = 0 THEN '{lv}'" for lv, c in _LEVEL_COLS.items()) + " ELSE 'kommune' END"
-    unit = "coalesce(CASE " + " ".join(f"WHEN grouping({c}) = 0 THEN {c}" for c in _LEVEL_COLS.values()) + " END, '')"
+    used = {lv: c for lv, c in _LEVEL_COLS.items() if lv in levels}
+    level = "CASE " + " ".join(f"WHEN grouping({c}) = 0 THEN '{lv}'" for lv, c in used.items()) + " ELSE 'kommune' END"
+    unit = "coalesce(CASE " + " ".join(f"WHEN grouping({c}) = 0 THEN {c}" for c in used.values()) + " END, '')"
+    if not used:
+        level, unit = "'kommune'", "''"
     aggs = ", ".join(f"{expr} AS {name}" for name, expr in measures.items())
     return (
         f"SELECT kommunekode, {level} AS level, {unit} AS unit, {aggs} FROM ({base}) "
@@ -43,7 +55,8 @@ def grouped(base: str, measures: dict[str, str], levels: tuple[str, ...]) -> str
 
 def _keys(alias: str = "") -> str:
     p = f"{alias}." if alias else ""
-    return f"{p}kommunekode, {p}department AS dep, {p}target_group AS tg, coalesce(CAST({p}caseworker_id AS VARCHAR), 'uden') AS cw"
+    cw = f"coalesce(CAST({p}caseworker_id AS VARCHAR), 'uden')"
+    return f"{p}kommunekode, {p}department AS dep, {p}target_group AS tg, {cw} AS cw"
 
 
 def _overlap(w: Weeks, start: str = "start_week", end: str = "end_week") -> str:
@@ -67,7 +80,8 @@ def spells_sql(w: Weeks, kommuner: tuple[int, ...] | None) -> tuple[str, dict[st
     for n, cond in ret.items():
         measures[f"ret{n}_den"] = f"count(*) FILTER ({in_p} AND {_SELF} AND {cond})"
         measures[f"ret{n}_num"] = (
-            f"count(*) FILTER ({in_p} AND {_SELF} AND {cond} AND (next_start IS NULL OR next_start > end_week + {7 * n}))"
+            f"count(*) FILTER ({in_p} AND {_SELF} AND {cond} "
+            f"AND (next_start IS NULL OR next_start > end_week + {7 * n}))"
         )
     base = (
         f"SELECT {_keys()}, person_id, start_week, end_week, weeks, exit_kind, next_start, left_censored, "
@@ -114,7 +128,9 @@ def offers_sql(w: Weeks, kommuner: tuple[int, ...] | None) -> tuple[str, dict[st
     }
     for t in OFFER_TYPES:
         measures[f"active_{t}"] = f"count(DISTINCT person_id) FILTER ({active} AND offer_type = {lit(t)})"
-    base = f"SELECT {_keys()}, * EXCLUDE (kommunekode) FROM kpi_offers WHERE {_where_kk(kommuner)} AND start_date <= {e}"
+    base = (
+        f"SELECT {_keys()}, * EXCLUDE (kommunekode) FROM kpi_offers WHERE {_where_kk(kommuner)} AND start_date <= {e}"
+    )
     return base, measures
 
 

@@ -134,11 +134,24 @@ def _long(wide: pd.DataFrame, weeks: Weeks, wanted: tuple[str, ...], levels: tup
             value = np.where(d > 0, num / d * k.factor, np.nan)
         rows.append(
             pd.DataFrame(
-                {"kommunekode": sub.kommunekode.astype(int), "level": sub.level, "unit": sub.unit, "kpi": key,
-                 "numerator": num, "denominator": d.fillna(0.0), "value": value}
+                {
+                    "kommunekode": sub.kommunekode.astype(int),
+                    "level": sub.level,
+                    "unit": sub.unit,
+                    "kpi": key,
+                    "numerator": num,
+                    "denominator": d.fillna(0.0),
+                    "value": value,
+                }
             )
         )
-    out = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=[*_KEY, "kpi", "numerator", "denominator", "value"])
+    out = (
+        pd.concat(rows, ignore_index=True)
+        if rows
+        else pd.DataFrame(columns=[*_KEY, "kpi", "numerator", "denominator", "value"])
+    )
     order = {lv: i for i, lv in enumerate(ALL_LEVELS)}
-    out = out.sort_values(["kommunekode", "level", "unit", "kpi"], key=lambda s: s.map(order) if s.name == "level" else s)
+    out = out.sort_values(
+        ["kommunekode", "level", "unit", "kpi"], key=lambda s: s.map(order) if s.name == "level" else s
+    )
     return out.reset_index(drop=True)

@@ -51,7 +51,9 @@ class Weeks:
         return Weeks(self.first + d, self.last + d)
 
     def single_weeks(self) -> list[Weeks]:
-        return [Weeks(self.first + dt.timedelta(weeks=i), self.first + dt.timedelta(weeks=i)) for i in range(self.n_weeks)]
+        return [
+            Weeks(self.first + dt.timedelta(weeks=i), self.first + dt.timedelta(weeks=i)) for i in range(self.n_weeks)
+        ]
 
 
 def _thursday_range(first_day: dt.date, last_day: dt.date) -> Weeks:

@@ -25,7 +25,19 @@ from kommunebench.pipeline.runs import latest_run
 from kommunebench.publish import kpi as publish_kpi
 from kommunebench.report.kpi import write_kpi_workbook
 
-__all__ = ["build", "is_built", "table", "faktasider", "groups", "faktaside", "levels", "adjusted", "offers", "trend", "workbook"]
+__all__ = [
+    "build",
+    "is_built",
+    "table",
+    "faktasider",
+    "groups",
+    "faktaside",
+    "levels",
+    "adjusted",
+    "offers",
+    "trend",
+    "workbook",
+]
 
 TREND_KPIS = ("forsoergelsestryk", "samtaler_pr_borger", "i_job_uddannelse", "aktiveringsgrad")
 
@@ -70,7 +82,9 @@ def groups(kommunekode: int, *, db: Store | None = None) -> tuple[list[int], lis
         return [], []
     kl = run.lists.klynger[run.lists.klynger.area == reference.TOTAL]
     mine = kl[kl.kommunekode == kommunekode].klynge
-    members = [] if mine.empty else sorted(int(k) for k in kl[kl.klynge == mine.iloc[0]].kommunekode if k != kommunekode)
+    members = (
+        [] if mine.empty else sorted(int(k) for k in kl[kl.klynge == mine.iloc[0]].kommunekode if k != kommunekode)
+    )
     sim = run.lists.similar
     similar = sim[(sim.area == reference.TOTAL) & (sim.kommunekode == kommunekode)].similar_kommunekode
     return members, sorted(int(k) for k in similar)
@@ -92,7 +106,9 @@ def levels(kommunekode: int, weeks: kpi.Weeks, *, db: Store | None = None, thres
     return publish_kpi.public_kpi_rows(table(kommunekode, weeks, db=db), kommunekode, threshold=t, internal=True)
 
 
-def adjusted(kommunekode: int, weeks: kpi.Weeks | None = None, *, db: Store | None = None, threshold: int | None = None) -> list[dict]:
+def adjusted(
+    kommunekode: int, weeks: kpi.Weeks | None = None, *, db: Store | None = None, threshold: int | None = None
+) -> list[dict]:
     t = settings.get_int("suppress_below", threshold)
     with using(db) as con:
         return publish_kpi.internal_adjusted(kpi.adjust(_ready(con), kommunekode, weeks), threshold=t)
@@ -105,8 +121,14 @@ def offers(kommunekode: int, *, db: Store | None = None, threshold: int | None =
 
 
 def trend(
-    kommunekode: int, weeks: kpi.Weeks, *, level: str = "kommune", unit: str = "", db: Store | None = None,
-    threshold: int | None = None, keys: tuple[str, ...] = TREND_KPIS,
+    kommunekode: int,
+    weeks: kpi.Weeks,
+    *,
+    level: str = "kommune",
+    unit: str = "",
+    db: Store | None = None,
+    threshold: int | None = None,
+    keys: tuple[str, ...] = TREND_KPIS,
 ) -> pd.DataFrame:
     """Week by week: the KPIs ``keys`` of one unit (suppressed cells empty)."""
     t = settings.get_int("suppress_below", threshold)
@@ -116,14 +138,27 @@ def trend(
         _ready(con)
         for w in weeks.single_weeks():
             tab = kpi.compute(con, w, kommuner=(int(kommunekode),), levels=(level,), keys=keys)
-            rows = [r for r in publish_kpi.public_kpi_rows(tab, kommunekode, threshold=t, internal=internal) if r.unit == unit]
-            frames.append(pd.DataFrame({"week": w.label, "kpi": [r.kpi for r in rows], "value": [r.value for r in rows]}))
+            rows = [
+                r
+                for r in publish_kpi.public_kpi_rows(tab, kommunekode, threshold=t, internal=internal)
+                if r.unit == unit
+            ]
+            frames.append(
+                pd.DataFrame({"week": w.label, "kpi": [r.kpi for r in rows], "value": [r.value for r in rows]})
+            )
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["week", "kpi", "value"])
 
 
-def workbook(kommunekode: int, weeks: kpi.Weeks, out: Path, *, db: Store | None = None, threshold: int | None = None) -> Path:
+def workbook(
+    kommunekode: int, weeks: kpi.Weeks, out: Path, *, db: Store | None = None, threshold: int | None = None
+) -> Path:
     """The municipality's internal Excel workbook for a period: one sheet per level (+ catalogue)."""
     rows = levels(kommunekode, weeks, db=db, threshold=threshold)
     name = reference.municipality(kommunekode).navn
-    return write_kpi_workbook(publish_kpi.frame_of(rows), out, title=f"{name} Kommune: nøgletal {weeks.label}",
-                              catalogue=pd.DataFrame(publish_kpi.catalogue_rows()), made=dt.date.today())
+    return write_kpi_workbook(
+        publish_kpi.frame_of(rows),
+        out,
+        title=f"{name} Kommune: nøgletal {weeks.label}",
+        catalogue=pd.DataFrame(publish_kpi.catalogue_rows()),
+        made=dt.date.today(),
+    )

@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 from collections.abc import Collection
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import pandas as pd
 
@@ -25,9 +26,18 @@ from kommunebench.kpi import CATALOGUE, LEVEL_NAMES, Adjusted, KpiTable, OfferCo
 from kommunebench.kpi.outward import outward
 from kommunebench.publish.rounding import round_half_away
 
-__all__ = ["KpiRow", "public_kpi_rows", "public_outward", "internal_adjusted", "internal_offers", "catalogue_rows", "frame_of"]
+NUMBER_KINDS = {0: "count", 1: "pct1", 2: "share"}  # decimals → the Danish formatter's kind
 
-_COUNT_BASIS = {"i_job_uddannelse", "forsoergelsestryk"}  # the numerator counts the citizens
+__all__ = [
+    "NUMBER_KINDS",
+    "KpiRow",
+    "public_kpi_rows",
+    "public_outward",
+    "internal_adjusted",
+    "internal_offers",
+    "catalogue_rows",
+    "frame_of",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +51,7 @@ class KpiRow:
     kind: str
     value: float | None
     suppressed: bool
+    decimals: int = 1
 
 
 def _small(basis: float, threshold: int) -> bool:
@@ -51,8 +62,12 @@ def _round(value: float, decimals: int) -> float | None:
     return None if not math.isfinite(value) else float(round_half_away(value, decimals))
 
 
-def _basis(row) -> float:
-    return float(row.numerator if row.kpi in _COUNT_BASIS else row.denominator)
+def _basis(row: dict[str, Any]) -> float:
+    return float(row["numerator"] if kpi(str(row["kpi"])).is_count else row["denominator"])
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    return [{str(k): v for k, v in r.items()} for r in frame.to_dict("records")]
 
 
 def public_kpi_rows(table: KpiTable, kommunekode: int, *, threshold: int, internal: bool = False) -> list[KpiRow]:
@@ -61,13 +76,21 @@ def public_kpi_rows(table: KpiTable, kommunekode: int, *, threshold: int, intern
     if not internal:
         f = f[f.level == "kommune"]
     out = []
-    for r in f.itertuples():
-        k = kpi(str(r.kpi))
+    for r in _records(f):
+        k = kpi(str(r["kpi"]))
         hidden = _small(_basis(r), threshold)
         out.append(
             KpiRow(
-                str(r.level), LEVEL_NAMES[str(r.level)], str(r.unit), k.key, k.name, k.unit, k.kind,
-                None if hidden else _round(float(r.value), k.decimals), hidden,
+                str(r["level"]),
+                LEVEL_NAMES[str(r["level"])],
+                str(r["unit"]),
+                k.key,
+                k.name,
+                k.unit,
+                k.kind,
+                None if hidden else _round(float(r["value"]), k.decimals),
+                hidden,
+                k.decimals,
             )
         )
     return out
@@ -78,20 +101,27 @@ def public_outward(
 ) -> list[dict]:
     """Each KPI of the municipality beside its klynge, similar municipalities and the country."""
     f = faktasider.frame[faktasider.frame.level == "kommune"]
-    hidden = {(int(r.kommunekode), str(r.kpi)) for r in f.itertuples() if _small(_basis(r), threshold)}
+    hidden = {(int(r["kommunekode"]), str(r["kpi"])) for r in _records(f) if _small(_basis(r), threshold)}
     table = outward(faktasider, kommunekode, klynge=klynge, similar=similar)
     rows = []
-    for r in table.itertuples():
-        k = kpi(str(r.kpi))
+    for r in _records(table):
+        k = kpi(str(r["kpi"]))
 
-        def shown(value: float, members: Collection[int], key: str = k.key) -> float | None:
-            return None if any((m, key) in hidden for m in members) else _round(value, k.decimals)
+        def shown(value: float, members: Collection[int], key: str = k.key, dec: int = k.decimals) -> float | None:
+            return None if any((m, key) in hidden for m in members) else _round(value, dec)
 
         rows.append(
             {
-                "kpi": k.key, "name": k.name, "unit_text": k.unit, "kind": k.kind, "direction": k.direction,
-                "kommune": shown(r.kommune, [kommunekode]), "klynge": shown(r.klynge, klynge),
-                "lignende": shown(r.lignende, similar), "land": _round(r.land, k.decimals),
+                "kpi": k.key,
+                "name": k.name,
+                "decimals": k.decimals,
+                "unit_text": k.unit,
+                "kind": k.kind,
+                "direction": k.direction,
+                "kommune": shown(float(r["kommune"]), [kommunekode]),
+                "klynge": shown(float(r["klynge"]), klynge),
+                "lignende": shown(float(r["lignende"]), similar),
+                "land": _round(float(r["land"]), k.decimals),
             }
         )
     return rows
@@ -100,27 +130,47 @@ def public_outward(
 def internal_adjusted(adjusted: Adjusted, *, threshold: int) -> list[dict]:
     """The case-mix-adjusted comparison (internal: it has caseworkers); small units suppressed."""
     out = []
-    for r in adjusted.frame.itertuples():
-        hidden = _small(float(r.spells), threshold)
-        vals = {c: None if hidden else _round(float(getattr(r, c)), 1) for c in ("actual_pct", "expected_pct", "diff_pp", "lo_pp", "hi_pp")}
-        out.append({"level": r.level, "level_name": LEVEL_NAMES[str(r.level)], "unit": str(r.unit), "spells": int(r.spells), "suppressed": hidden, **vals})
+    for r in _records(adjusted.frame):
+        hidden = _small(float(r["spells"]), threshold)
+        vals = {
+            c: None if hidden else _round(float(r[c]), 1)
+            for c in ("actual_pct", "expected_pct", "diff_pp", "lo_pp", "hi_pp")
+        }
+        out.append(
+            {
+                "level": str(r["level"]),
+                "level_name": LEVEL_NAMES[str(r["level"])],
+                "unit": str(r["unit"]),
+                "spells": int(r["spells"]),
+                "suppressed": hidden,
+                **vals,
+            }
+        )
     return out
 
 
 def internal_offers(comparison: OfferComparison, *, threshold: int) -> list[dict]:
     out = []
-    for r in comparison.frame.itertuples():
-        hidden = _small(float(r.participants), threshold)
-        vals = {c: None if hidden else _round(float(getattr(r, c)), 1) for c in ("exit_pct", "diff_pp", "lo_pp", "hi_pp")}
-        out.append({"offer_type": str(r.offer_type), "participants": int(r.participants), "suppressed": hidden, **vals})
+    for r in _records(comparison.frame):
+        hidden = _small(float(r["participants"]), threshold)
+        vals = {c: None if hidden else _round(float(r[c]), 1) for c in ("exit_pct", "diff_pp", "lo_pp", "hi_pp")}
+        out.append(
+            {"offer_type": str(r["offer_type"]), "participants": int(r["participants"]), "suppressed": hidden, **vals}
+        )
     return out
 
 
 def catalogue_rows() -> list[dict]:
     return [
         {
-            "key": k.key, "name": k.name, "definition": k.definition, "unit_text": k.unit, "kind": k.kind,
-            "direction": k.direction, "source": k.source, "levels": [LEVEL_NAMES[lv] for lv in k.levels],
+            "key": k.key,
+            "name": k.name,
+            "definition": k.definition,
+            "unit_text": k.unit,
+            "kind": k.kind,
+            "direction": k.direction,
+            "source": k.source,
+            "levels": [LEVEL_NAMES[lv] for lv in k.levels],
         }
         for k in CATALOGUE
     ]

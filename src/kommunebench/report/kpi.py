@@ -16,7 +16,12 @@ from kommunebench.report.common import file_path
 
 __all__ = ["write_kpi_workbook", "LEVEL_SHEETS"]
 
-LEVEL_SHEETS = (("kommune", "Faktaside"), ("afdeling", "Afdelinger"), ("maalgruppe", "Målgrupper"), ("sagsbehandler", "Sagsbehandlere"))
+LEVEL_SHEETS = (
+    ("kommune", "Faktaside"),
+    ("afdeling", "Afdelinger"),
+    ("maalgruppe", "Målgrupper"),
+    ("sagsbehandler", "Sagsbehandlere"),
+)
 _UNIT_HEADER = {"kommune": None, "afdeling": "Afdeling", "maalgruppe": "Målgruppe", "sagsbehandler": "Sagsbehandler"}
 
 
@@ -27,8 +32,13 @@ def _sheet(rows: pd.DataFrame, level: str) -> pd.DataFrame:
     wide = f.pivot_table(index="unit", columns="name", values="value", aggfunc="first", dropna=False, sort=False)
     if level == "kommune":
         out = pd.DataFrame(
-            {"Nøgletal": f.name.to_numpy(), "Værdi": f.value.to_numpy(), "Enhed": f.unit_text.to_numpy(),
-             "Type": f.kind.to_numpy(), "Undertrykt": ["Ja" if s else "Nej" for s in f.suppressed]}
+            {
+                "Nøgletal": f.name.to_numpy(),
+                "Værdi": f.value.to_numpy(),
+                "Enhed": f.unit_text.to_numpy(),
+                "Type": f.kind.to_numpy(),
+                "Undertrykt": ["Ja" if s else "Nej" for s in f.suppressed],
+            }
         )
         out.attrs["kinds"] = {"Værdi": "pct1"}
         return out
@@ -37,7 +47,9 @@ def _sheet(rows: pd.DataFrame, level: str) -> pd.DataFrame:
     return wide
 
 
-def write_kpi_workbook(rows: pd.DataFrame, path: str | Path, *, title: str, catalogue: pd.DataFrame, made: dt.date) -> Path:
+def write_kpi_workbook(
+    rows: pd.DataFrame, path: str | Path, *, title: str, catalogue: pd.DataFrame, made: dt.date
+) -> Path:
     """Write the workbook and return its path (atomically, like every report file)."""
     p = file_path(path, (".xlsx",))
     wb = xlsx.new_workbook(title)
@@ -45,8 +57,16 @@ def write_kpi_workbook(rows: pd.DataFrame, path: str | Path, *, title: str, cata
     for level, name in LEVEL_SHEETS:
         xlsx.write_table(wb.create_sheet(xlsx.sheet_title(name, used)), _sheet(rows, level))
     cat = catalogue.rename(
-        columns={"key": "Nøgle", "name": "Navn", "definition": "Definition", "unit_text": "Enhed", "kind": "Type",
-                 "direction": "Retning", "source": "Datakilde", "levels": "Niveauer"}
+        columns={
+            "key": "Nøgle",
+            "name": "Navn",
+            "definition": "Definition",
+            "unit_text": "Enhed",
+            "kind": "Type",
+            "direction": "Retning",
+            "source": "Datakilde",
+            "levels": "Niveauer",
+        }
     )
     cat["Niveauer"] = cat["Niveauer"].map(", ".join)
     xlsx.write_table(wb.create_sheet(xlsx.sheet_title("Katalog", used)), cat)

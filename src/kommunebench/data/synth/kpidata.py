@@ -168,9 +168,23 @@ class KpiSynth:
                 rows["caseworker_id"].extend(ids.tolist())
                 rows["department"].extend([name] * n_cw)
                 rows["fte"].extend(np.where(rng.random(n_cw) < 0.2, 0.8, 1.0).tolist())
-                self.truth.append({"kommunekode": kk, "level": "department", "unit": name, "department": name, "log_odds": float(d[j])})
+                self.truth.append(
+                    {
+                        "kommunekode": kk,
+                        "level": "department",
+                        "unit": name,
+                        "department": name,
+                        "log_odds": float(d[j]),
+                    }
+                )
                 self.truth.extend(
-                    {"kommunekode": kk, "level": "caseworker", "unit": str(c), "department": name, "log_odds": float(d[j] + rr)}
+                    {
+                        "kommunekode": kk,
+                        "level": "caseworker",
+                        "unit": str(c),
+                        "department": name,
+                        "log_odds": float(d[j] + rr),
+                    }
                     for c, rr in zip(ids.tolist(), r.tolist(), strict=True)
                 )
         m = len(rows["caseworker_id"])
@@ -228,8 +242,12 @@ class KpiSynth:
             {
                 "person_id": person[s],
                 "date": date,
-                "kind": pa.DictionaryArray.from_arrays(pa.array(kind, pa.int8()), pa.array(["individual", "group", "digital"])),
-                "status": pa.DictionaryArray.from_arrays(pa.array(status, pa.int8()), pa.array(["held", "no_show", "cancelled"])),
+                "kind": pa.DictionaryArray.from_arrays(
+                    pa.array(kind, pa.int8()), pa.array(["individual", "group", "digital"])
+                ),
+                "status": pa.DictionaryArray.from_arrays(
+                    pa.array(status, pa.int8()), pa.array(["held", "no_show", "cancelled"])
+                ),
                 "caseworker_id": cw_of[s],
             },
             schema=_CONV_SCHEMA,
