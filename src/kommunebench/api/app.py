@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from kommunebench import __version__, settings, web
 from kommunebench.api import downloads, errors, intern, pages, session
 from kommunebench.api import joblog as joblog_pages
+from kommunebench.api import kpi as kpi_pages
 from kommunebench.api.db import Warehouse
 from kommunebench.api.twins import Ctx, optional_principal, response_cache_key
 
@@ -120,7 +121,7 @@ def create_app(db_path: str | Path | None = None, *, suppress_below: int | None 
     app.state.ctx = Ctx(wh=wh, threshold=threshold, joblog=joblog)
     errors.install(app)
     web.install(app, principal_of=optional_principal)
-    for module in (pages, downloads, intern, session, *((joblog_pages,) if joblog else ())):
+    for module in (pages, downloads, intern, session, kpi_pages, *((joblog_pages,) if joblog else ())):
         app.include_router(module.pages.api)
         app.include_router(module.pages.web)
     app.add_middleware(_Edge, ctx=app.state.ctx)

@@ -2,7 +2,7 @@
 
 from kommunebench.kpi.casemix import NOT_CAUSAL, Adjusted, OfferComparison, adjust, offer_comparison
 from kommunebench.kpi.catalogue import ALL_LEVELS, CATALOGUE, LEVEL_NAMES, Kpi, kpi
-from kommunebench.kpi.tables import KpiTable, compute
+from kommunebench.kpi.tables import KpiTable, compute, data_weeks, units
 from kommunebench.kpi.weeks import Weeks, parse_weeks
 
 __all__ = [
@@ -17,6 +17,8 @@ __all__ = [
     "Weeks",
     "adjust",
     "compute",
+    "data_weeks",
+    "units",
     "kpi",
     "offer_comparison",
     "parse_weeks",

@@ -155,3 +155,21 @@ def _long(wide: pd.DataFrame, weeks: Weeks, wanted: tuple[str, ...], levels: tup
         ["kommunekode", "level", "unit", "kpi"], key=lambda s: s.map(order) if s.name == "level" else s
     )
     return out.reset_index(drop=True)
+
+
+def data_weeks(con: duckdb.DuckDBPyConnection) -> Weeks:
+    """The weeks the derived tables cover (first to last week of benefit data)."""
+    a, b = con.execute("SELECT min(start_week), max(data_last_week) FROM kpi_spells").fetchone() or (None, None)
+    if a is None or b is None:
+        raise InsufficientDataError("ingen forløb på jobcenterydelser i de indlæste data")
+    return Weeks(a, b)
+
+
+def units(con: duckdb.DuckDBPyConnection, kommunekode: int, weeks: Weeks) -> pd.DataFrame:
+    """Department, target group and caseworker combinations with citizens in the period."""
+    return con.execute(
+        "SELECT department, target_group, coalesce(CAST(caseworker_id AS VARCHAR), 'uden') AS caseworker, "
+        "count(DISTINCT person_id) AS citizens FROM kpi_spells WHERE kommunekode = ? AND start_week <= ? "
+        "AND end_week >= ? GROUP BY ALL ORDER BY ALL",
+        [int(kommunekode), weeks.last, weeks.first],
+    ).df()

@@ -26,6 +26,9 @@ from kommunebench.publish import kpi as publish_kpi
 from kommunebench.report.kpi import write_kpi_workbook
 
 __all__ = [
+    "data_weeks",
+    "default_weeks",
+    "units",
     "build",
     "is_built",
     "table",
@@ -59,6 +62,22 @@ def _ready(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
     if not prepare.is_current(con):
         raise NotFoundError("nøgletallene er ikke bygget for de indlæste data: kør 'kommunebench kpi byg'")
     return con
+
+
+def data_weeks(*, db: Store | None = None) -> kpi.Weeks:
+    with using(db) as con:
+        return kpi.data_weeks(_ready(con))
+
+
+def default_weeks(*, db: Store | None = None) -> kpi.Weeks:
+    """The last 13 weeks of data (the Faktaside's default period)."""
+    last = data_weeks(db=db).last
+    return kpi.Weeks(last - dt.timedelta(weeks=12), last)
+
+
+def units(kommunekode: int, weeks: kpi.Weeks, *, db: Store | None = None) -> pd.DataFrame:
+    with using(db) as con:
+        return kpi.units(_ready(con), kommunekode, weeks)
 
 
 def table(
