@@ -4,6 +4,7 @@ Frederiksberg (147) and an analyst. Served by uvicorn on 127.0.0.1 (see kb_serve
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +22,8 @@ class KpiSite:
     url: str
     tokens: dict[str, str]
     running: Running
+    snapshot: Path
+    seed: int
 
 
 def build_site(folder: Path, *, seed: int) -> KpiSite:
@@ -41,4 +44,25 @@ def build_site(folder: Path, *, seed: int) -> KpiSite:
     finally:
         con.close()
     running = start(db)
-    return KpiSite(db, running.url, tokens, running)
+    return KpiSite(db, running.url, tokens, running, snap.out_dir, seed)
+
+
+_SITE: KpiSite | None = None
+
+
+def shared_kpi_site(tmp_path_factory, request) -> KpiSite:
+    """One site per test session (random seed, printed), stopped at the end of the session."""
+    global _SITE
+    if _SITE is None:
+        seed = random.randrange(1, 10**6)
+        print(f"kpi site seed={seed}")
+        _SITE = build_site(tmp_path_factory.mktemp("kpi_site"), seed=seed)
+
+        def stop() -> None:
+            global _SITE
+            if _SITE is not None:
+                _SITE.running.stop()
+                _SITE = None
+
+        request.addfinalizer(stop)
+    return _SITE

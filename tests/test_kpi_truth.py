@@ -6,20 +6,30 @@ from __future__ import annotations
 
 import random
 
+import pandas as pd
 import pytest
 
+from kommunebench.data import warehouse
 from kommunebench.kpi import NOT_CAUSAL, offer_comparison
+from kpi_site import shared_kpi_site
 from kpi_truth import offers_ranked, ranking, synthetic_warehouse
 
 LARGE = (101, 751, 461, 851)  # København, Aarhus, Odense, Aalborg
 
 
-def test_small_scale_truth(tmp_path):
-    """Default suite: scale 0.01 (one seed): offer types ranked by their planted effects; the
-    adjusted comparison ranks caseworkers better than their unadjusted exit shares do."""
-    seed = random.randrange(1, 10**6)
-    print(f"seed={seed}")
-    con, truth = synthetic_warehouse(tmp_path, scale=0.01, seed=seed)
+@pytest.fixture(scope="session")
+def site(tmp_path_factory, request):
+    return shared_kpi_site(tmp_path_factory, request)
+
+
+def test_small_scale_truth(site):
+    """Default suite: the shared scale-0.01 site (random seed, printed): offer types ranked by
+    their planted effects; the adjusted comparison ranks caseworkers better than their unadjusted
+    exit shares do."""
+    print(f"seed={site.seed}")
+    con = warehouse.connect(site.db, read_only=True)
+    truth = pd.read_parquet(site.snapshot / "truth_kpi.parquet")
+    seed = site.seed
     try:
         est, planted = offers_ranked(con, truth, None)
         assert est == planted, (seed, est, planted)
