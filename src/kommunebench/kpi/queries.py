@@ -69,10 +69,10 @@ def spells_sql(w: Weeks, kommuner: tuple[int, ...] | None) -> tuple[str, dict[st
     in_p = f"end_week BETWEEN {a} AND {b}"
     ret = {n: f"end_week + {7 * n} <= data_last_week" for n in (13, 26)}
     measures = {
-        "caseload": "count(DISTINCT person_id) FILTER (on_p)",
-        "at_end": f"count(DISTINCT person_id) FILTER (start_week <= {b} AND end_week >= {b})",
+        "caseload": "bool_or(on_p)::INTEGER",
+        "at_end": f"bool_or(start_week <= {b} AND end_week >= {b})::INTEGER",
         "weeks_p": "sum(ov_p)",
-        "weeks_prev": f"CASE WHEN (SELECT min(start_week) FROM kpi_spells) <= {_d(prev.first)} THEN sum(ov_prev) END",
+        "weeks_prev": "sum(ov_prev)",
         "exits": f"count(*) FILTER ({in_p} AND {_SELF})",
         "ended_weeks": f"sum(weeks) FILTER ({in_p} AND exit_kind <> 'censored' AND NOT left_censored)",
         "ended": f"count(*) FILTER ({in_p} AND exit_kind <> 'censored' AND NOT left_censored)",
@@ -87,9 +87,23 @@ def spells_sql(w: Weeks, kommuner: tuple[int, ...] | None) -> tuple[str, dict[st
         f"SELECT {_keys()}, person_id, start_week, end_week, weeks, exit_kind, next_start, left_censored, "
         f"data_last_week, start_week <= {b} AND end_week >= {a} AS on_p, {_overlap(w)} AS ov_p, "
         f"{_overlap(prev)} AS ov_prev "
-        f"FROM kpi_spells WHERE {_where_kk(kommuner)} AND end_week >= {_d(prev.first)}"
+        f"FROM kpi_spells WHERE {_where_kk(kommuner)} AND ((end_week >= {a} AND start_week <= {b}) "
+        f"OR (end_week >= {_d(prev.first)} AND start_week <= {_d(prev.last)}))"
     )
-    return base, measures
+    base, outer = _per_person(base, measures)
+    outer["weeks_prev"] = (
+        f"CASE WHEN (SELECT min(start_week) FROM kpi_spells) <= {_d(prev.first)} THEN sum(weeks_prev) END"
+    )
+    return base, outer
+
+
+def _per_person(base: str, measures: dict[str, str]) -> tuple[str, dict[str, str]]:
+    """Aggregate per unit and person first (a person counts once per unit without DISTINCT), then sum."""
+    aggs = ", ".join(f"{expr} AS {name}" for name, expr in measures.items())
+    sql = (
+        f"SELECT kommunekode, dep, tg, cw, person_id, {aggs} FROM ({base}) GROUP BY kommunekode, dep, tg, cw, person_id"
+    )
+    return sql, {name: f"sum({name})" for name in measures}
 
 
 def conversations_sql(w: Weeks, kommuner: tuple[int, ...] | None) -> tuple[str, dict[str, str]]:
@@ -121,17 +135,18 @@ def offers_sql(w: Weeks, kommuner: tuple[int, ...] | None) -> tuple[str, dict[st
     active = f"start_date <= {e} AND end_date >= {a} AND spell_end >= {a} AND spell_start <= {_d(w.last)}"
     started = f"start_date BETWEEN {a} AND {e}"
     measures = {
-        "active_any": f"count(DISTINCT person_id) FILTER ({active})",
+        "active_any": f"bool_or({active})::INTEGER",
         "started": f"count(*) FILTER ({started})",
         "started_days": f"sum(end_date - start_date + 1) FILTER ({started})",
         "started_cost": f"sum(cost_dkk) FILTER ({started})",
     }
     for t in OFFER_TYPES:
-        measures[f"active_{t}"] = f"count(DISTINCT person_id) FILTER ({active} AND offer_type = {lit(t)})"
+        measures[f"active_{t}"] = f"coalesce(bool_or({active} AND offer_type = {lit(t)}), false)::INTEGER"
     base = (
-        f"SELECT {_keys()}, * EXCLUDE (kommunekode) FROM kpi_offers WHERE {_where_kk(kommuner)} AND start_date <= {e}"
+        f"SELECT {_keys()}, * EXCLUDE (kommunekode) FROM kpi_offers WHERE {_where_kk(kommuner)} "
+        f"AND start_date <= {e} AND end_date >= {a}"
     )
-    return base, measures
+    return _per_person(base, measures)
 
 
 def joblog_sql(w: Weeks, kommuner: tuple[int, ...] | None) -> tuple[str, dict[str, str]]:
