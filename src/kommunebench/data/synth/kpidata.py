@@ -75,7 +75,7 @@ def spells_of(p_idx: np.ndarray, w_idx: np.ndarray, codes: np.ndarray, n_weeks: 
     new = np.ones(n, bool)
     new[1:] = (pi[1:] != pi[:-1]) | (wi[1:] != wi[:-1] + 1)
     starts = np.flatnonzero(new)
-    ends = np.r_[starts[1:] - 1, n - 1].astype(np.int64)
+    ends = np.r_[starts[1:] - 1, n - 1].astype(np.int64) if n else np.zeros(0, np.int64)
     end_w = wi[ends]
     key_all = p_idx.astype(np.int64) * 8192 + w_idx.astype(np.int64)
     want = pi[ends] * 8192 + end_w + 1
