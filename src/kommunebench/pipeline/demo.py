@@ -14,6 +14,7 @@ from kommunebench.data.summary import LoadedSummary
 from kommunebench.data.synth import SynthResult
 from kommunebench.pipeline.config import ExportPaths, RunConfig
 from kommunebench.pipeline.data import default_synth_dir, load_data, loaded_summary, synthesize
+from kommunebench.pipeline.kpi import build as build_kpi_tables
 from kommunebench.pipeline.runs import export_run, run_benchmark
 
 __all__ = ["DemoResult", "demo"]
@@ -46,4 +47,5 @@ def demo(*, scale: float | None = None, db: Path | None = None, progress: Step |
     period = Period(res.years[-1], 4)
     status = loaded_summary(period, db=path)
     run = run_benchmark(RunConfig.build(period=period), db=path, progress=cb("benchmark"))
+    build_kpi_tables(db=path)  # the Styring pages (issue 13)
     return DemoResult(db=path, synth=res, load=rep, summary=status, run=run, exports=export_run(run))
