@@ -101,6 +101,16 @@ def test_cli_commands_and_the_workbook(site, tmp_path):
     assert out.returncode == 0, out.stderr
     wb = openpyxl.load_workbook(xlsx)
     assert wb.sheetnames[:4] == ["Faktaside", "Afdelinger", "Målgrupper", "Sagsbehandlere"]
+    built = subprocess.run([*base, "byg", "--db", str(site.db)], capture_output=True, text=True)
+    assert built.returncode == 0 and "Nøgletal bygget" in built.stdout, built.stderr
+    con = warehouse.connect(site.db, read_only=True)
+    try:
+        actions = con.execute(
+            "SELECT action, actor FROM audit_log WHERE action = 'kpi.build' ORDER BY audit_id"
+        ).fetchall()
+    finally:
+        con.close()
+    assert [a for a, _ in actions] == ["kpi.build", "kpi.build"] and actions[-1][1].startswith("cli:")
     bad = subprocess.run(
         [*base, "faktaside", "101", "-p", "2023-W60", "--db", str(site.db)], capture_output=True, text=True
     )

@@ -73,16 +73,9 @@ from kommunebench.errors import ValidationError, WarehouseError
 
 __all__ = ["LOAD_ORDER", "KindReport", "LoadAudit", "LoadReport", "find_sources", "load"]
 
-LOAD_ORDER: tuple[str, ...] = (
-    "benefit_codes",
-    "costs",
-    "commuting_area_map",
-    "persons",
-    "labour_market",
-    "benefit_weeks",
-    "joblog",
-)
-LOAD_ORDER += KPI_KIND_NAMES  # caseworkers before the kinds that refer to them
+LOAD_ORDER = ("benefit_codes", "costs", "commuting_area_map", "persons", "labour_market", "benefit_weeks", "joblog")
+# The KPI kinds (issue 13) come last, caseworkers before the kinds that refer to them.
+LOAD_ORDER = (*LOAD_ORDER, *KPI_KIND_NAMES)  # type: ignore[assignment]  # a longer tuple of str
 _WEEKMAP = "__kb_weekmap"
 Progress = Callable[[str, float], None]
 #: ``audit(con, snapshot_id, {kind: fingerprint})`` of the kinds a load stores, called inside the
