@@ -17,7 +17,8 @@ import pytest
 from kommunebench.data import warehouse
 from kommunebench.data.load import load
 from kommunebench.data.transactions import transaction
-from kommunebench.kpi import compute, parse_weeks, prepare
+from kommunebench.kpi import CATALOGUE, compute, parse_weeks, prepare
+from kommunebench.kpi.outward import outward
 from kpi_cases import write_case_files
 
 Q1 = [
@@ -93,8 +94,6 @@ def test_each_kpi_by_hand(con, period, cases):
 
 
 def test_every_catalogue_kpi_is_checked_by_hand():
-    from kommunebench.kpi import CATALOGUE
-
     checked = {c[2] for c in Q1 + W27}
     assert {k.key for k in CATALOGUE} <= checked
 
@@ -104,3 +103,12 @@ def test_other_municipality_is_kept_apart(con):
     assert table.value("forsoergelsestryk", kommunekode=147) == pytest.approx(10 / 13)
     assert table.value("samtaler_pr_borger", kommunekode=147) == pytest.approx(1.0)
     assert table.value("forsoergelsestryk", kommunekode=101) == pytest.approx(31 / 13)
+
+
+def test_outward_comparison_by_hand(con):
+    table = compute(con, parse_weeks("2023Q1"), kommuner=(101, 147), levels=("kommune",))
+    out = outward(table, 101, klynge=[147], similar=[]).set_index("kpi")
+    assert out.loc["forsoergelsestryk", "klynge"] == pytest.approx(10 / 13)  # Frederiksberg alone
+    assert out.loc["forsoergelsestryk", "land"] == pytest.approx((31 + 10) / 13)  # a count: summed
+    assert out.loc["samtaler_pr_borger", "land"] == pytest.approx((6 + 1) / (4 + 1))  # a ratio: pooled
+    assert math.isnan(out.loc["samtaler_pr_borger", "lignende"])
