@@ -157,7 +157,7 @@ def _trend(ctx: Ctx, kk: int, weeks: kpi.Weeks, level: str, unit: str) -> list[T
 
 
 @pages.page("/styring", template="styring.html", model=Catalogue, tags=["styring"], summary="Nøgletalskataloget")
-def kpi_catalogue() -> Catalogue:
+def kpi_catalogue(ctx: Ctx = Depends(get_ctx)) -> Catalogue:
     """Every KPI of the management view: Danish name, definition, unit, type, direction, source, levels."""
     munis = [muni(m) for m in reference.municipalities()]
     return Catalogue(catalogue=[CatalogueRow(**r) for r in catalogue_rows()], municipalities=munis)
