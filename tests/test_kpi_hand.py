@@ -17,8 +17,9 @@ import pytest
 from kommunebench.data import warehouse
 from kommunebench.data.load import load
 from kommunebench.data.transactions import transaction
-from kommunebench.kpi import CATALOGUE, compute, parse_weeks, prepare
+from kommunebench.kpi import CATALOGUE, compute, kpi, parse_weeks, prepare
 from kommunebench.kpi.outward import outward
+from kommunebench.kpi.trend import TREND_KPIS, weekly_trend
 from kpi_cases import write_case_files
 
 Q1 = [
@@ -112,3 +113,19 @@ def test_outward_comparison_by_hand(con):
     assert out.loc["forsoergelsestryk", "land"] == pytest.approx((31 + 10) / 13)  # a count: summed
     assert out.loc["samtaler_pr_borger", "land"] == pytest.approx((6 + 1) / (4 + 1))  # a ratio: pooled
     assert math.isnan(out.loc["samtaler_pr_borger", "lignende"])
+
+
+@pytest.mark.parametrize(
+    ("level", "unit"), [("kommune", ""), ("afdeling", "A"), ("maalgruppe", "dagpenge"), ("sagsbehandler", "2")]
+)
+def test_weekly_trend_equals_the_kpis_week_by_week(con, level, unit):
+    weeks = parse_weeks("2023-W01:2023-W30")
+    trend = weekly_trend(con, 101, weeks, level, unit)
+    for w in weeks.single_weeks():
+        table = compute(con, w, kommuner=(101,), levels=(level,), keys=TREND_KPIS)
+        for key in TREND_KPIS:
+            got = trend[(trend.week == w.label) & (trend.kpi == key)].value.iloc[0]
+            want = table.value(key, kommunekode=101, level=level, unit=unit)
+            if math.isnan(want) and kpi(key).is_count:  # a unit with nobody that week: a count of 0
+                want = 0.0
+            assert (math.isnan(got) and math.isnan(want)) or got == pytest.approx(want), (w.label, key, got, want)

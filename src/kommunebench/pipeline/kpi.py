@@ -20,6 +20,7 @@ from kommunebench.data import reference
 from kommunebench.data.transactions import transaction
 from kommunebench.errors import NotFoundError
 from kommunebench.kpi import prepare
+from kommunebench.kpi.trend import weekly_trend
 from kommunebench.pipeline.config import Store, using
 from kommunebench.pipeline.runs import latest_run
 from kommunebench.publish import kpi as publish_kpi
@@ -41,8 +42,6 @@ __all__ = [
     "trend",
     "workbook",
 ]
-
-TREND_KPIS = ("forsoergelsestryk", "samtaler_pr_borger", "i_job_uddannelse", "aktiveringsgrad")
 
 
 def build(*, db: Store | None = None, actor: str | None = None) -> dict[str, int]:
@@ -147,25 +146,12 @@ def trend(
     unit: str = "",
     db: Store | None = None,
     threshold: int | None = None,
-    keys: tuple[str, ...] = TREND_KPIS,
 ) -> pd.DataFrame:
-    """Week by week: the KPIs ``keys`` of one unit (suppressed cells empty)."""
+    """Week by week: the trend KPIs of one unit (suppressed cells empty)."""
     t = settings.get_int("suppress_below", threshold)
-    internal = level != "kommune"
-    frames = []
     with using(db) as con:
-        _ready(con)
-        for w in weeks.single_weeks():
-            tab = kpi.compute(con, w, kommuner=(int(kommunekode),), levels=(level,), keys=keys)
-            rows = [
-                r
-                for r in publish_kpi.public_kpi_rows(tab, kommunekode, threshold=t, internal=internal)
-                if r.unit == unit
-            ]
-            frames.append(
-                pd.DataFrame({"week": w.label, "kpi": [r.kpi for r in rows], "value": [r.value for r in rows]})
-            )
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["week", "kpi", "value"])
+        frame = weekly_trend(_ready(con), int(kommunekode), weeks, level, unit)
+    return publish_kpi.public_trend(frame, threshold=t)
 
 
 def workbook(

@@ -160,6 +160,15 @@ def internal_offers(comparison: OfferComparison, *, threshold: int) -> list[dict
     return out
 
 
+def public_trend(frame: pd.DataFrame, *, threshold: int) -> pd.DataFrame:
+    """A weekly trend (week, kpi, numerator, denominator, value) with small cells empty, rounded."""
+    rows = _records(frame)
+    values = [
+        None if _small(_basis(r), threshold) else _round(float(r["value"]), kpi(str(r["kpi"])).decimals) for r in rows
+    ]
+    return pd.DataFrame({"week": [r["week"] for r in rows], "kpi": [r["kpi"] for r in rows], "value": values})
+
+
 def catalogue_rows() -> list[dict]:
     return [
         {
