@@ -21,6 +21,7 @@ import time
 from kommunebench.data import warehouse
 from kommunebench.data.transactions import transaction
 from kommunebench.kpi import adjust, compute, parse_weeks, prepare
+from kommunebench.kpi.trend import weekly_trend
 
 
 def _best(fn, repeat: int) -> tuple[float, object]:
@@ -56,6 +57,8 @@ def main() -> None:
     s, t = _best(lambda: compute(con, period, levels=("kommune",)), a.repeat)
     n = t.frame.kommunekode.nunique()
     print(f"Faktasider of {n} municipalities, {period.label}: {s:.2f} s [target ≤ 10 s]")
+    s, _ = _best(lambda: weekly_trend(con, 101, period, "kommune", ""), a.repeat)
+    print(f"weekly trend (4 KPIs), København, {period.n_weeks} weeks: {s:.2f} s")
     s, _ = _best(lambda: adjust(con, 101), 1)
     print(f"case-mix adjustment, København: {s:.2f} s")
     print(f"load average after: {os.getloadavg()}")

@@ -9,7 +9,8 @@ A third pipeline beside the benchmark and the joblog (``data → kpi → publish
 * :mod:`.tables` — the KPIs at four levels (Faktaside, department, target group, caseworker);
 * :mod:`.casemix` — actual vs expected exits to self-support with the national model's OLS engine,
   and the offer-type comparison (not a causal effect);
-* :mod:`.outward` — the Faktaside beside klynge, similar municipalities and the country.
+* :mod:`.outward` — the Faktaside beside klynge, similar municipalities and the country;
+* :mod:`.trend` — a weekly trend of four KPIs of one unit in one pass.
 """
 
 from kommunebench.kpi.casemix import NOT_CAUSAL, Adjusted, OfferComparison, adjust, offer_comparison
