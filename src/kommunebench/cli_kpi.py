@@ -117,7 +117,7 @@ def offers_cmd(kommune: Kommune, db: DbOption = None) -> None:
     table = new_table(f"{municipality(kk).navn}: tilbudstyper", cols, right=cols[1:])
     for r in jobs.offers(kk, db=db_path(db)):
         table.add_row(
-            r["offer_type"],
+            r["name"],
             str(r["participants"]),
             _num(r["exit_pct"]),
             _num(r["diff_pp"]),

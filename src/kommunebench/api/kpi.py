@@ -111,6 +111,7 @@ class AdjustedRow(BaseModel):
 
 class OfferRow(BaseModel):
     offer_type: str
+    name: str
     participants: int
     suppressed: bool
     exit_pct: float | None

@@ -14,7 +14,7 @@ A third pipeline beside the benchmark and the joblog (``data → kpi → publish
 """
 
 from kommunebench.kpi.casemix import NOT_CAUSAL, Adjusted, OfferComparison, adjust, offer_comparison
-from kommunebench.kpi.catalogue import ALL_LEVELS, CATALOGUE, LEVEL_NAMES, Kpi, kpi
+from kommunebench.kpi.catalogue import ALL_LEVELS, CATALOGUE, LEVEL_NAMES, OFFER_NAMES, Kpi, kpi
 from kommunebench.kpi.tables import KpiTable, compute, data_weeks, units
 from kommunebench.kpi.weeks import Weeks, parse_weeks
 
@@ -23,6 +23,7 @@ __all__ = [
     "CATALOGUE",
     "LEVEL_NAMES",
     "NOT_CAUSAL",
+    "OFFER_NAMES",
     "Adjusted",
     "Kpi",
     "KpiTable",

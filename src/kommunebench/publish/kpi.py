@@ -22,7 +22,7 @@ from typing import Any
 
 import pandas as pd
 
-from kommunebench.kpi import CATALOGUE, LEVEL_NAMES, Adjusted, KpiTable, OfferComparison, kpi
+from kommunebench.kpi import CATALOGUE, LEVEL_NAMES, OFFER_NAMES, Adjusted, KpiTable, OfferComparison, kpi
 from kommunebench.kpi.outward import outward
 from kommunebench.publish.rounding import round_half_away
 
@@ -154,8 +154,15 @@ def internal_offers(comparison: OfferComparison, *, threshold: int) -> list[dict
     for r in _records(comparison.frame):
         hidden = _small(float(r["participants"]), threshold)
         vals = {c: None if hidden else _round(float(r[c]), 1) for c in ("exit_pct", "diff_pp", "lo_pp", "hi_pp")}
+        name = OFFER_NAMES.get(str(r["offer_type"]), str(r["offer_type"]))
         out.append(
-            {"offer_type": str(r["offer_type"]), "participants": int(r["participants"]), "suppressed": hidden, **vals}
+            {
+                "offer_type": str(r["offer_type"]),
+                "name": name,
+                "participants": int(r["participants"]),
+                "suppressed": hidden,
+                **vals,
+            }
         )
     return out
 
