@@ -137,6 +137,7 @@ class UnitPage(BaseModel):
     level: str
     level_name: str
     unit: str
+    unit_label: str
     rows: list[KpiValue]
     trend: list[TrendPoint]
     children: list[Link]
@@ -233,7 +234,7 @@ def kpi_intern(
         municipality=muni(m),
         period=weeks.label,
         departments=[_link(kk, "afdeling", d, weeks, d) for d in deps],
-        target_groups=[_link(kk, "maalgruppe", t, weeks, t) for t in tgs],
+        target_groups=[_link(kk, "maalgruppe", t, weeks, kpi.unit_label("maalgruppe", t)) for t in tgs],
         rows=_values(rows, "afdeling") + _values(rows, "maalgruppe"),
         adjusted=[AdjustedRow(**r) for r in adjusted],
         offers=[OfferRow(**r) for r in offers],
@@ -245,7 +246,7 @@ def _children(ctx: Ctx, kk: int, weeks: kpi.Weeks, level: str, unit: str, afdeli
     u = ctx.wh.cached(("kpi_units", kk, weeks), lambda con: jobs.units(kk, weeks, db=con))
     if level == "afdeling":
         tgs = sorted(set(u[u.department == unit].target_group))
-        return [_link(kk, "maalgruppe", t, weeks, t, afdeling=unit) for t in tgs]
+        return [_link(kk, "maalgruppe", t, weeks, kpi.unit_label("maalgruppe", t), afdeling=unit) for t in tgs]
     if level == "maalgruppe":
         sub = u[(u.target_group == unit) & ((u.department == afdeling) if afdeling else True)]
         cws = sorted(set(sub.caseworker))
@@ -291,7 +292,14 @@ def kpi_unit(
         crumbs.append(_link(kk, "afdeling", afdeling, weeks, afdeling))
     if maalgruppe and niveau == "sagsbehandler":
         crumbs.append(
-            _link(kk, "maalgruppe", maalgruppe, weeks, maalgruppe, **({"afdeling": afdeling} if afdeling else {}))
+            _link(
+                kk,
+                "maalgruppe",
+                maalgruppe,
+                weeks,
+                kpi.unit_label("maalgruppe", maalgruppe),
+                **({"afdeling": afdeling} if afdeling else {}),
+            )
         )
     return UnitPage(
         municipality=muni(m),
@@ -299,6 +307,7 @@ def kpi_unit(
         level=niveau,
         level_name=kpi.LEVEL_NAMES[niveau],
         unit=enhed,
+        unit_label=kpi.unit_label(niveau, enhed),
         rows=values,
         trend=_trend(ctx, kk, weeks, niveau, enhed),
         children=_children(ctx, kk, weeks, niveau, enhed, afdeling),

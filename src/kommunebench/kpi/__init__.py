@@ -14,7 +14,7 @@ A third pipeline beside the benchmark and the joblog (``data → kpi → publish
 """
 
 from kommunebench.kpi.casemix import NOT_CAUSAL, Adjusted, OfferComparison, adjust, offer_comparison
-from kommunebench.kpi.catalogue import ALL_LEVELS, CATALOGUE, LEVEL_NAMES, OFFER_NAMES, Kpi, kpi
+from kommunebench.kpi.catalogue import ALL_LEVELS, CATALOGUE, LEVEL_NAMES, OFFER_NAMES, Kpi, kpi, unit_label
 from kommunebench.kpi.tables import KpiTable, compute, data_weeks, units
 from kommunebench.kpi.weeks import Weeks, parse_weeks
 
@@ -32,6 +32,7 @@ __all__ = [
     "adjust",
     "compute",
     "data_weeks",
+    "unit_label",
     "units",
     "kpi",
     "offer_comparison",

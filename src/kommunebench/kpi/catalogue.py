@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from kommunebench.data.kpischemas import OFFER_TYPES
 from kommunebench.errors import NotFoundError
 
-__all__ = ["ALL_LEVELS", "CATALOGUE", "LEVEL_NAMES", "OFFER_NAMES", "Kpi", "kpi"]
+__all__ = ["ALL_LEVELS", "CATALOGUE", "LEVEL_NAMES", "OFFER_NAMES", "TARGET_GROUP_NAMES", "Kpi", "kpi", "unit_label"]
 
 ALL_LEVELS = ("kommune", "afdeling", "maalgruppe", "sagsbehandler")
 LEVEL_NAMES = {
@@ -27,6 +27,15 @@ OFFER_NAMES = {
     "loentilskud": "løntilskud",
     "vejledning_opkvalificering": "vejledning og opkvalificering",
     "nytteindsats": "nytteindsats",
+}
+TARGET_GROUP_NAMES = {
+    "dagpenge": "Dagpenge",
+    "sygedagpenge": "Sygedagpenge",
+    "jobparat": "Jobparate kontanthjælpsmodtagere",
+    "aktivitetsparat": "Aktivitetsparate",
+    "uddannelseshjaelp": "Uddannelseshjælp",
+    "ressourceforloeb": "Ressourceforløb og ledighedsydelse",
+    "ukendt": "Uden sag",
 }
 _STAFF_LEVELS = ("kommune", "afdeling")
 
@@ -254,6 +263,13 @@ CATALOGUE: tuple[Kpi, ...] = (
     ),
 )
 _BY_KEY = {k.key: k for k in CATALOGUE}
+
+
+def unit_label(level: str, unit: str) -> str:
+    """How a unit is shown: a target group by its Danish name, others as they are."""
+    if level == "maalgruppe":
+        return TARGET_GROUP_NAMES.get(unit, unit)
+    return unit or "Kommunen"
 
 
 def kpi(key: str) -> Kpi:
