@@ -28,6 +28,7 @@ from kommunebench.cli_common import (
 )
 from kommunebench.cli_efficiency import efficiency_app
 from kommunebench.cli_joblog import joblog_app
+from kommunebench.cli_kpi import kpi_app
 from kommunebench.cli_published import print_beside, register
 from kommunebench.cli_web import dashboard_url, serve, token_app
 from kommunebench.errors import KommunebenchError, NotFoundError
@@ -45,6 +46,7 @@ app = typer.Typer(
 app.add_typer(joblog_app, name="joblog", help="Joblog follow-up: monthly smileys, action criteria, case log, letters.")
 app.command()(serve)
 app.add_typer(efficiency_app, name="efficiency", help="DEA cost-efficiency beside the ranking.")
+app.add_typer(kpi_app, name="kpi", help="Kommunens egne nøgletal: Faktaside, afdeling, målgruppe, sagsbehandler.")
 app.add_typer(token_app, name="token", help="API tokens for the dashboard/API: create, list, revoke.")
 register(app)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import duckdb
 
 from kommunebench.data import reference, warehouse
+from kommunebench.data.kpicheck import check_kpi_references
 from kommunebench.data.schemas import KINDS
 from kommunebench.data.sql import one, q, scalar
 from kommunebench.data.validate import Staged, refuse
@@ -80,6 +81,7 @@ def check_across(con: duckdb.DuckDBPyConnection, staged: dict[str, Staged]) -> N
                 more=n - 1,
             )
     _check_joblog_persons(con, staged, changed, persons)
+    check_kpi_references(con, staged, changed)
 
 
 def _check_week_years(con: duckdb.DuckDBPyConnection, s: Staged) -> None:

@@ -65,6 +65,7 @@ import duckdb
 from kommunebench.data import reference, warehouse
 from kommunebench.data.crosscheck import check_across
 from kommunebench.data.filecheck import check_manifest
+from kommunebench.data.kpischemas import KPI_KIND_NAMES
 from kommunebench.data.schemas import KINDS
 from kommunebench.data.sources import find_sources, format_of
 from kommunebench.data.sql import q, scalar, transaction
@@ -78,6 +79,8 @@ LOAD_ORDER = (
     "benefit_codes", "costs", "commuting_area_map", "persons", "labour_market", "benefit_weeks", "joblog",
     "admin_costs",
 )  # fmt: skip
+# The KPI kinds (issue 13) come last, caseworkers before the kinds that refer to them.
+LOAD_ORDER = (*LOAD_ORDER, *KPI_KIND_NAMES)  # type: ignore[assignment]  # a longer tuple of str
 _WEEKMAP = "__kb_weekmap"
 Progress = Callable[[str, float], None]
 #: ``audit(con, snapshot_id, {kind: fingerprint})`` of the kinds a load stores, called inside the
@@ -154,7 +157,7 @@ def _fingerprint(kind: str, n: int, hsum: int) -> str:
 
 def _reference_sets(con, kind: str) -> dict[str, tuple[set, str]]:
     """Column → (allowed values, rule) for the rules that depend on the reference tables."""
-    if kind in ("persons", "joblog", "admin_costs"):
+    if kind in ("persons", "joblog", "admin_costs", "caseworkers"):
         return {
             "kommunekode": (
                 set(warehouse.municipality_commuting_area(con)),

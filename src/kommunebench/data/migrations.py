@@ -196,6 +196,14 @@ def audit_fields(r: tuple | list) -> list[object]:
     return [at.isoformat() if hasattr(at, "isoformat") else str(at), actor, role, action, target, detail]
 
 
+def _kpi_inputs(con: duckdb.DuckDBPyConnection) -> None:
+    """The KPI input kinds (issue 13; :mod:`kommunebench.data.kpischemas`) and the state of the
+    KPI stage's derived tables (which content of which kinds they were built from)."""
+    for name in ("caseworkers", "case_assignments", "offers", "conversations"):
+        con.execute(_kind_table_sql(name))
+    con.execute("CREATE TABLE kpi_state (name VARCHAR PRIMARY KEY, built_from VARCHAR NOT NULL, built_at TIMESTAMP)")
+
+
 MIGRATIONS: list[Migration] = [
     _v1,
     _V2_RUNS,
@@ -203,5 +211,6 @@ MIGRATIONS: list[Migration] = [
     _JOBLOG,
     _ADMIN_COSTS,
     _mac_chains,
+    _kpi_inputs,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)

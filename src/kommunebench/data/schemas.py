@@ -299,3 +299,8 @@ KINDS: dict[str, InputKind] = {
         ),
     ]
 }
+
+# The KPI input kinds (issue 13) live in their own module; it imports nothing from this one.
+from kommunebench.data import kpischemas  # noqa: E402
+
+KINDS.update((k.name, k) for k in kpischemas.kinds(Column, InputKind))

@@ -6,7 +6,7 @@ call these jobs and print or serialise what they return. Every job takes ``db``:
 (default: the ``db`` setting) or an open connection; every write is audited in its transaction.
 """
 
-from kommunebench.pipeline import joblog, published, tokens
+from kommunebench.pipeline import joblog, kpi, published, tokens
 from kommunebench.pipeline.config import ExportPaths, RunConfig, Store, using
 from kommunebench.pipeline.data import default_synth_dir, load_data, loaded_summary, parse_sources, synthesize
 from kommunebench.pipeline.demo import DemoResult, demo
@@ -30,6 +30,7 @@ __all__ = [
     "demo",
     "export_run",
     "joblog",
+    "kpi",
     "latest_run",
     "list_runs",
     "load_data",

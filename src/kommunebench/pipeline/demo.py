@@ -14,6 +14,7 @@ from kommunebench.data.summary import LoadedSummary
 from kommunebench.data.synth import SynthResult
 from kommunebench.pipeline.config import ExportPaths, RunConfig
 from kommunebench.pipeline.data import default_synth_dir, load_data, loaded_summary, synthesize
+from kommunebench.pipeline.kpi import build as build_kpi_tables
 from kommunebench.pipeline.published import import_jobindsats, shipped_extract
 from kommunebench.pipeline.runs import export_run, open_run, run_benchmark
 
@@ -49,6 +50,7 @@ def demo(*, scale: float | None = None, db: Path | None = None, progress: Step |
     period = Period(res.years[-1], 4)
     status = loaded_summary(period, db=path)
     run = run_benchmark(RunConfig.build(period=period), db=path, progress=cb("benchmark"))
+    build_kpi_tables(db=path)  # the Styring pages (issue 13)
     imported = import_jobindsats([shipped_extract()], db=path)
     stored = imported.stored[0].run_id if imported.stored else imported.skipped[0][1]
     published = open_run(stored, db=path)

@@ -37,6 +37,7 @@ NAV = (
     ("/", "Kort", None),
     ("/lister/total", "Lister", "/lister"),
     ("/joblog", "Joblog", "/joblog"),
+    ("/styring", "Styring", "/styring"),
     ("/koersler", "Kørsler", "/koersler"),
     ("/effektivitet", "Effektivitet", "/effektivitet"),
     ("/api", "API", "/api"),

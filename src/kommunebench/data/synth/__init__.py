@@ -33,6 +33,7 @@ import pyarrow.parquet as pq
 from kommunebench.data import reference, schemas
 from kommunebench.data.periods import format_iso_week, weeks_in_year
 from kommunebench.data.synth import calibrate, costs, dgp, joblog, labour, population
+from kommunebench.data.synth.kpidata import KpiSynth
 from kommunebench.data.synth.municipality import area_weeks, simulate_municipality
 from kommunebench.errors import ConfigError
 
@@ -138,6 +139,7 @@ def generate(
     month_labels = joblog.month_labels(first_year, 24)
     truth_rows: list[dict] = []
     cost_rows: list[dict] = []
+    kpi_w = KpiSynth(out, seed, mondays, scale)  # caseworkers, assignments, offers, conversations
     area_weeks_total = {y: np.zeros(3) for y in years}
     pop_count = {y: 0 for y in years}
     next_id = 0
@@ -207,11 +209,13 @@ def generate(
                 np.random.default_rng([seed, m.kommunekode, joblog.STREAM]),
             )
         )
+        kpi_w.add(m.kommunekode, ids, draw.person_idx, draw.week_idx, draw.codes)
         done += m.pop_16_66
         report("generating", done / total_pop)
     persons_w.close()
     weeks_w.close()
     joblog_w.close()
+    kpi_w.close()
     pq.write_table(pa.table(lm_cols), out / "labour_market.parquet", compression="zstd", write_page_checksum=True)
     pq.write_table(pa.Table.from_pylist(truth_rows), out / "truth_effects.parquet", compression="zstd")
     pq.write_table(

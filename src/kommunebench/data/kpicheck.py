@@ -1,0 +1,68 @@
+"""The load's cross-kind rules for the KPI input kinds (see :mod:`kommunebench.data.kpischemas`).
+
+Checked inside the load's transaction on the content as it will be after the load: every person
+in ``case_assignments``, ``offers`` and ``conversations`` exists in ``persons``, and every
+caseworker they name exists in ``caseworkers`` (loaded together, or already stored). A
+replacement of ``persons`` or ``caseworkers`` that stored rows would then contradict is refused.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from kommunebench.data.sql import one, q, scalar
+from kommunebench.data.validate import Staged, refuse
+
+__all__ = ["check_kpi_references"]
+
+# (kind, column, referenced kind, referenced column)
+_REFERENCES = (
+    ("case_assignments", "person_id", "persons", "person_id"),
+    ("offers", "person_id", "persons", "person_id"),
+    ("conversations", "person_id", "persons", "person_id"),
+    ("case_assignments", "caseworker_id", "caseworkers", "caseworker_id"),
+    ("conversations", "caseworker_id", "caseworkers", "caseworker_id"),
+)
+
+
+def _missing(con: duckdb.DuckDBPyConnection, sql: str) -> tuple[int, object, int | None]:
+    n = scalar(con, f"SELECT count(*) FROM ({sql}) t(v, rn)")
+    if not n:
+        return 0, None, None
+    value, rn = one(con, f"SELECT v, rn FROM ({sql}) t(v, rn) ORDER BY rn NULLS LAST, v LIMIT 1")
+    return int(n), value, rn
+
+
+def check_kpi_references(con: duckdb.DuckDBPyConnection, staged: dict[str, Staged], changed: set[str]) -> None:
+    """Refuse references to persons or caseworkers that will not exist after the load."""
+    for kind, column, target, tcol in _REFERENCES:
+        known = f"(SELECT DISTINCT {q(tcol)} AS v FROM {target})"
+        if kind in changed or (target in changed and kind in staged):
+            s = staged[kind]
+            n, value, rn = _missing(
+                con, f"SELECT x.{q(column)}, x.__rn FROM {s.typed} x ANTI JOIN {known} k ON k.v = x.{q(column)}"
+            )
+            if n:
+                raise refuse(
+                    s,
+                    f"{column} not in {target}: every {column} in {kind} must have a row in {target} "
+                    "(loaded together, or already stored)",
+                    column=column,
+                    row=rn,
+                    value=value,
+                    more=n - 1,
+                )
+        elif target in changed:
+            n, value, _ = _missing(
+                con,
+                f"SELECT DISTINCT x.{q(column)}, NULL::BIGINT FROM {kind} x ANTI JOIN {known} k ON k.v = x.{q(column)}",
+            )
+            if n:
+                raise refuse(
+                    staged[target],
+                    f"the stored {kind} refer to {n} {column} value(s) that this {target} file lacks; "
+                    f"load the matching {kind} in the same load",
+                    column=tcol,
+                    value=value,
+                    more=n - 1,
+                )

@@ -1,0 +1,196 @@
+"""Publishing the KPI stage: the public Faktaside and a municipality's internal views.
+
+Rules (``threshold`` = the ``suppress_below`` setting):
+
+* **Public** output (Faktasider, the outward comparison, the KPI catalogue) holds the
+  **municipality level only**: never a department, target group or caseworker.
+* **Internal** output (for the municipality's own token) adds department, target group and
+  caseworker — caseworker figures appear nowhere else.
+* **Small cells**, in both: a figure resting on 1 to threshold − 1 citizens, events or spells (its
+  denominator; for a count or a weekly average its numerator) is suppressed: shown empty and
+  flagged. A klynge or similar-municipality mean with a suppressed member is not published (it
+  would give the member back by differencing).
+* Values are rounded to the KPI's decimals (half away from zero).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Collection
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import pandas as pd
+
+from kommunebench.kpi import CATALOGUE, LEVEL_NAMES, OFFER_NAMES, Adjusted, KpiTable, OfferComparison, kpi
+from kommunebench.kpi.outward import outward
+from kommunebench.publish.rounding import round_half_away
+
+NUMBER_KINDS = {0: "count", 1: "pct1", 2: "share"}  # decimals → the Danish formatter's kind
+
+__all__ = [
+    "NUMBER_KINDS",
+    "KpiRow",
+    "public_kpi_rows",
+    "public_outward",
+    "internal_adjusted",
+    "internal_offers",
+    "catalogue_rows",
+    "frame_of",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class KpiRow:
+    level: str
+    level_name: str
+    unit: str
+    kpi: str
+    name: str
+    unit_text: str
+    kind: str
+    value: float | None
+    suppressed: bool
+    decimals: int = 1
+
+
+def _small(basis: float, threshold: int) -> bool:
+    return 0 < basis < threshold
+
+
+def _round(value: float, decimals: int) -> float | None:
+    return None if not math.isfinite(value) else float(round_half_away(value, decimals))
+
+
+def _basis(row: dict[str, Any]) -> float:
+    return float(row["numerator"] if kpi(str(row["kpi"])).is_count else row["denominator"])
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    return [{str(k): v for k, v in r.items()} for r in frame.to_dict("records")]
+
+
+def public_kpi_rows(table: KpiTable, kommunekode: int, *, threshold: int, internal: bool = False) -> list[KpiRow]:
+    """The rows of one municipality: level kommune (public) or all four levels (internal)."""
+    f = table.frame[table.frame.kommunekode == kommunekode]
+    if not internal:
+        f = f[f.level == "kommune"]
+    out = []
+    for r in _records(f):
+        k = kpi(str(r["kpi"]))
+        hidden = _small(_basis(r), threshold)
+        out.append(
+            KpiRow(
+                str(r["level"]),
+                LEVEL_NAMES[str(r["level"])],
+                str(r["unit"]),
+                k.key,
+                k.name,
+                k.unit,
+                k.kind,
+                None if hidden else _round(float(r["value"]), k.decimals),
+                hidden,
+                k.decimals,
+            )
+        )
+    return out
+
+
+def public_outward(
+    faktasider: KpiTable, kommunekode: int, *, klynge: Collection[int], similar: Collection[int], threshold: int
+) -> list[dict]:
+    """Each KPI of the municipality beside its klynge, similar municipalities and the country."""
+    f = faktasider.frame[faktasider.frame.level == "kommune"]
+    hidden = {(int(r["kommunekode"]), str(r["kpi"])) for r in _records(f) if _small(_basis(r), threshold)}
+    table = outward(faktasider, kommunekode, klynge=klynge, similar=similar)
+    rows = []
+    for r in _records(table):
+        k = kpi(str(r["kpi"]))
+
+        def shown(value: float, members: Collection[int], key: str = k.key, dec: int = k.decimals) -> float | None:
+            return None if any((m, key) in hidden for m in members) else _round(value, dec)
+
+        rows.append(
+            {
+                "kpi": k.key,
+                "name": k.name,
+                "decimals": k.decimals,
+                "unit_text": k.unit,
+                "kind": k.kind,
+                "direction": k.direction,
+                "kommune": shown(float(r["kommune"]), [kommunekode]),
+                "klynge": shown(float(r["klynge"]), klynge),
+                "lignende": shown(float(r["lignende"]), similar),
+                "land": _round(float(r["land"]), k.decimals),
+            }
+        )
+    return rows
+
+
+def internal_adjusted(adjusted: Adjusted, *, threshold: int) -> list[dict]:
+    """The case-mix-adjusted comparison (internal: it has caseworkers); small units suppressed."""
+    out = []
+    for r in _records(adjusted.frame):
+        hidden = _small(float(r["spells"]), threshold)
+        vals = {
+            c: None if hidden else _round(float(r[c]), 1)
+            for c in ("actual_pct", "expected_pct", "diff_pp", "lo_pp", "hi_pp")
+        }
+        out.append(
+            {
+                "level": str(r["level"]),
+                "level_name": LEVEL_NAMES[str(r["level"])],
+                "unit": str(r["unit"]),
+                "spells": int(r["spells"]),
+                "suppressed": hidden,
+                **vals,
+            }
+        )
+    return out
+
+
+def internal_offers(comparison: OfferComparison, *, threshold: int) -> list[dict]:
+    out = []
+    for r in _records(comparison.frame):
+        hidden = _small(float(r["participants"]), threshold)
+        vals = {c: None if hidden else _round(float(r[c]), 1) for c in ("exit_pct", "diff_pp", "lo_pp", "hi_pp")}
+        name = OFFER_NAMES.get(str(r["offer_type"]), str(r["offer_type"]))
+        out.append(
+            {
+                "offer_type": str(r["offer_type"]),
+                "name": name,
+                "participants": int(r["participants"]),
+                "suppressed": hidden,
+                **vals,
+            }
+        )
+    return out
+
+
+def public_trend(frame: pd.DataFrame, *, threshold: int) -> pd.DataFrame:
+    """A weekly trend (week, kpi, numerator, denominator, value) with small cells empty, rounded."""
+    rows = _records(frame)
+    values = [
+        None if _small(_basis(r), threshold) else _round(float(r["value"]), kpi(str(r["kpi"])).decimals) for r in rows
+    ]
+    return pd.DataFrame({"week": [r["week"] for r in rows], "kpi": [r["kpi"] for r in rows], "value": values})
+
+
+def catalogue_rows() -> list[dict]:
+    return [
+        {
+            "key": k.key,
+            "name": k.name,
+            "definition": k.definition,
+            "unit_text": k.unit,
+            "kind": k.kind,
+            "direction": k.direction,
+            "source": k.source,
+            "levels": [LEVEL_NAMES[lv] for lv in k.levels],
+        }
+        for k in CATALOGUE
+    ]
+
+
+def frame_of(rows: list[KpiRow]) -> pd.DataFrame:
+    return pd.DataFrame([asdict(r) for r in rows])
