@@ -1,0 +1,14 @@
+"""The uncertainty stage: intervals for every difference, rank sets, funnel, shrinkage, robustness.
+
+Pure functions over the model's results (:class:`~kommunebench.model.BenchmarkFit` and its
+per-municipality cross-products) returning small frozen dataclasses.
+"""
+
+from kommunebench.uncertainty.intervals import (
+    FLAG_LABELS,
+    DifferenceUncertainty,
+    cluster_covariance,
+    difference_uncertainty,
+)
+
+__all__ = ["FLAG_LABELS", "DifferenceUncertainty", "cluster_covariance", "difference_uncertainty"]
