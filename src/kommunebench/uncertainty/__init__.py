@@ -10,5 +10,6 @@ from kommunebench.uncertainty.intervals import (
     cluster_covariance,
     difference_uncertainty,
 )
+from kommunebench.uncertainty.ranks import RankSets, rank_sets, ranks_of
 
-__all__ = ["FLAG_LABELS", "DifferenceUncertainty", "cluster_covariance", "difference_uncertainty"]
+__all__ = ["RankSets", "rank_sets", "ranks_of", "FLAG_LABELS", "DifferenceUncertainty", "cluster_covariance", "difference_uncertainty"]
