@@ -10,6 +10,8 @@ from kommunebench.uncertainty.intervals import (
     cluster_covariance,
     difference_uncertainty,
 )
+from kommunebench.uncertainty.funnel import Funnel, funnel
+from kommunebench.uncertainty.robustness import Robustness, robustness
 from kommunebench.uncertainty.ranks import RankSets, rank_sets, ranks_of
 
-__all__ = ["RankSets", "rank_sets", "ranks_of", "FLAG_LABELS", "DifferenceUncertainty", "cluster_covariance", "difference_uncertainty"]
+__all__ = ["Funnel", "funnel", "Robustness", "robustness", "RankSets", "rank_sets", "ranks_of", "FLAG_LABELS", "DifferenceUncertainty", "cluster_covariance", "difference_uncertainty"]

@@ -101,7 +101,7 @@ class DifferenceUncertainty:
         return "\n".join(rows)
 
 
-def _combo(n_areas: int, with_total: bool) -> np.ndarray:
+def outcome_combo(n_areas: int, with_total: bool) -> np.ndarray:
     eye = np.eye(n_areas)
     return np.hstack([eye, np.ones((n_areas, 1))]) if with_total and n_areas > 1 else eye
 
@@ -158,7 +158,7 @@ def difference_uncertainty(
     areas = tuple(fit.areas)
     if TOTAL in areas:
         with_total = False
-    combo = _combo(len(areas), with_total)
+    combo = outcome_combo(len(areas), with_total)
     out_areas = areas + ((TOTAL,) if combo.shape[1] > len(areas) else ())
     coef = np.nan_to_num(fit.model.coef, nan=0.0)
     cov_u = fit.model.ols.cov_unscaled
