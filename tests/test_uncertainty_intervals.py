@@ -8,7 +8,7 @@ import statsmodels.api as sm
 
 from kommunebench.model import MunicipalCrossproducts, ols
 from kommunebench.uncertainty import cluster_covariance
-from kommunebench.uncertainty.intervals import residual_crossproducts
+from kommunebench.uncertainty.intervals import jackknife_covariance, residual_crossproducts
 
 
 def _case(seed: int):
@@ -67,3 +67,18 @@ def test_residual_crossproducts_equal_the_residuals():
     got = residual_crossproducts(xp, res.coef, np.eye(2))
     want = np.stack([e[mun == m].T @ e[mun == m] for m in range(len(xp.population))])
     np.testing.assert_allclose(got, want, rtol=1e-7, atol=1e-9)
+
+
+def test_jackknife_covariance_equals_explicit_refits():
+    seed = int(np.random.default_rng().integers(1 << 31))
+    print("seed", seed)
+    x, y, mun, mun_ca, xp = _case(seed)
+    terms = [f"x{j}" for j in range(x.shape[1])]
+    res = ols(x, y, terms, ["a", "b"])
+    v = jackknife_covariance(res.cov_unscaled, xp, mun_ca, combo=np.eye(2))
+    g = mun_ca[mun]
+    b = np.stack([np.linalg.lstsq(x[g != c], y[g != c], rcond=None)[0] for c in np.unique(mun_ca)])
+    dev = b - b.mean(axis=0)
+    n_g = b.shape[0]
+    want = (n_g - 1) / n_g * np.einsum("gka,gla->akl", dev, dev)
+    np.testing.assert_allclose(v, want, rtol=1e-6, atol=1e-14)

@@ -171,6 +171,10 @@ _LIST_COLUMNS = (
     "Faktisk andel (pct.)",
     "Forskel (pct.-point)",
     "Besparelsespotentiale (mio. kr.)",
+    "Standardfejl (pct.-point)",
+    "Placering, bedst mulige (90 %)",
+    "Placering, dårligst mulige (90 %)",
+    "Vurdering",
 )
 
 

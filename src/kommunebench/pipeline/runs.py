@@ -14,6 +14,7 @@ from kommunebench.benchmark.runs import list_runs as _list_runs
 from kommunebench.errors import NotFoundError
 from kommunebench.pipeline.config import ExportPaths, RunConfig, Store, using
 from kommunebench.publish import PublicRun, public_view
+from kommunebench.uncertainty import FRAME_NAMES
 from kommunebench.report import write_csv, write_excel, write_html_report
 
 __all__ = ["run_benchmark", "open_run", "list_runs", "publish_run", "export_run", "run_folder"]
@@ -82,7 +83,12 @@ def latest_run(*, db: Store | None = None) -> StoredRun:
 
 def publish_run(run: StoredRun, *, threshold: int | None = None) -> PublicRun:
     """The public view of a run (threshold: the ``suppress_below`` setting by default)."""
-    return public_view(run.lists, threshold=settings.get_int("suppress_below", threshold), record=run.record)
+    return public_view(
+        run.lists,
+        threshold=settings.get_int("suppress_below", threshold),
+        record=run.record,
+        uncertainty={k: v for k, v in run.artifacts.items() if k in FRAME_NAMES},
+    )
 
 
 def run_folder(run: StoredRun) -> Path:

@@ -38,6 +38,15 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "potential_mio_kr": ("Besparelsespotentiale (mio. kr.)", "mio"),
     "potential_incl_extra_mio_kr": ("Besparelsespotentiale inkl. udvidet scope (mio. kr.)", "mio"),
     "result_target_failed": ("Resultatmål ikke opfyldt", "bool"),
+    # uncertainty (issue 9)
+    "se_pp": ("Standardfejl (pct.-point)", "share"),
+    "lower_pp": ("Forskel, nedre grænse 90 % (pct.-point)", "share"),
+    "upper_pp": ("Forskel, øvre grænse 90 % (pct.-point)", "share"),
+    "rank_lower": ("Placering, bedst mulige (90 %)", "rank"),
+    "rank_upper": ("Placering, dårligst mulige (90 %)", "rank"),
+    "flag": ("Signifikant (-1 bedre, 1 dårligere)", "rank"),
+    "assessment": ("Vurdering", "text"),
+    "shrunk_pp": ("Krympet forskel, alternativ visning (pct.-point)", "share"),
     # similar municipalities
     "similar_rank": ("Nr.", "rank"),
     "similar_kommunekode": ("Lignende kommunekode", "id"),

@@ -49,17 +49,21 @@ def _winsorised(z: np.ndarray, q: float = 0.1) -> np.ndarray:
 
 def funnel(diff: np.ndarray, se: np.ndarray, population: np.ndarray, *, points: int = 60) -> Funnel:
     d, s, pop = (np.asarray(v, float) for v in (diff, se, population))
+    ok = s > 0  # a municipality without any variation (tiny test data) does not inform τ²
+    s = np.where(ok, s, np.nan)
     z = d / s
-    n = d.size
-    phi = float(np.mean(_winsorised(z) ** 2))
-    w = 1 / s**2
+    n = int(ok.sum())
+    phi = float(np.mean(_winsorised(z[ok]) ** 2))
+    w = 1 / s[ok] ** 2
     tau2 = max(0.0, (n * phi - (n - 1)) / (w.sum() - (w**2).sum() / w.sum()))
+    s = np.where(ok, s, 0.0)
     sd = np.sqrt(s**2 + tau2)
     l95, l998 = Z95 * sd, Z998 * sd
-    a, b = np.linalg.lstsq(np.column_stack([1 / pop, np.ones(n)]), s**2, rcond=None)[0]
+    a, b = np.linalg.lstsq(np.column_stack([1 / pop[ok], np.ones(n)]), s[ok] ** 2, rcond=None)[0]
     grid = np.geomspace(pop.min(), pop.max(), points)
     s_grid = np.sqrt(np.clip(a / grid + max(b, 0.0), 0.0, None) + tau2)
-    shrink = tau2 / (tau2 + s**2)
+    with np.errstate(invalid="ignore"):
+        shrink = np.where(ok, tau2 / (tau2 + s**2), 0.0) if tau2 > 0 else np.zeros_like(s)
     return Funnel(
         tau2=float(tau2),
         phi=phi,
