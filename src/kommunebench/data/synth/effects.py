@@ -38,7 +38,7 @@ import numpy as np
 
 from kommunebench.errors import ConfigError
 
-__all__ = ["EffectSpec", "SCENARIOS", "plant", "outcome_rng", "benchmark_truth", "read_effects_file"]
+__all__ = ["EffectSpec", "SCENARIOS", "draw_effects_pp", "plant", "outcome_rng", "benchmark_truth", "read_effects_file"]
 
 AREAS = ("a_dagpenge", "sygedagpenge", "kontanthjaelp")
 SCENARIOS = ("independent", "composition", "commuting_area", "persistent", "legacy", "zero")
@@ -103,7 +103,7 @@ def _standard(rng: np.random.Generator, n: int, corr: float) -> np.ndarray:
     return rng.multivariate_normal(np.zeros(3), c, size=n, method="cholesky")
 
 
-def _draw_pp(spec: EffectSpec, munis, profiles, seed: int) -> np.ndarray:
+def draw_effects_pp(spec: EffectSpec, munis, profiles, seed: int) -> np.ndarray:
     rng = np.random.default_rng([seed, _STREAM])
     n = len(munis)
     if spec.scenario == "legacy":
@@ -128,7 +128,7 @@ def plant(
     codes = [m.kommunekode for m in munis]
     if zero or spec.scenario == "zero":
         return {k: np.zeros(3) for k in codes}, {k: 0.0 for k in codes}
-    z = read_effects_file(spec.file, codes) if spec.file else _draw_pp(spec, munis, profiles, seed)
+    z = read_effects_file(spec.file, codes) if spec.file else draw_effects_pp(spec, munis, profiles, seed)
     comp = np.array([composition_share[k] for k in codes])
     r = np.clip(z / 100 / comp, -0.6, 2.0)
     w = np.array([m.pop_16_66 for m in munis], float)[:, None] * comp
