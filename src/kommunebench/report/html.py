@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 from plotly.offline import get_plotlyjs
 
+from kommunebench.report.funnel import FUNNEL_ELEMENT_ID, funnel_figure_json
 from kommunebench.publish import AREA_LABELS, ATTRIBUTION, ROUNDING_NOTE, TOTAL, PublicRun, display_frame, period_lead
 from kommunebench.report.common import as_view, file_path, write_atomic
 from kommunebench.report.env import asset_text, environment, missing
@@ -45,8 +46,20 @@ _TABLE_COLUMNS = [
     "Forskel (pct.-point)",
     "Besparelsespotentiale (mio. kr.)",
     "Resultatmål ikke opfyldt",
+    "Standardfejl (pct.-point)",
+    "Placering, bedst mulige (90 %)",
+    "Placering, dårligst mulige (90 %)",
+    "Vurdering",
 ]
-_SHORT_COLUMNS = ["Placering", "Kommune", "Region", "Forskel (pct.-point)"]
+_SHORT_COLUMNS = [
+    "Placering",
+    "Kommune",
+    "Region",
+    "Forskel (pct.-point)",
+    "Placering, bedst mulige (90 %)",
+    "Placering, dårligst mulige (90 %)",
+    "Vurdering",
+]
 _TILSYN_COLUMNS = ["Kommune", "Region", "Forventet andel (pct.)", "Faktisk andel (pct.)", "Forskel (pct.-point)"]
 _SIGNED = {"Forskel (antal)", "Forskel (pct.-point)", "Besparelsespotentiale (mio. kr.)"}
 _NUMERIC = {"count", "share", "mio", "rank", "persons", "id"}
@@ -108,6 +121,25 @@ def _notes(pv: PublicRun, n_failed: int) -> tuple[str, str]:
     return total, tilsyn
 
 
+def uncertainty_notes(pv: PublicRun) -> list[str]:
+    """Plain-language notes on the run's uncertainty (empty when none is stored)."""
+    s = pv.uncertainty_summary
+    if s is None or not len(s):
+        return []
+    t = s[s["area"] == TOTAL].iloc[0] if TOTAL in set(s["area"]) else s.iloc[0]
+    notes = [
+        f"Hver forskel har et {t['level'] * 100:.0f} %-interval og hver placering et interval af placeringer "
+        f"med {t['level'] * 100:.0f} % sikkerhed. I alt-listen er {int(t['n_better'])} kommuner "
+        f"signifikant bedre og {int(t['n_worse'])} signifikant dårligere end forventet; resten kan ikke "
+        "skelnes fra det forventede.",
+        "Tragtdiagrammet viser forskellen mod befolkningen med 95 %- og 99,8 %-grænser, der tager højde "
+        "for, at kommunerne reelt er forskellige (Spiegelhalter 2005).",
+    ]
+    if t["lm_warning"]:
+        notes.append(str(t["lm_warning"]))
+    return notes
+
+
 def report_context(pv: PublicRun, *, n_top: int = 10) -> dict[str, Any]:
     """Everything ``report.html`` shows (plotly.js and the figure excluded)."""
     top, bottom = pv.top(n_top), pv.bottom(n_top)  # validates n_top
@@ -167,6 +199,9 @@ def write_html_report(
             plotlyjs=get_plotlyjs(),
             sortable_js=asset_text("sortable.js"),
             figure_json=figure_json(map_figure(pv)),
+            funnel_json=funnel_figure_json(pv),
+            funnel_element_id=FUNNEL_ELEMENT_ID,
+            uncertainty_notes=uncertainty_notes(pv),
         )
     )
     return write_atomic(path, page.encode("utf-8"))
