@@ -37,6 +37,7 @@ def main() -> None:
         scenarios=args.scenarios.split(","),
         seeds=seeds,
         scale=args.scale,
+        partial_csv=args.csv.with_name(args.csv.stem + "_partial.csv"),
         progress=lambda what, done, total: print(
             f"  {done}/{total} {what} ({time.perf_counter() - started:.0f} s)", flush=True
         ),

@@ -131,8 +131,12 @@ def validate_truth(
     tau: int = 10,
     workdir: Path | None = None,
     progress: Callable[[str, int, int], None] | None = None,
+    partial_csv: Path | None = None,
 ) -> ValidationResult:
-    """Run every scenario × seed at ``scale`` (see the module doc)."""
+    """Run every scenario × seed at ``scale`` (see the module doc).
+
+    ``partial_csv``: append each replication's rows to this CSV as soon as it is done.
+    """
     bad = [s for s in scenarios if s not in SCENARIOS]
     if bad or not seeds:
         raise ConfigError(f"unknown scenario(s) {', '.join(bad)} or no seeds; scenarios: {', '.join(SCENARIOS)}")
@@ -143,7 +147,10 @@ def validate_truth(
         for seed in seeds:
             root = Path(tempfile.mkdtemp(prefix="kb-validate-", dir=workdir))
             try:
-                rows += _replicate(scenario, int(seed), scale, level, tau, root)
+                new = _replicate(scenario, int(seed), scale, level, tau, root)
+                rows += new
+                if partial_csv is not None:
+                    pd.DataFrame(new).to_csv(partial_csv, mode="a", header=not partial_csv.exists(), index=False)
             finally:
                 shutil.rmtree(root, ignore_errors=True)
             done += 1
