@@ -21,9 +21,7 @@ def _case(seed: int):
     lm = lm_ca[mun_ca[mun]]
     x = np.column_stack([np.ones(n), d, lm])
     eff = rng.normal(0, 0.1, n_mun)
-    y = np.column_stack(
-        [x @ [0.1, 0.2, -0.1, 0.05, 0.002, -0.001] + eff[mun] + rng.normal(0, 0.3, n), rng.random(n)]
-    )
+    y = np.column_stack([x @ [0.1, 0.2, -0.1, 0.05, 0.002, -0.001] + eff[mun] + rng.normal(0, 0.3, n), rng.random(n)])
     shift = np.array([0, 0, 0, 0, *lm.mean(axis=0)])
     xt = x - shift  # the shifted design (intercept column stays 1)
     xt[:, 0] = 1.0

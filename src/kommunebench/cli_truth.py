@@ -31,7 +31,7 @@ def validate(
     table = new_table(f"Validering mod den plantede sandhed (skala {scale})", ["Scenarie", "Område", "N", *_COLS])
     for row in res.table().itertuples(index=False):
         vals = [getattr(row, c) for c in _COLS]
-        table.add_row(row.scenario, row.area, str(row.n_seeds), *(f"{v:.3f}" for v in vals))
+        table.add_row(str(row.scenario), str(row.area), str(row.n_seeds), *(f"{v:.3f}" for v in vals))
     console.print(table)
     if csv is not None:
         res.to_csv(csv)

@@ -14,8 +14,8 @@ from kommunebench.benchmark.runs import list_runs as _list_runs
 from kommunebench.errors import NotFoundError
 from kommunebench.pipeline.config import ExportPaths, RunConfig, Store, using
 from kommunebench.publish import PublicRun, public_view
-from kommunebench.uncertainty import FRAME_NAMES
 from kommunebench.report import write_csv, write_excel, write_html_report
+from kommunebench.uncertainty import FRAME_NAMES
 
 __all__ = ["run_benchmark", "open_run", "list_runs", "publish_run", "export_run", "run_folder"]
 

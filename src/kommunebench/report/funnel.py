@@ -50,7 +50,12 @@ def funnel_figure(view: PublicRun, name: str = TOTAL) -> go.Figure | None:
         )
     fig.add_trace(
         go.Scatter(
-            x=x, y=y, mode="markers", name="Kommuner", text=text, hovertemplate="%{text}<extra></extra>",
+            x=x,
+            y=y,
+            mode="markers",
+            name="Kommuner",
+            text=text,
+            hovertemplate="%{text}<extra></extra>",
             marker={"size": 7, "color": y, "colorscale": "RdBu_r", "cmid": 0},
         )
     )

@@ -23,12 +23,12 @@ import numpy as np
 import pandas as pd
 from plotly.offline import get_plotlyjs
 
-from kommunebench.report.funnel import FUNNEL_ELEMENT_ID, funnel_figure_json
 from kommunebench.publish import AREA_LABELS, ATTRIBUTION, ROUNDING_NOTE, TOTAL, PublicRun, display_frame, period_lead
 from kommunebench.report.common import as_view, file_path, write_atomic
 from kommunebench.report.env import asset_text, environment, missing
 from kommunebench.report.excel import meta_rows
 from kommunebench.report.figures import TOPOJSON_NAME, figure_json, map_figure
+from kommunebench.report.funnel import FUNNEL_ELEMENT_ID, funnel_figure_json
 
 __all__ = ["write_html_report", "FIGURE_ELEMENT_ID", "report_context"]
 

@@ -93,7 +93,12 @@ def run_frames(
         )
         curves.append(
             pd.DataFrame(
-                {"area": area, "population": fn.curve_population, "limit95_pp": fn.curve_limit95, "limit998_pp": fn.curve_limit998}
+                {
+                    "area": area,
+                    "population": fn.curve_population,
+                    "limit95_pp": fn.curve_limit95,
+                    "limit998_pp": fn.curve_limit998,
+                }
             )
         )
     return {

@@ -91,7 +91,9 @@ class DifferenceUncertainty:
         )
 
     def summary(self) -> str:
-        rows = [f"Usikkerhed på forskellene ({self.level:.0%}-intervaller, klynget på {self.cluster}, G={self.n_clusters})"]
+        rows = [
+            f"Usikkerhed på forskellene ({self.level:.0%}-intervaller, klynget på {self.cluster}, G={self.n_clusters})"
+        ]
         for a, area in enumerate(self.areas):
             f = self.flag[a]
             rows.append(
@@ -211,7 +213,9 @@ def difference_uncertainty(
     x = fit.x_sums[:, kept]  # unshifted column sums, kommunekoder order
     bread = cov_u[np.ix_(kept, kept)]
     pop = xp.population
-    diff = (xp.xy[:, xp.intercept, :] @ combo) - np.einsum("mk,kc->mc", xp.xx[:, xp.intercept, :], xp.shifted(coef @ combo))
+    diff = (xp.xy[:, xp.intercept, :] @ combo) - np.einsum(
+        "mk,kc->mc", xp.xx[:, xp.intercept, :], xp.shifted(coef @ combo)
+    )
     rc = residual_crossproducts(xp, coef, combo)
     resid_ss = np.einsum("maa->ma", rc)
     v_noise = np.maximum(resid_ss - diff * diff / pop[:, None], 0.0)  # (n_mun, outcomes)

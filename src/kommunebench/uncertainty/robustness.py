@@ -63,7 +63,12 @@ class Robustness:
         for a, area in enumerate(self.areas):
             r = self.rank[:, a, :]
             for m, k in enumerate(self.kommunekoder):
-                row = {"area": area, "kommunekode": int(k), "rank_min": int(r[:, m].min()), "rank_max": int(r[:, m].max())}
+                row = {
+                    "area": area,
+                    "kommunekode": int(k),
+                    "rank_min": int(r[:, m].min()),
+                    "rank_max": int(r[:, m].max()),
+                }
                 for s, spec in enumerate(self.specifications):
                     row[f"rank_{spec}"] = int(r[s, m])
                     row[f"diff_pp_{spec}"] = float(self.diff_pp[s, a, m])
@@ -77,7 +82,15 @@ def _solve(fxp: MunicipalCrossproducts, cols: np.ndarray, combo: np.ndarray) -> 
     xy = (fxp.xy.sum(axis=0) @ combo)[cols]
     yy = combo.T @ fxp.yy.sum(axis=0) @ combo
     names = [f"c{j}" for j in cols]
-    res = ols_from_crossproducts(xx, xy, yy, int(fxp.population.sum()), terms=names, outcomes=[f"o{a}" for a in range(combo.shape[1])], intercept=0)
+    res = ols_from_crossproducts(
+        xx,
+        xy,
+        yy,
+        int(fxp.population.sum()),
+        terms=names,
+        outcomes=[f"o{a}" for a in range(combo.shape[1])],
+        intercept=0,
+    )
     b = np.zeros((fxp.xx.shape[1], combo.shape[1]))
     b[cols] = np.nan_to_num(res.coef, nan=0.0)
     b[0] -= fxp.shift @ b
@@ -89,7 +102,9 @@ def _within(fxp: MunicipalCrossproducts, d_cols: np.ndarray, lm_cols: np.ndarray
     n = fxp.population
     sx = fxp.xx[:, 0, :]  # column sums of the shifted design
     sy = fxp.xy[:, 0, :] @ combo
-    xx_w = (fxp.xx[:, d_cols[:, None], d_cols[None, :]] - sx[:, d_cols, None] * sx[:, None, d_cols] / n[:, None, None]).sum(0)
+    xx_w = (
+        fxp.xx[:, d_cols[:, None], d_cols[None, :]] - sx[:, d_cols, None] * sx[:, None, d_cols] / n[:, None, None]
+    ).sum(0)
     xy_w = ((fxp.xy[:, d_cols, :] @ combo) - sx[:, d_cols, None] * sy[:, None, :] / n[:, None, None]).sum(0)
     beta = np.linalg.lstsq(xx_w, xy_w, rcond=None)[0]
     resid = sy - sx[:, d_cols] @ beta  # per municipality: what the persons do not explain
@@ -138,7 +153,10 @@ def robustness(fit: BenchmarkFit, *, base_fit: BenchmarkFit | None = None, with_
         return float(np.average((means[ca] - np.average(v, weights=pop)) ** 2, weights=pop))
 
     absorbed = np.array(
-        [1 - between(diffs["officiel"][a]) / max(between(diffs["uden_arbejdsmarked"][a]), 1e-300) for a in range(len(areas))]
+        [
+            1 - between(diffs["officiel"][a]) / max(between(diffs["uden_arbejdsmarked"][a]), 1e-300)
+            for a in range(len(areas))
+        ]
     )
     return Robustness(
         areas=areas,
