@@ -172,6 +172,8 @@ _LIST_COLUMNS = (
     "Forskel (pct.-point)",
     "Besparelsespotentiale (mio. kr.)",
     "Standardfejl (pct.-point)",
+    "Forskel, nedre grænse 90 % (pct.-point)",
+    "Forskel, øvre grænse 90 % (pct.-point)",
     "Placering, bedst mulige (90 %)",
     "Placering, dårligst mulige (90 %)",
     "Vurdering",
