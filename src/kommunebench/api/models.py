@@ -111,6 +111,8 @@ class ListRow(_M):
     rank_upper: int | None = Field(None, description="worst rank in the 90 % rank set (marginal)")
     flag: int | None = Field(None, description="-1 significantly better, 0 not distinguishable, 1 worse")
     assessment: str | None = Field(None, description="the flag in Danish words")
+    surely_tau_best: bool | None = Field(None, description="surely among the 10 best (simultaneous 90 % rank sets)")
+    surely_tau_worst: bool | None = Field(None, description="surely among the 10 worst")
     shrunk_pp: float | None = Field(None, description="empirical-Bayes shrunken difference (alternative view)")
 
 

@@ -46,6 +46,8 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "rank_upper": ("Placering, dårligst mulige (90 %)", "rank"),
     "flag": ("Signifikant (-1 bedre, 1 dårligere)", "rank"),
     "assessment": ("Vurdering", "text"),
+    "surely_tau_best": ("Sikkert blandt de 10 bedste (90 %)", "bool"),
+    "surely_tau_worst": ("Sikkert blandt de 10 dårligste (90 %)", "bool"),
     "shrunk_pp": ("Krympet forskel, alternativ visning (pct.-point)", "share"),
     # similar municipalities
     "similar_rank": ("Nr.", "rank"),

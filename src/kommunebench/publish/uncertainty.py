@@ -14,9 +14,30 @@ import pandas as pd
 
 __all__ = ["UNCERTAINTY_FIELDS", "FLAG_WORDS", "with_uncertainty", "rank_sentence"]
 
-UNCERTAINTY_FIELDS = ("se_pp", "lower_pp", "upper_pp", "rank_lower", "rank_upper", "flag", "assessment", "shrunk_pp")
+UNCERTAINTY_FIELDS = (
+    "se_pp",
+    "lower_pp",
+    "upper_pp",
+    "rank_lower",
+    "rank_upper",
+    "flag",
+    "assessment",
+    "surely_tau_best",
+    "surely_tau_worst",
+    "shrunk_pp",
+)
 FLAG_WORDS = {-1: "bedre end forventet", 0: "ikke til at skelne fra forventet", 1: "dårligere end forventet"}
-_SOURCE = ("se_pp", "lower_pp", "upper_pp", "rank_lower", "rank_upper", "flag", "shrunk_pp")
+_SOURCE = (
+    "se_pp",
+    "lower_pp",
+    "upper_pp",
+    "rank_lower",
+    "rank_upper",
+    "flag",
+    "surely_tau_best",
+    "surely_tau_worst",
+    "shrunk_pp",
+)
 
 
 def with_uncertainty(frame: pd.DataFrame, uncertainty: pd.DataFrame | None, name: str) -> pd.DataFrame:

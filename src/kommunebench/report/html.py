@@ -135,6 +135,15 @@ def uncertainty_notes(pv: PublicRun) -> list[str]:
         "Tragtdiagrammet viser forskellen mod befolkningen med 95 %- og 99,8 %-grænser, der tager højde "
         "for, at kommunerne reelt er forskellige (Spiegelhalter 2005).",
     ]
+    f = pv.ranked(TOTAL)
+    if "surely_tau_best" in f.columns:
+        for col, words in (("surely_tau_best", "bedste"), ("surely_tau_worst", "dårligste")):
+            names = [str(n) for n, b in zip(f["navn"], f[col], strict=True) if b is True or b == 1]
+            notes.append(
+                f"Sikkert blandt de {int(t['tau'])} {words} (simultant, {t['level'] * 100:.0f} %): "
+                + (", ".join(names) if names else "ingen kommune kan udpeges med den sikkerhed")
+                + "."
+            )
     if t["lm_warning"]:
         notes.append(str(t["lm_warning"]))
     return notes
