@@ -278,7 +278,7 @@ def _add_mun_gram(g: np.ndarray, e: np.ndarray, mi: np.ndarray) -> None:
     if mi.size and np.all(mi[1:] >= mi[:-1]):  # the scan usually delivers municipalities in runs
         es, ms = e, mi
     else:
-        order = np.argsort(mi, kind="stable")
+        order = np.argsort(mi.astype(np.int16), kind="stable")  # a radix sort for small integers
         es, ms = e[order], mi[order]
     cuts = np.flatnonzero(np.diff(ms)) + 1
     for lo, hi in zip(np.concatenate([[0], cuts]), np.concatenate([cuts, [ms.size]]), strict=True):
