@@ -21,7 +21,9 @@ PERIOD = "2023QMAT04"
 
 def _warehouse(tmp_path_factory, name, **kw):
     root = tmp_path_factory.mktemp(name)
-    snap = generate(root / "snap", scale=0.1, **kw)
+    seed = int(np.random.default_rng().integers(1, 1 << 31))  # never one tuned seed
+    print(name, "seed", seed)
+    snap = generate(root / "snap", scale=0.1, seed=seed, **kw)
     db = root / "wh.duckdb"
     load(db, snap.out_dir)
     return db, pq.read_table(snap.out_dir / "truth_effects.parquet").to_pandas()
@@ -46,15 +48,21 @@ def _run(db, period=PERIOD, **kw):
 
 
 def test_estimated_differences_recover_the_planted_effects(planted):
+    """Realistic effects (the published spread), a random seed, scale 0.1: the official design
+    recovers the ranking only partly (harness means at 0.1: total ≈ 0.8, areas ≈ 0.6-0.7; the
+    former bar 0.9 held for one seed with 2-4x too large effects). docs/model.md has the table."""
     db, truth = planted
     stored = _run(db)
     overall = stored.lists.overall.set_index("kommunekode")
-    t = truth[(truth.year == 2023) & (truth.area == "total")].set_index("kommunekode").effect_pp
+    t = truth[(truth.year == 2023) & (truth.area == "total")].set_index("kommunekode").benchmark_effect_pp
     rho = spearmanr(overall.diff_pp, t.loc[overall.index]).statistic
-    assert rho >= 0.9, rho
+    print("total", rho)
+    assert rho >= 0.6, rho
     for area, frame in stored.lists.by_area.items():  # each area too, less strictly
-        ta = truth[(truth.year == 2023) & (truth.area == area)].set_index("kommunekode").effect_pp
-        assert spearmanr(frame.set_index("kommunekode").diff_pp, ta.loc[frame.kommunekode]).statistic >= 0.7, area
+        ta = truth[(truth.year == 2023) & (truth.area == area)].set_index("kommunekode").benchmark_effect_pp
+        rho_a = spearmanr(frame.set_index("kommunekode").diff_pp, ta.loc[frame.kommunekode]).statistic
+        print(area, rho_a)
+        assert rho_a >= 0.4, area
 
 
 @pytest.mark.slow

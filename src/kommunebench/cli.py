@@ -30,7 +30,9 @@ from kommunebench.cli_efficiency import efficiency_app
 from kommunebench.cli_joblog import joblog_app
 from kommunebench.cli_kpi import kpi_app
 from kommunebench.cli_published import print_beside, register
+from kommunebench.cli_truth import validate
 from kommunebench.cli_web import dashboard_url, serve, token_app
+from kommunebench.data.synth.effects import SCENARIOS, EffectSpec
 from kommunebench.errors import KommunebenchError, NotFoundError
 from kommunebench.pipeline import ExportPaths, RunConfig
 from kommunebench.publish import PublicRun
@@ -47,6 +49,7 @@ app.add_typer(joblog_app, name="joblog", help="Joblog follow-up: monthly smileys
 app.command()(serve)
 app.add_typer(efficiency_app, name="efficiency", help="DEA cost-efficiency beside the ranking.")
 app.add_typer(kpi_app, name="kpi", help="Kommunens egne nøgletal: Faktaside, afdeling, målgruppe, sagsbehandler.")
+app.command()(validate)
 app.add_typer(token_app, name="token", help="API tokens for the dashboard/API: create, list, revoke.")
 register(app)
 
@@ -58,11 +61,16 @@ def synth(
     seed: Annotated[int | None, typer.Option(help="Random seed (env KOMMUNEBENCH_SEED).")] = None,
     zero_effects: Annotated[bool, typer.Option("--zero-effects", help="Plant no municipal effects.")] = False,
     first_year: Annotated[int, typer.Option(help="First of the two calendar years generated.")] = 2022,
+    scenario: Annotated[str, typer.Option(help="Effektscenarie: " + ", ".join(SCENARIOS) + ".")] = "independent",
+    effects: Annotated[Path | None, typer.Option(help="CSV med kommunekode, area, effect_pp (procentpoint).")] = None,
+    effect_size: Annotated[float, typer.Option(help="Ganger den realistiske effektstørrelse.")] = 1.0,
+    outcome_seed: Annotated[int | None, typer.Option(help="Ny støj på udfaldene for samme personer.")] = None,
 ) -> None:
     """Generate a synthetic Denmark (persons, weekly benefits, labour market, planted truth) as Parquet."""
+    spec = EffectSpec(scenario, file=effects, size=effect_size, outcome_seed=outcome_seed)
     with progress("synth") as cb:
         res = pipeline.synthesize(
-            out, scale=scale, seed=seed, zero_effects=zero_effects, first_year=first_year, progress=cb
+            out, scale=scale, seed=seed, zero_effects=zero_effects, first_year=first_year, progress=cb, effects=spec
         )
     console.print(
         f"[green]Wrote[/] {res.out_dir}: {res.n_persons:,} persons, {res.n_person_years:,} person-years, "

@@ -171,6 +171,12 @@ _LIST_COLUMNS = (
     "Faktisk andel (pct.)",
     "Forskel (pct.-point)",
     "Besparelsespotentiale (mio. kr.)",
+    "Standardfejl (pct.-point)",
+    "Forskel, nedre grænse 90 % (pct.-point)",
+    "Forskel, øvre grænse 90 % (pct.-point)",
+    "Placering, bedst mulige (90 %)",
+    "Placering, dårligst mulige (90 %)",
+    "Vurdering",
 )
 
 

@@ -104,6 +104,16 @@ class ListRow(_M):
         None, description="skærpet tilsyn: result target failed (total only; null if suppressed)"
     )
     suppressed: bool
+    se_pp: float | None = Field(None, description="standard error of the difference, pct. points")
+    lower_pp: float | None = Field(None, description="90 % interval of the difference, lower end")
+    upper_pp: float | None = Field(None, description="90 % interval of the difference, upper end")
+    rank_lower: int | None = Field(None, description="best rank in the 90 % rank set (marginal)")
+    rank_upper: int | None = Field(None, description="worst rank in the 90 % rank set (marginal)")
+    flag: int | None = Field(None, description="-1 significantly better, 0 not distinguishable, 1 worse")
+    assessment: str | None = Field(None, description="the flag in Danish words")
+    surely_tau_best: bool | None = Field(None, description="surely among the 10 best (simultaneous 90 % rank sets)")
+    surely_tau_worst: bool | None = Field(None, description="surely among the 10 worst")
+    shrunk_pp: float | None = Field(None, description="empirical-Bayes shrunken difference (alternative view)")
 
 
 # ---------------------------------------------------------------------------------- pages
@@ -201,6 +211,7 @@ class AreaBlock(_M):
     row: ListRow
     similar: list[SimilarRow]
     klynge: Klynge
+    uncertainty: str | None = Field(None, description="the rank set and flag in words (null if suppressed)")
 
 
 class Potential(_M):

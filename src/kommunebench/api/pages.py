@@ -57,7 +57,8 @@ from kommunebench.publish import (
     similar_rows,
     tilsyn_block,
 )
-from kommunebench.report import map_figure_json
+from kommunebench.publish.uncertainty import rank_sentence
+from kommunebench.report import funnel_figure_json, map_figure_json
 
 __all__ = ["pages"]
 
@@ -162,11 +163,19 @@ def _list_query(run_id: str, region: int | None, klynge: int | None) -> str:
     return "&".join(f"{k}={v}" for k, v in (("run", run_id), ("region", region), ("klynge", klynge)) if v is not None)
 
 
+def _list_extra(ctx: Ctx, data: Any) -> dict[str, Any]:
+    record = pick_run(ctx, data.run.run_id)
+    assert record is not None
+    key = ("funnel", record.run_id, record.results_sha256, ctx.threshold, data.area)
+    return {"funnel_json": ctx.wh.stable(key, lambda: funnel_figure_json(public(ctx, record), data.area), size=8)}
+
+
 @pages.page(
     "/lister/{omraade}",
     template="lister.html",
     model=ListPage,
     tags=["sider"],
+    html_extra=_list_extra,
     summary="Den samlede liste eller listen for en ydelsesgruppe",
 )
 def list_page(
@@ -243,6 +252,7 @@ def _blocks(view: PublicRun, kommunekode: int) -> list[AreaBlock]:
             row=ListRow(**view.row(name, kommunekode)),
             similar=[SimilarRow(**s) for s in similar_rows(view, kommunekode, name)],
             klynge=Klynge(**klynge_block(view, kommunekode, name)),
+            uncertainty=rank_sentence(view.row(name, kommunekode)),
         )
         for name in view.lists
     ]

@@ -38,10 +38,14 @@ from kommunebench.data.periods import Period
 from kommunebench.data.transactions import transaction
 from kommunebench.errors import ConfigError, NotFoundError, WarehouseError
 from kommunebench.model import BenchmarkFit, fit_benchmark
+from kommunebench.uncertainty import UncertaintyOptions, run_frames
 
 __all__ = ["MODEL_VERSION", "RunRecord", "StoredRun", "execute_run", "list_runs", "load_run"]
 
 MODEL_VERSION = "ols-linear-probability/v1 (design: schemas bands + LM period means, no municipality effects)"
+
+
+UNCERTAINTY = UncertaintyOptions()
 
 
 @dataclass(frozen=True)
@@ -112,6 +116,7 @@ def _artifacts(fit: BenchmarkFit, lists: BenchmarkLists) -> dict[str, pd.DataFra
     out = {f"list_{slug}": frame for slug, _, frame in lists.list_specs()}
     out["coefficients"] = fit.model.to_frame()
     out["municipal"] = fit.municipal
+    out.update(run_frames(fit, UNCERTAINTY))  # stored with the run: its SEs, intervals, rank sets
     return out
 
 
@@ -169,6 +174,7 @@ def execute_run(
         "cost_date": cost_date.isoformat(),
         "costs_dkk_per_fuldtidsperson": costs,
         "design": fit.model.design.describe(),
+        "uncertainty": UNCERTAINTY.as_dict(),
     }
     seconds = (dt.datetime.now(dt.UTC) - started).total_seconds()
     with transaction(con, "the run"):

@@ -9,6 +9,7 @@ Entry point :func:`fit_benchmark`; the design is :data:`DEFAULT_DESIGN` (see
 from kommunebench.model.accumulate import InsufficientDataError, PeriodStats, period_statistics
 from kommunebench.model.design import DEFAULT_DESIGN, INTERCEPT, Design, Factor
 from kommunebench.model.fit import fit_benchmark, fit_model
+from kommunebench.model.municipal import MunicipalCrossproducts, municipal_crossproducts
 from kommunebench.model.ols import OLSResult, ols, ols_from_crossproducts
 from kommunebench.model.results import MUNICIPAL_COLUMNS, BenchmarkFit, ModelFit
 
@@ -25,6 +26,8 @@ __all__ = [
     "InsufficientDataError",
     "PeriodStats",
     "period_statistics",
+    "MunicipalCrossproducts",
+    "municipal_crossproducts",
     "OLSResult",
     "ols",
     "ols_from_crossproducts",

@@ -9,6 +9,9 @@ accumulates
   areas cost the same as one; ~32 columns), and
 * ``sums[m] = Σ [1 | one-hot of every factor level | weeks per area]`` over the persons of
   municipality ``m`` (``np.bincount``), which also gives the intercept's row of the Gram matrix,
+* the same Gram matrix per municipality (``mun_gram``; rows of a piece sorted by municipality,
+  one small product per municipality present): the within-municipality residual sums of squares
+  and the cluster scores of the uncertainty stage follow from it exactly, and ``gram`` is its sum,
 
 so memory never grows with persons × columns. Every entry is a small integer, so every partial
 sum is an integer below 2⁵³ and exact in float64: the statistics are bit-identical whatever
@@ -66,6 +69,7 @@ class PeriodStats:
     commuting_areas: np.ndarray  # (n_ca,)
     mun_ca: np.ndarray  # (n_mun,)
     lm: np.ndarray  # (n_ca, n_lm)
+    mun_gram: np.ndarray | None = None  # (n_mun, same as gram): gram per municipality
 
     @property
     def n(self) -> int:
@@ -201,7 +205,7 @@ def period_statistics(
     lut[kommunekoder] = np.arange(n_mun)
 
     sums = np.zeros((n_mun, ks))
-    g = np.zeros((kg, kg)) if gram else None
+    g = np.zeros((n_mun, kg, kg)) if gram else None
     buf = np.empty((batch_rows, kg + 1))
     rows_idx = np.arange(batch_rows)[:, None]
     lo, hi = schemas.BENCHMARK_AGE
@@ -236,23 +240,23 @@ def period_statistics(
                 e.fill(0.0)
                 e[rows_idx[:m], to_e[f]] = 1.0
                 e[:, n_dum:kg] = w
-                eg = e[:, :kg]
-                g += eg.T @ eg
+                _add_mun_gram(g, e[:, :kg], mi)
             done += m
         if progress:
             progress(label, done, n_total)
 
     if done != n_total:  # the population changed under us (a concurrent load)
         raise WarehouseError(f"persons of {period.population_year} changed during the model pass")
+    mun_g = None
     if g is not None:  # border with the intercept's row: n and the column sums
-        tot = sums.sum(axis=0)
-        col_e = np.concatenate([tot[design_cols], tot[week_col:]])
-        full = np.empty((kg + 1, kg + 1))
-        full[1:, 1:] = g
-        full[0, :] = col_e
-        full[:, 0] = col_e
-        g = full
+        col_e = np.concatenate([sums[:, design_cols], sums[:, week_col:]], axis=1)
+        mun_g = np.empty((n_mun, kg + 1, kg + 1))
+        mun_g[:, 1:, 1:] = g
+        mun_g[:, 0, :] = col_e
+        mun_g[:, :, 0] = col_e
+        g = mun_g.sum(axis=0)  # integers below 2**53: exact in any order
         g.setflags(write=False)
+        mun_g.setflags(write=False)
     sums.setflags(write=False)
     return PeriodStats(
         period=period,
@@ -265,7 +269,22 @@ def period_statistics(
         commuting_areas=commuting_areas,
         mun_ca=mun_ca,
         lm=lm,
+        mun_gram=mun_g,
     )
+
+
+def _add_mun_gram(g: np.ndarray, e: np.ndarray, mi: np.ndarray) -> None:
+    """``g[m] += e_m' e_m`` for the rows of each municipality ``m`` in the piece."""
+    if mi.size and np.all(mi[1:] >= mi[:-1]):  # the scan usually delivers municipalities in runs
+        es, ms = e, mi
+    else:
+        order = np.argsort(mi.astype(np.int16), kind="stable")  # a radix sort for small integers
+        es, ms = e[order], mi[order]
+    cuts = np.flatnonzero(np.diff(ms)) + 1
+    for lo, hi in zip(np.concatenate([[0], cuts]), np.concatenate([cuts, [ms.size]]), strict=True):
+        if hi > lo:
+            block = es[lo:hi]
+            g[ms[lo]] += block.T @ block
 
 
 def _bad_level(f: np.ndarray, design: Design, period: Period) -> None:

@@ -34,6 +34,7 @@ from kommunebench.model.accumulate import (
     period_statistics,
 )
 from kommunebench.model.design import DEFAULT_DESIGN, INTERCEPT, Design
+from kommunebench.model.municipal import MunicipalCrossproducts, municipal_crossproducts
 from kommunebench.model.ols import DEFAULT_TOL, ols_from_crossproducts
 from kommunebench.model.results import MUNICIPAL_COLUMNS, BenchmarkFit, ModelFit
 
@@ -289,18 +290,32 @@ def fit_benchmark(
         st = stats(p, gram=True)
         _check_outcomes(st, areas, scope)
         model, asm = _fit(design, st, out_areas, combo, scope, tol)
+        xp = fit_xp = _xp(st, asm, combo)
     else:
         base = stats(base_p, gram=True)
         _check_outcomes(base, areas, scope)
-        model, _ = _fit(design, base, out_areas, combo, scope, tol)
+        model, base_asm = _fit(design, base, out_areas, combo, scope, tol)
+        fit_xp = _xp(base, base_asm, combo)
         del base
-        st = stats(p, gram=False)
+        st = stats(p, gram=True)
         _check_outcomes(st, areas, scope)
         asm = _Assembled(design, st, combo)
+        xp = _xp(st, asm, combo)
     x_sums = asm.x_sums.copy()
     x_sums.setflags(write=False)
     kk = st.kommunekoder.copy()
     kk.setflags(write=False)
     return BenchmarkFit(
-        model=model, period=p.label, kommunekoder=kk, x_sums=x_sums, _municipal=_municipal(st, asm, model)
+        model=model,
+        period=p.label,
+        kommunekoder=kk,
+        x_sums=x_sums,
+        _municipal=_municipal(st, asm, model),
+        crossproducts=xp,
+        fit_crossproducts=fit_xp,
     )
+
+
+def _xp(st: PeriodStats, asm: _Assembled, combo: np.ndarray) -> MunicipalCrossproducts:
+    assert asm.shift is not None
+    return municipal_crossproducts(st, combo, asm.shift[len(st.design_columns) :])

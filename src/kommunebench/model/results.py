@@ -10,6 +10,7 @@ from scipy import stats
 
 from kommunebench.data.reference import AREA_LABELS
 from kommunebench.model.design import Design
+from kommunebench.model.municipal import MunicipalCrossproducts
 from kommunebench.model.ols import OLSResult
 
 __all__ = ["ModelFit", "BenchmarkFit", "MUNICIPAL_COLUMNS"]
@@ -161,6 +162,9 @@ class BenchmarkFit:
     ``expected`` is the municipality's design column sums (``x_sums``, municipalities ×
     terms, in ``kommunekoder`` order) times the model's coefficients. For a fremskrivning the
     model was fitted on ``base_period`` and the sums are of ``period``.
+    ``crossproducts``: the per-municipality cross-products of ``period`` and
+    ``fit_crossproducts`` those of the period the coefficients were fitted on (the same object
+    unless projected); the uncertainty stage works from them.
     """
 
     model: ModelFit
@@ -168,6 +172,8 @@ class BenchmarkFit:
     kommunekoder: np.ndarray
     x_sums: np.ndarray
     _municipal: pd.DataFrame = field(repr=False)
+    crossproducts: MunicipalCrossproducts | None = field(default=None, repr=False)
+    fit_crossproducts: MunicipalCrossproducts | None = field(default=None, repr=False)
 
     @property
     def municipal(self) -> pd.DataFrame:

@@ -14,6 +14,7 @@ from kommunebench.data.load import LoadReport
 from kommunebench.data.load import load as _load
 from kommunebench.data.periods import Period
 from kommunebench.data.synth import SynthResult, generate
+from kommunebench.data.synth.effects import EffectSpec
 from kommunebench.errors import ConfigError, NotFoundError
 from kommunebench.pipeline.config import Store, using
 
@@ -34,6 +35,7 @@ def synthesize(
     zero_effects: bool = False,
     first_year: int = 2022,
     progress: Progress | None = None,
+    effects: EffectSpec | None = None,
 ) -> SynthResult:
     """A synthetic Denmark as Parquet files in ``out`` (default ``<home>/synth``)."""
     return generate(
@@ -43,6 +45,7 @@ def synthesize(
         zero_effects=zero_effects,
         first_year=first_year,
         progress=progress,
+        effects=effects,
     )
 
 

@@ -17,6 +17,7 @@ from kommunebench.errors import ConfigError, NotFoundError
 from kommunebench.pipeline.config import ExportPaths, RunConfig, Store, using
 from kommunebench.publish import PublicRun, public_view
 from kommunebench.report import write_csv, write_excel, write_html_report
+from kommunebench.uncertainty import FRAME_NAMES
 
 __all__ = ["run_benchmark", "open_run", "list_runs", "publish_run", "export_run", "run_folder"]
 
@@ -88,7 +89,12 @@ def publish_run(run: StoredRun, *, threshold: int | None = None) -> PublicRun:
     A published run (jobindsats figures) is shown as published: nothing more is suppressed.
     """
     limit = 0 if run.record.is_published else settings.get_int("suppress_below", threshold)
-    return public_view(run.lists, threshold=limit, record=run.record)
+    return public_view(
+        run.lists,
+        threshold=limit,
+        record=run.record,
+        uncertainty={k: v for k, v in run.artifacts.items() if k in FRAME_NAMES},
+    )
 
 
 def run_folder(run: StoredRun) -> Path:

@@ -39,6 +39,17 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "potential_incl_extra_mio_kr": ("Besparelsespotentiale inkl. udvidet scope (mio. kr.)", "mio"),
     "result_target_failed": ("Resultatmål ikke opfyldt", "bool"),
     "total_vs_areas_pp": ("Offentliggjort total − sum af ydelsesgrupper (pct.-point)", "share"),
+    # uncertainty (issue 9)
+    "se_pp": ("Standardfejl (pct.-point)", "share"),
+    "lower_pp": ("Forskel, nedre grænse 90 % (pct.-point)", "share"),
+    "upper_pp": ("Forskel, øvre grænse 90 % (pct.-point)", "share"),
+    "rank_lower": ("Placering, bedst mulige (90 %)", "rank"),
+    "rank_upper": ("Placering, dårligst mulige (90 %)", "rank"),
+    "flag": ("Signifikant (-1 bedre, 1 dårligere)", "rank"),
+    "assessment": ("Vurdering", "text"),
+    "surely_tau_best": ("Sikkert blandt de 10 bedste (90 %)", "bool"),
+    "surely_tau_worst": ("Sikkert blandt de 10 dårligste (90 %)", "bool"),
+    "shrunk_pp": ("Krympet forskel, alternativ visning (pct.-point)", "share"),
     # similar municipalities
     "similar_rank": ("Nr.", "rank"),
     "similar_kommunekode": ("Lignende kommunekode", "id"),

@@ -44,6 +44,7 @@ import pandas as pd
 
 from kommunebench.benchmark.lists import BenchmarkLists
 from kommunebench.data.reference import TOTAL
+from kommunebench.publish.uncertainty import UNCERTAINTY_FIELDS
 
 __all__ = [
     "SUPPRESSED_FIELDS",
@@ -68,7 +69,7 @@ SUPPRESSED_FIELDS = (
     "potential_mio_kr",
     "potential_incl_extra_mio_kr",
     "result_target_failed",
-)
+) + UNCERTAINTY_FIELDS  # SE, interval, rank set, flag: around a suppressed cell they would reveal it
 
 
 # The only columns a suppressed row shows; everything else is blanked (also columns added later).

@@ -22,6 +22,7 @@ from kommunebench.publish import suppress
 from kommunebench.publish.display import rounded_frame
 from kommunebench.publish.labels import AREA_LABELS, SHEET_NAMES, TOTAL, suppression_note
 from kommunebench.publish.meta import check_lists, run_meta_rows
+from kommunebench.publish.uncertainty import with_uncertainty
 
 __all__ = ["Facts", "PublicRun", "public_view"]
 
@@ -80,6 +81,8 @@ class PublicRun:
     costs: Mapping[str, float]
     meta_rows: tuple[tuple[str, str], ...]
     record: RunRecord | None = None
+    uncertainty_summary: pd.DataFrame | None = None
+    funnel_curve: pd.DataFrame | None = None
     _rows: dict[str, tuple[dict[str, Any], ...]] = field(default_factory=dict, repr=False)
 
     @property
@@ -160,13 +163,22 @@ def public_view(
     threshold: int,
     record: RunRecord | None = None,
     run_meta: Mapping[str, object] | None = None,
+    uncertainty: Mapping[str, pd.DataFrame] | None = None,
 ) -> PublicRun:
-    """The public view of ``lists`` with cells under ``threshold`` persons suppressed (0 = none)."""
+    """The public view of ``lists`` with cells under ``threshold`` persons suppressed (0 = none).
+
+    ``uncertainty``: the run's uncertainty frames (``uncertainty``, ``uncertainty_summary``,
+    ``funnel_curve``); their per-municipality columns join every list and are suppressed with it.
+    """
+    unc = dict(uncertainty or {})
     lists = check_lists(lists)
     if isinstance(threshold, bool) or not isinstance(threshold, int) or threshold < 0:
         raise ConfigError(f"the suppression threshold must be a whole number >= 0, got {threshold!r}")
     mask = suppress.suppression_mask(lists, threshold)
-    frames = {TOTAL: lists.overall, **lists.by_area}
+    frames = {
+        name: with_uncertainty(f, unc.get("uncertainty"), name)
+        for name, f in {TOTAL: lists.overall, **lists.by_area}.items()
+    }
     public = {
         name: suppress.public_list(f, mask[name], threshold, _klynge_map(lists, name)) for name, f in frames.items()
     }
@@ -206,4 +218,6 @@ def public_view(
         costs=MappingProxyType({a: float(v) for a, v in pot.costs.items()}),
         meta_rows=tuple(run_meta_rows(lists, meta, facts=(national, national_extra, n_failed))),
         record=record,
+        uncertainty_summary=unc.get("uncertainty_summary"),
+        funnel_curve=unc.get("funnel_curve"),
     )

@@ -12,6 +12,7 @@ from kommunebench.report.env import NAV, asset_path, asset_text, environment
 from kommunebench.report.excel import NUMBER_FORMATS, write_excel
 from kommunebench.report.exports import CSV_DIALECTS, write_csv
 from kommunebench.report.figures import map_figure, map_figure_json
+from kommunebench.report.funnel import FUNNEL_ELEMENT_ID, funnel_figure, funnel_figure_json
 from kommunebench.report.html import write_html_report
 from kommunebench.report.joblog import (
     STATUS_HEADERS,
@@ -24,6 +25,9 @@ from kommunebench.report.joblog import (
 )
 
 __all__ = [
+    "FUNNEL_ELEMENT_ID",
+    "funnel_figure",
+    "funnel_figure_json",
     "CSV_DIALECTS",
     "NAV",
     "NUMBER_FORMATS",

@@ -31,6 +31,7 @@ from kommunebench.report.env import asset_text, environment, missing
 from kommunebench.report.excel import meta_rows
 from kommunebench.report.exports import CONFIDENTIAL
 from kommunebench.report.figures import TOPOJSON_NAME, figure_json, map_figure
+from kommunebench.report.funnel import FUNNEL_ELEMENT_ID, funnel_figure_json
 
 __all__ = ["write_html_report", "FIGURE_ELEMENT_ID", "report_context"]
 
@@ -48,8 +49,20 @@ _TABLE_COLUMNS = [
     "Forskel (pct.-point)",
     "Besparelsespotentiale (mio. kr.)",
     "Resultatmål ikke opfyldt",
+    "Standardfejl (pct.-point)",
+    "Placering, bedst mulige (90 %)",
+    "Placering, dårligst mulige (90 %)",
+    "Vurdering",
 ]
-_SHORT_COLUMNS = ["Placering", "Kommune", "Region", "Forskel (pct.-point)"]
+_SHORT_COLUMNS = [
+    "Placering",
+    "Kommune",
+    "Region",
+    "Forskel (pct.-point)",
+    "Placering, bedst mulige (90 %)",
+    "Placering, dårligst mulige (90 %)",
+    "Vurdering",
+]
 _TILSYN_COLUMNS = ["Kommune", "Region", "Forventet andel (pct.)", "Faktisk andel (pct.)", "Forskel (pct.-point)"]
 _SIGNED = {"Forskel (antal)", "Forskel (pct.-point)", "Besparelsespotentiale (mio. kr.)"}
 _NUMERIC = {"count", "share", "mio", "rank", "persons", "id"}
@@ -109,6 +122,34 @@ def _notes(pv: PublicRun, n_failed: int) -> tuple[str, str]:
         )
     )
     return total, tilsyn
+
+
+def uncertainty_notes(pv: PublicRun) -> list[str]:
+    """Plain-language notes on the run's uncertainty (empty when none is stored)."""
+    s = pv.uncertainty_summary
+    if s is None or not len(s):
+        return []
+    t = s[s["area"] == TOTAL].iloc[0] if TOTAL in set(s["area"]) else s.iloc[0]
+    notes = [
+        f"Hver forskel har et {t['level'] * 100:.0f} %-interval og hver placering et interval af placeringer "
+        f"med {t['level'] * 100:.0f} % sikkerhed. I alt-listen er {int(t['n_better'])} kommuner "
+        f"signifikant bedre og {int(t['n_worse'])} signifikant dårligere end forventet; resten kan ikke "
+        "skelnes fra det forventede.",
+        "Tragtdiagrammet viser forskellen mod befolkningen med 95 %- og 99,8 %-grænser, der tager højde "
+        "for, at kommunerne reelt er forskellige (Spiegelhalter 2005).",
+    ]
+    f = pv.ranked(TOTAL)
+    if "surely_tau_best" in f.columns:
+        for col, words in (("surely_tau_best", "bedste"), ("surely_tau_worst", "dårligste")):
+            names = [str(n) for n, b in zip(f["navn"], f[col], strict=True) if b is True or b == 1]
+            notes.append(
+                f"Sikkert blandt de {int(t['tau'])} {words} (simultant, {t['level'] * 100:.0f} %): "
+                + (", ".join(names) if names else "ingen kommune kan udpeges med den sikkerhed")
+                + "."
+            )
+    if t["lm_warning"]:
+        notes.append(str(t["lm_warning"]))
+    return notes
 
 
 def report_context(pv: PublicRun, *, n_top: int = 10) -> dict[str, Any]:
@@ -182,6 +223,9 @@ def write_html_report(
             sortable_js=asset_text("sortable.js"),
             figure_json=figure_json(map_figure(pv)),
             confidential=CONFIDENTIAL if confidential else "",
+            funnel_json=funnel_figure_json(pv),
+            funnel_element_id=FUNNEL_ELEMENT_ID,
+            uncertainty_notes=uncertainty_notes(pv),
         )
     )
     return write_atomic(path, page.encode("utf-8"))

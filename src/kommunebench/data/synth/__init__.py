@@ -33,6 +33,7 @@ import pyarrow.parquet as pq
 from kommunebench.data import reference, schemas
 from kommunebench.data.periods import format_iso_week, weeks_in_year
 from kommunebench.data.synth import calibrate, costs, dgp, joblog, labour, population
+from kommunebench.data.synth import effects as planted
 from kommunebench.data.synth.kpidata import KpiSynth
 from kommunebench.data.synth.municipality import area_weeks, simulate_municipality
 from kommunebench.errors import ConfigError
@@ -106,8 +107,14 @@ def generate(
     zero_effects: bool = False,
     first_year: int = 2022,
     progress: Callable[[str, float], None] | None = None,
+    effects: planted.EffectSpec | None = None,
 ) -> SynthResult:
-    """Generate a synthetic Denmark at ``scale`` × the real 16–66 population into ``out_dir``."""
+    """Generate a synthetic Denmark at ``scale`` × the real 16–66 population into ``out_dir``.
+
+    ``effects``: how the planted effects are drawn (scenario, file, size, outcome seed; see
+    :mod:`kommunebench.data.synth.effects`); default the realistic independent effects.
+    """
+    spec = effects or planted.EffectSpec()
     if not 0 < scale <= 1:
         raise ConfigError(f"scale must be in (0, 1], got {scale}")
     if not 1990 <= first_year <= 2090:
@@ -128,7 +135,8 @@ def generate(
     report("calibrating", 0.0)
     weeks = [weeks_in_year(y) for y in years]
     cal = calibrate.calibrate(munis, profiles, cal_data, lm_centred, seed, years=years, weeks=weeks)
-    effects = calibrate.planted_effects(munis, cal, seed, zero=zero_effects)
+    effects_r, tilt = planted.plant(spec, munis, cal.composition_share, profiles, seed, zero=zero_effects)
+    pops: dict[tuple[int, int], int] = {}
 
     mondays = [dt.date.fromisocalendar(y, w, 1) for y in years for w in range(1, weeks_in_year(y) + 1)]
     week_labels = pa.array([format_iso_week(d) for d in mondays])
@@ -152,13 +160,15 @@ def generate(
             max(1, round(m.pop_16_66 * scale)),
             rng,
             profile=profiles[m.kommunekode],
-            tau=cal.tau[m.kommunekode],
+            tau=cal.tau[m.kommunekode] + tilt[m.kommunekode],
             area_scale=cal.scale,
-            effect=effects[m.kommunekode],
+            effect=effects_r[m.kommunekode],
             lm_centred=lm_centred,
             years=years,
             weeks=weeks,
+            outcome_rng=planted.outcome_rng(spec, m.kommunekode),
         )
+        pops.update({(m.kommunekode, y): int(draw.in_pop[i].sum()) for i, y in enumerate(years)})
         ids = _person_ids(next_id, draw.age1.size, seed)
         next_id += draw.age1.size
         truth_rows.extend(draw.truth)
@@ -217,6 +227,7 @@ def generate(
     joblog_w.close()
     kpi_w.close()
     pq.write_table(pa.table(lm_cols), out / "labour_market.parquet", compression="zstd", write_page_checksum=True)
+    truth_rows = planted.benchmark_truth(truth_rows, pops)
     pq.write_table(pa.Table.from_pylist(truth_rows), out / "truth_effects.parquet", compression="zstd")
     pq.write_table(
         pa.Table.from_pylist(cost_rows, schema=costs.SCHEMA), out / "admin_costs.parquet", compression="zstd"
@@ -245,7 +256,7 @@ def generate(
         national,
         joblog_w.total,
     )
-    _write_manifest(out, result, cal)
+    _write_manifest(out, result, cal, spec)
     report("done", 1.0)
     return result
 
@@ -263,7 +274,7 @@ def _centred_lm(lm_cols, munis, years) -> dict[int, dict[int, dict[str, float]]]
     return out
 
 
-def _write_manifest(out: Path, result: SynthResult, cal) -> None:
+def _write_manifest(out: Path, result: SynthResult, cal, spec: planted.EffectSpec) -> None:
     from kommunebench import __version__
 
     manifest = {
@@ -272,6 +283,7 @@ def _write_manifest(out: Path, result: SynthResult, cal) -> None:
         "seed": result.seed,
         "scale": result.scale,
         "zero_effects": result.zero_effects,
+        "effects": spec.as_dict(),
         "years": list(result.years),
         "files": list(FILES),
         "counts": {

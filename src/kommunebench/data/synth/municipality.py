@@ -38,11 +38,13 @@ def simulate_municipality(
     lm_centred: dict[int, dict[int, dict[str, float]]],
     years: tuple[int, int],
     weeks: list[int],
+    outcome_rng: np.random.Generator | None = None,
 ) -> MunicipalityDraw:
+    orng = outcome_rng or rng  # a separate stream redraws the outcomes for the same persons
     age1 = population.draw_ages(n_pop, profile, rng)
     attrs = population.draw_attributes(age1, profile, rng)
     prior = population.draw_prior_weeks(population.vulnerability(attrs), tau, rng)
-    frailty = rng.gamma(1 / dgp.FRAILTY_SD**2, dgp.FRAILTY_SD**2, size=(age1.size, 3))
+    frailty = orng.gamma(1 / dgp.FRAILTY_SD**2, dgp.FRAILTY_SD**2, size=(age1.size, 3))
     hb = dgp.band_index(attrs["health_contacts"], schemas.HEALTH_BANDS)
     pb = dgp.band_index(prior, schemas.PRIOR_BENEFIT_BANDS)
     shares, entering, truth = [], [], []
@@ -82,7 +84,7 @@ def simulate_municipality(
                 "effect_pp": float(100 * diff[in_pop].sum() / n_in),
             }
         )
-    p_idx, w_idx, codes = spells.simulate(shares, weeks, rng, entering)
+    p_idx, w_idx, codes = spells.simulate(shares, weeks, orng, entering)
     order = np.lexsort((w_idx, p_idx))
     return MunicipalityDraw(age1, attrs, prior, in_pops, truth, p_idx[order], w_idx[order], codes[order])
 

@@ -1,0 +1,111 @@
+"""Uncertainty through a stored run and the publishing stage: stored, reloaded, suppressed, shown."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from kommunebench.benchmark.runs import execute_run, load_run
+from kommunebench.data import reference, warehouse
+from kommunebench.data.load import load
+from kommunebench.data.synth import generate
+from kommunebench.model import DEFAULT_DESIGN, Design, fit_benchmark
+from kommunebench.pipeline import publish_run
+from kommunebench.publish import display_frame
+from kommunebench.publish.uncertainty import UNCERTAINTY_FIELDS, rank_sentence
+from kommunebench.report import funnel_figure
+from kommunebench.uncertainty import FRAME_NAMES
+
+
+@pytest.fixture(scope="module")
+def stored(tmp_path_factory):
+    seed = int(np.random.default_rng().integers(1, 1 << 31))
+    print("seed", seed)
+    root = tmp_path_factory.mktemp("unc")
+    snap = generate(root / "snap", scale=0.005, seed=seed)
+    db = root / "wh.duckdb"
+    load(db, snap.out_dir)
+    con = warehouse.connect(db)
+    try:
+        run = execute_run(con, period="2023QMAT04")
+        back = load_run(con, run.record.run_id)
+        small = Design(DEFAULT_DESIGN.factors, ("unemployment_pct", "distance_large_city_km"))
+        refits = {
+            name: fit_benchmark(
+                con,
+                "2023QMAT04",
+                code_areas=reference.code_areas("2019", warehouse.effective_benefit_codes(con)),
+                commuting_area_of=warehouse.municipality_commuting_area(con),
+                design=design,
+                total=False,
+            )
+            for name, design in (
+                ("uden_arbejdsmarked", Design(DEFAULT_DESIGN.factors, ())),
+                ("lille_arbejdsmarked", small),
+            )
+        }
+    finally:
+        con.close()
+    return run, back, refits
+
+
+def test_uncertainty_is_stored_with_the_run(stored):
+    run, back, _ = stored
+    assert set(FRAME_NAMES) <= set(run.artifacts) and set(FRAME_NAMES) <= set(back.artifacts)
+    assert run.record.params["uncertainty"]["draws"] == 10_000
+    u = back.artifacts["uncertainty"]
+    assert set(u["area"]) == {"a_dagpenge", "sygedagpenge", "kontanthjaelp", "total"}
+    tot = u[u.area == "total"]
+    assert len(tot) == 98 and (tot.se_pp > 0).all()
+    assert ((tot.rank_lower <= tot["rank"]) & (tot["rank"] <= tot.rank_upper)).all()
+    lists = run.lists.overall.set_index("kommunekode")
+    np.testing.assert_allclose(tot.set_index("kommunekode").diff_pp.loc[lists.index], lists.diff_pp, atol=1e-9)
+
+
+def test_uncertainty_columns_are_blank_for_suppressed_cells(stored):
+    _, back, _ = stored
+    pv = publish_run(back, threshold=30)
+    n_hidden = 0
+    for name in pv.lists:
+        f = pv.frame(name)
+        hidden = f["suppressed"].to_numpy(dtype=bool)
+        n_hidden += int(hidden.sum())
+        for col in UNCERTAINTY_FIELDS:
+            assert f.loc[hidden, col].isna().all(), (name, col)
+            assert f.loc[~hidden, col].notna().all(), (name, col)
+        for r in pv.rows(name):
+            if r["suppressed"]:
+                assert all(r[c] is None for c in UNCERTAINTY_FIELDS)
+                assert rank_sentence(r) is None
+        shown = display_frame(f, precise=True)
+        assert "Standardfejl (pct.-point)" in shown.columns and "Vurdering" in shown.columns
+        fig = funnel_figure(pv, name)
+        assert fig is not None and len(fig.data[-1].x) == int((~hidden).sum())
+    assert n_hidden > 0  # the threshold did suppress something at this scale
+
+
+def test_municipality_sentence_in_words(stored):
+    _, back, _ = stored
+    pv = publish_run(back, threshold=0)
+    r = pv.rows("total")[0]
+    text = rank_sentence(r)
+    assert text is not None and "med 90 % sikkerhed" in text
+    assert str(r["rank_lower"]) in text and r["assessment"] in text
+
+
+def test_robustness_specifications_equal_separate_fits(stored):
+    """The alternatives solved from the stored cross-products equal fitting those designs anew."""
+    run, _, refits = stored
+    rob = run.artifacts["robustness"]
+    for name, fit in refits.items():
+        m = fit.municipal
+        for area in fit.areas:
+            mm = m[m.area == area].set_index("kommunekode")
+            want = 100 * (mm.actual - mm.expected) / mm.population
+            got = rob[rob.area == area].set_index("kommunekode")[f"diff_pp_{name}"]
+            np.testing.assert_allclose(got.loc[want.index], want, atol=1e-8)
+    tot = rob[rob.area == "total"]
+    assert ((tot.rank_min <= tot.rank_officiel) & (tot.rank_officiel <= tot.rank_max)).all()
+    assert {"rank_kommune_fe", "diff_pp_kommune_fe"} <= set(rob.columns)
+    summary = run.artifacts["uncertainty_summary"]
+    assert (summary.lm_parameters == 9).all() and summary.lm_warning.str.contains("pendlingsområder").all()
