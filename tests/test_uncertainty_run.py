@@ -77,6 +77,10 @@ def test_uncertainty_columns_are_blank_for_suppressed_cells(stored):
             if r["suppressed"]:
                 assert all(r[c] is None for c in UNCERTAINTY_FIELDS)
                 assert rank_sentence(r) is None
+        pub = f.loc[~hidden]
+        # ranks are renumbered over the published rows; the rank sets are restated to match
+        assert ((pub.rank_lower >= 1) & (pub.rank_upper <= len(pub))).all(), name
+        assert ((pub.rank_lower <= pub["rank"]) & (pub["rank"] <= pub.rank_upper)).all(), name
         shown = display_frame(f, precise=True)
         assert "Standardfejl (pct.-point)" in shown.columns and "Vurdering" in shown.columns
         fig = funnel_figure(pv, name)

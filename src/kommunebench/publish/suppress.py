@@ -184,9 +184,30 @@ def public_list(
     _blank_except(f, f["suppressed"].to_numpy(), PUBLIC_WHEN_SUPPRESSED)
     _blank(f, (f["population"].to_numpy(float) < threshold), ["population"])
     _dense_rank(f, "rank", ~f["suppressed"].to_numpy(dtype=bool))
+    _rank_sets_among_published(f)
     f["_order"] = np.where(f["suppressed"], 1, 0)
     f = f.sort_values(["_order", "rank", "kommunekode"], na_position="last", kind="stable")
     return f.drop(columns="_order").reset_index(drop=True)
+
+
+def _rank_sets_among_published(frame: pd.DataFrame) -> None:
+    """Rank sets (computed over every municipality) restated for ranks renumbered over the published rows.
+
+    With ``s`` suppressed rows a published rank is the full rank minus the number of suppressed
+    municipalities ranked above it, a number between 0 and ``s``; so [L − s, U] ∩ [1, n] covers the
+    published rank whenever [L, U] covers the full one. Only ``s`` (public: the number of empty
+    rows) is used, and "surely among the 10 best/worst" stays true among fewer municipalities.
+    """
+    if "rank_lower" not in frame.columns or "rank_upper" not in frame.columns:
+        return
+    hidden = frame["suppressed"].to_numpy(dtype=bool)
+    s, n = int(hidden.sum()), int((~hidden).sum())
+    if s == 0:
+        return
+    lower = pd.to_numeric(frame["rank_lower"], errors="coerce").to_numpy(dtype=float)
+    upper = pd.to_numeric(frame["rank_upper"], errors="coerce").to_numpy(dtype=float)
+    frame["rank_lower"] = pd.array(np.where(hidden, np.nan, np.clip(lower - s, 1, n)), dtype="Int64")
+    frame["rank_upper"] = pd.array(np.where(hidden, np.nan, np.clip(upper, 1, n)), dtype="Int64")
 
 
 def public_similar(
