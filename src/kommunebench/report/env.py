@@ -39,6 +39,7 @@ NAV = (
     ("/joblog", "Joblog", "/joblog"),
     ("/koersler", "Kørsler", "/koersler"),
     ("/effektivitet", "Effektivitet", "/effektivitet"),
+    ("/offentliggjort/kontrol", "Offentliggjort", "/offentliggjort"),
     ("/api", "API", "/api"),
 )
 
