@@ -10,10 +10,9 @@ from urllib.parse import parse_qsl, urlencode
 from fastapi import FastAPI
 
 from kommunebench import __version__, settings, web
-from kommunebench.api import comparison, downloads, efficiency, errors, intern, pages, session
+from kommunebench.api import comparison, downloads, efficiency, errors, intern, pages, published_pages, session
 from kommunebench.api import joblog as joblog_pages
 from kommunebench.api import published as published_api
-from kommunebench.api import published_pages
 from kommunebench.api.db import Warehouse
 from kommunebench.api.twins import Ctx, optional_principal, response_cache_key
 
