@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated
 
@@ -15,6 +16,7 @@ from kommunebench.data import reference
 from kommunebench.pipeline.published import FetchReport
 from kommunebench.publish import PublicRun, format_number_da, rounded_frame
 from kommunebench.published import ImportReport
+from kommunebench.published.coverage import missing_text
 
 __all__ = ["register", "print_beside"]
 
@@ -53,21 +55,45 @@ def import_jobindsats(
     _print_import(pipeline.published.import_jobindsats(files, db=db_path(db)))
 
 
+def _completion(period: str, missing: Mapping[int, tuple[str, ...]]) -> str:
+    """The command that completes ``period``: the missing municipalities by name, or all of them."""
+    cmd = f"kommunebench fetch jobindsats --period {period}"
+    if len(missing) > 5:
+        return cmd
+    return cmd + "".join(f' --area "{reference.municipality(c).navn}"' for c in sorted(missing))
+
+
 def _print_fetch(rep: FetchReport) -> None:
     res = rep.result
     console.print(
-        f"Hentet {len(res.rows)} rækker ({res.requests} forespørgsler, {res.cached} fra cache, "
-        f"{res.retries} genforsøg) → {rep.file}"
+        f"Hentet {format_number_da(len(res.rows), 'count')} rækker ({res.requests} forespørgsler, "
+        f"{res.cached} fra cache, {res.retries} genforsøg) → {rep.file}"
     )
+    if rep.combined is not None:
+        console.print(f"De gemte stykker giver hele lister → {rep.combined}")
     if rep.imported is not None:
         _print_import(rep.imported)
+    elif not rep.missing:
+        console.print(f"Ikke importeret (--no-import): 'kommunebench import jobindsats {rep.file}'.")
+    for period, missing in rep.missing.items():
+        console.print(
+            f"[yellow]{period} er ikke importeret[/]: en liste kræver alle 98 kommuner i alle 4 ydelsesgrupper; "
+            f"{missing_text(missing)}. Hent resten med '{_completion(period, missing)}' — de gemte stykker "
+            f"i {rep.pieces or rep.file.parent} lægges sammen og importeres, når listen er hel."
+        )
 
 
 @fetch_app.command("jobindsats")
 def fetch_jobindsats(
     period: Annotated[list[str], typer.Option(help="Periode(r), fx 2022QMAT04; gentag for flere.")],
     table: Annotated[str, typer.Option(help="Tabel-id hos jobindsats.")] = "Y30R21",
-    area: Annotated[list[str] | None, typer.Option(help="Område (kommunenavn); standard: alle.")] = None,
+    area: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Område (kommunenavn); gentag for flere; standard: alle. Stykker lægges sammen med de gemte "
+            "og importeres, når listen er hel."
+        ),
+    ] = None,
     api: Annotated[str, typer.Option(help="API-version: v3 (standard) eller v2.")] = "v3",
     url: Annotated[str | None, typer.Option(help="API'ets adresse (env KOMMUNEBENCH_JOBINDSATS_URL).")] = None,
     token_env: Annotated[
