@@ -169,7 +169,7 @@ def _municipality(kommune: str | None) -> reference.Municipality | None:
 
 def _history_rows(h: pd.DataFrame, periods: list[str]) -> list[RankHistoryRow]:
     out = []
-    for (code, navn), g in h.groupby(["kommunekode", "navn"], sort=False):
+    for _, g in h.groupby("kommunekode", sort=False):
         by_period = {str(r["period"]): r for r in _rows(g)}
         entries = []
         for p in periods:
@@ -183,7 +183,8 @@ def _history_rows(h: pd.DataFrame, periods: list[str]) -> list[RankHistoryRow]:
                     rank_change=r.get("rank_change"),
                 )
             )
-        out.append(RankHistoryRow(kommunekode=int(code), navn=str(navn), entries=entries))
+        first = g.iloc[0]
+        out.append(RankHistoryRow(kommunekode=int(first["kommunekode"]), navn=str(first["navn"]), entries=entries))
     return out
 
 
