@@ -40,8 +40,10 @@ class Replay(ThreadingHTTPServer):
         self.shutdown()
         self.server_close()
 
-    def rows_for(self, periods: list[str]) -> list[dict[str, Any]]:
-        return [r for r in self.records if r["Periode"] in periods]
+    def rows_for(self, periods: list[str], areas: list[str] | str = "*") -> list[dict[str, Any]]:
+        """The records of ``periods`` (and of ``areas``, by name; ``*`` or ``["*"]`` = all)."""
+        wanted = None if areas in ("*", ["*"], [""]) else set(areas)
+        return [r for r in self.records if r["Periode"] in periods and (wanted is None or r["Area"] in wanted)]
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -76,7 +78,7 @@ class _Handler(BaseHTTPRequestHandler):
         if self.headers.get("Authorization") != f"Bearer {KEY}":
             return self._send(401, b'{"message": "Unauthorized"}')
         q = dict(urllib.parse.parse_qsl(url.query))
-        recs = self.server.rows_for(q.get("period.QMAT", "").split(","))
+        recs = self.server.rows_for(q.get("period.QMAT", "").split(","), q.get("hierarchy._nykom", "*").split(","))
         page = int(q.get("page", "1"))
         part = recs[(page - 1) * PAGE : page * PAGE]
         cols = columns(self.server.records)
@@ -95,5 +97,5 @@ class _Handler(BaseHTTPRequestHandler):
         query = json.loads(self.rfile.read(length) or b"{}")
         if self.headers.get("Authorization") != KEY:
             return self._send(200, WRONG_KEY_BODY)
-        recs = self.server.rows_for(list(query.get("period", [])))
+        recs = self.server.rows_for(list(query.get("period", [])), query.get("area", "*"))
         self._send(200, json.dumps(v2(recs), ensure_ascii=False).encode())

@@ -12,11 +12,14 @@ import ast
 import re
 import subprocess
 import tomllib
+from importlib import resources
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import pytest
 from packaging.requirements import Requirement
+
+from kommunebench import pipeline
 
 ROOT = Path(__file__).resolve().parents[1]
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
@@ -102,3 +105,20 @@ def test_every_test_file_keeps_a_test_in_the_default_run():
             everything_slow.append(path.name)
     assert not everything_slow, f"every test of these files is marked slow: {everything_slow}"
     assert slow, "the README documents a slow marker, but no test carries it"
+
+
+def test_package_data_ships_every_file_the_code_reads():
+    """Every non-Python file in the package is matched by ``[tool.setuptools.package-data]`` (so a
+    built wheel carries it: the demo's published 2022 list included), and the installed package
+    finds the extract through ``importlib.resources``."""
+    root = ROOT / "src" / "kommunebench"
+    patterns = PYPROJECT["tool"]["setuptools"]["package-data"]["kommunebench"]
+    shipped = {p for pattern in patterns for p in root.glob(pattern) if p.is_file()}
+    data = {
+        p for p in root.rglob("*") if p.is_file() and p.suffix not in {".py", ".pyc"} and "__pycache__" not in p.parts
+    }
+    assert data - shipped == set(), "add these to package-data in pyproject.toml"
+    extract = resources.files("kommunebench.published.data").joinpath("Y30R21_2022QMAT04.jsonl")
+    assert extract.is_file() and pipeline.published.shipped_extract().name == "Y30R21_2022QMAT04.jsonl"
+    lines = [line for line in extract.read_text("utf-8").splitlines() if line.strip()]
+    assert len(lines) == 98 * 4

@@ -17,6 +17,8 @@ from kb_server import start
 from kommunebench import pipeline
 from kommunebench.errors import SourceError
 from kommunebench.published.client import WRONG_KEY, JobindsatsClient
+from kommunebench.published.coverage import missing_text
+from kommunebench.published.labels import GROUP_LABELS
 from published_shapes import EXTRACT, columns, records, v3, write
 
 PERIODS = ["2022QMAT02", "2022QMAT04"]
@@ -130,3 +132,41 @@ def test_compatible_endpoint_returns_the_imported_rows(tmp_path):
         assert "Offentliggjort total − sum af ydelsesgrupper (pct.-point)" in csv_text.splitlines()[0]
     finally:
         running.stop()
+
+
+def test_fetch_some_areas_lays_the_pieces_together(replay, tmp_path, monkeypatch):
+    """A fetch of some areas saves its piece and names what is missing; the piece that completes
+    the lists makes one file of the saved pieces and imports it (the same figures as a whole fetch)."""
+    monkeypatch.setenv("KOMMUNEBENCH_HOME", str(tmp_path / "home"))
+    period = PERIODS[1]
+    names = sorted({r["Area"] for r in replay.rows_for([period])})
+    kw = {"periods": [period], "url": f"{replay.url}/v3", "token": KEY, "db": tmp_path / "w.duckdb"}
+    first = pipeline.published.fetch_jobindsats(areas=tuple(names[:60]), **kw)
+    assert first.imported is None and first.combined is None and first.file.exists()
+    assert len(first.missing[period]) == 38 and set(first.missing[period].values()) == {tuple(GROUP_LABELS)}
+    text = missing_text(first.missing[period])
+    assert text.startswith("38 kommuner mangler (") and text.endswith("og 33 flere)")
+    rest = pipeline.published.fetch_jobindsats(areas=tuple(names[50:]), **kw)  # overlapping pieces
+    assert not rest.missing and rest.combined is not None and rest.imported is not None
+    assert [r.period for r in rest.imported.stored] == [period]
+    whole = pipeline.published.fetch_jobindsats(**{**kw, "db": tmp_path / "whole.duckdb"})
+    assert whole.imported is not None
+    assert whole.imported.stored[0].data_fingerprint == rest.imported.stored[0].data_fingerprint
+    assert missing_text({163: ("sygedagpenge",)}) == "1 kommune mangler (Herlev (Sygedagpenge mv.))"
+
+
+def test_cli_fetch_some_areas_says_what_is_missing(replay, tmp_path):
+    env = {
+        **os.environ,
+        "KOMMUNEBENCH_HOME": str(tmp_path / "home"),
+        "MY_KEY": KEY,
+        "PYTHONPATH": str(Path(__file__).parents[1] / "src"),
+        "COLUMNS": "400",
+    }
+    cmd = [sys.executable, "-m", "kommunebench.cli", "fetch", "jobindsats", "--period", PERIODS[1], "--area", "Herlev"]
+    cmd += ["--area", "Furesø", "--url", f"{replay.url}/v3", "--token-env", "MY_KEY", "--db", str(tmp_path / "w.db")]
+    out = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    text = " ".join(out.stdout.split())
+    assert f"{PERIODS[1]} er ikke importeret" in text and "96 kommuner mangler (Aabenraa" in text
+    assert f"Hent resten med 'kommunebench fetch jobindsats --period {PERIODS[1]}'" in text

@@ -261,7 +261,7 @@ def main() -> None:
     try:
         app()
     except KommunebenchError as exc:
-        err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        err_console.print(f"[bold red]fejl:[/] {exc}", highlight=False, soft_wrap=True)
         sys.exit(2)
 
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated
 
@@ -12,9 +13,11 @@ import typer
 from kommunebench import pipeline
 from kommunebench.cli_common import DbOption, area_label, console, db_path, new_table, records
 from kommunebench.data import reference
+from kommunebench.errors import ConfigError, NotFoundError, ReferenceDataError
 from kommunebench.pipeline.published import FetchReport
-from kommunebench.publish import PublicRun, format_number_da, rounded_frame
+from kommunebench.publish import PublicRun, format_number_da, rounded_frame, signed_da
 from kommunebench.published import ImportReport
+from kommunebench.published.coverage import missing_text
 
 __all__ = ["register", "print_beside"]
 
@@ -27,16 +30,27 @@ def register(app: typer.Typer) -> None:
     """Add the commands to the main app (one line in ``cli.py``)."""
     app.add_typer(import_app, name="import", help="Importér offentliggjorte tal: 'import jobindsats FIL…'.")
     app.add_typer(fetch_app, name="fetch", help="Hent fra jobindsats' API: 'fetch jobindsats --period …'.")
-    app.add_typer(published_app, name="published", help="Offentliggjorte kørsler: check, history.")
+    app.add_typer(published_app, name="published", help="Offentliggjorte kørsler: check, history, approximate.")
+
+
+SHAPES = {"v3": "v3-JSON", "v2": "v2-JSON", "jsonl": "JSON Lines", "csv": "CSV", "xlsx": "Excel"}
+LISTS = ("total", "a_dagpenge", "sygedagpenge", "kontanthjaelp")
+
+
+def _n(value: int) -> str:
+    return format_number_da(value, "count")
 
 
 def _print_import(rep: ImportReport) -> None:
     for file, shape, n, aside in rep.files:
-        console.print(f"{file}: {shape}, {n} kommunerækker" + (f", {aside} rækker for landet/uoplyst" if aside else ""))
+        note = f"; {_n(aside)} rækker for hele landet/uoplyst område lagt til side" if aside else ""
+        console.print(f"{file}: {SHAPES.get(shape, shape)}, {_n(n)} kommunerækker{note}")
     for r in rep.stored:
         gaps = r.params.get("totals_differing_from_areas", 0)
-        beyond = r.params.get("totals_beyond_rounding", [])
-        note = f"; total ≠ sum af områder hos {gaps} kommuner" + (f" (mere end afrunding: {beyond})" if beyond else "")
+        beyond = ", ".join(reference.municipality(c).navn for c in r.params.get("totals_beyond_rounding", []))
+        note = (f"; total ≠ summen af ydelsesgrupperne hos {_n(gaps)} kommuner" if gaps else "") + (
+            f" (mere end afrunding: {beyond})" if beyond else ""
+        )
         console.print(
             f"[green]Kørsel {r.run_id}[/]: {r.params['table']} {r.period}, data {r.data_fingerprint[:12]}{note}"
         )
@@ -53,21 +67,45 @@ def import_jobindsats(
     _print_import(pipeline.published.import_jobindsats(files, db=db_path(db)))
 
 
+def _completion(period: str, missing: Mapping[int, tuple[str, ...]]) -> str:
+    """The command that completes ``period``: the missing municipalities by name, or all of them."""
+    cmd = f"kommunebench fetch jobindsats --period {period}"
+    if len(missing) > 5:
+        return cmd
+    return cmd + "".join(f' --area "{reference.municipality(c).navn}"' for c in sorted(missing))
+
+
 def _print_fetch(rep: FetchReport) -> None:
     res = rep.result
+    asked = "1 forespørgsel" if res.requests == 1 else f"{res.requests} forespørgsler"
     console.print(
-        f"Hentet {len(res.rows)} rækker ({res.requests} forespørgsler, {res.cached} fra cache, "
-        f"{res.retries} genforsøg) → {rep.file}"
+        f"Hentet {_n(len(res.rows))} rækker ({asked}, {res.cached} fra cache, {res.retries} genforsøg) → {rep.file}"
     )
+    if rep.combined is not None:
+        console.print(f"De gemte stykker giver hele lister → {rep.combined}")
     if rep.imported is not None:
         _print_import(rep.imported)
+    elif not rep.missing:
+        console.print(f"Ikke importeret (--no-import): 'kommunebench import jobindsats {rep.file}'.")
+    for period, missing in rep.missing.items():
+        console.print(
+            f"[yellow]{period} er ikke importeret[/]: en liste kræver alle 98 kommuner i alle 4 ydelsesgrupper; "
+            f"{missing_text(missing)}. Hent resten med '{_completion(period, missing)}' — de gemte stykker "
+            f"i {rep.pieces or rep.file.parent} lægges sammen og importeres, når listen er hel."
+        )
 
 
 @fetch_app.command("jobindsats")
 def fetch_jobindsats(
     period: Annotated[list[str], typer.Option(help="Periode(r), fx 2022QMAT04; gentag for flere.")],
     table: Annotated[str, typer.Option(help="Tabel-id hos jobindsats.")] = "Y30R21",
-    area: Annotated[list[str] | None, typer.Option(help="Område (kommunenavn); standard: alle.")] = None,
+    area: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Område (kommunenavn); gentag for flere; standard: alle. Stykker lægges sammen med de gemte "
+            "og importeres, når listen er hel."
+        ),
+    ] = None,
     api: Annotated[str, typer.Option(help="API-version: v3 (standard) eller v2.")] = "v3",
     url: Annotated[str | None, typer.Option(help="API'ets adresse (env KOMMUNEBENCH_JOBINDSATS_URL).")] = None,
     token_env: Annotated[
@@ -100,9 +138,9 @@ def check(
     blocks: Annotated[bool, typer.Option("--blocks", help="Vis også hver gruppe af ens forskelle.")] = False,
     db: DbOption = None,
 ) -> None:
-    """Genskabelsesrapport: hvor mange placeringer reglen giver præcist, bloksgrupper og uoverensstemmelser."""
+    """Genskabelsesrapport: placeringer reglen giver præcist, grupper af ens forskel og uoverensstemmelser."""
     rep = pipeline.published.check_published(db=db_path(db), table=table)
-    cols = ("Periode", "Liste", "Unikke", "Præcis", "Grupper", "I grupper", "Uden for blok", "Præcis i alt")
+    cols = ("Periode", "Liste", "Unikke", "Heraf præcis", "Grupper", "I grupper", "Uden for pladserne", "Præcis i alt")
     t = new_table(f"Genskabelse af {table}", cols, right=cols[2:])
     for r in records(rep.lists):
         t.add_row(
@@ -111,7 +149,7 @@ def check(
             *(str(v) for v in (r.unique, r.unique_exact, r.tie_groups)),
             str(r.in_ties),
             str(r.outside_block),
-            f"{r.exact}/{r.n}",
+            f"{r.exact} af {r.n}",
         )
     console.print(t)
     if blocks:
@@ -119,14 +157,14 @@ def check(
             "Grupper af ens forskel", ("Periode", "Liste", "Forskel", "Pladser", "Offentliggjorte placeringer")
         )
         for r in records(rep.blocks):
-            b.add_row(
-                r.period, area_label(r.group), format_number_da(r.diff_pp, "share"), r.positions, r.published_ranks
-            )
+            b.add_row(r.period, area_label(r.group), signed_da(r.diff_pp, "share"), r.positions, r.published_ranks)
         console.print(b)
     for kind, n in rep.issues["kind"].value_counts().items():
-        console.print(f"Uoverensstemmelse: {kind}: {n}")
+        console.print(f"Uoverensstemmelser – {kind}: {_n(int(n))}")
     verdict = "[green]alle placeringer genskabt[/]" if rep.all_reproduced else "[red]ikke alle placeringer genskabt[/]"
-    console.print(f"{len(rep.lists)} lister: {verdict} (unikke præcist, ens forskelle inden for deres blok).")
+    console.print(
+        f"{len(rep.lists)} lister: {verdict} (unikke forskelle præcist, ens forskelle inden for deres gruppes pladser)."
+    )
 
 
 @published_app.command("history")
@@ -137,8 +175,15 @@ def history(
     db: DbOption = None,
 ) -> None:
     """En kommunes placering over alle importerede perioder med ændringen siden forrige periode."""
-    code = reference.resolve_municipality(kommune)
+    if area not in LISTS:
+        raise ConfigError(f"ukendt liste {area!r}; vælg blandt {', '.join(LISTS)}")
+    try:
+        code = reference.resolve_municipality(kommune)
+    except ReferenceDataError:
+        raise ConfigError(f"ukendt kommune {kommune!r}: hverken en kommunekode eller et kendt navn") from None
     h = pipeline.published.published_history(db=db_path(db), table=table)
+    if h.empty:
+        raise NotFoundError(f"ingen offentliggjorte kørsler af {table}: 'kommunebench import jobindsats FIL'")
     h = h[(h["kommunekode"] == code) & (h["area"] == area)]
     t = new_table(
         f"{reference.municipality(code).navn}: {area_label(area)}",
@@ -146,8 +191,8 @@ def history(
         right=("Placering", "Forskel (pct.-point)", "Ændring"),
     )
     for r in records(h):
-        change = "" if pd.isna(r.rank_change) else f"{int(r.rank_change):+d}"
-        t.add_row(r.period, str(r.rank), format_number_da(r.diff_pp, "share"), change)
+        change = "" if pd.isna(r.rank_change) else signed_da(int(r.rank_change), "rank")
+        t.add_row(r.period, str(r.rank), signed_da(r.diff_pp, "share"), change)
     console.print(t)
 
 
@@ -160,7 +205,7 @@ def print_beside(own: PublicRun, published: PublicRun, n: int = 10) -> None:
     )
     mine, theirs = records(rounded_frame(own.top(n))), records(rounded_frame(published.top(n)))
     for i, (a, b) in enumerate(zip(mine, theirs, strict=False), start=1):
-        t.add_row(str(i), a.navn, format_number_da(a.diff_pp, "share"), b.navn, format_number_da(b.diff_pp, "share"))
+        t.add_row(str(i), a.navn, signed_da(a.diff_pp, "share"), b.navn, signed_da(b.diff_pp, "share"))
     console.print(t)
     console.print("Kilde til den offentliggjorte liste: jobindsats.dk, STAR (tabel Y30R21).")
 
@@ -181,7 +226,8 @@ def approximate(
     console.print(
         f"R² {format_number_da(a.r2_weighted, 'share')}; korrelation med de offentliggjorte forventede andele "
         f"{format_number_da(a.corr_expected, 'share')}, gns. afvigelse {format_number_da(a.mae_expected_pp, 'share')} "
-        f"pct.-point; Spearman mod de offentliggjorte placeringer {format_number_da(a.spearman_rank, 'share')}; "
+        f"pct.-point; Spearmans rangkorrelation med de offentliggjorte placeringer "
+        f"{format_number_da(a.spearman_rank, 'share')}; "
         f"{a.within_10_ranks} af {len(a.frame)} inden for 10 pladser."
     )
     t = new_table(

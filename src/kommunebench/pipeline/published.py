@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
@@ -22,6 +22,7 @@ from kommunebench.pipeline.config import Store, using
 from kommunebench.published import TABLE, ImportReport, Reproduction, import_published, rank_history, reproduce
 from kommunebench.published.approximation import Approximation, approximate
 from kommunebench.published.client import FetchResult, JobindsatsClient
+from kommunebench.published.coverage import cover
 from kommunebench.published.statbank import read_factor
 
 __all__ = [
@@ -65,9 +66,40 @@ def shipped_extract() -> Path:
 
 @dataclass(frozen=True)
 class FetchReport:
+    """``file``: the reply as saved; ``combined``: the whole lists laid together from the saved
+    pieces of a fetch of some areas (imported); ``missing``: per period not imported, kommunekode →
+    the groups it lacks."""
+
     file: Path
     result: FetchResult
     imported: ImportReport | None
+    combined: Path | None = None
+    missing: Mapping[str, Mapping[int, tuple[str, ...]]] = field(default_factory=dict)
+    areas: tuple[str, ...] = ("*",)
+    pieces: Path | None = None  # where the saved pieces are laid together
+
+
+def _unused(folder: Path, stem: str) -> Path:
+    """``folder/stem.json``, or ``stem-2.json``, … when a fetch in the same second saved one."""
+    path, n = folder / f"{stem}.json", 1
+    while path.exists():
+        n += 1
+        path = folder / f"{stem}-{n}.json"
+    return path
+
+
+def _saved_pieces(folder: Path, table: str, newest: Path) -> list[dict]:
+    """The v3 documents saved earlier under ``folder`` for ``table`` (oldest first), then ``newest``."""
+    docs = []
+    older = [p for p in folder.glob(f"{table}_*.json") if p.resolve() != newest.resolve()]
+    for path in [*sorted(older, key=lambda p: (p.stat().st_mtime, p.name)), newest]:
+        try:
+            doc = json.loads(path.read_text("utf-8"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(doc, dict) and isinstance(doc.get("columns"), list) and isinstance(doc.get("rows"), list):
+            docs.append(doc)
+    return docs
 
 
 def fetch_jobindsats(
@@ -85,7 +117,10 @@ def fetch_jobindsats(
     actor: str | None = None,
 ) -> FetchReport:
     """Fetch ``table`` for ``periods`` from the jobindsats API (cached), save it as a v3 JSON file
-    under ``<home>/jobindsats/`` (or ``out``) and, when it holds whole lists, import it."""
+    under ``<home>/jobindsats/`` (or ``out``) and import it. A fetch of some ``areas`` is laid
+    together with the pieces saved before: each period that then makes whole lists (98
+    municipalities × 4 groups) is saved as one file and imported; the report names what the
+    other periods still miss."""
     base = settings.get_str("jobindsats_url", url)
     if api == "v2" and url is None and base.endswith("/v3"):
         base = base[: -len("v3")] + "v2"
@@ -99,11 +134,25 @@ def fetch_jobindsats(
     )
     result = client.data(table, periods=list(periods), areas=list(areas))
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-    path = Path(out) if out else settings.home_dir() / "jobindsats" / f"{table}_{'_'.join(periods)}_{stamp}.json"
+    part = "" if tuple(areas) == ("*",) else f"_{len(areas)}omr"
+    path = (
+        Path(out) if out else _unused(settings.home_dir() / "jobindsats", f"{table}_{'_'.join(periods)}{part}_{stamp}")
+    )
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(result.as_v3(), ensure_ascii=False), "utf-8")
-    imported = import_jobindsats([path], db=db, actor=actor) if do_import and tuple(areas) == ("*",) else None
-    return FetchReport(path, result, imported)
+    if tuple(areas) == ("*",):
+        return FetchReport(path, result, import_jobindsats([path], db=db, actor=actor) if do_import else None)
+    folder = settings.home_dir() / "jobindsats"
+    cov = cover(_saved_pieces(folder, table, path), list(periods))
+    whole = cov.complete()
+    combined = imported = None
+    if whole and do_import:
+        combined = _unused(folder, f"{table}_{'_'.join(whole)}_samlet_{stamp}")
+        combined.parent.mkdir(parents=True, exist_ok=True)
+        combined.write_text(json.dumps(cov.as_v3(whole), ensure_ascii=False), "utf-8")
+        imported = import_jobindsats([combined], db=db, actor=actor)
+    missing = {p: m for p, m in cov.missing.items() if m}
+    return FetchReport(path, result, imported, combined, missing, tuple(areas), folder)
 
 
 def published_records(*, db: Store | None = None, table: str | None = None) -> list[RunRecord]:

@@ -120,7 +120,7 @@ def reproduce(figures: pd.DataFrame, *, table: str = "Y30R21") -> Reproduction:
     for period, f in figures.groupby("period", sort=True):
         gaps = total_vs_areas(f)
         for _, g in gaps[gaps["share_gap_pp"] > 0].iterrows():
-            kind = "total ≠ sum af områder" + (" (mere end afrunding)" if g["beyond_rounding"] else "")
+            kind = "total ≠ summen af ydelsesgrupperne" + (" (mere end afrunding)" if g["beyond_rounding"] else "")
             detail = f"{g['share_gap_pp']:.2f} pct.-point".replace(".", ",", 1)
             issues.append(_issue(str(period), reference.TOTAL, g["kommunekode"], kind, detail))
     cols = ["period", "group", "kommunekode", "kind", "detail"]

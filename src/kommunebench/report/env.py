@@ -40,6 +40,7 @@ NAV = (
     ("/styring", "Styring", "/styring"),
     ("/koersler", "Kørsler", "/koersler"),
     ("/effektivitet", "Effektivitet", "/effektivitet"),
+    ("/offentliggjort/kontrol", "Offentliggjort", "/offentliggjort"),
     ("/api", "API", "/api"),
 )
 
