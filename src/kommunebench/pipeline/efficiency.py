@@ -4,13 +4,17 @@
 (default: the newest), leaves the suppressed municipalities out (``publish.efficiency``), solves
 three DEA models — med udgifter output-oriented (headline group and score, optionally
 bootstrapped), uden udgifter output-oriented, med udgifter input-oriented (the saving in kr.) —
-and returns the public view. ``export_efficiency`` writes the Excel sheet and the HTML report.
+and returns the public view. With ``miljoe`` the run's expected overall share on benefits (the
+rammevilkår the model predicts from) enters every model as a non-discretionary input.
+``export_efficiency`` writes the Excel sheet and the HTML report.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+
+import pandas as pd
 
 from kommunebench import settings
 from kommunebench.data import reference
@@ -19,7 +23,7 @@ from kommunebench.efficiency.costs import stored_costs
 from kommunebench.efficiency.sidebyside import side_by_side
 from kommunebench.pipeline.config import Store, using
 from kommunebench.pipeline.runs import latest_run, open_run, publish_run
-from kommunebench.publish.efficiency import PublicEfficiency, efficiency_inputs, public_efficiency
+from kommunebench.publish.efficiency import ENVIRONMENT, PublicEfficiency, efficiency_inputs, public_efficiency
 from kommunebench.report import write_excel, write_html_report
 from kommunebench.report.efficiency import write_efficiency_excel, write_efficiency_html
 
@@ -37,8 +41,13 @@ def efficiency_view(
     seed: int | None = None,
     n_jobs: int = 1,
     threshold: int | None = None,
+    miljoe: bool = False,
 ) -> PublicEfficiency:
-    """The public side-by-side view of DEA and the ranking (see the module docstring)."""
+    """The public side-by-side view of DEA and the ranking (see the module docstring).
+
+    ``miljoe``: add the environment variable (the run's expected share on benefits overall, a
+    rammevilkår measure; higher is worse) as a non-discretionary input to all three models.
+    """
     run = open_run(run_id, db=db) if run_id else latest_run(db=db)
     with using(db) as con:
         cost_year, costs = stored_costs(con, year)
@@ -46,8 +55,12 @@ def efficiency_view(
     safe, hidden = efficiency_inputs(run.lists, limit)
     kept = set(safe[next(iter(safe))]["kommunekode"].astype(int))
     costs = costs[costs["kommunekode"].isin(kept)]
-    med = loefteevne_data(safe, variant="med_udgifter", costs=costs)
-    uden = loefteevne_data(safe, variant="uden_udgifter")
+    env = _environment(run.lists.overall) if miljoe else None
+    worse = None if env is None else ["worse"]
+    med = loefteevne_data(safe, variant="med_udgifter", costs=costs, environment=env, environment_higher_is=worse)
+    uden = loefteevne_data(
+        safe, variant="uden_udgifter", jobcentres=costs, environment=env, environment_higher_is=worse
+    )
     gone = {m.navn for m in reference.municipalities() if m.kommunekode in hidden}
     leave_out = [e for e in exclude if e not in gone]
     med_out = compute_efficiency(
@@ -70,7 +83,14 @@ def efficiency_view(
         threshold=limit,
         excluded=tuple(leave_out),
         bootstrap=bootstrap,
+        miljoe=miljoe,
     )
+
+
+def _environment(overall: pd.DataFrame) -> pd.DataFrame:
+    """The environment variable: expected share on benefits overall (rammevilkår), per kommunekode."""
+    frame = overall[["kommunekode", "expected_share"]].rename(columns={"expected_share": ENVIRONMENT})
+    return frame.assign(kommunekode=frame["kommunekode"].astype(int))
 
 
 def export_efficiency(
