@@ -20,6 +20,7 @@ jobcentre, because the costs and the results belong to it, not to each municipal
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -39,11 +40,11 @@ def jobcentre_mapping(table: object) -> dict[int, str]:
     if isinstance(table, pd.DataFrame):
         if "jobcentre" not in table.columns or "kommunekode" not in table.columns:
             return {}
-        pairs = zip(table["kommunekode"], table["jobcentre"], strict=True)
+        pairs: list[tuple[Any, Any]] = list(zip(table["kommunekode"], table["jobcentre"], strict=True))
     elif isinstance(table, pd.Series):
-        pairs = zip(table.index, table.to_numpy(), strict=True)
+        pairs = list(zip(table.index, table.to_numpy(), strict=True))
     elif isinstance(table, Mapping):
-        pairs = iter(table.items())
+        pairs = list(table.items())
     else:
         raise ConfigError(f"jobcentres must be a mapping kommunekode → jobcentre, got {type(table).__name__}")
     out: dict[int, str] = {}
