@@ -17,17 +17,19 @@ from pathlib import Path
 import pandas as pd
 
 from kommunebench import settings
+from kommunebench.benchmark.runs import StoredRun
 from kommunebench.data import reference
 from kommunebench.efficiency import compute_efficiency, loefteevne_data
 from kommunebench.efficiency.costs import stored_costs
 from kommunebench.efficiency.sidebyside import side_by_side
-from kommunebench.pipeline.config import Store, using
-from kommunebench.pipeline.runs import latest_run, open_run, publish_run
+from kommunebench.errors import ConfigError, NotFoundError
+from kommunebench.pipeline.config import ExportPaths, RunConfig, Store, using
+from kommunebench.pipeline.runs import Progress, export_run, latest_run, open_run, publish_run, run_benchmark
 from kommunebench.publish.efficiency import ENVIRONMENT, PublicEfficiency, efficiency_inputs, public_efficiency
 from kommunebench.report import write_excel, write_html_report
 from kommunebench.report.efficiency import write_efficiency_excel, write_efficiency_html
 
-__all__ = ["efficiency_view", "export_efficiency"]
+__all__ = ["efficiency_view", "export_efficiency", "run_and_export_with_efficiency"]
 
 
 def efficiency_view(
@@ -112,3 +114,29 @@ def export_efficiency(
     xlsx = write_efficiency_excel(view, folder / f"{stem}.xlsx")
     html = write_efficiency_html(view, folder / f"{stem}.html")
     return Path(xlsx), Path(html)
+
+
+def run_and_export_with_efficiency(
+    config: RunConfig,
+    *,
+    db: Store | None = None,
+    progress: Progress | None = None,
+    efficiency: bool = True,
+    cost_year: int | None = None,
+) -> tuple[StoredRun, ExportPaths, str]:
+    """``kommunebench run``: run, store and export; with stored costs the DEA sheet and section too.
+
+    The DEA section is the default view (med/uden udgifter, VRS, no bootstrap: cheap) of the new
+    run against the costs of ``cost_year`` (default: the newest stored). Without stored costs, or
+    when they do not fit the run, the run is still stored and exported without the section, and
+    the returned note (Danish) says why.
+    """
+    run = run_benchmark(config, db=db, progress=progress)
+    view, note = None, "DEA-afsnittet er fravalgt."
+    if efficiency:
+        try:
+            view = efficiency_view(run_id=run.record.run_id, db=db, year=cost_year, threshold=config.threshold)
+            note = f"DEA-afsnittet er med i rapporten og regnearket (udgiftsår {view.cost_year}, uden bootstrap)."
+        except (NotFoundError, ConfigError) as exc:
+            note = f"Intet DEA-afsnit i rapporten: {exc}"
+    return run, export_run(run, config.out_dir, threshold=config.threshold, efficiency=view), note

@@ -14,6 +14,7 @@ from kommunebench.benchmark.runs import list_runs as _list_runs
 from kommunebench.errors import NotFoundError
 from kommunebench.pipeline.config import ExportPaths, RunConfig, Store, using
 from kommunebench.publish import PublicRun, public_view
+from kommunebench.publish.efficiency import PublicEfficiency
 from kommunebench.report import write_csv, write_excel, write_html_report
 
 __all__ = ["run_benchmark", "open_run", "list_runs", "publish_run", "export_run", "run_folder"]
@@ -94,14 +95,24 @@ def run_folder(run: StoredRun) -> Path:
     return settings.home_dir() / "runs" / run.record.run_id
 
 
-def export_run(run: StoredRun, out_dir: Path | None = None, *, threshold: int | None = None) -> ExportPaths:
-    """Write the run's public view as CSV files, an Excel workbook and the static HTML report."""
+def export_run(
+    run: StoredRun,
+    out_dir: Path | None = None,
+    *,
+    threshold: int | None = None,
+    efficiency: PublicEfficiency | None = None,
+) -> ExportPaths:
+    """Write the run's public view as CSV files, an Excel workbook and the static HTML report.
+
+    ``efficiency``: a public DEA view of this run; the workbook and the report then carry its sheet
+    and section.
+    """
     view = publish_run(run, threshold=threshold)
     folder = Path(out_dir) if out_dir is not None else run_folder(run)
     rec = run.record
     csvs = write_csv(view, folder / "csv")
-    xlsx = write_excel(view, folder / f"benchmark_{rec.run_id}_{rec.period}.xlsx")
-    html = write_html_report(view, folder / f"rapport_{rec.run_id}_{rec.period}.html")
+    xlsx = write_excel(view, folder / f"benchmark_{rec.run_id}_{rec.period}.xlsx", efficiency=efficiency)
+    html = write_html_report(view, folder / f"rapport_{rec.run_id}_{rec.period}.html", efficiency=efficiency)
     return ExportPaths(folder=folder, csv=csvs[0].parent, excel=Path(xlsx), html=Path(html))
 
 

@@ -1,4 +1,4 @@
-"""Joint jobcentres as DEA units, and the environment-variable variant through the view.
+"""Joint jobcentres as DEA units, the environment-variable variant, and the DEA section of a run.
 
 The hand-built mapping puts three municipalities into one jobcentre and two into another; the
 expected values are computed here by hand from the same frame (sums, and Σ expected ÷ Σ actual).
@@ -10,6 +10,7 @@ import shutil
 
 import duckdb
 import numpy as np
+import openpyxl
 import pandas as pd
 import pytest
 
@@ -19,7 +20,8 @@ from kommunebench.data import reference
 from kommunebench.efficiency import compute_efficiency, loefteevne_data
 from kommunebench.efficiency.jobcentres import jobcentre_mapping
 from kommunebench.errors import ConfigError
-from kommunebench.pipeline.efficiency import efficiency_view
+from kommunebench.pipeline import RunConfig
+from kommunebench.pipeline.efficiency import efficiency_view, run_and_export_with_efficiency
 
 SEED = 14
 
@@ -120,3 +122,21 @@ def test_the_environment_variant_through_the_view(joint_db):
     # a non-discretionary input can only shrink the comparison set: no score gets worse
     for r in view.rows:
         assert r["med_score"] >= base.row(r["kommunekode"])["med_score"] - 1e-3
+
+
+def test_run_exports_the_dea_section_when_costs_are_loaded(joint_db, tmp_path):
+    period = efficiency_view(db=joint_db).period
+    config = RunConfig.build(period=period, out_dir=tmp_path / "with")
+    run, paths, note = run_and_export_with_efficiency(config, db=joint_db)
+    assert "DEA-afsnittet er med" in note and "uden bootstrap" in note
+    assert "DEA og rangliste" in openpyxl.load_workbook(paths.excel).sheetnames
+    assert 'id="kb-dea-table"' in paths.html.read_text("utf-8")
+    off = RunConfig.build(period=period, out_dir=tmp_path / "without")
+    _, paths, note = run_and_export_with_efficiency(off, db=joint_db, efficiency=False)
+    assert "fravalgt" in note and "DEA og rangliste" not in openpyxl.load_workbook(paths.excel).sheetnames
+    with duckdb.connect(str(joint_db)) as con:
+        con.execute("DELETE FROM admin_costs")
+    again = RunConfig.build(period=period, out_dir=tmp_path / "nocosts")
+    _, paths, note = run_and_export_with_efficiency(again, db=joint_db)
+    assert note.startswith("Intet DEA-afsnit i rapporten: der er ingen udgifter i lageret")
+    assert 'id="kb-dea-table"' not in paths.html.read_text("utf-8")
