@@ -90,7 +90,14 @@ def _stack(problem: Problem, cols: np.ndarray, present: np.ndarray, r: np.ndarra
     block_cols = np.concatenate([cols[j] + ctx["offset"][k[bi]], ctx["art"][k]])
     block = np.concatenate([bi, np.arange(r.size)])
     sol = solve_blocks(
-        block_cols, block, ctx["radial"][k], ctx["rhs"][k], sign=problem.sign, vrs=problem.vrs, pricing="dantzig"
+        block_cols,
+        block,
+        ctx["radial"][k],
+        ctx["rhs"][k],
+        sign=problem.sign,
+        vrs=problem.vrs,
+        pricing="dantzig",
+        primal_only=True,
     )
     if not problem.vrs and not problem.input_oriented:
         return sol.t
