@@ -14,9 +14,9 @@ Park, Jeong & Simar 2010). With f = (m/n)^κ and the distances δ = 1/score ≥ 
 
 A replication in which a unit has no feasible comparison (possible under VRS once its natural
 peers are left out) is skipped for that unit. The subsample size is m = ⌊n^γ⌉ (``exponent`` γ,
-default 0.7; Simar & Wilson 2011 find intervals of the right coverage for γ between 0.6 and 0.8 in
-dimensions like ours). Measured on the planted data of tests/test_efficiency.py (n = 98, three
-variables, VRS): see docs/efficiency.md.
+default 0.5, chosen on seeds 1–4 of the planted data of tests/test_efficiency.py — n = 98, three
+variables, VRS; Simar & Wilson 2011 found 0.6–0.8 in their designs; see docs/efficiency.md), or
+chosen from the data by the minimum-volatility rule (:mod:`kommunebench.efficiency.volatility`).
 """
 
 from __future__ import annotations
