@@ -6,9 +6,14 @@ expected values are computed here by hand from the same frame (sums, and Σ expe
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import duckdb
+import httpx
 import numpy as np
 import openpyxl
 import pandas as pd
@@ -122,6 +127,20 @@ def test_the_environment_variant_through_the_view(joint_db):
     # a non-discretionary input can only shrink the comparison set: no score gets worse
     for r in view.rows:
         assert r["med_score"] >= base.row(r["kommunekode"])["med_score"] - 1e-3
+
+
+def test_miljoe_in_the_cli_and_the_api(joint_db, tmp_path_factory, request):
+    site = shared_site(tmp_path_factory, request)
+    data = httpx.get(site.url + "/api/v1/effektivitet?miljoe=true", timeout=300).json()
+    assert data["miljoe"] is True and data["municipalities"]
+    assert httpx.get(site.url + "/api/v1/effektivitet", timeout=300).json()["miljoe"] is False
+    page = httpx.get(site.url + "/effektivitet?miljoe=true", timeout=300)
+    assert page.status_code == 200 and "forventet andel på ydelse i alt" in page.text
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")}
+    cmd = [sys.executable, "-m", "kommunebench.cli", "efficiency", "show", "--db", str(joint_db), "--miljoe"]
+    shown = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=300, check=False)
+    assert shown.returncode == 0, shown.stderr
+    assert "Miljøvariabel: forventet andel på ydelse i alt" in " ".join(shown.stdout.split())
 
 
 def test_run_exports_the_dea_section_when_costs_are_loaded(joint_db, tmp_path):
