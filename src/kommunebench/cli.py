@@ -174,7 +174,8 @@ def run(
         ),
     ] = True,
     cost_year: Annotated[
-        int | None, typer.Option("--cost-year", help="Cost year of the DEA section (default: the newest).")
+        int | None,
+        typer.Option("--cost-year", help="Cost year of the DEA section (default: the period's, else the newest)."),
     ] = None,
 ) -> None:
     """Fit the benchmark for a period, store the run (audited), and export CSV, Excel and the HTML report."""

@@ -20,7 +20,7 @@ from kommunebench import settings
 from kommunebench.benchmark.runs import StoredRun
 from kommunebench.data import reference
 from kommunebench.efficiency import compute_efficiency, loefteevne_data
-from kommunebench.efficiency.costs import stored_costs
+from kommunebench.efficiency.costs import cost_years, stored_costs
 from kommunebench.efficiency.sidebyside import side_by_side
 from kommunebench.errors import ConfigError, NotFoundError
 from kommunebench.pipeline.config import ExportPaths, RunConfig, Store, using
@@ -127,13 +127,17 @@ def run_and_export_with_efficiency(
     """``kommunebench run``: run, store and export; with stored costs the DEA sheet and section too.
 
     The DEA section is the default view (med/uden udgifter, VRS, no bootstrap: cheap) of the new
-    run against the costs of ``cost_year`` (default: the newest stored). Without stored costs, or
+    run against the costs of ``cost_year`` (default: the year the run's period ends in, if its
+    costs are stored, else the newest stored year). Without stored costs, or
     when they do not fit the run, the run is still stored and exported without the section, and
     the returned note (Danish) says why.
     """
     run = run_benchmark(config, db=db, progress=progress)
     view, note = None, "DEA-afsnittet er fravalgt."
     if efficiency:
+        if cost_year is None:
+            with using(db) as con:
+                cost_year = config.period.year if config.period.year in cost_years(con) else None
         try:
             view = efficiency_view(run_id=run.record.run_id, db=db, year=cost_year, threshold=config.threshold)
             note = f"DEA-afsnittet er med i rapporten og regnearket (udgiftsår {view.cost_year}, uden bootstrap)."
