@@ -35,6 +35,7 @@ from kommunebench.cli_web import dashboard_url, serve, token_app
 from kommunebench.data.synth.effects import SCENARIOS, EffectSpec
 from kommunebench.errors import KommunebenchError, NotFoundError
 from kommunebench.pipeline import ExportPaths, RunConfig
+from kommunebench.pipeline.efficiency import run_and_export_with_efficiency
 from kommunebench.publish import PublicRun
 
 __all__ = ["app", "main"]
@@ -178,6 +179,17 @@ def run(
         str, typer.Option(help="public (as the web: rounded, suppressed) or internal (full, marked Fortroligt).")
     ] = "public",
     db: DbOption = None,
+    efficiency: Annotated[
+        bool,
+        typer.Option(
+            "--effektivitet/--uden-effektivitet",
+            help="Add the DEA sheet and section when costs (admin_costs) are loaded (no bootstrap).",
+        ),
+    ] = True,
+    cost_year: Annotated[
+        int | None,
+        typer.Option("--cost-year", help="Cost year of the DEA section (default: the period's, else the newest)."),
+    ] = None,
 ) -> None:
     """Fit the benchmark for a period, store the run (audited), and export CSV, Excel and the HTML report."""
     config = RunConfig.build(
@@ -190,7 +202,9 @@ def run(
         export_profile=export_profile,
     )
     with progress("run") as cb:
-        stored, paths = pipeline.run_and_export(config, db=db_path(db), progress=cb)
+        stored, paths, note = run_and_export_with_efficiency(
+            config, db=db_path(db), progress=cb, efficiency=efficiency, cost_year=cost_year
+        )
     view = pipeline.publish_run(stored, threshold=config.threshold)
     _print_top_bottom(view)
     rec = stored.record
@@ -200,6 +214,7 @@ def run(
     )
     console.print(f"National potential: {stored.lists.potential.national_mio_kr:,.1f} mio. kr.")
     _print_exports(paths)
+    console.print(note)
 
 
 @app.command()

@@ -31,12 +31,24 @@ Exclude = Annotated[
 Boot = Annotated[int, typer.Option("--bootstrap", help="Bootstrap replications (0 = none; 2000 as in the docs).")]
 Seed = Annotated[int | None, typer.Option("--seed", help="Seed of the bootstrap.", show_default=False)]
 Jobs = Annotated[int, typer.Option("--jobs", help="Worker processes for the bootstrap.")]
+Miljoe = Annotated[
+    bool,
+    typer.Option("--miljoe", help="Add the environment variable: expected share on benefits (rammevilkår)."),
+]
 
 
-def _view(db, run, year, rts, exclude, bootstrap=0, seed=None, jobs=1) -> PublicEfficiency:
+def _view(db, run, year, rts, exclude, miljoe=False, bootstrap=0, seed=None, jobs=1) -> PublicEfficiency:
     names = tuple(x.strip() for x in exclude.split(",") if x.strip())
     return efficiency_view(
-        run_id=run, db=db_path(db), year=year, rts=rts, exclude=names, bootstrap=bootstrap, seed=seed, n_jobs=jobs
+        run_id=run,
+        db=db_path(db),
+        year=year,
+        rts=rts,
+        exclude=names,
+        bootstrap=bootstrap,
+        seed=seed,
+        n_jobs=jobs,
+        miljoe=miljoe,
     )
 
 
@@ -55,10 +67,11 @@ def show(
     bootstrap: Boot = 0,
     seed: Seed = None,
     jobs: Jobs = 1,
+    miljoe: Miljoe = False,
     kommune: Annotated[str | None, typer.Option("--kommune", help="Explain one municipality (name or code).")] = None,
 ) -> None:
     """Benchmark rank beside DEA group and score, the national totals, and the reason in words."""
-    view = _view(db, run, year, rts, exclude, bootstrap, seed, jobs)
+    view = _view(db, run, year, rts, exclude, miljoe, bootstrap, seed, jobs)
     _facts(view)
     if kommune is not None:
         rows = [r for r in view.rows if kommune.strip().lower() in (str(r["kommunekode"]), str(r["navn"]).lower())]
@@ -100,12 +113,13 @@ def export(
     year: Year = None,
     rts: Rts = "vrs",
     exclude: Exclude = "",
+    miljoe: Miljoe = False,
     with_run: Annotated[
         bool, typer.Option("--with-run", help="Write the run's own workbook and report with the DEA sheet and section.")
     ] = False,
 ) -> None:
     """Write the side-by-side sheet (Excel) and the HTML report of the DEA section."""
-    view = _view(db, run, year, rts, exclude)
+    view = _view(db, run, year, rts, exclude, miljoe)
     xlsx, html = export_efficiency(view, out, with_run=with_run, db=db_path(db))
     console.print(f"Skrev {xlsx}")
     console.print(f"Skrev {html}")

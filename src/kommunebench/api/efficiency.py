@@ -27,6 +27,7 @@ class EfficiencyRow(BaseModel):
     model_config = ConfigDict(frozen=True)
     kommunekode: int
     navn: str
+    dea_unit: str | None = Field(None, description="fælles jobcenter, som kommunen indgår i DEA som en del af")
     benchmark_rank: int | None = Field(description="rang i benchmarkingen (samlet liste)")
     diff_pp: float | None
     med_score: float | None = Field(description="DEA-score med udgifter (1 = på fronten)")
@@ -48,6 +49,7 @@ class EfficiencyPage(BaseModel):
     period: str
     cost_year: int
     rts: str
+    miljoe: bool = Field(description="med miljøvariabel (forventet andel på ydelse i alt, rammevilkår)")
     threshold: int
     totals: dict[str, float]
     suppressed: list[str] = Field(description="kommuner udeladt, fordi en celle er undertrykt")
@@ -55,16 +57,16 @@ class EfficiencyPage(BaseModel):
     municipalities: list[EfficiencyRow]
 
 
-def _view(ctx: Ctx, run: str | None, aar: int | None, rts: str) -> PublicEfficiency:
+def _view(ctx: Ctx, run: str | None, aar: int | None, rts: str, miljoe: bool = False) -> PublicEfficiency:
     def compute() -> PublicEfficiency:
         with ctx.wh.read() as con:
-            return efficiency_view(run_id=run, db=con, year=aar, rts=rts, threshold=ctx.threshold)
+            return efficiency_view(run_id=run, db=con, year=aar, rts=rts, threshold=ctx.threshold, miljoe=miljoe)
 
-    return ctx.wh.memo(("efficiency", run, aar, rts, ctx.threshold), compute)
+    return ctx.wh.memo(("efficiency", run, aar, rts, ctx.threshold, miljoe), compute)
 
 
 def _extra(ctx: Ctx, data: EfficiencyPage) -> dict[str, Any]:
-    return efficiency_context(_view(ctx, data.run_id, data.cost_year, data.rts))
+    return efficiency_context(_view(ctx, data.run_id, data.cost_year, data.rts, data.miljoe))
 
 
 @pages.page(
@@ -80,14 +82,16 @@ def efficiency_page(
     run: str | None = RUN_QUERY,
     aar: int | None = Query(None, ge=2007, le=2100, description="udgiftsår; standard: det nyeste"),
     rts: str = Query("vrs", pattern="^(vrs|crs)$", description="skalaafkast: vrs (standard) eller crs"),
+    miljoe: bool = Query(False, description="tilføj miljøvariablen: forventet andel på ydelse i alt (rammevilkår)"),
 ) -> EfficiencyPage:
     """Benchmark rank beside DEA group and score, national totals and the reason in words."""
-    view = _view(ctx, run.upper() if run else None, aar, rts)
+    view = _view(ctx, run.upper() if run else None, aar, rts, miljoe)
     return EfficiencyPage(
         run_id=view.run_id,
         period=view.period,
         cost_year=view.cost_year,
         rts=view.rts,
+        miljoe=view.miljoe,
         threshold=view.threshold,
         totals=dict(view.totals),
         suppressed=list(view.suppressed),

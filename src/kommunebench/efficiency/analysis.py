@@ -46,7 +46,7 @@ def compute_efficiency(
     exclude: Sequence[object] = (),
     bootstrap: int = 0,
     bootstrap_method: str = "subsampling",
-    subsample_exponent: float = SUBSAMPLE_EXPONENT,
+    subsample_exponent: float | str = SUBSAMPLE_EXPONENT,
     alpha: float = 0.10,
     bandwidth: str | float = "silverman",
     interval: str = "percentile",
@@ -64,7 +64,8 @@ def compute_efficiency(
     ``exclude`` ids or names of units kept out of the reference set but still scored (the report
     left out Ærø, Samsø, Langeland). ``bootstrap`` replications of the ``bootstrap_method``:
     ``"subsampling"`` (default; m-out-of-n, Kneip, Simar & Wilson 2008, m = n^``subsample_exponent``)
-    or ``"smoothed"`` (Simar & Wilson 1998, with ``bandwidth`` rule and ``interval`` kind), with
+    (``"min_volatility"``: m chosen from the data) or ``"smoothed"`` (Simar & Wilson 1998, with
+    ``bandwidth`` rule and ``interval`` kind), with
     (1 − ``alpha``) intervals, ``seed`` and
     ``n_jobs`` worker processes (the numbers do not depend on it; ``engine`` tunes speed only);
     ``grouping``/``n_groups``/``bands`` choose the groups (see :mod:`kommunebench.efficiency.groups`).

@@ -64,6 +64,7 @@ from kommunebench.efficiency.validate import (
     matrix,
     reference_indices,
 )
+from kommunebench.efficiency.volatility import MIN_VOLATILITY, candidate_sizes, min_volatility
 from kommunebench.errors import ConfigError
 
 __all__ = [
@@ -196,12 +197,16 @@ def check_bootstrap_options(
     return b, a, rule, check_choice("interval", interval, INTERVALS), check_int("n_jobs", n_jobs, minimum=1)
 
 
-def check_method(method: object, exponent: object) -> tuple[str, float]:
-    """Validated (bootstrap method, subsample exponent γ in (0, 1))."""
+def check_method(method: object, exponent: object) -> tuple[str, float | str]:
+    """Validated (bootstrap method, subsample exponent γ in (0, 1) or ``"min_volatility"``)."""
     name = check_choice("bootstrap_method", method, METHODS)
+    if exponent == MIN_VOLATILITY:
+        return name, MIN_VOLATILITY
     ok = isinstance(exponent, int | float) and not isinstance(exponent, bool) and 0.0 < float(exponent) < 1.0
     if not ok:
-        raise ConfigError(f"subsample_exponent must be a number strictly between 0 and 1, got {exponent!r}")
+        raise ConfigError(
+            f"subsample_exponent must be a number strictly between 0 and 1 or {MIN_VOLATILITY!r}, got {exponent!r}"
+        )
     return name, float(exponent)  # type: ignore[arg-type]
 
 
@@ -218,20 +223,26 @@ def bootstrap_scores(
     n_jobs: int = 1,
     settings: EngineSettings | None = None,
     method: str = "subsampling",
-    exponent: float = SUBSAMPLE_EXPONENT,
+    exponent: float | str = SUBSAMPLE_EXPONENT,
 ) -> BootstrapScores:
     """The bootstrap of an already solved model (options validated by the caller)."""
     ref = problem.reference
     delta = 1.0 / scores.score  # input: 1/θ; output: φ (NaN stays NaN)
     if method == "subsampling":
-        m = subsample_size(ref.size, exponent)
-        present = subsample_draws(ref.size, m, replications, rng)
-        sub = subsample_distances(problem, scores, present, n_jobs=n_jobs)
-        factor = (m / ref.size) ** rate_exponent(problem, vrs=problem.vrs)
-        st = summarise_subsample(delta, sub, factor=factor, alpha=alpha)
+        kappa = rate_exponent(problem, vrs=problem.vrs)
+
+        def run(m: int) -> dict[str, np.ndarray]:
+            sub = subsample_distances(problem, scores, subsample_draws(ref.size, m, replications, rng), n_jobs=n_jobs)
+            return {**summarise_subsample(delta, sub, factor=(m / ref.size) ** kappa, alpha=alpha), "sub": sub}
+
+        if exponent == MIN_VOLATILITY:
+            m, st, _ = min_volatility(candidate_sizes(ref.size), run)
+        else:
+            m = subsample_size(ref.size, float(exponent))
+            st = run(m)
         return BootstrapScores(
             replications=replications, alpha=alpha, bandwidth=0.0, bandwidth_rule="none", interval="subsampling",
-            seed=seed, replicates=1.0 / sub, bias=st["bias"], bias_corrected=st["bias_corrected"], std=st["std"],
+            seed=seed, replicates=1.0 / st["sub"], bias=st["bias"], bias_corrected=st["bias_corrected"], std=st["std"],
             lower=st["lower"], upper=st["upper"], advised=st["advised"], method=method, subsample=m,
         )  # fmt: skip
     delta_ref = delta[ref]
@@ -283,11 +294,12 @@ def bootstrap_dea(
     seed: int | np.random.Generator | None = None,
     n_jobs: int = 1,
     method: str = "subsampling",
-    exponent: float = SUBSAMPLE_EXPONENT,
+    exponent: float | str = SUBSAMPLE_EXPONENT,
 ) -> tuple[DEAScores, BootstrapScores]:
     """:func:`~kommunebench.efficiency.dea.solve_dea` plus a bootstrap of its scores.
 
-    ``method`` ``"subsampling"`` (default; Kneip, Simar & Wilson 2008, m = n^``exponent``) or
+    ``method`` ``"subsampling"`` (default; Kneip, Simar & Wilson 2008, m = n^``exponent``, or
+    ``exponent="min_volatility"`` for m chosen from the data, :mod:`kommunebench.efficiency.volatility`) or
     ``"smoothed"`` (Simar & Wilson 1998; ``bandwidth`` and ``interval`` apply to it only).
 
     ``seed`` (an int or a ``numpy.random.Generator``) makes the draws reproducible; the scores do

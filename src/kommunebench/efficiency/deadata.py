@@ -41,6 +41,8 @@ class DEAData:
     where it does not apply) and ``input_volume_unit`` (e.g. ``"kr"``) convert an input's potential
     into a total; ``output_counts`` (units × outputs) are the actual counts behind ratio outputs
     (expected ÷ actual), giving the potential in persons. ``variant`` names the model.
+    ``members`` (joint jobcentres, :mod:`kommunebench.efficiency.jobcentres`): per unit the ids of
+    the municipalities it stands for; None when every unit is one municipality.
     """
 
     units: tuple[int | str, ...]
@@ -56,6 +58,7 @@ class DEAData:
     input_volume_unit: str = ""
     output_counts: np.ndarray | None = None
     variant: str = "custom"
+    members: tuple[tuple[int | str, ...], ...] | None = None
 
     @property
     def n(self) -> int:
@@ -120,6 +123,7 @@ def dea_data(
     input_volume_unit: str = "",
     output_counts: object = None,
     variant: str = "custom",
+    members: Sequence[Sequence[int | str]] | None = None,
 ) -> DEAData:
     """Build :class:`DEAData`, raising :class:`~kommunebench.errors.ConfigError` for bad input.
 
@@ -144,6 +148,9 @@ def dea_data(
     names = tuple(str(u) for u in ids) if labels is None else tuple(str(s) for s in labels)
     if len(names) != n:
         raise ConfigError(f"labels must have one entry per unit ({n}), got {len(names)}")
+    groups = None if members is None else tuple(tuple(m) for m in members)
+    if groups is not None and (len(groups) != n or any(not m for m in groups)):
+        raise ConfigError(f"members must list at least one municipality for each of the {n} units")
     return DEAData(
         units=ids,
         labels=names,
@@ -158,4 +165,5 @@ def dea_data(
         input_volume_unit=str(input_volume_unit),
         output_counts=None if counts is None else _frozen(counts),
         variant=str(variant),
+        members=groups,
     )

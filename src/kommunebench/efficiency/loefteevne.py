@@ -30,6 +30,7 @@ import pandas as pd
 from kommunebench.benchmark import MINISTRY_AREAS
 from kommunebench.data import reference
 from kommunebench.efficiency.deadata import DEAData, dea_data
+from kommunebench.efficiency.jobcentres import grouping_matrix, jobcentre_mapping
 from kommunebench.efficiency.validate import check_choice
 from kommunebench.errors import ConfigError
 
@@ -136,6 +137,7 @@ def loefteevne_data(
     environment: object = None,
     environment_higher_is: object = None,
     areas: Sequence[str] | None = None,
+    jobcentres: object = None,
 ) -> DEAData:
     """:class:`DEAData` for one variant from a benchmark run (see the module docstring).
 
@@ -143,43 +145,49 @@ def loefteevne_data(
     ``fuldtidspersoner`` (default: the actual fuldtidspersoner summed over the areas), a Series or
     a mapping kommunekode → cost_kr. ``environment``: a frame with kommunekode and one column per
     variable, a Series or a mapping; ``environment_higher_is``: ``"better"``/``"worse"`` per
-    variable.
+    variable. ``jobcentres``: kommunekode → joint jobcentre (default: the ``jobcentre`` column of a
+    costs frame); the DEA unit is then the jobcentre (:mod:`kommunebench.efficiency.jobcentres`).
     """
     variant = check_choice("variant", variant, VARIANTS)
     long = loefteevne_frame(results, areas=areas)
     chosen = list(dict.fromkeys(long["area"]))
-    wide = long.pivot(index="kommunekode", columns="area", values=["loefteevne", "actual"])
+    wide = long.pivot(index="kommunekode", columns="area", values=["loefteevne", "actual", "expected"])
     codes = wide.index.to_numpy()
     outputs = wide["loefteevne"][chosen].to_numpy(dtype=float)
     actual = wide["actual"][chosen].to_numpy(dtype=float)
+    expected = wide["expected"][chosen].to_numpy(dtype=float)
     counts = actual if np.isfinite(actual).all() else None
     if variant == "uden_udgifter":
         if costs is not None:
             raise ConfigError("costs are only used by the variant 'med_udgifter'")
-        inputs, input_names, volume, unit = np.ones((codes.size, 1)), ["konstant"], None, ""
+        cost = persons = None
     else:
-        if costs is None:
-            raise ConfigError("the variant 'med_udgifter' needs costs (kommunekode, cost_kr[, fuldtidspersoner])")
-        table = _per_unit(costs, "costs", codes, "cost_kr")
-        if "cost_kr" not in table.columns:
-            raise ConfigError("the costs table needs a column 'cost_kr' (administrative cost in kr.)")
-        cost = pd.to_numeric(table["cost_kr"], errors="coerce").to_numpy(dtype=float)
-        if "fuldtidspersoner" in table.columns:
-            persons = pd.to_numeric(table["fuldtidspersoner"], errors="coerce").to_numpy(dtype=float)
-        elif counts is not None:
-            persons = counts.sum(axis=1)
-        else:
-            raise ConfigError("give fuldtidspersoner in the costs table: the benchmark frame has shares only")
-        if not (np.isfinite(cost).all() and (cost > 0).all() and np.isfinite(persons).all() and (persons > 0).all()):
-            raise ConfigError("cost_kr and fuldtidspersoner must be finite and > 0 for every municipality")
-        inputs, input_names, volume, unit = (cost / persons)[:, None], ["cost_per_fuldtidsperson"], persons, "kr"
+        cost, persons = _costs(costs, codes, counts)
     env, env_names = None, None
     if environment is not None:
         env_frame = _per_unit(environment, "environment", codes, "environment")
         env = env_frame.apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
         env_names = [str(c) for c in env_frame.columns]
+    mapping = jobcentre_mapping(costs if jobcentres is None else jobcentres)
+    labels: Sequence[str] = _labels(long, codes)
+    ids: tuple[int, ...] = tuple(int(c) for c in codes)
+    members = None
+    if mapping:
+        if counts is None:
+            raise ConfigError("joint jobcentres need counts (actual, expected or population) to weight the løfteevne")
+        g, ids, labels, members = grouping_matrix(codes, mapping, dict(zip(ids, labels, strict=True)))
+        weight = counts.sum(axis=1)
+        outputs, counts = (g @ expected) / (g @ counts), g @ counts
+        if env is not None:
+            env = (g @ (env * weight[:, None])) / (g @ weight)[:, None]
+        if cost is not None and persons is not None:
+            cost, persons = g @ cost, g @ persons
+    if cost is None or persons is None:
+        inputs, input_names, volume, unit = np.ones((len(ids), 1)), ["konstant"], None, ""
+    else:
+        inputs, input_names, volume, unit = (cost / persons)[:, None], ["cost_per_fuldtidsperson"], persons, "kr"
     return dea_data(
-        tuple(int(c) for c in codes),
+        ids,
         inputs,
         outputs,
         input_names=input_names,
@@ -187,15 +195,36 @@ def loefteevne_data(
         environment=env,
         environment_names=env_names,
         environment_higher_is=environment_higher_is,
-        labels=_labels(long, codes),
+        labels=labels,
         input_volume=None if volume is None else volume[:, None],
         input_volume_unit=unit,
         output_counts=counts,
         variant=variant,
+        members=members,
     )
 
 
+def _costs(costs: object, codes: np.ndarray, counts: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """(cost_kr, fuldtidspersoner) per municipality in ``codes`` order, validated."""
+    if costs is None:
+        raise ConfigError("the variant 'med_udgifter' needs costs (kommunekode, cost_kr[, fuldtidspersoner])")
+    table = _per_unit(costs, "costs", codes, "cost_kr")
+    if "cost_kr" not in table.columns:
+        raise ConfigError("the costs table needs a column 'cost_kr' (administrative cost in kr.)")
+    cost = pd.to_numeric(table["cost_kr"], errors="coerce").to_numpy(dtype=float)
+    if "fuldtidspersoner" in table.columns:
+        persons = pd.to_numeric(table["fuldtidspersoner"], errors="coerce").to_numpy(dtype=float)
+    elif counts is not None:
+        persons = counts.sum(axis=1)
+    else:
+        raise ConfigError("give fuldtidspersoner in the costs table: the benchmark frame has shares only")
+    if not (np.isfinite(cost).all() and (cost > 0).all() and np.isfinite(persons).all() and (persons > 0).all()):
+        raise ConfigError("cost_kr and fuldtidspersoner must be finite and > 0 for every municipality")
+    return cost, persons
+
+
 def _labels(long: pd.DataFrame, codes: np.ndarray) -> list[str]:
+    """Display names per kommunekode (the frame's ``navn`` or the reference list)."""
     if "navn" in long.columns:
         names = long.drop_duplicates("kommunekode").set_index("kommunekode")["navn"]
         return [str(names[c]) for c in codes]

@@ -26,6 +26,8 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.optimize import linprog
 
+from kommunebench.efficiency import highs
+
 __all__ = [
     "LPFailure",
     "BlockSolution",
@@ -151,6 +153,7 @@ def solve_blocks(
     t_bounds: tuple[np.ndarray, np.ndarray] | None = None,
     slack_weight: np.ndarray | None = None,
     pricing: str | None = None,
+    primal_only: bool = False,
 ) -> BlockSolution:
     """Solve ``radial.shape[0]`` independent blocks in one HiGHS call.
 
@@ -159,7 +162,9 @@ def solve_blocks(
     every row an equality with its own slack ≥ 0, ``t`` within ``t_bounds`` and objective
     ``−Σ slack_weight·slack``. ``pricing`` sets HiGHS's dual edge-weight strategy (``"dantzig"`` is
     fastest for many tiny blocks; the optimum does not depend on it). Raises :class:`LPFailure` if
-    HiGHS finds no optimum.
+    HiGHS finds no optimum. ``primal_only`` (phase one with Dantzig pricing): the same solve through
+    :func:`kommunebench.efficiency.highs.solve_primal`, without duals (NaN) but without linprog's
+    per-column overhead.
     """
     nb, p = radial.shape
     k = cols.shape[0]
@@ -200,6 +205,8 @@ def solve_blocks(
         eq_rhs.append(np.ones(nb))
     a_eq = sp.vstack(eq_blocks, format="csc") if eq_blocks else None
     b_eq = np.concatenate(eq_rhs) if eq_rhs else None
+    if primal_only and highs.AVAILABLE and not phase2 and pricing == "dantzig":
+        return _primal(c, a_rows, rhs.ravel(), a_eq, b_eq, bounds, nb, k, p)
     res = _linprog(
         c,
         A_ub=None if phase2 else a_rows,
@@ -223,3 +230,28 @@ def solve_blocks(
         w = np.asarray(res.eqlin.marginals) if vrs else np.zeros(nb)
         slack = None
     return BlockSolution(t=x[:nb], lam=x[nb : nb + k], duals=duals, w=w, slack=slack)
+
+
+def _primal(
+    c: np.ndarray,
+    a_ub: sp.csc_matrix,
+    b_ub: np.ndarray,
+    a_eq: sp.csc_matrix | None,
+    b_eq: np.ndarray | None,
+    bounds: np.ndarray,
+    nb: int,
+    k: int,
+    p: int,
+) -> BlockSolution:
+    """Phase one through the lean HiGHS call: rows as linprog orders them (≤ rows, then equalities)."""
+    if a_eq is None or b_eq is None:
+        a, lhs, rhs = a_ub, np.full(b_ub.size, -np.inf), b_ub
+    else:
+        a = sp.vstack([a_ub, a_eq], format="csc")
+        lhs, rhs = np.concatenate([np.full(b_ub.size, -np.inf), b_eq]), np.concatenate([b_ub, b_eq])
+    x = highs.solve_primal(c, a, lhs, rhs, bounds[:, 0].copy(), bounds[:, 1].copy())
+    if x is None:
+        raise LPFailure("HiGHS found no optimum")
+    return BlockSolution(
+        t=x[:nb], lam=x[nb : nb + k], duals=np.full((nb, p), np.nan), w=np.full(nb, np.nan), slack=None
+    )

@@ -55,27 +55,35 @@ def side_by_side(
     if med.orientation != "output" or uden.orientation != "output" or med_input.orientation != "input":
         raise ConfigError("side_by_side needs med (output), uden (output) and med_input (input) models")
     units = list(med.data.units)
-    bench = overall.set_index("kommunekode").loc[units, ["navn", "rank", "diff_pp", "actual_share", "expected_share"]]
-    rows = bench.rename(columns={"rank": "benchmark_rank"}).join(_frame(med, "med")).join(_frame(uden, "uden"))
+    dea = _frame(med, "med").join(_frame(uden, "uden"))
     frame = med.to_frame().set_index("unit")
-    rows["cost_per_fuldtidsperson_kr"] = med.data.inputs[:, 0]
-    rows["target_cost_per_fuldtidsperson_kr"] = med_input.to_frame().set_index("unit")[f"target_{COST}"]
-    rows["saving_kr"] = med_input.to_frame().set_index("unit")[f"potential_{COST}_kr"]
-    rows["potential_pct"] = frame["potential_pct"]
-    rows["potential_persons"] = frame.get("potential_persons", np.nan)
+    dea["cost_per_fuldtidsperson_kr"] = med.data.inputs[:, 0]
+    dea["target_cost_per_fuldtidsperson_kr"] = med_input.to_frame().set_index("unit")[f"target_{COST}"]
+    dea["saving_kr"] = med_input.to_frame().set_index("unit")[f"potential_{COST}_kr"]
+    dea["potential_pct"] = frame["potential_pct"]
+    dea["potential_persons"] = frame.get("potential_persons", np.nan)
     for r, name in enumerate(med.data.output_names):
-        rows[name] = med.data.outputs[:, r]
-        rows[f"target_{name}"] = frame[f"target_{name}"]
-        rows[f"potential_{name}_pct"] = frame[f"potential_{name}_pct"]
+        dea[name] = med.data.outputs[:, r]
+        dea[f"target_{name}"] = frame[f"target_{name}"]
+        dea[f"potential_{name}_pct"] = frame[f"potential_{name}_pct"]
+    members = med.data.members or tuple((u,) for u in units)
+    dea["dea_unit"] = [label if len(g) > 1 else None for label, g in zip(med.data.labels, members, strict=True)]
+    unit_of = {code: unit for unit, group in zip(units, members, strict=True) for code in group}
+    codes = [code for group in members for code in group]
+    cols = ["navn", "rank", "diff_pp", "actual_share", "expected_share"]
+    bench = overall.set_index("kommunekode").loc[codes, cols].rename(columns={"rank": "benchmark_rank"})
+    per_member = dea.loc[[unit_of[c] for c in codes]].set_axis(bench.index, axis=0)
+    rows = bench.join(per_member).sort_index()
     rows.index.name = "kommunekode"
     rows = rows.reset_index()
     n_ranked = int(overall["rank"].notna().sum())
     rows["explanation"] = [explain(rec, med.data.output_names, n_ranked) for rec in rows.to_dict("records")]
+    # national totals over the DEA units (a joint jobcentre counted once, not once per member)
     totals = {
-        "persons_more_in_job": float(np.nansum(rows["potential_persons"])),
-        "saving_kr": float(np.nansum(rows["saving_kr"])),
+        "persons_more_in_job": float(np.nansum(dea["potential_persons"])),
+        "saving_kr": float(np.nansum(dea["saving_kr"])),
         "saving_pct": float(
-            100 * np.nansum(rows["saving_kr"]) / np.sum(med.data.inputs[:, 0] * med.data.input_volume[:, 0])
+            100 * np.nansum(dea["saving_kr"]) / np.sum(med.data.inputs[:, 0] * med.data.input_volume[:, 0])
         )
         if med.data.input_volume is not None
         else float("nan"),
@@ -98,7 +106,9 @@ def explain(rec: dict, outputs: Sequence[str], n: int) -> str:
     name, rank, group = rec["navn"], int(rec["benchmark_rank"]), rec["med_group"]
     if pd.isna(rec["med_score"]):
         return f"{name} har ingen mulig sammenligning i DEA med udgifter."
-    parts = [
+    unit = rec.get("dea_unit", name)
+    joint = [] if unit in (None, name) else [f"I DEA indgår {name} i {unit}: tallene nedenfor gælder jobcentret."]
+    parts = joint + [
         f"{name} er nr. {rank} af {n} i benchmarkingen (faktisk minus forventet {_num(rec['diff_pp'], 2)} pct.-point) "
         f"og i gruppe {int(group)} i DEA med udgifter (score {_num(rec['med_score'], 3)}; uden udgifter "
         f"{_num(rec['uden_score'], 3)}, gruppe {int(rec['uden_group'])})."

@@ -14,9 +14,9 @@ Park, Jeong & Simar 2010). With f = (m/n)^κ and the distances δ = 1/score ≥ 
 
 A replication in which a unit has no feasible comparison (possible under VRS once its natural
 peers are left out) is skipped for that unit. The subsample size is m = ⌊n^γ⌉ (``exponent`` γ,
-default 0.7; Simar & Wilson 2011 find intervals of the right coverage for γ between 0.6 and 0.8 in
-dimensions like ours). Measured on the planted data of tests/test_efficiency.py (n = 98, three
-variables, VRS): see docs/efficiency.md.
+default 0.5, chosen on seeds 1–4 of the planted data of tests/test_efficiency.py — n = 98, three
+variables, VRS; Simar & Wilson 2011 found 0.6–0.8 in their designs; see docs/efficiency.md), or
+chosen from the data by the minimum-volatility rule (:mod:`kommunebench.efficiency.volatility`).
 """
 
 from __future__ import annotations
@@ -90,7 +90,14 @@ def _stack(problem: Problem, cols: np.ndarray, present: np.ndarray, r: np.ndarra
     block_cols = np.concatenate([cols[j] + ctx["offset"][k[bi]], ctx["art"][k]])
     block = np.concatenate([bi, np.arange(r.size)])
     sol = solve_blocks(
-        block_cols, block, ctx["radial"][k], ctx["rhs"][k], sign=problem.sign, vrs=problem.vrs, pricing="dantzig"
+        block_cols,
+        block,
+        ctx["radial"][k],
+        ctx["rhs"][k],
+        sign=problem.sign,
+        vrs=problem.vrs,
+        pricing="dantzig",
+        primal_only=True,
     )
     if not problem.vrs and not problem.input_oriented:
         return sol.t

@@ -4,7 +4,9 @@
 (default: the newest), leaves the suppressed municipalities out (``publish.efficiency``), solves
 three DEA models — med udgifter output-oriented (headline group and score, optionally
 bootstrapped), uden udgifter output-oriented, med udgifter input-oriented (the saving in kr.) —
-and returns the public view. ``export_efficiency`` writes the Excel sheet and the HTML report.
+and returns the public view. With ``miljoe`` the run's expected overall share on benefits (the
+rammevilkår the model predicts from) enters every model as a non-discretionary input.
+``export_efficiency`` writes the Excel sheet and the HTML report.
 """
 
 from __future__ import annotations
@@ -12,18 +14,22 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+import pandas as pd
+
 from kommunebench import settings
+from kommunebench.benchmark.runs import StoredRun
 from kommunebench.data import reference
 from kommunebench.efficiency import compute_efficiency, loefteevne_data
-from kommunebench.efficiency.costs import stored_costs
+from kommunebench.efficiency.costs import cost_years, stored_costs
 from kommunebench.efficiency.sidebyside import side_by_side
-from kommunebench.pipeline.config import Store, using
-from kommunebench.pipeline.runs import latest_run, open_run, publish_run
-from kommunebench.publish.efficiency import PublicEfficiency, efficiency_inputs, public_efficiency
+from kommunebench.errors import ConfigError, NotFoundError
+from kommunebench.pipeline.config import ExportPaths, RunConfig, Store, using
+from kommunebench.pipeline.runs import Progress, export_run, latest_run, open_run, publish_run, run_benchmark
+from kommunebench.publish.efficiency import ENVIRONMENT, PublicEfficiency, efficiency_inputs, public_efficiency
 from kommunebench.report import write_excel, write_html_report
 from kommunebench.report.efficiency import write_efficiency_excel, write_efficiency_html
 
-__all__ = ["efficiency_view", "export_efficiency"]
+__all__ = ["efficiency_view", "export_efficiency", "run_and_export_with_efficiency"]
 
 
 def efficiency_view(
@@ -37,8 +43,13 @@ def efficiency_view(
     seed: int | None = None,
     n_jobs: int = 1,
     threshold: int | None = None,
+    miljoe: bool = False,
 ) -> PublicEfficiency:
-    """The public side-by-side view of DEA and the ranking (see the module docstring)."""
+    """The public side-by-side view of DEA and the ranking (see the module docstring).
+
+    ``miljoe``: add the environment variable (the run's expected share on benefits overall, a
+    rammevilkår measure; higher is worse) as a non-discretionary input to all three models.
+    """
     run = open_run(run_id, db=db) if run_id else latest_run(db=db)
     with using(db) as con:
         cost_year, costs = stored_costs(con, year)
@@ -46,8 +57,12 @@ def efficiency_view(
     safe, hidden = efficiency_inputs(run.lists, limit)
     kept = set(safe[next(iter(safe))]["kommunekode"].astype(int))
     costs = costs[costs["kommunekode"].isin(kept)]
-    med = loefteevne_data(safe, variant="med_udgifter", costs=costs)
-    uden = loefteevne_data(safe, variant="uden_udgifter")
+    env = _environment(run.lists.overall) if miljoe else None
+    worse = None if env is None else ["worse"]
+    med = loefteevne_data(safe, variant="med_udgifter", costs=costs, environment=env, environment_higher_is=worse)
+    uden = loefteevne_data(
+        safe, variant="uden_udgifter", jobcentres=costs, environment=env, environment_higher_is=worse
+    )
     gone = {m.navn for m in reference.municipalities() if m.kommunekode in hidden}
     leave_out = [e for e in exclude if e not in gone]
     med_out = compute_efficiency(
@@ -70,7 +85,14 @@ def efficiency_view(
         threshold=limit,
         excluded=tuple(leave_out),
         bootstrap=bootstrap,
+        miljoe=miljoe,
     )
+
+
+def _environment(overall: pd.DataFrame) -> pd.DataFrame:
+    """The environment variable: expected share on benefits overall (rammevilkår), per kommunekode."""
+    frame = overall[["kommunekode", "expected_share"]].rename(columns={"expected_share": ENVIRONMENT})
+    return frame.assign(kommunekode=frame["kommunekode"].astype(int))
 
 
 def export_efficiency(
@@ -92,3 +114,34 @@ def export_efficiency(
     xlsx = write_efficiency_excel(view, folder / f"{stem}.xlsx")
     html = write_efficiency_html(view, folder / f"{stem}.html")
     return Path(xlsx), Path(html)
+
+
+def run_and_export_with_efficiency(
+    config: RunConfig,
+    *,
+    db: Store | None = None,
+    progress: Progress | None = None,
+    efficiency: bool = True,
+    cost_year: int | None = None,
+) -> tuple[StoredRun, ExportPaths, str]:
+    """``kommunebench run``: run, store and export; with stored costs the DEA sheet and section too.
+
+    The DEA section is the default view (med/uden udgifter, VRS, no bootstrap: cheap) of the new
+    run against the costs of ``cost_year`` (default: the year the run's period ends in, if its
+    costs are stored, else the newest stored year). Without stored costs, or
+    when they do not fit the run, the run is still stored and exported without the section, and
+    the returned note (Danish) says why.
+    """
+    run = run_benchmark(config, db=db, progress=progress)
+    view, note = None, "DEA-afsnittet er fravalgt."
+    if efficiency:
+        if cost_year is None:
+            with using(db) as con:
+                cost_year = config.period.year if config.period.year in cost_years(con) else None
+        try:
+            view = efficiency_view(run_id=run.record.run_id, db=db, year=cost_year, threshold=config.threshold)
+            note = f"DEA-afsnittet er med i rapporten og regnearket (udgiftsår {view.cost_year}, uden bootstrap)."
+        except (NotFoundError, ConfigError) as exc:
+            note = f"Intet DEA-afsnit i rapporten: {exc}"
+    paths = export_run(run, config.out_dir, threshold=config.threshold, profile=config.export_profile, efficiency=view)
+    return run, paths, note

@@ -16,6 +16,7 @@ from kommunebench.benchmark.runs import list_runs as _list_runs
 from kommunebench.errors import ConfigError, NotFoundError
 from kommunebench.pipeline.config import ExportPaths, RunConfig, Store, using
 from kommunebench.publish import PublicRun, public_view
+from kommunebench.publish.efficiency import PublicEfficiency
 from kommunebench.report import write_csv, write_excel, write_html_report
 from kommunebench.uncertainty import FRAME_NAMES
 
@@ -108,7 +109,12 @@ COMPLETE = "eksport.json"
 
 
 def export_run(
-    run: StoredRun, out_dir: Path | None = None, *, threshold: int | None = None, profile: str = "public"
+    run: StoredRun,
+    out_dir: Path | None = None,
+    *,
+    threshold: int | None = None,
+    profile: str = "public",
+    efficiency: PublicEfficiency | None = None,
 ) -> ExportPaths:
     """Write the run as CSV files, an Excel workbook and the static HTML report.
 
@@ -116,7 +122,8 @@ def export_run(
     at ``threshold``). ``profile="internal"``: unsuppressed, full precision, and every file, sheet
     and page marked "Fortroligt – ikke til offentliggørelse". The folder holds ``UFULDSTAENDIG.txt``
     while the export is written and ``eksport.json`` (profile, files and their SHA-256) once it is
-    complete, so a killed export is marked incomplete.
+    complete, so a killed export is marked incomplete. ``efficiency``: a public DEA view of this
+    run; the workbook and the report then carry its sheet and section.
     """
     if profile not in PROFILES:
         raise ConfigError(f"unknown export profile {profile!r}: choose public or internal")
@@ -129,9 +136,15 @@ def export_run(
     rec = run.record
     csvs = write_csv(view, folder / "csv", precise=internal, confidential=internal)
     xlsx = write_excel(
-        view, folder / f"benchmark_{rec.run_id}_{rec.period}.xlsx", precise=internal, confidential=internal
+        view,
+        folder / f"benchmark_{rec.run_id}_{rec.period}.xlsx",
+        precise=internal,
+        confidential=internal,
+        efficiency=efficiency,
     )
-    html = write_html_report(view, folder / f"rapport_{rec.run_id}_{rec.period}.html", confidential=internal)
+    html = write_html_report(
+        view, folder / f"rapport_{rec.run_id}_{rec.period}.html", confidential=internal, efficiency=efficiency
+    )
     files = [*csvs, Path(xlsx), Path(html)]
     manifest = {
         "run_id": rec.run_id,

@@ -28,12 +28,15 @@ from kommunebench.errors import ConfigError
 from kommunebench.publish.rounding import round_count, round_half_away
 from kommunebench.publish.suppress import suppression_mask
 
-__all__ = ["PublicEfficiency", "efficiency_inputs", "public_efficiency", "EFFICIENCY_LABELS"]
+__all__ = ["PublicEfficiency", "efficiency_inputs", "public_efficiency", "EFFICIENCY_LABELS", "ENVIRONMENT"]
+
+ENVIRONMENT = "forventet_andel_samlet"  # the environment variable of the miljoe variant (higher is worse)
 
 _DECIMALS = {"score": 3, "lower": 3, "upper": 3, "score_bc": 3, "loefteevne": 2, "pct": 1, "diff_pp": 2, "share": 2}
 EFFICIENCY_LABELS = {
     "kommunekode": "Kommunekode",
     "navn": "Kommune",
+    "dea_unit": "DEA-enhed (fælles jobcenter)",
     "benchmark_rank": "Rang i benchmarkingen",
     "diff_pp": "Faktisk − forventet (pct.-point)",
     "med_group": "DEA-gruppe med udgifter",
@@ -64,6 +67,7 @@ class PublicEfficiency:
     excluded: tuple[str, ...]
     threshold: int
     bootstrap: int
+    miljoe: bool = False
 
     def frame(self) -> pd.DataFrame:
         return pd.DataFrame(list(self.rows))
@@ -118,6 +122,7 @@ def public_efficiency(
     threshold: int,
     excluded: tuple[str, ...] = (),
     bootstrap: int = 0,
+    miljoe: bool = False,
 ) -> PublicEfficiency:
     """Round a :class:`SideBySide` for publication (it must not contain a suppressed municipality)."""
     leaked = set(sbs.rows["kommunekode"].astype(int)) & set(hidden)
@@ -149,4 +154,5 @@ def public_efficiency(
         excluded=excluded,
         threshold=threshold,
         bootstrap=bootstrap,
+        miljoe=miljoe,
     )

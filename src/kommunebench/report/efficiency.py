@@ -51,7 +51,8 @@ _COLORS = ("#1a7f37", "#6cc070", "#d4b106", "#e8772e", "#c0392b")
 def efficiency_table(view: PublicEfficiency) -> pd.DataFrame:
     """The rows with Danish headers, in benchmark rank order."""
     frame = view.frame()
-    cols = [c for c in EFFICIENCY_LABELS if c in frame.columns]
+    joint = "dea_unit" in frame.columns and frame["dea_unit"].notna().any()
+    cols = [c for c in EFFICIENCY_LABELS if c in frame.columns and (c != "dea_unit" or joint)]
     out = frame[cols].sort_values("benchmark_rank").rename(columns=EFFICIENCY_LABELS).reset_index(drop=True)
     out.attrs["kinds"] = {k: v for k, v in _KINDS.items() if k in out.columns}
     return out
@@ -74,6 +75,12 @@ def efficiency_facts(view: PublicEfficiency) -> list[tuple[str, str]]:
         ),
         ("Kommuner i beregningen", format_number_da(t["n_municipalities"], "count")),
         ("Skalaafkast", "variabelt (VRS)" if view.rts == "vrs" else "konstant (CRS)"),
+        (
+            "Miljøvariabel",
+            "forventet andel på ydelse i alt (rammevilkår; højere er sværere), ikke-skønsmæssigt input"
+            if view.miljoe
+            else "ingen",
+        ),
         ("Udeladt af fronten", ", ".join(view.excluded) or "ingen"),
         (
             "Udeladt pga. små tal",
