@@ -30,6 +30,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from kommunebench import __version__
+from kommunebench.benchmark.drivers import DESIGN_SUMS, design_sums_frame
 from kommunebench.benchmark.lists import BenchmarkLists, build_lists
 from kommunebench.benchmark.potential import period_end
 from kommunebench.benchmark.published_lists import build_published_lists
@@ -112,6 +113,7 @@ def _artifacts(fit: BenchmarkFit, lists: BenchmarkLists) -> dict[str, pd.DataFra
     out = {f"list_{slug}": frame for slug, _, frame in lists.list_specs()}
     out["coefficients"] = fit.model.to_frame()
     out["municipal"] = fit.municipal
+    out[DESIGN_SUMS] = design_sums_frame(fit)  # the drivers of the expected level
     return out
 
 
