@@ -122,7 +122,9 @@ def expected_drivers(
     b = np.nan_to_num(np.asarray(coef, dtype=float), nan=0.0)
     terms = tuple(terms)
     if x.shape[1] != len(terms) or b.shape != (len(terms), len(areas)):
-        raise ValueError(f"shapes do not match: x_sums {x.shape}, coef {b.shape}, {len(terms)} terms, {len(areas)} areas")
+        raise ValueError(
+            f"shapes do not match: x_sums {x.shape}, coef {b.shape}, {len(terms)} terms, {len(areas)} areas"
+        )
     names = list(areas)
     cols = [b]
     for name, parts in (totals or {}).items():

@@ -9,11 +9,13 @@ import duckdb
 
 from kommunebench import settings
 from kommunebench.access import audit, cli_actor
+from kommunebench.benchmark.drivers import run_drivers
 from kommunebench.benchmark.runs import RunRecord, StoredRun, execute_run, load_run
 from kommunebench.benchmark.runs import list_runs as _list_runs
 from kommunebench.errors import NotFoundError
 from kommunebench.pipeline.config import ExportPaths, RunConfig, Store, using
 from kommunebench.publish import PublicRun, public_view
+from kommunebench.publish.drivers import drivers_table
 from kommunebench.report import write_csv, write_excel, write_html_report
 
 __all__ = ["run_benchmark", "open_run", "list_runs", "publish_run", "export_run", "run_folder"]
@@ -100,7 +102,8 @@ def export_run(run: StoredRun, out_dir: Path | None = None, *, threshold: int | 
     folder = Path(out_dir) if out_dir is not None else run_folder(run)
     rec = run.record
     csvs = write_csv(view, folder / "csv")
-    xlsx = write_excel(view, folder / f"benchmark_{rec.run_id}_{rec.period}.xlsx")
+    drivers = drivers_table(view, run_drivers(run.artifacts, run.lists.total_areas))
+    xlsx = write_excel(view, folder / f"benchmark_{rec.run_id}_{rec.period}.xlsx", drivers=drivers)
     html = write_html_report(view, folder / f"rapport_{rec.run_id}_{rec.period}.html")
     return ExportPaths(folder=folder, csv=csvs[0].parent, excel=Path(xlsx), html=Path(html))
 

@@ -50,7 +50,7 @@ def _r(value: float, decimals: int = 2) -> float:
 
 
 def drivers_sentence(deviation: float, contributions: dict[str, float]) -> str:
-    """"Jeres forventede andel er 0,8 pct.-point over landsgennemsnittet, mest pga. helbred (+0,4) ..."."""
+    """ "Jeres forventede andel er 0,8 pct.-point over landsgennemsnittet, mest pga. helbred (+0,4) ..."."""
     if abs(deviation) < _LEVEL:
         return "Jeres forventede andel er på niveau med landsgennemsnittet."
     word = "over" if deviation > 0 else "under"
@@ -58,7 +58,8 @@ def drivers_sentence(deviation: float, contributions: dict[str, float]) -> str:
         ((g, v) for g, v in contributions.items() if v * deviation > 0 and abs(v) >= _LEVEL),
         key=lambda gv: -abs(gv[1]),
     )[:2]
-    head = f"Jeres forventede andel er {format_number_da(_r(abs(deviation), 1), 'pct1')} pct.-point {word} landsgennemsnittet"
+    size = format_number_da(_r(abs(deviation), 1), "pct1")
+    head = f"Jeres forventede andel er {size} pct.-point {word} landsgennemsnittet"
     if not same:
         return head + "."
     parts = [f"{GROUP_LABELS.get(g, g)} ({signed_da(_r(v, 1), 'pct1')})" for g, v in same]

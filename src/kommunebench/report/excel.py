@@ -11,10 +11,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
+import pandas as pd
+
 from kommunebench.publish import PublicRun, display_frame
 from kommunebench.publish.efficiency import PublicEfficiency
 from kommunebench.report import xlsx
 from kommunebench.report.common import as_view, file_path
+from kommunebench.report.drivers import DRIVERS_SHEET, drivers_kinds
 from kommunebench.report.efficiency import SHEET as EFFICIENCY_SHEET
 from kommunebench.report.efficiency import efficiency_table
 
@@ -35,6 +38,7 @@ def write_excel(
     *,
     run_meta: Mapping[str, object] | None = None,
     efficiency: PublicEfficiency | None = None,
+    drivers: pd.DataFrame | None = None,
 ) -> Path:
     """Write every public list of ``view`` to an ``.xlsx`` file and return its path.
 
@@ -44,7 +48,8 @@ def write_excel(
     tilsyn", "Om kørslen". ``run_meta`` (for ``BenchmarkLists`` only) may hold ``run_id``,
     ``period``, ``scope``, ``data_fingerprint``, ``model``, ``package_version``, ``created`` and
     any further keys (shown as given). With ``efficiency`` (the public DEA view of the same run)
-    the sheet "DEA og rangliste" comes before "Om kørslen".
+    the sheet "DEA og rangliste" comes before "Om kørslen"; with ``drivers``
+    (:func:`kommunebench.publish.drivers.drivers_table`) the sheet "Forklaring af forventet" does.
     """
     pv = as_view(view, run_meta)
     path = file_path(path, (".xlsx",))
@@ -54,5 +59,7 @@ def write_excel(
         xlsx.write_table(wb.create_sheet(xlsx.sheet_title(name, used)), display_frame(frame, precise=True))
     if efficiency is not None:
         xlsx.write_table(wb.create_sheet(xlsx.sheet_title(EFFICIENCY_SHEET, used)), efficiency_table(efficiency))
+    if drivers is not None and len(drivers):
+        xlsx.write_table(wb.create_sheet(xlsx.sheet_title(DRIVERS_SHEET, used)), drivers, kinds=drivers_kinds(drivers))
     xlsx.write_pairs(wb.create_sheet(xlsx.sheet_title(META_SHEET, used)), meta_rows(pv))
     return xlsx.save(wb, path)
