@@ -6,6 +6,7 @@ The run is the shared scale-0.01 site's stored calendar-year run (real model, re
 from __future__ import annotations
 
 import httpx
+import openpyxl
 import numpy as np
 import pytest
 
@@ -85,3 +86,17 @@ def test_the_json_twin_and_the_page_carry_the_drivers(site):
     assert total["sentence"].startswith("Jeres forventede andel er")
     page = httpx.get(f"{site.url}/kommuner/101", timeout=60).text
     assert 'id="kb-drivers-chart"' in page and total["sentence"] in page
+
+
+def test_the_workbook_has_the_drivers_sheet_and_prints_landscape_fit_to_width(run, tmp_path):
+    paths = pipeline.export_run(run, tmp_path, threshold=5)
+    wb = openpyxl.load_workbook(paths.excel)
+    ws = wb["Forklaring af forventet"]
+    head = [c.value for c in ws[1]]
+    assert head[:3] == ["Kommunekode", "Kommune", "Liste"] and "Bidrag: helbred (pct.-point)" in head
+    first = dict(zip(head, (c.value for c in ws[2]), strict=True))
+    parts = sum(v for k, v in first.items() if str(k).startswith("Bidrag"))
+    assert abs(parts - first["Afvigelse (pct.-point)"]) < 0.06
+    for sheet in (wb["Samlet liste"], ws):
+        assert sheet.page_setup.orientation == "landscape" and sheet.page_setup.fitToWidth == 1
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage and sheet.print_title_rows == "$1:$1"
