@@ -6,8 +6,8 @@ The run is the shared scale-0.01 site's stored calendar-year run (real model, re
 from __future__ import annotations
 
 import httpx
-import openpyxl
 import numpy as np
+import openpyxl
 import pytest
 
 from kb_server import shared_site

@@ -10,7 +10,7 @@ from urllib.parse import parse_qsl, urlencode
 from fastapi import FastAPI
 
 from kommunebench import __version__, settings, web
-from kommunebench.api import comparison, downloads, drivers, efficiency, errors, intern, pages, session
+from kommunebench.api import comparison, downloads, drivers, efficiency, errors, intern, method, pages, session
 from kommunebench.api import joblog as joblog_pages
 from kommunebench.api import published as published_api
 from kommunebench.api.db import Warehouse
@@ -121,7 +121,7 @@ def create_app(db_path: str | Path | None = None, *, suppress_below: int | None 
     app.state.ctx = Ctx(wh=wh, threshold=threshold, joblog=joblog)
     errors.install(app)
     web.install(app, principal_of=optional_principal)
-    routers = (pages, downloads, intern, session, published_api, comparison, efficiency, drivers)
+    routers = (pages, downloads, intern, session, published_api, comparison, efficiency, drivers, method)
     for module in (*routers, *((joblog_pages,) if joblog else ())):
         app.include_router(module.pages.api)
         app.include_router(module.pages.web)

@@ -25,6 +25,7 @@ from plotly.offline import get_plotlyjs
 
 from kommunebench.publish import AREA_LABELS, ATTRIBUTION, ROUNDING_NOTE, TOTAL, PublicRun, display_frame, period_lead
 from kommunebench.publish.efficiency import PublicEfficiency
+from kommunebench.publish.method import method_sections
 from kommunebench.report.common import as_view, file_path, write_atomic
 from kommunebench.report.efficiency import efficiency_context
 from kommunebench.report.env import asset_text, environment, missing
@@ -177,6 +178,7 @@ def write_html_report(
             plotlyjs=get_plotlyjs(),
             sortable_js=asset_text("sortable.js"),
             figure_json=figure_json(map_figure(pv)),
+            method=method_sections(pv, [pv.period]),
         )
     )
     return write_atomic(path, page.encode("utf-8"))
