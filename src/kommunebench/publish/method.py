@@ -62,11 +62,11 @@ def _klynger(view: PublicRun) -> list[list[str]]:
     k = view.klynger
     for name in view.lists:
         part = k[k["area"] == name]
-        for number, g in part.groupby("klynge", sort=True):
+        for _, g in part.groupby("klynge", sort=True):
             rows.append(
                 [
                     AREA_LABELS.get(name, name),
-                    f"Klynge {int(number)}",
+                    f"Klynge {int(g['klynge'].iloc[0])}",
                     str(len(g)),
                     f"{format_number_da(g['klynge_lower'].iloc[0], 'share')}–"
                     f"{format_number_da(g['klynge_upper'].iloc[0], 'share')}",
