@@ -29,6 +29,7 @@ from kommunebench.cli_common import (
 from kommunebench.cli_efficiency import efficiency_app
 from kommunebench.cli_joblog import joblog_app
 from kommunebench.cli_published import print_beside, register
+from kommunebench.cli_rapport import register_rapport
 from kommunebench.cli_web import dashboard_url, serve, token_app
 from kommunebench.errors import KommunebenchError, NotFoundError
 from kommunebench.pipeline import ExportPaths, RunConfig
@@ -47,6 +48,7 @@ app.command()(serve)
 app.add_typer(efficiency_app, name="efficiency", help="DEA cost-efficiency beside the ranking.")
 app.add_typer(token_app, name="token", help="API tokens for the dashboard/API: create, list, revoke.")
 register(app)
+register_rapport(app)
 
 
 @app.command()

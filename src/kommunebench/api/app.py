@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from kommunebench import __version__, settings, web
 from kommunebench.api import comparison, downloads, drivers, efficiency, errors, intern, method, pages, session
 from kommunebench.api import joblog as joblog_pages
+from kommunebench.api import municipality_report as report_pdf
 from kommunebench.api import published as published_api
 from kommunebench.api.db import Warehouse
 from kommunebench.api.twins import Ctx, optional_principal, response_cache_key
@@ -121,7 +122,7 @@ def create_app(db_path: str | Path | None = None, *, suppress_below: int | None 
     app.state.ctx = Ctx(wh=wh, threshold=threshold, joblog=joblog)
     errors.install(app)
     web.install(app, principal_of=optional_principal)
-    routers = (pages, downloads, intern, session, published_api, comparison, efficiency, drivers, method)
+    routers = (pages, downloads, intern, session, published_api, comparison, efficiency, drivers, method, report_pdf)
     for module in (*routers, *((joblog_pages,) if joblog else ())):
         app.include_router(module.pages.api)
         app.include_router(module.pages.web)
