@@ -60,6 +60,10 @@ def test_the_sentence_names_the_largest_drivers_in_danish():
     assert drivers_sentence(-1.25, {"origin": -1.0, "health": -0.3}).startswith(
         "Jeres forventede andel er 1,3 pct.-point under landsgennemsnittet, mest pga. herkomst (-1,0)"
     )
+    assert drivers_sentence(0.3, {"labour_market": 0.39, "prior_benefits": 0.2, "health": -0.38}) == (
+        "Jeres forventede andel er 0,3 pct.-point over landsgennemsnittet, mest pga. lokalt arbejdsmarked (+0,4) "
+        "og tidligere forsørgelse (+0,2), mens helbred (-0,4) trækker ned."
+    )
     assert drivers_sentence(0.01, {"age": 0.01}) == "Jeres forventede andel er på niveau med landsgennemsnittet."
 
 

@@ -34,6 +34,7 @@ GROUP_LABELS = {
     "prior_benefits": "tidligere forsørgelse",
     "labour_market": "lokalt arbejdsmarked",
 }
+_AGAINST = 0.1  # an opposing group at least this large (pct. points) is named too
 _LEVEL = 0.05  # below this (pct. points, |deviation|) the expected share is "på niveau"
 UNAVAILABLE = "Forklaringen af det forventede niveau er ikke gemt for denne kørsel (kør benchmarket igen)."
 WITHHELD = "Forklaringen vises ikke, fordi kommunens befolkning er under grænsen for små tal."
@@ -63,7 +64,14 @@ def drivers_sentence(deviation: float, contributions: dict[str, float]) -> str:
     if not same:
         return head + "."
     parts = [f"{GROUP_LABELS.get(g, g)} ({signed_da(_r(v, 1), 'pct1')})" for g, v in same]
-    return f"{head}, mest pga. {' og '.join(parts)}."
+    against = min(
+        ((g, v) for g, v in contributions.items() if v * deviation < 0), key=lambda gv: gv[1] * deviation, default=None
+    )
+    tail = ""
+    if against is not None and abs(against[1]) >= _AGAINST:
+        pull = "trækker ned" if against[1] < 0 else "trækker op"
+        tail = f", mens {GROUP_LABELS.get(against[0], against[0])} ({signed_da(_r(against[1], 1), 'pct1')}) {pull}"
+    return f"{head}, mest pga. {' og '.join(parts)}{tail}."
 
 
 def drivers_block(view: PublicRun, drivers: Drivers | None, kommunekode: int, name: str) -> dict[str, Any]:
