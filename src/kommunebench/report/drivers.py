@@ -31,10 +31,11 @@ def drivers_kinds(frame: pd.DataFrame) -> dict[str, str]:
 
 
 def drivers_waterfall(block: Mapping[str, Any]) -> go.Figure:
-    """National share → one bar per group → the municipality's expected share (one list)."""
+    """National share → one bar per group → the municipality's expected share (one list), horizontal
+    so that the groups' names are readable at 390 px."""
     groups = list(block["groups"])
-    x = ["Landsgennemsnit", *(str(g["label"]).capitalize() for g in groups), "Forventet andel"]
-    y = [block["national_share"], *(g["contribution_pp"] for g in groups), block["expected_share"]]
+    labels = ["Landsgennemsnit", *(str(g["label"]).capitalize() for g in groups), "Forventet andel"]
+    values = [block["national_share"], *(g["contribution_pp"] for g in groups), block["expected_share"]]
     text = [
         format_number_da(block["national_share"], "share"),
         *(signed_da(g["contribution_pp"]) for g in groups),
@@ -42,12 +43,14 @@ def drivers_waterfall(block: Mapping[str, Any]) -> go.Figure:
     ]
     fig = go.Figure(
         go.Waterfall(
-            x=x,
-            y=y,
+            orientation="h",
+            y=labels,
+            x=values,
             measure=["absolute", *(["relative"] * len(groups)), "total"],
             text=text,
             textposition="outside",
-            hovertemplate="%{x}: %{text}<extra></extra>",
+            hovertemplate="%{y}: %{text}<extra></extra>",
+            cliponaxis=False,
             increasing={"marker": {"color": "#b2182b"}},
             decreasing={"marker": {"color": "#2166ac"}},
             totals={"marker": {"color": "#4d4d4d"}},
@@ -60,11 +63,11 @@ def drivers_waterfall(block: Mapping[str, Any]) -> go.Figure:
     fig.update_layout(
         separators=",.",
         showlegend=False,
-        margin={"l": 50, "r": 10, "t": 10, "b": 90},
-        yaxis={"title": {"text": "Andel (pct.)"}, "range": [max(low - spread, 0), high + spread]},
-        xaxis={"type": "category", "tickangle": -35},
+        margin={"l": 10, "r": 40, "t": 10, "b": 40},
+        xaxis={"title": {"text": "Andel (pct.)"}, "range": [max(low - spread, 0), high + spread]},
+        yaxis={"type": "category", "autorange": "reversed", "automargin": True},
         font={"family": _FONT},
-        height=380,
+        height=420,
     )
     return fig
 
