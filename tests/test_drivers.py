@@ -17,7 +17,7 @@ from kommunebench.data.reference import TOTAL
 from kommunebench.publish.drivers import GROUP_LABELS, drivers_block, drivers_sentence, drivers_table
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def site(tmp_path_factory, request):
     return shared_site(tmp_path_factory, request)
 

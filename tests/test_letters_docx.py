@@ -14,7 +14,7 @@ from kommunebench.cli import app
 from kommunebench.report.letters import letter_docx_bytes
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def site(tmp_path_factory, request):
     return shared_site(tmp_path_factory, request)
 

@@ -10,7 +10,7 @@ from kommunebench import pipeline
 from kommunebench.publish.method import method_sections, period_in_words
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def site(tmp_path_factory, request):
     return shared_site(tmp_path_factory, request)
 

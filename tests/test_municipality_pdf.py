@@ -16,7 +16,7 @@ from kommunebench.cli import app
 from kommunebench.publish import TOTAL
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def site(tmp_path_factory, request):
     return shared_site(tmp_path_factory, request)
 
