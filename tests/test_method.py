@@ -42,6 +42,10 @@ def test_the_method_has_the_sections_the_issue_asks_for(site):
     text = str(sections)
     assert "angivet af brugeren" not in text and "kalenderåret" in text
     assert "undertrykt" in " ".join(sections["undertrykkelse"]["paragraphs"])
+    # a stored run's "Om kørslen" names the cost table's date, never "angivet af brugeren"
+    costs_row = dict(view.meta_rows)["Omkostning pr. fuldtidsperson (kr.)"]
+    assert "omkostningstabel gældende" in costs_row and "angivet af brugeren" not in costs_row
+    assert "cost_date" not in dict(view.meta_rows)
 
 
 def test_the_page_is_linked_from_every_page_and_the_report(site, tmp_path):

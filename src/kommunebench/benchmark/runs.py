@@ -76,6 +76,7 @@ class RunRecord:
             "package_version": self.package_version,
             "created": self.created_at.isoformat(timespec="seconds"),
             "results_sha256": self.results_sha256,
+            "cost_date": str(self.params.get("cost_date") or ""),
         }
 
 
