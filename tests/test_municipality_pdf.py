@@ -41,6 +41,9 @@ def test_the_cli_writes_a_two_to_four_page_a4_report(site, tmp_path):
     row = view.row(TOTAL, 751)
     assert _share(row["expected_share"]) in text
     assert "Jeres forventede andel er" in text and "Side 1 af" in text
+    potential = row["potential_mio_kr"]
+    assert ("ingen besparelse (færre end forventet)" in text) == (potential is not None and potential <= 0)
+    assert "-0,0 mio" not in text
 
 
 def _share(value: float) -> str:

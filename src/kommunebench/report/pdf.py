@@ -92,6 +92,15 @@ def _table(pdf: FPDF, head: Sequence[str], rows: Sequence[Sequence[object]], wid
     pdf.ln(2)
 
 
+def _potential_text(value: float | None) -> str:
+    """Never "-0,0": a potential that is not above 0 means no saving (fewer than expected)."""
+    if value is None:
+        return "vises ikke (kommunens tal er undertrykt)."
+    if value <= 0:
+        return "ingen besparelse (færre end forventet)."
+    return f"{format_number_da(value, 'mio')} mio. kr. (flere på forsørgelse end forventet)."
+
+
 def _key_figures(pdf: FPDF, view: PublicRun, kode: int) -> None:
     rows = []
     for name in view.lists:
@@ -116,11 +125,7 @@ def _key_figures(pdf: FPDF, view: PublicRun, kode: int) -> None:
     ]
     _table(pdf, head, rows, (52, 20, 24, 22, 28, 28))
     pot = potential_block(view, kode)
-    _p(
-        pdf,
-        f"Besparelsespotentiale i alt: {signed_da(pot['total_mio_kr'], 'mio')} mio. kr. "
-        "(positivt = flere på forsørgelse end forventet; negativt = ingen besparelse, færre end forventet).",
-    )
+    _p(pdf, "Besparelsespotentiale i alt: " + _potential_text(pot["total_mio_kr"]))
     _h2(pdf, "Skærpet tilsyn")
     _p(pdf, tilsyn_block(view, kode)["note"])
     _p(pdf, view.suppression_note, 8)
