@@ -171,6 +171,7 @@ def write_pairs(
     for (cell,) in ws.iter_rows(min_row=2, min_col=2, max_col=2):
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     ws.freeze_panes = "A2"
+    page_setup(ws)
 
 
 def to_bytes(wb: Workbook) -> bytes:
