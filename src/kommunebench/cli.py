@@ -30,6 +30,7 @@ from kommunebench.cli_efficiency import efficiency_app
 from kommunebench.cli_joblog import joblog_app
 from kommunebench.cli_kpi import kpi_app
 from kommunebench.cli_published import print_beside, register
+from kommunebench.cli_rapport import register_rapport
 from kommunebench.cli_truth import validate
 from kommunebench.cli_web import dashboard_url, serve, token_app
 from kommunebench.data.synth.effects import SCENARIOS, EffectSpec
@@ -53,6 +54,7 @@ app.add_typer(kpi_app, name="kpi", help="Kommunens egne nøgletal: Faktaside, af
 app.command()(validate)
 app.add_typer(token_app, name="token", help="API tokens for the dashboard/API: create, list, revoke.")
 register(app)
+register_rapport(app)
 
 
 @app.command()

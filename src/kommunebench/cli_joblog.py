@@ -18,6 +18,7 @@ from kommunebench.alerts import JoblogStatus, month_label_da
 from kommunebench.cli_common import AsOf, DbOption, as_of_date, console, count, db_path, new_table, pct, records
 from kommunebench.pipeline import joblog as jobs
 from kommunebench.report import export_status, write_history_chart
+from kommunebench.report.letters import write_letter_docx
 
 __all__ = ["joblog_app"]
 
@@ -275,7 +276,10 @@ def letter(
         Path | None,
         typer.Option(help="Template file or folder (default: setting joblog_templates, else the shipped ones)."),
     ] = None,
-    out: Annotated[Path | None, typer.Option(help="Write the draft to this file instead of printing it.")] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(help="Write the draft to this file instead of printing it (.docx: a real Word document)."),
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """Draft a letter in Danish, filled with the municipality's figures."""
@@ -284,6 +288,9 @@ def letter(
     )
     if out is None:
         print(text, end="" if text.endswith("\n") else "\n")
+        return
+    if out.suffix.lower() == ".docx":
+        console.print(f"Brevudkast skrevet til {write_letter_docx(text, out, title=f'Brev til {kommune}')}")
         return
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(text, "utf-8")

@@ -5,14 +5,27 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from pathlib import Path
+from types import ModuleType
 from urllib.parse import parse_qsl, urlencode
 
 from fastapi import FastAPI
 
 from kommunebench import __version__, settings, web
-from kommunebench.api import comparison, downloads, efficiency, errors, intern, pages, published_pages, session
+from kommunebench.api import (
+    comparison,
+    downloads,
+    drivers,
+    efficiency,
+    errors,
+    intern,
+    method,
+    pages,
+    published_pages,
+    session,
+)
 from kommunebench.api import joblog as joblog_pages
 from kommunebench.api import kpi as kpi_pages
+from kommunebench.api import municipality_report as report_pdf
 from kommunebench.api import published as published_api
 from kommunebench.api.db import Warehouse
 from kommunebench.api.limits import BodyLimit
@@ -138,7 +151,8 @@ def create_app(db_path: str | Path | None = None, *, suppress_below: int | None 
     app.state.ctx = Ctx(wh=wh, threshold=threshold, joblog=joblog)
     errors.install(app)
     web.install(app, principal_of=optional_principal)
-    routers = (pages, downloads, intern, session, published_api, published_pages, comparison, efficiency, kpi_pages)
+    routers: list[ModuleType] = [pages, downloads, intern, session, published_api, published_pages, comparison]
+    routers += [efficiency, kpi_pages, drivers, method, report_pdf]
     for module in (*routers, *((joblog_pages,) if joblog else ())):
         app.include_router(module.pages.api)
         app.include_router(module.pages.web)

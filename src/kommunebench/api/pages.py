@@ -25,6 +25,7 @@ from kommunebench.api.common import (
     runs,
     suppression_info,
 )
+from kommunebench.api.drivers import drivers_extra
 from kommunebench.api.models import (
     Area,
     AreaBlock,
@@ -263,7 +264,8 @@ def _municipality_extra(ctx: Ctx, data: Any) -> dict[str, Any]:
         "history_json": {
             "points": [h.model_dump() for h in data.history],
             "lists": [{"value": b.area, "label": b.area_label} for b in data.areas],
-        }
+        },
+        **drivers_extra(ctx, data.municipality.kommunekode, data.run.run_id if data.run else None),
     }
 
 

@@ -30,6 +30,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from kommunebench import __version__
+from kommunebench.benchmark.drivers import DESIGN_SUMS, design_sums_frame
 from kommunebench.benchmark.lists import BenchmarkLists, build_lists
 from kommunebench.benchmark.potential import period_end
 from kommunebench.benchmark.published_lists import build_published_lists
@@ -79,6 +80,7 @@ class RunRecord:
             "package_version": self.package_version,
             "created": self.created_at.isoformat(timespec="seconds"),
             "results_sha256": self.results_sha256,
+            "cost_date": str(self.params.get("cost_date") or ""),
         }
 
 
@@ -117,6 +119,7 @@ def _artifacts(fit: BenchmarkFit, lists: BenchmarkLists) -> dict[str, pd.DataFra
     out["coefficients"] = fit.model.to_frame()
     out["municipal"] = fit.municipal
     out.update(run_frames(fit, UNCERTAINTY))  # stored with the run: its SEs, intervals, rank sets
+    out[DESIGN_SUMS] = design_sums_frame(fit)  # the drivers of the expected level
     return out
 
 

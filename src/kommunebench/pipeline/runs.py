@@ -11,11 +11,13 @@ import duckdb
 
 from kommunebench import settings
 from kommunebench.access import audit, cli_actor
+from kommunebench.benchmark.drivers import run_drivers
 from kommunebench.benchmark.runs import RunRecord, StoredRun, execute_run, load_run
 from kommunebench.benchmark.runs import list_runs as _list_runs
 from kommunebench.errors import ConfigError, NotFoundError
 from kommunebench.pipeline.config import ExportPaths, RunConfig, Store, using
 from kommunebench.publish import PublicRun, public_view
+from kommunebench.publish.drivers import drivers_table
 from kommunebench.publish.efficiency import PublicEfficiency
 from kommunebench.report import write_csv, write_excel, write_html_report
 from kommunebench.uncertainty import FRAME_NAMES
@@ -135,12 +137,14 @@ def export_run(
     (folder / INCOMPLETE).write_text("Eksporten er ikke færdig (eller blev afbrudt); brug ikke filerne.\n")
     rec = run.record
     csvs = write_csv(view, folder / "csv", precise=internal, confidential=internal)
+    drivers = drivers_table(view, run_drivers(run.artifacts, run.lists.total_areas))
     xlsx = write_excel(
         view,
         folder / f"benchmark_{rec.run_id}_{rec.period}.xlsx",
         precise=internal,
         confidential=internal,
         efficiency=efficiency,
+        drivers=drivers,
     )
     html = write_html_report(
         view, folder / f"rapport_{rec.run_id}_{rec.period}.html", confidential=internal, efficiency=efficiency

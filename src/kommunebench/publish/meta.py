@@ -59,11 +59,12 @@ def run_meta_rows(
     meta.setdefault("package_version", __version__)
     meta.setdefault("created", dt.datetime.now(dt.UTC).astimezone())
     rows = [(label, _text(meta.get(key, "")) or "—") for key, label in _KNOWN.items()]
-    rows += [(k, _text(v)) for k, v in meta.items() if k not in _KNOWN]
+    rows += [(k, _text(v)) for k, v in meta.items() if k not in _KNOWN and k != "cost_date"]
     p = Period.parse(lists.period)
     pot = lists.potential
-    if pot.cost_date is not None:
-        cost_src = f"omkostningstabel gældende {pot.cost_date.isoformat()}"
+    cost_date = pot.cost_date.isoformat() if pot.cost_date is not None else str(meta.get("cost_date") or "")
+    if cost_date:  # a stored run records the date its costs were taken from the cost table
+        cost_src = f"omkostningstabel gældende {cost_date}; se metodesiden for tabellens kilde"
     else:
         cost_src = "angivet af brugeren"
     national, national_extra, n_failed = facts or (

@@ -11,10 +11,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
+import pandas as pd
+
 from kommunebench.publish import PublicRun, display_frame
 from kommunebench.publish.efficiency import PublicEfficiency
 from kommunebench.report import xlsx
 from kommunebench.report.common import as_view, file_path
+from kommunebench.report.drivers import DRIVERS_SHEET, drivers_kinds
 from kommunebench.report.efficiency import SHEET as EFFICIENCY_SHEET
 from kommunebench.report.efficiency import efficiency_table
 from kommunebench.report.exports import CONFIDENTIAL
@@ -38,6 +41,7 @@ def write_excel(
     efficiency: PublicEfficiency | None = None,
     precise: bool = True,
     confidential: bool = False,
+    drivers: pd.DataFrame | None = None,
 ) -> Path:
     """Write every public list of ``view`` to an ``.xlsx`` file and return its path.
 
@@ -49,7 +53,8 @@ def write_excel(
     any further keys (shown as given). With ``efficiency`` (the public DEA view of the same run)
     the sheet "DEA og rangliste" comes before "Om kørslen". ``precise=False`` leaves out the
     unrounded columns; ``confidential=True`` marks every sheet (header, footer and the first
-    sheet's name) with "Fortroligt – ikke til offentliggørelse".
+    sheet's name) with "Fortroligt – ikke til offentliggørelse". With ``drivers``
+    (:func:`kommunebench.publish.drivers.drivers_table`) the sheet "Forklaring af forventet" too.
     """
     pv = as_view(view, run_meta)
     path = file_path(path, (".xlsx",))
@@ -59,6 +64,8 @@ def write_excel(
         xlsx.write_table(wb.create_sheet(xlsx.sheet_title(name, used)), display_frame(frame, precise=precise))
     if efficiency is not None:
         xlsx.write_table(wb.create_sheet(xlsx.sheet_title(EFFICIENCY_SHEET, used)), efficiency_table(efficiency))
+    if drivers is not None and len(drivers):
+        xlsx.write_table(wb.create_sheet(xlsx.sheet_title(DRIVERS_SHEET, used)), drivers, kinds=drivers_kinds(drivers))
     xlsx.write_pairs(wb.create_sheet(xlsx.sheet_title(META_SHEET, used)), meta_rows(pv))
     if confidential:
         for ws in wb.worksheets:

@@ -25,6 +25,7 @@ from plotly.offline import get_plotlyjs
 
 from kommunebench.publish import AREA_LABELS, ATTRIBUTION, ROUNDING_NOTE, TOTAL, PublicRun, display_frame, period_lead
 from kommunebench.publish.efficiency import PublicEfficiency
+from kommunebench.publish.method import method_sections
 from kommunebench.report.common import as_view, file_path, write_atomic
 from kommunebench.report.efficiency import efficiency_context
 from kommunebench.report.env import asset_text, environment, missing
@@ -226,6 +227,7 @@ def write_html_report(
             funnel_json=funnel_figure_json(pv),
             funnel_element_id=FUNNEL_ELEMENT_ID,
             uncertainty_notes=uncertainty_notes(pv),
+            method=method_sections(pv, [pv.period]),
         )
     )
     return write_atomic(path, page.encode("utf-8"))

@@ -19,6 +19,7 @@ import pandas as pd
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
 from kommunebench.publish import format_number_da
@@ -32,6 +33,7 @@ __all__ = [
     "cell_value",
     "write_table",
     "write_pairs",
+    "page_setup",
     "save",
     "to_bytes",
 ]
@@ -137,6 +139,19 @@ def write_table(
     ws.row_dimensions[1].height = 32
     ws.freeze_panes = freeze
     ws.auto_filter.ref = f"A1:{get_column_letter(max(len(headers), 1))}{n_rows}"
+    page_setup(ws)
+
+
+def page_setup(ws: Worksheet, *, title_rows: str = "1:1") -> None:
+    """Print-ready: A4 landscape, fit to one page wide, the header row repeated on every page."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    ws.print_title_rows = title_rows
+    ws.print_options.horizontalCentered = True
+    ws.page_margins.left = ws.page_margins.right = 0.4
 
 
 def write_pairs(
@@ -156,6 +171,7 @@ def write_pairs(
     for (cell,) in ws.iter_rows(min_row=2, min_col=2, max_col=2):
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     ws.freeze_panes = "A2"
+    page_setup(ws)
 
 
 def to_bytes(wb: Workbook) -> bytes:
