@@ -19,21 +19,31 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from kb_server import shared_site
 from kommunebench import pipeline
 from kommunebench.publish import TOTAL, PublicRun, public_joblog, public_national, public_view
 from kommunebench.publish.suppress import PUBLIC_WHEN_SUPPRESSED
 
 THRESHOLD = 5
-pytestmark = pytest.mark.slow  # builds its own scale-0.02 population
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory) -> tuple[Path, PublicRun, object]:
-    root = tmp_path_factory.mktemp("disclosure")
-    snap = pipeline.synthesize(root / "snap", scale=0.02, seed=7)
-    db = root / "warehouse.duckdb"
-    pipeline.load_data(snap.out_dir, db=db)
-    run = pipeline.run_benchmark(pipeline.RunConfig.build(period="2023QMAT04"), db=db)
+@pytest.fixture(
+    scope="module",
+    # the default run attacks the session's shared site (scale 0.01); the slow one builds the
+    # issue's scale-0.02 run of its own
+    params=["shared", pytest.param("scale-0.02", marks=pytest.mark.slow)],
+)
+def site(tmp_path_factory, request) -> tuple[Path, PublicRun, object]:
+    if request.param == "shared":
+        db = shared_site(tmp_path_factory, request).db
+        rec = next(r for r in pipeline.list_runs(db=db) if r.period == "2023QMAT04")
+        run = pipeline.open_run(rec.run_id, db=db)
+    else:
+        root = tmp_path_factory.mktemp("disclosure")
+        snap = pipeline.synthesize(root / "snap", scale=0.02, seed=7)
+        db = root / "warehouse.duckdb"
+        pipeline.load_data(snap.out_dir, db=db)
+        run = pipeline.run_benchmark(pipeline.RunConfig.build(period="2023QMAT04"), db=db)
     view = pipeline.publish_run(run, threshold=THRESHOLD)
     return db, view, run.lists
 

@@ -12,11 +12,10 @@ import json
 import openpyxl
 import pytest
 
+from kb_server import shared_site
 from kommunebench import pipeline, report
 from kommunebench.publish import TOTAL
 from kommunebench.report.exports import CONFIDENTIAL
-
-pytestmark = pytest.mark.slow  # builds its own synthetic population
 
 
 def _rows(text: str) -> list[dict[str, str]]:
@@ -24,12 +23,11 @@ def _rows(text: str) -> list[dict[str, str]]:
 
 
 @pytest.fixture(scope="module")
-def run(tmp_path_factory):
-    root = tmp_path_factory.mktemp("exports")
-    snap = pipeline.synthesize(root / "snap", scale=0.01, seed=3)
-    db = root / "warehouse.duckdb"
-    pipeline.load_data(snap.out_dir, db=db)
-    return pipeline.run_benchmark(pipeline.RunConfig.build(period="2023QMAT04"), db=db), root
+def run(tmp_path_factory, request):
+    """A stored run of the session's shared site (scale 0.01) and a folder for its exports."""
+    db = shared_site(tmp_path_factory, request).db
+    rec = next(r for r in pipeline.list_runs(db=db) if r.period == "2023QMAT04")
+    return pipeline.open_run(rec.run_id, db=db), tmp_path_factory.mktemp("exports")
 
 
 def test_drill_9_public_export_is_exactly_the_webs_figures(run) -> None:

@@ -44,7 +44,14 @@ def test_the_synthetic_joblog_has_the_national_size_and_shape(synth):
     assert set(weights) == {1.0, 0.5, 0.25} and weights[1.0] > 0.75 * sum(weights.values())
     red = con.execute(f"SELECT avg((searches = 0)::INT) FROM '{path}' WHERE in_target_group").fetchone()[0]
     assert 0.15 < red < 0.35
-    assert con.execute(f"SELECT count(DISTINCT kommunekode) FROM '{path}'").fetchone()[0] == 98
+    # Every municipality of some size has joblog persons; at scale 0.1 the smallest islands (Læsø
+    # ~190, Samsø ~440 persons) have only a handful on kontanthjælp, jobparat, and may have none.
+    persons = res.out_dir / "persons.parquet"
+    missing = con.execute(f"""
+        SELECT kommunekode, count(*) FROM '{persons}'
+        WHERE kommunekode NOT IN (SELECT DISTINCT kommunekode FROM '{path}') GROUP BY 1""").fetchall()
+    assert all(n < 500 for _, n in missing), missing
+    assert con.execute(f"SELECT count(DISTINCT kommunekode) FROM '{path}'").fetchone()[0] >= 95
     # Every person-month is drawn from persons on kontanthjælp, jobparat (701) in that month.
     orphans = con.execute(f"""
         WITH w AS (SELECT DISTINCT person_id,

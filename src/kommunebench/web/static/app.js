@@ -26,6 +26,12 @@
     });
   });
 
+  // --- the funnel plot (lists page)
+  var funnel = json("kb-funnel-data");
+  if (funnel && window.Plotly) {
+    Plotly.newPlot("kb-funnel", funnel.data, funnel.layout, { displaylogo: false, responsive: true });
+  }
+
   // --- the map
   var fig = json("kb-map-figure");
   if (fig && window.Plotly) {
@@ -130,6 +136,7 @@
             // log in for reading too (session cookie), so that the page shows the case log
             return fetch("/api/v1/session", { method: "POST", credentials: "same-origin",
                                                headers: { "Authorization": "Bearer " + token } })
+              .then(function (r) { return r.text(); })  // read the answer before leaving the page
               .then(function () { window.location.href = url.toString(); });
           }
           showMsg(msg, false, errorText(rb[1], rb[0].status));
