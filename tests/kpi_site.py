@@ -4,6 +4,7 @@ Frederiksberg (147) and an analyst. Served by uvicorn on 127.0.0.1 (see kb_serve
 
 from __future__ import annotations
 
+import os
 import random
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,7 +55,7 @@ def shared_kpi_site(tmp_path_factory, request) -> KpiSite:
     """One site per test session (random seed, printed), stopped at the end of the session."""
     global _SITE
     if _SITE is None:
-        seed = random.randrange(1, 10**6)
+        seed = int(os.environ.get("KPI_SITE_SEED") or random.randrange(1, 10**6))  # set to replay a failure
         print(f"kpi site seed={seed}")
         _SITE = build_site(tmp_path_factory.mktemp("kpi_site"), seed=seed)
 
