@@ -257,7 +257,7 @@ def test_no_future_data_leak_into_an_evaluation(tmp_path):
 
 def test_no_data_loaded_is_a_clear_error(tmp_path):
     con = warehouse.connect(tmp_path / "empty.duckdb")
-    with pytest.raises(NotFoundError, match="no joblog data are loaded"):
+    with pytest.raises(NotFoundError, match="ingen joblogdata indlæst"):
         joblog_status(con, dt.date(2024, 1, 1))
     con.close()
 

@@ -178,12 +178,12 @@ def test_history_chart_log_action_propose_letter_and_review(synth, tmp_path):
 def test_joblog_command_errors_are_one_line(synth):
     _, db = synth
     for args, text in (
-        (["history", "Atlantis"], "unknown municipality"),
-        (["status", "--as-of", "2023-13-01"], "not a date"),
-        (["status", "--as-of", "2021-01-01"], "no joblog month is published"),
+        (["history", "Atlantis"], "Ukendt kommune 'Atlantis'"),
+        (["status", "--as-of", "2023-13-01"], "ikke en dato"),
+        (["status", "--as-of", "2021-01-01"], "ingen joblogmåned er offentliggjort"),
         (
             ["log-action", "101", "--action", "fax", "--data-month", "2023-01", "--by", "A", "--on", "2023-05-01"],
-            "unknown action",
+            "ukendt handling",
         ),
     ):
         proc = _run(args, db, check=False)

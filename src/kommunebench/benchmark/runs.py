@@ -236,8 +236,8 @@ def load_run(con: duckdb.DuckDBPyConnection, run_id: str) -> StoredRun:
     """
     row = con.execute("SELECT * FROM runs WHERE run_id = ?", [run_id.strip().upper()]).fetchone()
     if row is None:
-        known = ", ".join(r.run_id for r in list_runs(con)[-5:]) or "none stored yet"
-        raise NotFoundError(f"unknown run {run_id!r} (latest runs: {known})")
+        known = ", ".join(r.run_id for r in list_runs(con)[-5:]) or "ingen gemt endnu"
+        raise NotFoundError(f"ukendt kørsel {run_id!r} (seneste kørsler: {known})")
     record = _record(row)
     blobs = dict(con.execute("SELECT name, parquet FROM run_artifacts WHERE run_id = ?", [record.run_id]).fetchall())
     frames = {name: pq.read_table(io.BytesIO(b)).to_pandas() for name, b in blobs.items()}

@@ -116,9 +116,9 @@ def generate(
     """
     spec = effects or planted.EffectSpec()
     if not 0 < scale <= 1:
-        raise ConfigError(f"scale must be in (0, 1], got {scale}")
+        raise ConfigError(f"skalaen skal ligge i (0; 1], ikke {scale}")
     if not 1990 <= first_year <= 2090:
-        raise ConfigError(f"first_year {first_year} is out of range")
+        raise ConfigError(f"første år {first_year} ligger uden for det mulige interval")
     started = time.perf_counter()
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
