@@ -162,7 +162,7 @@ def test_history_chart_log_action_propose_letter_and_review(synth, tmp_path):
         ],
         db,
     ).stdout
-    assert "Logged #1" in out and "København" in out
+    assert "Registreret som nr. 1" in out and "København" in out
     assert "Drøftet med jobcentret" in _run(["case-log"], db).stdout
     out = _run(["propose", "101", "--as-of", "2023-10-05"], db).stdout
     assert "Ingen handling" in out and "1. februar 2024" in " ".join(out.split())
