@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
@@ -66,8 +67,8 @@ def _national(status: alerts.JoblogStatus, ctx: Ctx) -> dict:
     return public_national(status.national, public, ctx.threshold)
 
 
-def _row(r: dict, threshold: int) -> JoblogRow:
-    r = native(r)
+def _row(r: Mapping[Any, Any], threshold: int) -> JoblogRow:
+    r = native(dict(r))
     month = pd.Timestamp(r["month"]).date()
     return JoblogRow(
         c3_month=month_text(r["c3_month"]) if r.get("c3_month") is not None else None,

@@ -164,7 +164,7 @@ def execute_run(
         total=False,
         progress=lambda d, done, total: report("model", done / max(total, 1)),
     )
-    report("lists", 0.9)
+    report("lister", 0.9)
     lists = build_lists(fit.municipal, period=p.label, costs=costs, k_similar=k_similar, n_klynger=n_klynger)
     frames = _artifacts(fit, lists)
     blobs = {name: _parquet_bytes(f) for name, f in frames.items()}
@@ -216,7 +216,7 @@ def execute_run(
         )
         if audit is not None:
             audit(con, record)
-    report("stored", 1.0)
+    report("gemt", 1.0)
     return StoredRun(record, lists, frames, fit)
 
 

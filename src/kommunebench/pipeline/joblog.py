@@ -99,7 +99,7 @@ def _replayed(con: duckdb.DuckDBPyConnection, key: str) -> dict[str, Any] | None
     if row is None:
         return None
     log = alerts.case_log(con)
-    entry = log[log["id"] == int(row[1])].to_dict("records")[0]
+    entry: dict[str, Any] = {str(k): v for k, v in log[log["id"] == int(row[1])].to_dict("records")[0].items()}
     entry["data_month"] = pd.Timestamp(entry["data_month"]).date()
     entry["action_date"] = pd.Timestamp(entry["action_date"]).date()
     return {**entry, "id": int(entry["id"]), "kommunekode": int(entry["kommunekode"]), "audit_id": int(row[0])}

@@ -132,7 +132,7 @@ def generate(
         munis, reference.commuting_areas(), cal_data, years, np.random.default_rng([seed, 0x1AB0])
     )
     lm_centred = _centred_lm(lm_cols, munis, years)
-    report("calibrating", 0.0)
+    report("kalibrerer", 0.0)
     weeks = [weeks_in_year(y) for y in years]
     cal = calibrate.calibrate(munis, profiles, cal_data, lm_centred, seed, years=years, weeks=weeks)
     effects_r, tilt = planted.plant(spec, munis, cal.composition_share, profiles, seed, zero=zero_effects)
@@ -221,7 +221,7 @@ def generate(
         )
         kpi_w.add(m.kommunekode, ids, draw.person_idx, draw.week_idx, draw.codes)
         done += m.pop_16_66
-        report("generating", done / total_pop)
+        report("danner", done / total_pop)
     persons_w.close()
     weeks_w.close()
     joblog_w.close()
@@ -257,7 +257,7 @@ def generate(
         joblog_w.total,
     )
     _write_manifest(out, result, cal, spec)
-    report("done", 1.0)
+    report("færdig", 1.0)
     return result
 
 
