@@ -155,7 +155,7 @@ def test_municipality_page(http):
     assert data["skaerpet_tilsyn"]["applicable"] is True
     assert 1 <= len(data["joblog"]) <= 12 and re.fullmatch(r"\d{4}-\d{2}", data["joblog"][-1]["month"])
     page = http.get("/kommuner/101").text
-    assert "København Kommune" in page and "Placering over tid" in page and "Skærpet tilsyn" in page
+    assert "Københavns Kommune" in page and "Placering over tid" in page and "Skærpet tilsyn" in page
 
 
 def test_runs_page_shows_parameters_and_fingerprints(http, site):
@@ -303,6 +303,7 @@ def test_the_municipality_list(http):
         "navn": "København",
         "regionskode": 1084,
         "regionsnavn": "Region Hovedstaden",
+        "formelt_navn": "Københavns Kommune",
     }
 
 

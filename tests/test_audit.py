@@ -90,7 +90,7 @@ def test_each_cli_write_leaves_one_audit_row_naming_the_cli_user(site):
 def test_reloading_the_same_snapshot_writes_nothing_and_audits_nothing(site):
     _, snap, db = site
     before = len(_audit(db))
-    assert "already loaded" in _cli(["load", str(snap.out_dir)], db).stdout
+    assert "allerede indlæst" in _cli(["load", str(snap.out_dir)], db).stdout
     assert len(_audit(db)) == before
 
 

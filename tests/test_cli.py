@@ -57,7 +57,7 @@ def test_status_and_reload_is_reported_not_doubled(demo_home):
     home, _ = demo_home
     first = _run(["status", "--period", "2023QMAT04"], home).stdout
     again = _run(["load", str(home / "synth")], home)
-    assert "already loaded" in again.stdout
+    assert "allerede indlæst" in again.stdout
     assert _run(["status", "--period", "2023QMAT04"], home).stdout == first
 
 
@@ -65,7 +65,7 @@ def test_domain_errors_are_one_clear_line(demo_home, tmp_path):
     home, _ = demo_home
     proc = _run(["status", "--period", "2023H2"], home, check=False)
     assert proc.returncode == 2
-    assert "YYYYQMATqq" in proc.stderr and "Traceback" not in proc.stderr
+    assert "ÅÅÅÅQMATkk" in proc.stderr and "Traceback" not in proc.stderr
     bad = tmp_path / "persons.csv"
     bad.write_text(
         "person_id,year,kommunekode,age,sex,origin,education,family_type,health_contacts,prior_benefit_weeks\n"

@@ -139,11 +139,11 @@ def test_log_action_appends_and_case_log_reads_in_date_order(con):
 @pytest.mark.parametrize(
     "kwargs, message",
     [
-        ({"action": "email"}, "unknown action"),
-        ({"criterion": "4"}, "unknown criterion"),
-        ({"data_month": "2023-13"}, "not a month"),
-        ({"data_month": "2023-03", "on": "2023-05-31"}, "not published until 2023-06-01"),
-        ({"on": (dt.date.today() + dt.timedelta(days=2)).isoformat()}, "in the future"),
+        ({"action": "email"}, "ukendt handling"),
+        ({"criterion": "4"}, "ukendt kriterium"),
+        ({"data_month": "2023-13"}, "ikke en måned"),
+        ({"data_month": "2023-03", "on": "2023-05-31"}, "offentliggøres først 1. juni 2023"),
+        ({"on": (dt.date.today() + dt.timedelta(days=2)).isoformat()}, "ligger i fremtiden"),
         ({"recorded_by": "  "}, "recorded_by"),
     ],
 )

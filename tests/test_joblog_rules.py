@@ -249,7 +249,7 @@ def test_no_future_data_leak_into_an_evaluation(tmp_path):
     assert not sb.frame["flagged"].any()
     nxt = joblog_status(b, published("2023-02"))
     assert nxt.month == dt.date(2023, 2, 1) and set(nxt.flagged["kommunekode"]) == {AARHUS, ODENSE}
-    with pytest.raises(NotFoundError, match="published 2023-01-01"):
+    with pytest.raises(NotFoundError, match="offentliggøres 1. januar 2023"):
         joblog_status(a, dt.date(2022, 12, 31))
     a.close()
     b.close()
@@ -257,7 +257,7 @@ def test_no_future_data_leak_into_an_evaluation(tmp_path):
 
 def test_no_data_loaded_is_a_clear_error(tmp_path):
     con = warehouse.connect(tmp_path / "empty.duckdb")
-    with pytest.raises(NotFoundError, match="no joblog data are loaded"):
+    with pytest.raises(NotFoundError, match="ingen joblogdata indlæst"):
         joblog_status(con, dt.date(2024, 1, 1))
     con.close()
 

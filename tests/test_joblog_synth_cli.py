@@ -162,7 +162,7 @@ def test_history_chart_log_action_propose_letter_and_review(synth, tmp_path):
         ],
         db,
     ).stdout
-    assert "Logged #1" in out and "København" in out
+    assert "Registreret som nr. 1" in out and "København" in out
     assert "Drøftet med jobcentret" in _run(["case-log"], db).stdout
     out = _run(["propose", "101", "--as-of", "2023-10-05"], db).stdout
     assert "Ingen handling" in out and "1. februar 2024" in " ".join(out.split())
@@ -178,12 +178,12 @@ def test_history_chart_log_action_propose_letter_and_review(synth, tmp_path):
 def test_joblog_command_errors_are_one_line(synth):
     _, db = synth
     for args, text in (
-        (["history", "Atlantis"], "unknown municipality"),
-        (["status", "--as-of", "2023-13-01"], "not a date"),
-        (["status", "--as-of", "2021-01-01"], "no joblog month is published"),
+        (["history", "Atlantis"], "Ukendt kommune 'Atlantis'"),
+        (["status", "--as-of", "2023-13-01"], "ikke en dato"),
+        (["status", "--as-of", "2021-01-01"], "ingen joblogmåned er offentliggjort"),
         (
             ["log-action", "101", "--action", "fax", "--data-month", "2023-01", "--by", "A", "--on", "2023-05-01"],
-            "unknown action",
+            "ukendt handling",
         ),
     ):
         proc = _run(args, db, check=False)

@@ -366,7 +366,12 @@ def test_dashboard_templates_show_dash_and_undertrykt_for_suppressed_rows(case):
         history_json={},
         data={
             **_page_data(view, code),
-            "municipality": {"kommunekode": code, "navn": muni.navn, "regionsnavn": muni.regionsnavn},
+            "municipality": {
+                "kommunekode": code,
+                "navn": muni.navn,
+                "regionsnavn": muni.regionsnavn,
+                "formelt_navn": muni.formelt_navn,
+            },
             "areas": blocks,
             "potential": publish.potential_block(view, code),
             "skaerpet_tilsyn": publish.tilsyn_block(view, code),

@@ -18,13 +18,17 @@ from kommunebench.cli_common import (
     DbOption,
     area_label,
     console,
+    count,
     db_path,
+    decimal,
     err_console,
     new_table,
     print_list,
     print_load_report,
     print_summary,
     progress,
+    seconds,
+    share,
 )
 from kommunebench.cli_efficiency import efficiency_app
 from kommunebench.cli_joblog import joblog_app
@@ -37,7 +41,7 @@ from kommunebench.data.synth.effects import SCENARIOS, EffectSpec
 from kommunebench.errors import KommunebenchError, NotFoundError
 from kommunebench.pipeline import ExportPaths, RunConfig
 from kommunebench.pipeline.efficiency import run_and_export_with_efficiency
-from kommunebench.publish import PublicRun
+from kommunebench.publish import PublicRun, format_number_da
 
 __all__ = ["app", "main"]
 
@@ -45,39 +49,44 @@ app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
     rich_markup_mode="rich",
-    help="kommunebench: benchmark Denmark's 98 municipalities on their employment efforts.",
+    help="kommunebench: benchmarking af de 98 kommuners beskæftigelsesindsats.",
 )
-app.add_typer(joblog_app, name="joblog", help="Joblog follow-up: monthly smileys, action criteria, case log, letters.")
+app.add_typer(
+    joblog_app, name="joblog", help="Opfølgning på jobloggen: månedens smileys, handlingskriterier, sagslog og breve."
+)
 app.command()(serve)
-app.add_typer(efficiency_app, name="efficiency", help="DEA cost-efficiency beside the ranking.")
+app.add_typer(efficiency_app, name="efficiency", help="Omkostningseffektivitet (DEA) ved siden af placeringen.")
 app.add_typer(kpi_app, name="kpi", help="Kommunens egne nøgletal: Faktaside, afdeling, målgruppe, sagsbehandler.")
 app.command()(validate)
-app.add_typer(token_app, name="token", help="API tokens for the dashboard/API: create, list, revoke.")
+app.add_typer(token_app, name="token", help="Adgangsnøgler til dashboard og API: opret, vis, tilbagekald.")
 register(app)
 register_rapport(app)
 
 
 @app.command()
 def synth(
-    out: Annotated[Path | None, typer.Option(help="Output folder (default <home>/synth).")] = None,
-    scale: Annotated[float, typer.Option(help="Fraction of the real 16-66 population (1 = ~3.8 M persons).")] = 0.02,
-    seed: Annotated[int | None, typer.Option(help="Random seed (env KOMMUNEBENCH_SEED).")] = None,
-    zero_effects: Annotated[bool, typer.Option("--zero-effects", help="Plant no municipal effects.")] = False,
-    first_year: Annotated[int, typer.Option(help="First of the two calendar years generated.")] = 2022,
+    out: Annotated[Path | None, typer.Option(help="Mappe til filerne (standard <home>/synth).")] = None,
+    scale: Annotated[
+        float, typer.Option(help="Andel af den rigtige befolkning på 16-66 år (1 = ca. 3,8 mio. personer).")
+    ] = 0.02,
+    seed: Annotated[int | None, typer.Option(help="Seed til tilfældighed (miljøvariabel KOMMUNEBENCH_SEED).")] = None,
+    zero_effects: Annotated[bool, typer.Option("--zero-effects", help="Plant ingen kommunale effekter.")] = False,
+    first_year: Annotated[int, typer.Option(help="Det første af de to kalenderår, der dannes.")] = 2022,
     scenario: Annotated[str, typer.Option(help="Effektscenarie: " + ", ".join(SCENARIOS) + ".")] = "independent",
     effects: Annotated[Path | None, typer.Option(help="CSV med kommunekode, area, effect_pp (procentpoint).")] = None,
     effect_size: Annotated[float, typer.Option(help="Ganger den realistiske effektstørrelse.")] = 1.0,
     outcome_seed: Annotated[int | None, typer.Option(help="Ny støj på udfaldene for samme personer.")] = None,
 ) -> None:
-    """Generate a synthetic Denmark (persons, weekly benefits, labour market, planted truth) as Parquet."""
+    """Dan et syntetisk Danmark (personer, ugentlige ydelser, arbejdsmarked, plantet sandhed) som Parquet."""
     spec = EffectSpec(scenario, file=effects, size=effect_size, outcome_seed=outcome_seed)
     with progress("synth") as cb:
         res = pipeline.synthesize(
             out, scale=scale, seed=seed, zero_effects=zero_effects, first_year=first_year, progress=cb, effects=spec
         )
     console.print(
-        f"[green]Wrote[/] {res.out_dir}: {res.n_persons:,} persons, {res.n_person_years:,} person-years, "
-        f"{res.n_benefit_weeks:,} benefit weeks in {res.seconds:.1f} s (seed {res.seed}, scale {res.scale})."
+        f"[green]Skrev[/] {res.out_dir}: {count(res.n_persons)} personer, {count(res.n_person_years)} personår, "
+        f"{count(res.n_benefit_weeks)} ydelsesuger på {seconds(res.seconds)} "
+        f"(seed {res.seed}, skala {decimal(res.scale)})."
     )
     areas = list(next(iter(res.national_shares.values())))
     table = new_table(
@@ -86,7 +95,7 @@ def synth(
         right=[area_label(a) for a in areas],
     )
     for year, shares in res.national_shares.items():
-        table.add_row(year, *(f"{shares[a]:.2f}" for a in areas))
+        table.add_row(year, *(share(shares[a]) for a in areas))
     console.print(table)
 
 
@@ -95,14 +104,14 @@ def load(
     sources: Annotated[
         list[str],
         typer.Argument(
-            help="A snapshot folder, or files as KIND=FILE (kinds: persons, benefit_weeks, labour_market, joblog, "
-            "benefit_codes, costs, commuting_area_map); a file named KIND.csv/.parquet needs no KIND=."
+            help="En snapshot-mappe eller filer som ART=FIL (arter: persons, benefit_weeks, labour_market, joblog, "
+            "benefit_codes, costs, commuting_area_map); en fil med navnet ART.csv/.parquet behøver ikke ART=."
         ),
     ],
     db: DbOption = None,
-    snapshot: Annotated[str | None, typer.Option(help="Snapshot id (default: time + fingerprint).")] = None,
+    snapshot: Annotated[str | None, typer.Option(help="Snapshot-id (standard: tidspunkt + fingeraftryk).")] = None,
 ) -> None:
-    """Validate and load register-style data into the warehouse: all or nothing (audited)."""
+    """Validér og indlæs registerdata i datavarehuset: alt eller intet (revisionslogget)."""
     path = db_path(db)
     with progress("load") as cb:
         rep = pipeline.load_data(pipeline.parse_sources(sources), db=path, snapshot_id=snapshot, progress=cb)
@@ -113,11 +122,11 @@ def load(
 def status(
     db: DbOption = None,
     period: Annotated[
-        str | None, typer.Option(help="Period such as 2023QMAT04 (default: the latest calendar year loaded).")
+        str | None, typer.Option(help="Periode, fx 2023QMAT04 (standard: det seneste indlæste kalenderår).")
     ] = None,
-    scope: Annotated[str | None, typer.Option(help="Benefit scope: 2018, 2019 or extended.")] = None,
+    scope: Annotated[str | None, typer.Option(help="Ydelsesafgrænsning (scope): 2018, 2019 eller extended.")] = None,
 ) -> None:
-    """Show what the warehouse holds: per-municipality counts and actual shares."""
+    """Vis hvad datavarehuset indeholder: antal og faktiske andele pr. kommune."""
     print_summary(pipeline.loaded_summary(period, scope, db=db_path(db)))
 
 
@@ -134,13 +143,13 @@ def _print_top_bottom(view: PublicRun) -> None:
 @app.command()
 def demo(
     scale: Annotated[
-        float | None, typer.Option(help="Fraction of the real population (env KOMMUNEBENCH_DEMO_SCALE).")
+        float | None, typer.Option(help="Andel af den rigtige befolkning (miljøvariabel KOMMUNEBENCH_DEMO_SCALE).")
     ] = None,
     db: DbOption = None,
 ) -> None:
-    """The main job on the embedded default: synthetic Denmark → warehouse → benchmark → report."""
+    """Hovedjobbet på standardopsætningen: syntetisk Danmark → datavarehus → benchmark → rapport."""
     path = db_path(db)
-    console.print(f"[bold]kommunebench {__version__} demo[/]: synthetic Denmark → {path}")
+    console.print(f"[bold]kommunebench {__version__} demo[/]: syntetisk Danmark → {path}")
     stages = ("synth", "load", "benchmark")
     with progress("demo") as cb:
 
@@ -150,8 +159,8 @@ def demo(
 
         res = pipeline.demo(scale=scale, db=path, progress=stage)
     console.print(
-        f"Generated {res.synth.n_persons:,} persons and {res.synth.n_benefit_weeks:,} benefit weeks "
-        f"(scale {res.synth.scale}) in {res.synth.seconds:.1f} s → {res.synth.out_dir}"
+        f"Dannede {count(res.synth.n_persons)} personer og {count(res.synth.n_benefit_weeks)} ydelsesuger "
+        f"(skala {decimal(res.synth.scale)}) på {seconds(res.synth.seconds)} → {res.synth.out_dir}"
     )
     print_load_report(res.load, path)
     print_summary(res.summary)
@@ -159,41 +168,41 @@ def demo(
     if res.published is not None:
         print_beside(pipeline.publish_run(res.run), pipeline.publish_run(res.published))
     rec = res.run.record
-    console.print(f"[green]Run {rec.run_id}[/] ({rec.period}, scope {rec.scope}) stored in {path}.")
+    console.print(f"[green]Kørsel {rec.run_id}[/] ({rec.period}, scope {rec.scope}) er gemt i {path}.")
     console.print(f"Excel: {res.exports.excel}")
     console.print(f"CSV:   {res.exports.csv}")
-    console.print(f"[bold]Report (open in a browser): {res.exports.html}[/]")
+    console.print(f"[bold]Rapport (åbn i en browser): {res.exports.html}[/]")
     serve_cmd = f"kommunebench serve --db {path}" if db else "kommunebench serve"
-    console.print(f"[bold]Dashboard: run '{serve_cmd}' and open {dashboard_url()}[/]")
+    console.print(f"[bold]Dashboard: kør '{serve_cmd}' og åbn {dashboard_url()}[/]")
 
 
 @app.command()
 def run(
-    period: Annotated[str, typer.Option(help="Period YYYYQMATqq, e.g. 2023QMAT04 (calendar 2023).")],
-    scope: Annotated[str | None, typer.Option(help="Benefit scope: 2018, 2019 or extended.")] = None,
+    period: Annotated[str, typer.Option(help="Periode ÅÅÅÅQMATkk, fx 2023QMAT04 (kalenderåret 2023).")],
+    scope: Annotated[str | None, typer.Option(help="Ydelsesafgrænsning (scope): 2018, 2019 eller extended.")] = None,
     base_period: Annotated[
-        str | None, typer.Option(help="Fit on this earlier period and apply to --period (fremskrivning).")
+        str | None, typer.Option(help="Estimér på denne tidligere periode og anvend på --period (fremskrivning).")
     ] = None,
-    k_similar: Annotated[int, typer.Option(help="Number of similar municipalities per area.")] = 5,
-    klynger: Annotated[int, typer.Option(help="Number of klynger per area.")] = 5,
-    out: Annotated[Path | None, typer.Option(help="Export folder (default <home>/runs/<run id>).")] = None,
+    k_similar: Annotated[int, typer.Option(help="Antal lignende kommuner pr. område.")] = 5,
+    klynger: Annotated[int, typer.Option(help="Antal klynger pr. område.")] = 5,
+    out: Annotated[Path | None, typer.Option(help="Eksportmappe (standard <home>/runs/<kørsels-id>).")] = None,
     export_profile: Annotated[
-        str, typer.Option(help="public (as the web: rounded, suppressed) or internal (full, marked Fortroligt).")
+        str, typer.Option(help="public (som på nettet: afrundet, undertrykt) eller internal (fuld, mærket Fortroligt).")
     ] = "public",
     db: DbOption = None,
     efficiency: Annotated[
         bool,
         typer.Option(
             "--effektivitet/--uden-effektivitet",
-            help="Add the DEA sheet and section when costs (admin_costs) are loaded (no bootstrap).",
+            help="Tilføj DEA-ark og -afsnit, når omkostninger (admin_costs) er indlæst (uden bootstrap).",
         ),
     ] = True,
     cost_year: Annotated[
         int | None,
-        typer.Option("--cost-year", help="Cost year of the DEA section (default: the period's, else the newest)."),
+        typer.Option("--cost-year", help="Omkostningsår for DEA-afsnittet (standard: periodens, ellers det nyeste)."),
     ] = None,
 ) -> None:
-    """Fit the benchmark for a period, store the run (audited), and export CSV, Excel and the HTML report."""
+    """Beregn benchmarken for en periode, gem kørslen (revisionslogget) og eksportér CSV, Excel og HTML-rapport."""
     config = RunConfig.build(
         period=period,
         scope=scope,
@@ -211,17 +220,20 @@ def run(
     _print_top_bottom(view)
     rec = stored.record
     console.print(
-        f"[green]Run {rec.run_id}[/] stored: period {rec.period}, scope {rec.scope}, "
-        f"data {rec.data_fingerprint[:12]}, results {rec.results_sha256[:12]}, {rec.seconds:.1f} s."
+        f"[green]Kørsel {rec.run_id}[/] er gemt: periode {rec.period}, scope {rec.scope}, "
+        f"data {rec.data_fingerprint[:12]}, resultater {rec.results_sha256[:12]}, {seconds(rec.seconds)}."
     )
-    console.print(f"National potential: {stored.lists.potential.national_mio_kr:,.1f} mio. kr.")
+    console.print(
+        "Besparelsespotentiale i hele landet: "
+        f"{format_number_da(stored.lists.potential.national_mio_kr, 'mio')} mio. kr."
+    )
     _print_exports(paths)
     console.print(note)
 
 
 @app.command()
 def runs(db: DbOption = None) -> None:
-    """List the stored runs with their parameters and fingerprints."""
+    """Vis de gemte kørsler med parametre og fingeraftryk."""
     records = pipeline.list_runs(db=db_path(db))
     table = new_table(
         "Gemte kørsler",
@@ -240,26 +252,27 @@ def runs(db: DbOption = None) -> None:
         )
     console.print(table)
     if not records:
-        console.print("No runs yet: 'kommunebench run --period 2023QMAT04'.")
+        console.print("Ingen kørsler endnu: 'kommunebench run --period 2023QMAT04'.")
 
 
 def _pick_list(stored: StoredRun, area: str | None) -> str:
     name = area or "total"
     if name != "total" and name not in stored.lists.by_area:
         raise NotFoundError(
-            f"area {area!r} is not in run {stored.record.run_id}; choose one of {', '.join(stored.lists.by_area)}"
+            f"området {area!r} findes ikke i kørsel {stored.record.run_id}; "
+            f"vælg et af {', '.join(stored.lists.by_area)}"
         )
     return name
 
 
 @app.command()
 def show(
-    run_id: Annotated[str, typer.Argument(help="Run id, e.g. R0001.")],
-    area: Annotated[str | None, typer.Option(help="Show one area's list instead of the overall list.")] = None,
-    export: Annotated[Path | None, typer.Option(help="Also (re)write the exports to this folder.")] = None,
+    run_id: Annotated[str, typer.Argument(help="Kørsels-id, fx R0001.")],
+    area: Annotated[str | None, typer.Option(help="Vis ét områdes liste i stedet for den samlede liste.")] = None,
+    export: Annotated[Path | None, typer.Option(help="Skriv også eksportfilerne (igen) til denne mappe.")] = None,
     db: DbOption = None,
 ) -> None:
-    """Print a stored run's overall list (or one area's list), as published."""
+    """Vis en gemt kørsels samlede liste (eller ét områdes liste), som den offentliggøres."""
     stored = pipeline.open_run(run_id, db=db_path(db))
     name = _pick_list(stored, area)
     view = pipeline.publish_run(stored)
@@ -270,7 +283,7 @@ def show(
 
 @app.command()
 def version() -> None:
-    """Print the package version."""
+    """Vis pakkens version."""
     console.print(__version__)
 
 

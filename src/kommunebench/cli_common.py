@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -16,12 +17,15 @@ from typing import Annotated, Any
 
 import pandas as pd
 import typer
+import typer.core
+import typer.rich_utils
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from kommunebench import settings
 from kommunebench.alerts.calendar import parse_date
+from kommunebench.data import reference
 from kommunebench.data.load import LoadReport
 from kommunebench.data.summary import LoadedSummary
 from kommunebench.publish import AREA_LABELS, display_frame, format_number_da
@@ -37,27 +41,69 @@ __all__ = [
     "area_label",
     "pct",
     "count",
+    "share",
+    "decimal",
+    "seconds",
+    "narrow",
     "records",
     "print_load_report",
     "print_summary",
     "print_list",
     "new_table",
+    "keep_columns",
+    "print_left_out",
 ]
 
-console = Console(width=None if sys.stdout.isatty() else 160)
+# A pipe gets 160 columns unless COLUMNS says otherwise (COLUMNS=80 shows what an 80-column terminal sees).
+console = Console(width=None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 160)
 err_console = Console(stderr=True)
+#: The longest municipality name: the "Kommune" column is never narrower, never wrapped or cut.
+NAME_WIDTH = max(len(m.navn) for m in reference.municipalities())
+#: Below this width the tables leave out their secondary columns (named in a note under the table).
+NARROW = 120
+
+
+def narrow() -> bool:
+    return console.width < NARROW
+
+
+def _danish_typer() -> None:
+    """Typer's own words in the help screens in Danish (its panels, defaults and the --help option)."""
+    ru = typer.rich_utils
+    ru.ARGUMENTS_PANEL_TITLE, ru.OPTIONS_PANEL_TITLE, ru.COMMANDS_PANEL_TITLE = "Argumenter", "Tilvalg", "Kommandoer"
+    ru.DEFAULT_STRING, ru.ENVVAR_STRING, ru.REQUIRED_LONG_STRING = "[standard: {}]", "[miljøvariabel: {}]", "[påkrævet]"
+    ru.ERRORS_PANEL_TITLE, ru.ABORTED_TEXT = "Fejl", "Afbrudt."
+    ru.RICH_HELP = "Prøv [blue]'{command_path} {help_option}'[/] for hjælp."
+    for cls in (typer.core.TyperCommand, typer.core.TyperGroup):
+        original = cls.get_help_option
+        if getattr(original, "_danish", False):
+            continue
+
+        def get_help_option(self: Any, ctx: Any, _original: Any = original) -> Any:
+            opt = _original(self, ctx)
+            if opt is not None:
+                opt.help = "Vis denne hjælp og afslut."
+            return opt
+
+        get_help_option._danish = True  # type: ignore[attr-defined]
+        cls.get_help_option = get_help_option  # type: ignore[method-assign]
+
+
+_danish_typer()
 
 DbOption = Annotated[
     Path | None,
     typer.Option(
-        "--db", help="Warehouse file (env KOMMUNEBENCH_DB; default <home>/warehouse.duckdb).", show_default=False
+        "--db",
+        help="Datavarehusets fil (miljøvariabel KOMMUNEBENCH_DB; standard <home>/warehouse.duckdb).",
+        show_default=False,
     ),
 ]
 AsOf = Annotated[
     str | None,
     typer.Option(
         "--as-of",
-        help="Evaluate as of this date, YYYY-MM-DD (default today); only months published by then are used.",
+        help="Vurdér pr. denne dato, ÅÅÅÅ-MM-DD (standard: i dag); kun måneder offentliggjort senest den dag bruges.",
         show_default=False,
     ),
 ]
@@ -102,7 +148,23 @@ def pct(value: object) -> str:
 
 
 def count(value: object) -> str:
+    """A whole number with Danish thousands: ``6.182``."""
     return format_number_da(value, "count")
+
+
+def share(value: object) -> str:
+    """A share with two decimals: ``7,48``."""
+    return format_number_da(value, "share")
+
+
+def decimal(value: object) -> str:
+    """Any number with a decimal comma and the digits it has: ``0,02``."""
+    return f"{float(value):g}".replace(".", ",")  # type: ignore[arg-type]
+
+
+def seconds(value: object) -> str:
+    """A duration: ``1,4 s``."""
+    return f"{format_number_da(value, 'pct1')} s"
 
 
 def records(frame: pd.DataFrame) -> list[SimpleNamespace]:
@@ -111,10 +173,31 @@ def records(frame: pd.DataFrame) -> list[SimpleNamespace]:
 
 
 def new_table(title: str, columns: Sequence[str], *, right: Sequence[str] = ()) -> Table:
+    """A Rich table; the "Kommune" column is never wrapped or cut (at least as wide as the longest name)."""
     table = Table(title=title)
     for col in columns:
-        table.add_column(col, justify="right" if col in right else "left")
+        name = col == "Kommune"
+        table.add_column(
+            col,
+            justify="right" if col in right else "left",
+            no_wrap=name,
+            min_width=NAME_WIDTH if name else None,
+        )
     return table
+
+
+def keep_columns(columns: Sequence[str], secondary: Sequence[str]) -> tuple[list[str], list[str]]:
+    """The columns to show on this terminal and those left out (the ``secondary`` ones when narrow)."""
+    if not narrow():
+        return list(columns), []
+    return [c for c in columns if c not in secondary], [c for c in columns if c in secondary]
+
+
+def print_left_out(left_out: Sequence[str]) -> None:
+    if left_out:
+        console.print(
+            f"[dim]Smal terminal: {', '.join(left_out)} er udeladt (brug en bredere terminal eller eksportér).[/]"
+        )
 
 
 def print_load_report(rep: LoadReport, path: Path) -> None:
@@ -124,42 +207,52 @@ def print_load_report(rep: LoadReport, path: Path) -> None:
         right=("Rækker",),
     )
     for k in rep.kinds:
-        table.add_row(k.kind, str(k.file), f"{k.rows:,}", k.fingerprint[:12], k.status)
+        table.add_row(k.kind, str(k.file), count(k.rows), k.fingerprint[:12], _STATUS_DA.get(k.status, k.status))
     console.print(table)
     if rep.already_loaded:
-        console.print("[yellow]This snapshot is already loaded; nothing was changed.[/]")
+        console.print("[yellow]Dette snapshot er allerede indlæst; intet er ændret.[/]")
     else:
-        console.print(f"[green]Loaded[/] in {rep.seconds:.1f} s.")
+        console.print(f"[green]Indlæst[/] på {seconds(rep.seconds)}.")
 
 
 def print_summary(s: LoadedSummary, top: int | None = None) -> None:
-    cols = ("Kode", "Kommune", "Befolkning 16-66", "Personer på ydelse", *(area_label(a) for a in (*s.areas, "total")))
+    areas = (*s.areas, "total")
+    all_cols = ("Kode", "Kommune", "Befolkning 16-66", "Personer på ydelse", *(area_label(a) for a in areas))
+    cols, left_out = keep_columns(all_cols, ("Kode", "Personer på ydelse"))
     table = new_table(
         f"Indlæst: faktiske andele {s.period} (scope {s.scope}), pct. af befolkningen 16-66 år",
         cols,
         right=[c for c in cols if c != "Kommune"],
     )
+
+    def add(values: dict[str, str]) -> None:
+        table.add_row(*(values.get(c, "") for c in cols))
+
     rows = s.rows if top is None else s.rows[:top]
     for r in rows:
-        table.add_row(
-            str(r["kommunekode"]),
-            r["navn"],
-            f"{r['population']:,}",
-            f"{r['persons_on_benefit']:,}",
-            *(f"{r[a]:.2f}" for a in (*s.areas, "total")),
+        add(
+            {
+                "Kode": str(r["kommunekode"]),
+                "Kommune": r["navn"],
+                "Befolkning 16-66": count(r["population"]),
+                "Personer på ydelse": count(r["persons_on_benefit"]),
+                **{area_label(a): share(r[a]) for a in areas},
+            }
         )
     if top is not None and len(s.rows) > top:
-        table.add_row("…", f"({len(s.rows) - top} flere kommuner)", "", "", *([""] * (len(s.areas) + 1)))
-    table.add_row(
-        "",
-        "[bold]Hele landet[/]",
-        f"{s.population:,}",
-        "",
-        *(f"[bold]{s.national[a]:.2f}[/]" for a in (*s.areas, "total")),
+        add({"Kode": "…", "Kommune": f"({len(s.rows) - top} flere kommuner)"})
+    add(
+        {
+            "Kommune": "[bold]Hele landet[/]",
+            "Befolkning 16-66": count(s.population),
+            **{area_label(a): f"[bold]{share(s.national[a])}[/]" for a in areas},
+        }
     )
     console.print(table)
+    print_left_out(left_out)
 
 
+_STATUS_DA = {"loaded": "indlæst", "unchanged": "uændret"}
 _LIST_COLUMNS = (
     "Placering",
     "Kommune",
@@ -180,12 +273,28 @@ _LIST_COLUMNS = (
 )
 
 
+#: Left out on a narrow terminal (the exports and the web have them all).
+_SECONDARY_LIST_COLUMNS = (
+    "Befolkning 16-66 år",
+    "Forventet antal",
+    "Faktisk antal",
+    "Forskel (antal)",
+    "Standardfejl (pct.-point)",
+    "Forskel, nedre grænse 90 % (pct.-point)",
+    "Forskel, øvre grænse 90 % (pct.-point)",
+    "Placering, bedst mulige (90 %)",
+    "Placering, dårligst mulige (90 %)",
+    "Vurdering",
+)
+
+
 def print_list(frame: pd.DataFrame, title: str) -> None:
     """A public list frame as a Rich table (the ministry's rounding; suppressed cells '–')."""
     shown = display_frame(frame)
     kinds: dict[str, Any] = shown.attrs.get("kinds", {})
-    cols = [c for c in _LIST_COLUMNS if c in shown.columns]
+    cols, left_out = keep_columns([c for c in _LIST_COLUMNS if c in shown.columns], _SECONDARY_LIST_COLUMNS)
     table = new_table(title, cols, right=[c for c in cols if c != "Kommune"])
     for row in shown[cols].itertuples(index=False):
         table.add_row(*(format_number_da(v, kinds.get(c, ""), missing="–") for c, v in zip(cols, row, strict=True)))
     console.print(table)
+    print_left_out(left_out)

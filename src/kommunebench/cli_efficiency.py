@@ -19,21 +19,25 @@ from kommunebench.report.efficiency import efficiency_facts
 __all__ = ["efficiency_app"]
 
 efficiency_app = typer.Typer(
-    no_args_is_help=True, rich_markup_mode="rich", help="DEA cost-efficiency beside the ranking (Rigsrevisionen 2018)."
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+    help="Omkostningseffektivitet (DEA) ved siden af placeringen (Rigsrevisionen 2018).",
 )
 
-Run = Annotated[str | None, typer.Option("--run", help="Run id (default: the newest run).", show_default=False)]
-Year = Annotated[int | None, typer.Option("--year", help="Cost year (default: the newest).", show_default=False)]
-Rts = Annotated[str, typer.Option("--rts", help="Returns to scale: vrs or crs.")]
+Run = Annotated[str | None, typer.Option("--run", help="Kørsels-id (standard: den nyeste kørsel).", show_default=False)]
+Year = Annotated[int | None, typer.Option("--year", help="Omkostningsår (standard: det nyeste).", show_default=False)]
+Rts = Annotated[str, typer.Option("--rts", help="Skalaafkast: vrs eller crs.")]
 Exclude = Annotated[
-    str, typer.Option("--exclude", help="Municipalities kept out of the frontier, comma-separated (e.g. Ærø,Samsø).")
+    str, typer.Option("--exclude", help="Kommuner holdt uden for fronten, kommasepareret (fx Ærø,Samsø).")
 ]
-Boot = Annotated[int, typer.Option("--bootstrap", help="Bootstrap replications (0 = none; 2000 as in the docs).")]
-Seed = Annotated[int | None, typer.Option("--seed", help="Seed of the bootstrap.", show_default=False)]
-Jobs = Annotated[int, typer.Option("--jobs", help="Worker processes for the bootstrap.")]
+Boot = Annotated[
+    int, typer.Option("--bootstrap", help="Antal bootstrap-gentagelser (0 = ingen; 2000 som i dokumentationen).")
+]
+Seed = Annotated[int | None, typer.Option("--seed", help="Seed til bootstrap.", show_default=False)]
+Jobs = Annotated[int, typer.Option("--jobs", help="Arbejdsprocesser til bootstrap.")]
 Miljoe = Annotated[
     bool,
-    typer.Option("--miljoe", help="Add the environment variable: expected share on benefits (rammevilkår)."),
+    typer.Option("--miljoe", help="Tilføj miljøvariablen: forventet andel på ydelse (rammevilkår)."),
 ]
 
 
@@ -68,9 +72,9 @@ def show(
     seed: Seed = None,
     jobs: Jobs = 1,
     miljoe: Miljoe = False,
-    kommune: Annotated[str | None, typer.Option("--kommune", help="Explain one municipality (name or code).")] = None,
+    kommune: Annotated[str | None, typer.Option("--kommune", help="Forklar én kommune (navn eller kode).")] = None,
 ) -> None:
-    """Benchmark rank beside DEA group and score, the national totals, and the reason in words."""
+    """Placering ved siden af DEA-gruppe og -score, landstal og forklaringen i ord."""
     view = _view(db, run, year, rts, exclude, miljoe, bootstrap, seed, jobs)
     _facts(view)
     if kommune is not None:
@@ -107,7 +111,7 @@ def show(
 
 @efficiency_app.command("export")
 def export(
-    out: Annotated[Path, typer.Option("--out", help="Folder for the Excel workbook and the HTML report.")],
+    out: Annotated[Path, typer.Option("--out", help="Mappe til Excel-projektmappen og HTML-rapporten.")],
     db: DbOption = None,
     run: Run = None,
     year: Year = None,
@@ -115,10 +119,11 @@ def export(
     exclude: Exclude = "",
     miljoe: Miljoe = False,
     with_run: Annotated[
-        bool, typer.Option("--with-run", help="Write the run's own workbook and report with the DEA sheet and section.")
+        bool,
+        typer.Option("--with-run", help="Skriv også kørslens egen projektmappe og rapport med DEA-ark og -afsnit."),
     ] = False,
 ) -> None:
-    """Write the side-by-side sheet (Excel) and the HTML report of the DEA section."""
+    """Skriv sammenligningsarket (Excel) og HTML-rapporten for DEA-afsnittet."""
     view = _view(db, run, year, rts, exclude, miljoe)
     xlsx, html = export_efficiency(view, out, with_run=with_run, db=db_path(db))
     console.print(f"Skrev {xlsx}")

@@ -107,7 +107,9 @@ def fetch_jobindsats(
         ),
     ] = None,
     api: Annotated[str, typer.Option(help="API-version: v3 (standard) eller v2.")] = "v3",
-    url: Annotated[str | None, typer.Option(help="API'ets adresse (env KOMMUNEBENCH_JOBINDSATS_URL).")] = None,
+    url: Annotated[
+        str | None, typer.Option(help="API'ets adresse (miljøvariabel KOMMUNEBENCH_JOBINDSATS_URL).")
+    ] = None,
     token_env: Annotated[
         str, typer.Option(help="Miljøvariabel med nøglen (standard KOMMUNEBENCH_JOBINDSATS_TOKEN).")
     ] = "KOMMUNEBENCH_JOBINDSATS_TOKEN",

@@ -23,7 +23,7 @@ __all__ = ["serve", "token_app", "dashboard_url"]
 token_app = typer.Typer(
     no_args_is_help=True,
     rich_markup_mode="rich",
-    help="API tokens: create, list, revoke (stored hashed in the warehouse).",
+    help="Adgangsnøgler: opret, vis, tilbagekald (gemt som hash i datavarehuset).",
 )
 
 
@@ -42,19 +42,19 @@ def serve(
     host: Annotated[
         str | None,
         typer.Option(
-            help="Address to listen on (env KOMMUNEBENCH_HOST; default 127.0.0.1; 0.0.0.0 = all interfaces).",
+            help="Adressen, der lyttes på (miljøvariabel KOMMUNEBENCH_HOST; standard 127.0.0.1; 0.0.0.0 = alle).",
             show_default=False,
         ),
     ] = None,
     port: Annotated[
-        int | None, typer.Option(help="TCP port (env KOMMUNEBENCH_PORT; default 8000).", show_default=False)
+        int | None, typer.Option(help="TCP-port (miljøvariabel KOMMUNEBENCH_PORT; standard 8000).", show_default=False)
     ] = None,
-    workers: Annotated[int, typer.Option(help="Worker processes.", min=1)] = 1,
+    workers: Annotated[int, typer.Option(help="Antal arbejdsprocesser.", min=1)] = 1,
 ) -> None:
-    """Serve the dashboard and the JSON API (/api/v1) over the warehouse.
+    """Kør dashboardet og JSON-API'et (/api/v1) over datavarehuset.
 
-    The server holds no lock on the warehouse between requests, so 'kommunebench run' and
-    'load' work while it runs (requests made during such a write get HTTP 503 and can be retried).
+    Serveren holder ingen lås på datavarehuset mellem forespørgslerne, så 'kommunebench run' og
+    'load' virker, mens den kører (forespørgsler under en skrivning får HTTP 503 og kan gentages).
     """
     path = db_path(db)
     bind_host = settings.get_str("host", host)
@@ -65,8 +65,8 @@ def serve(
     gc.collect()
     gc.freeze()
     console.print(
-        f"[bold]kommunebench dashboard[/] on [link]{dashboard_url(bind_host, bind_port)}[/link] "
-        f"(API: {dashboard_url(bind_host, bind_port)}api/v1/openapi.json) — warehouse {path}. Ctrl+C stops."
+        f"[bold]kommunebench-dashboard[/] på [link]{dashboard_url(bind_host, bind_port)}[/link] "
+        f"(API: {dashboard_url(bind_host, bind_port)}api/v1/openapi.json) — datavarehus {path}. Ctrl+C stopper."
     )
     if workers > 1:
         # each worker builds its own app from the environment
@@ -89,26 +89,26 @@ def _factory() -> FastAPI:
 
 @token_app.command("create")
 def token_create(
-    name: Annotated[str, typer.Option(help="Who or what uses the token (shown in the audit trail).")],
+    name: Annotated[str, typer.Option(help="Hvem eller hvad bruger nøglen (vises i revisionssporet).")],
     role: Annotated[
         str,
         typer.Option(
-            help="'analyst' (may write the joblog case log) or "
-            "'municipality:<kommunekode or name>' (that municipality's non-public views)."
+            help="'analyst' (må skrive i jobloggens sagslog) eller "
+            "'municipality:<kommunekode eller navn>' (kommunens ikke-offentlige visninger)."
         ),
     ],
     db: DbOption = None,
 ) -> None:
-    """Create an API token. It is shown once; the warehouse keeps only its scrypt hash."""
+    """Opret en adgangsnøgle. Den vises én gang; datavarehuset gemmer kun dens scrypt-hash."""
     token, row = tokens.create_token(name=name, role=role, db=db_path(db))
-    console.print(f"[green]Created token {row['token_id']}[/] for {row['name']} with role {row['role']}.")
-    console.print("Keep it secret; it is not shown again:")
+    console.print(f"[green]Adgangsnøgle {row['token_id']} oprettet[/] til {row['name']} med rollen {row['role']}.")
+    console.print("Hold den hemmelig; den vises ikke igen:")
     print(token)
 
 
 @token_app.command("list")
 def token_list(db: DbOption = None) -> None:
-    """List the tokens (never the tokens themselves)."""
+    """Vis adgangsnøglerne (aldrig selve nøglerne)."""
     rows = tokens.list_tokens(db=db_path(db))
     table = new_table("API-nøgler", ("Id", "Navn", "Rolle", "Oprettet (UTC)", "Oprettet af", "Tilbagekaldt (UTC)"))
     for r in rows:
@@ -122,14 +122,14 @@ def token_list(db: DbOption = None) -> None:
         )
     console.print(table)
     if not rows:
-        console.print("No tokens yet: 'kommunebench token create --name NAME --role analyst'.")
+        console.print("Ingen adgangsnøgler endnu: 'kommunebench token create --name NAVN --role analyst'.")
 
 
 @token_app.command("revoke")
 def token_revoke(
-    token_id: Annotated[str, typer.Argument(help="The token id shown by 'kommunebench token list'.")],
+    token_id: Annotated[str, typer.Argument(help="Nøglens id, som 'kommunebench token list' viser det.")],
     db: DbOption = None,
 ) -> None:
-    """Revoke a token: it stops working at once (also in a running server)."""
+    """Tilbagekald en adgangsnøgle: den holder op med at virke med det samme (også i en kørende server)."""
     row = tokens.revoke_token(token_id, db=db_path(db))
-    console.print(f"[yellow]Revoked token {row['token_id']}[/] ({row['name']}, {row['role']}).")
+    console.print(f"[yellow]Adgangsnøgle {row['token_id']} tilbagekaldt[/] ({row['name']}, {row['role']}).")

@@ -87,7 +87,7 @@ class Principal:
         if self.is_analyst:
             return "analytiker i styrelsen"
         kode = self.kommunekode
-        return f"{reference.municipality(kode).navn} Kommune" if kode else self.role
+        return reference.formal_name(kode) if kode else self.role
 
 
 def parse_role(text: str) -> str:

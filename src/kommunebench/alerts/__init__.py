@@ -16,6 +16,7 @@ runs in the same transaction as the entry.
 """
 
 from kommunebench.alerts.calendar import (
+    date_label_da,
     format_month,
     latest_published_month,
     month_label_da,
@@ -57,6 +58,7 @@ __all__ = [
     "letter_context",
     "log_action",
     "month_label_da",
+    "date_label_da",
     "next_on_ladder",
     "parse_month",
     "propose_next_step",

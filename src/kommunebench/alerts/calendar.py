@@ -75,11 +75,11 @@ def parse_month(value: str | dt.date) -> dt.date:
         try:
             return month_start(dt.date.fromisoformat(text))
         except ValueError:
-            raise ConfigError(f"{value!r} is not a month: use YYYY-MM (e.g. 2023-01)") from None
+            raise ConfigError(f"{value!r} er ikke en måned: skriv ÅÅÅÅ-MM (fx 2023-01)") from None
     return dt.date(int(m.group(1)), int(m.group(2)), 1)
 
 
-def parse_date(value: str | dt.date | None, *, what: str = "date") -> dt.date:
+def parse_date(value: str | dt.date | None, *, what: str = "datoen") -> dt.date:
     """A date from ``YYYY-MM-DD`` text or a date; ``None`` means today."""
     if value is None:
         return dt.date.today()
@@ -90,7 +90,7 @@ def parse_date(value: str | dt.date | None, *, what: str = "date") -> dt.date:
     try:
         return dt.date.fromisoformat(str(value).strip())
     except ValueError:
-        raise ConfigError(f"{what} {value!r} is not a date: use YYYY-MM-DD") from None
+        raise ConfigError(f"{what} {value!r} er ikke en dato: skriv ÅÅÅÅ-MM-DD") from None
 
 
 def format_month(month: dt.date) -> str:

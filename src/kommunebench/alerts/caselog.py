@@ -38,7 +38,14 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from kommunebench.alerts.calendar import format_month, parse_date, parse_month, publication_date
+from kommunebench.alerts.calendar import (
+    date_label_da,
+    format_month,
+    month_label_da,
+    parse_date,
+    parse_month,
+    publication_date,
+)
 from kommunebench.alerts.criteria import criteria_keys
 from kommunebench.data import integrity, reference
 from kommunebench.data.migrations import case_fields
@@ -108,6 +115,19 @@ def _head(con: duckdb.DuckDBPyConnection) -> str:
     return str(row[0]) if row else ""
 
 
+def _check_data_month(con: duckdb.DuckDBPyConnection, month: dt.date) -> None:
+    """Refuse a data month without joblog data: an action cannot answer figures that do not exist."""
+    if scalar(con, "SELECT count(*) FROM (SELECT 1 FROM joblog WHERE month = ? LIMIT 1)", [month]):
+        return
+    first, last = con.execute("SELECT min(month), max(month) FROM joblog").fetchone() or (None, None)
+    span = (
+        f"jobloggen har data for {month_label_da(first)} – {month_label_da(last)}"
+        if first is not None
+        else "jobloggen er tom"
+    )
+    raise ConfigError(f"datamåneden {month_label_da(month)} har ingen joblogdata ({span}); vælg en måned med data")
+
+
 def log_action(
     con: duckdb.DuckDBPyConnection,
     *,
@@ -134,25 +154,25 @@ def log_action(
     """
     code = reference.resolve_municipality(kommunekode)
     if action not in ACTIONS:
-        raise ConfigError(f"unknown action {action!r}: choose one of {', '.join(ACTIONS)}")
+        raise ConfigError(f"ukendt handling {action!r}: vælg en af {', '.join(ACTIONS)}")
     keys = criteria_keys(criterion)
     month = parse_month(data_month)
-    day = parse_date(on, what="action date")
+    day = parse_date(on, what="handlingens dato")
     if day > dt.date.today():
-        raise ConfigError(f"the action date {day.isoformat()} is in the future")
+        raise ConfigError(f"handlingens dato {date_label_da(day)} ligger i fremtiden")
     if publication_date(month) > day:
         raise ConfigError(
-            f"data month {format_month(month)} is not published until "
-            f"{publication_date(month).isoformat()}; an action on {day.isoformat()} "
-            "cannot answer it"
+            f"datamåneden {format_month(month)} offentliggøres først {date_label_da(publication_date(month))}; "
+            f"en handling {date_label_da(day)} kan ikke svare på den"
         )
+    _check_data_month(con, month)
     who = str(recorded_by or "").strip()
     if not who or len(who) > 200 or not who.isprintable():
-        raise ConfigError("recorded_by must name who records the action (1-200 printable characters)")
+        raise ConfigError("recorded_by skal angive, hvem der registrerer handlingen (1-200 skrivbare tegn)")
     if note is None or not isinstance(note, str):
-        raise ConfigError("note must be text (it may be empty)")
+        raise ConfigError("noten skal være tekst (den må være tom)")
     if len(note) > 20_000:
-        raise ConfigError("the note is too long (at most 20,000 characters)")
+        raise ConfigError("noten er for lang (højst 20.000 tegn)")
     entry: dict[str, Any] = {
         "kommunekode": code,
         "action_date": day,

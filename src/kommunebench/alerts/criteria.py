@@ -135,7 +135,7 @@ def criterion_text(key: str, th: Thresholds) -> str:
             f"opgørelsesmåneden har fortsat ingen jobsøgning i {_ordinal(th.c3_months_after)} "
             "måned efter opgørelsesmåneden."
         )
-    raise ConfigError(f"unknown criterion {key!r}: choose 1, 2 or 3")
+    raise ConfigError(f"ukendt kriterium {key!r}: vælg 1, 2 eller 3")
 
 
 def _ordinal(n: int) -> str:
@@ -157,7 +157,7 @@ def criteria_keys(value) -> tuple[str, ...]:
         if not text:
             continue
         if text not in CRITERIA:
-            raise ConfigError(f"unknown criterion {item!r}: choose 1, 2 or 3")
+            raise ConfigError(f"ukendt kriterium {item!r}: vælg 1, 2 eller 3")
         keys.append(text)
     return tuple(sorted(set(keys)))
 

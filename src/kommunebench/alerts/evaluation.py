@@ -68,8 +68,8 @@ class JoblogEvaluation:
             if p.kommunekode == code:
                 return p
         raise NotFoundError(
-            f"{reference.municipality(code).navn} ({code}) meets no action criterion "
-            f"as of {self.as_of.isoformat()}: there is no proposal"
+            f"{reference.municipality(code).navn} ({code}) opfylder intet handlingskriterium "
+            f"pr. {self.as_of.isoformat()}: der er intet forslag"
         )
 
     def summary(self) -> str:

@@ -10,7 +10,13 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from kommunebench.alerts.calendar import add_months, format_month, latest_published_month, publication_date
+from kommunebench.alerts.calendar import (
+    add_months,
+    date_label_da,
+    latest_published_month,
+    month_label_da,
+    publication_date,
+)
 from kommunebench.alerts.criteria import Thresholds
 from kommunebench.data import reference
 from kommunebench.data.sql import one, scalar
@@ -30,13 +36,13 @@ def latest_month(con: duckdb.DuckDBPyConnection, as_of: dt.date, th: Thresholds)
     if row[0] is None:
         if not _has_rows(con):
             raise NotFoundError(
-                "no joblog data are loaded: load a joblog file first "
-                "('kommunebench load joblog=FILE', or a snapshot folder)"
+                "der er ingen joblogdata indlæst: indlæs først en joblogfil "
+                "('kommunebench load joblog=FIL' eller en snapshot-mappe)"
             )
         first = scalar(con, "SELECT min(month) FROM joblog")
         raise NotFoundError(
-            f"no joblog month is published by {as_of.isoformat()}: the first month in the data, "
-            f"{format_month(first)}, is published {publication_date(first, th.publication_lag).isoformat()}"
+            f"ingen joblogmåned er offentliggjort pr. {date_label_da(as_of)}: den første måned i data, "
+            f"{month_label_da(first)}, offentliggøres {date_label_da(publication_date(first, th.publication_lag))}"
         )
     return row[0]
 

@@ -231,7 +231,7 @@ def joblog_history(
     code = reference.resolve_municipality(kommunekode)
     as_of = parse_date(as_of, what="as-of date")
     if not 1 <= int(months) <= 240:
-        raise ConfigError(f"months must be between 1 and 240, got {months}")
+        raise ConfigError(f"antal måneder skal være mellem 1 og 240, ikke {months}")
     th = resolve_thresholds(thresholds)
     month = latest_month(con, as_of, th)
     first = add_months(month, -(int(months) - 1))
@@ -293,8 +293,8 @@ def review_list(
     month = latest_month(con, as_of, th)
     if month < dt.date(year, 1, 1):
         raise NotFoundError(
-            f"no joblog month of {year} is published by {as_of.isoformat()} "
-            f"(January {year} is published "
+            f"ingen joblogmåned i {year} er offentliggjort pr. {as_of.isoformat()} "
+            f"(januar {year} offentliggøres "
             f"{publication_date(dt.date(year, 1, 1), th.publication_lag).isoformat()})"
         )
     last = min(month, dt.date(year, 12, 1))
@@ -303,7 +303,7 @@ def review_list(
         "SELECT count(*) FROM joblog WHERE month BETWEEN ? AND ?", [dt.date(year, 1, 1), last]
     ).fetchone()[0]
     if not has_data:
-        raise NotFoundError(f"the warehouse holds no joblog data for {year}")
+        raise NotFoundError(f"datavarehuset har ingen joblogdata for {year}")
     ev["at_or_under"] = ev["target_group"] <= th.min_target_group
     ev["c1_share"] = 100 * ev["red"] >= th.c1_red_share * ev["target_group"]
     ev["c1_share"] &= ev["target_group"] > 0

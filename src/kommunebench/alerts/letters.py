@@ -5,7 +5,7 @@ Templates: one per action, ``<action>.txt.j2`` (plain text). The shipped default
 ``template=`` (or the setting ``joblog_templates``) names a template file, or a folder holding
 ``<action>.txt.j2`` files (an action missing from the folder falls back to the shipped one).
 
-What a template sees (see ``docs/joblog.md`` for the full list): ``kommune`` (``kode``, ``navn``),
+What a template sees (see ``docs/joblog.md`` for the full list): ``kommune`` (``kode``, ``navn``, ``formelt_navn``),
 ``action``, ``action_label``, ``as_of``, ``month`` (the latest published month), ``published_on``,
 ``figures`` (the month's counts and shares), ``national``, ``criteria`` (the criteria cited:
 ``key``, ``name``, ``rule``, ``met``, ``evidence``), ``history`` (12 months), ``last_contact``,
@@ -71,7 +71,7 @@ def _env() -> SandboxedEnvironment:
 def template_source(action: str, template: str | Path | None = None) -> tuple[str, str]:
     """(template text, where it came from) for ``action``."""
     if action not in ACTIONS:
-        raise ConfigError(f"unknown action {action!r}: choose one of {', '.join(ACTIONS)}")
+        raise ConfigError(f"ukendt handling {action!r}: vælg en af {', '.join(ACTIONS)}")
     chosen = settings.get_str("joblog_templates", template)
     if chosen:
         given = Path(chosen).expanduser()
@@ -156,8 +156,8 @@ def letter_context(
     """The values a letter template is rendered with (see the module docstring)."""
     code = reference.resolve_municipality(kommunekode)
     if action not in ACTIONS:
-        raise ConfigError(f"unknown action {action!r}: choose one of {', '.join(ACTIONS)}")
-    as_of = parse_date(as_of, what="as-of date")
+        raise ConfigError(f"ukendt handling {action!r}: vælg en af {', '.join(ACTIONS)}")
+    as_of = parse_date(as_of, what="opgørelsesdatoen")
     th = resolve_thresholds(thresholds)
     status = joblog_status(con, as_of, thresholds=th)
     frame = status.frame
@@ -187,7 +187,11 @@ def letter_context(
     contacts = contacts[contacts["action_date"] <= as_of]
     contact_rows = [_record(r) for _, r in contacts.iterrows()]
     return {
-        "kommune": {"kode": code, "navn": reference.municipality(code).navn},
+        "kommune": {
+            "kode": code,
+            "navn": reference.municipality(code).navn,
+            "formelt_navn": reference.formal_name(code),
+        },
         "action": action,
         "action_label": ACTIONS[action],
         "actions": dict(ACTIONS),

@@ -119,7 +119,13 @@ def municipality_or_404(kommunekode: int) -> reference.Municipality:
 
 
 def muni(m: reference.Municipality) -> Municipality:
-    return Municipality(kommunekode=m.kommunekode, navn=m.navn, regionskode=m.regionskode, regionsnavn=m.regionsnavn)
+    return Municipality(
+        kommunekode=m.kommunekode,
+        navn=m.navn,
+        regionskode=m.regionskode,
+        regionsnavn=m.regionsnavn,
+        formelt_navn=m.formelt_navn,
+    )
 
 
 def suppression_info(ctx: Ctx) -> Suppression:

@@ -13,6 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from kommunebench.api.danish import name_redirect, validation_details, validation_message
 from kommunebench.errors import (
     AuthenticationError,
     ConfigError,
@@ -118,12 +119,14 @@ def _http(request: Request, exc: Exception) -> Response:
 
 def _validation(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
-    details = [
-        {"loc": [str(p) for p in e.get("loc", ())], "msg": str(e.get("msg", "")), "type": str(e.get("type", ""))}
-        for e in exc.errors()
-    ]
-    where = "; ".join(f"{'.'.join(d['loc'])}: {d['msg']}" for d in details[:3])
-    return _respond(request, 422, "validation_error", f"ugyldige parametre: {where}", details)
+    try:
+        redirect = name_redirect(request, exc.errors())
+    except ReferenceDataError as unknown:  # a name in the path that is no municipality's
+        return _respond(request, 404, "not_found", str(unknown))
+    if redirect is not None:
+        return redirect
+    details = validation_details(exc.errors())
+    return _respond(request, 422, "validation_error", validation_message(details), details)
 
 
 def _unexpected(request: Request, exc: Exception) -> Response:

@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
-from fastapi import Depends, Query
+from fastapi import Depends, Header, Query
 from fastapi.responses import JSONResponse
 
 from kommunebench import access, alerts, pipeline
@@ -42,7 +43,7 @@ from kommunebench.api.models import (
 )
 from kommunebench.api.twins import AUTH_ERRORS, ERRORS, Ctx, Pages, bearer_principal, get_ctx, principal
 from kommunebench.errors import AuthenticationError, NotFoundError, PermissionDeniedError
-from kommunebench.publish import public_joblog, public_national
+from kommunebench.publish import criteria_months, monthly_flags, public_joblog, public_national
 
 __all__ = ["pages"]
 
@@ -66,9 +67,12 @@ def _national(status: alerts.JoblogStatus, ctx: Ctx) -> dict:
     return public_national(status.national, public, ctx.threshold)
 
 
-def _row(r: dict, threshold: int) -> JoblogRow:
-    r = native(r)
+def _row(r: Mapping[Any, Any], threshold: int) -> JoblogRow:
+    r = native(dict(r))
+    month = pd.Timestamp(r["month"]).date()
     return JoblogRow(
+        c3_month=month_text(r["c3_month"]) if r.get("c3_month") is not None else None,
+        criteria_labels=[c["label"] for c in criteria_months(r, month)],
         **public_joblog(r, threshold),
         kommunekode=int(r["kommunekode"]),
         navn=r["navn"],
@@ -189,6 +193,7 @@ def joblog_page(
     who: access.Principal | None = Depends(principal),
     as_of: dt.date | None = AS_OF,
     kommune: int | None = Query(None, description="kommunekode: vis opfølgningen for denne kommune"),
+    registreret: int | None = Query(None, ge=1, description="nummeret på en netop registreret handling: vis den"),
 ) -> JoblogPage:
     """The joblog status of all 98 municipalities as of a date; the follow-up needs a token."""
     as_of = as_of or dt.date.today()
@@ -214,10 +219,13 @@ def joblog_page(
             **base,
         )
     rows = [_row(r, ctx.threshold) for r in status.frame.to_dict("records")]
-    flagged = [_row(r, ctx.threshold) for r in status.flagged.to_dict("records")]
+    monthly, review = monthly_flags(status.flagged.to_dict("records"))
+    flagged = [_row(r, ctx.threshold) for r in monthly]
     national = {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in _national(status, ctx).items()}
     case_log, follow_up, note = _restricted(ctx, who, kommune, flagged, as_of)
+    saved = next((c for c in case_log or [] if c.id == registreret), None)
     return JoblogPage(
+        saved=saved,
         available=True,
         note=note,
         month=month_text(status.month),
@@ -226,6 +234,7 @@ def joblog_page(
         national=national,
         rows=rows,
         flagged=flagged,
+        flagged_review=[_row(r, ctx.threshold) for r in review],
         follow_up=follow_up,
         case_log=case_log,
         **base,
@@ -270,7 +279,14 @@ def case_log_page(
     responses={**AUTH_ERRORS, **ERRORS},
 )
 def record_action(
-    body: CaseLogIn, ctx: Ctx = Depends(get_ctx), who: access.Principal | None = Depends(bearer_principal)
+    body: CaseLogIn,
+    ctx: Ctx = Depends(get_ctx),
+    who: access.Principal | None = Depends(bearer_principal),
+    idempotency_key: str | None = Header(
+        None,
+        max_length=100,
+        description="engangsnøgle (formularens form_key): samme nøgle igen gemmer intet nyt og giver den første post",
+    ),
 ) -> JSONResponse:
     who = access.require_analyst(who)
     municipality_or_404(body.kommunekode)
@@ -285,14 +301,19 @@ def record_action(
             recorded_by=who.name,
             actor=who.actor,
             role=who.role,
+            idempotency_key=idempotency_key,
             db=con,
         )
+    replayed = bool(entry.pop("replayed", False))
     audit_id = entry.pop("audit_id")
     created = CaseLogCreated(
         entry=CaseEntry(**{**entry, "data_month": month_text(entry["data_month"])}), audit_id=audit_id
     )
     return JSONResponse(
         created.model_dump(mode="json"),
-        status_code=201,
-        headers={"Location": f"/api/v1/joblog/sagslog?kommune={body.kommunekode}"},
+        status_code=200 if replayed else 201,
+        headers={
+            "Location": f"/api/v1/joblog/sagslog?kommune={body.kommunekode}",
+            **({"Idempotent-Replayed": "true"} if replayed else {}),
+        },
     )

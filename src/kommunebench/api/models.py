@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from enum import StrEnum
 from typing import Annotated, Literal
 
@@ -253,6 +254,7 @@ class Municipality(_M):
     navn: str
     regionskode: int
     regionsnavn: str
+    formelt_navn: str = Field(description="det officielle navn til formelle tekster, fx 'Københavns Kommune'")
 
 
 class MunicipalityPage(_M):
@@ -293,6 +295,10 @@ class JoblogRow(JoblogCounts):
     flagged: bool
     review_list: bool = Field(description="target group of 40 or fewer: reviewed once a year")
     c2_run: int = Field(description="consecutive months up to this one with a red share over 40 %")
+    c3_month: str | None = Field(None, description="criterion 3's measurement month (YYYY-MM), 3 months earlier")
+    criteria_labels: list[str] = Field(
+        default_factory=list, description="the criteria met with the data month each refers to: '3 (december 2022)'"
+    )
 
 
 class CaseEntry(_M):
@@ -345,12 +351,21 @@ class JoblogPage(_M):
     rules_note: str
     actions: list[Option]
     rows: list[JoblogRow]
-    flagged: list[JoblogRow]
+    flagged: list[JoblogRow] = Field(description="Månedens flag: flagged and not on the yearly review list")
+    flagged_review: list[JoblogRow] = Field(
+        default_factory=list,
+        description="flagged for an earlier month (criterion 3) but now with a target group of 40 or fewer",
+    )
     kommune: int | None
     access: str = Field(description="public, analyst or municipality:<kode>: what the caller may see")
     follow_up: FollowUp | None
     case_log: list[CaseEntry] | None
     suppression: Suppression
+    form_key: str = Field(
+        default_factory=lambda: secrets.token_urlsafe(18),
+        description="one-time key of the registration form (sent as Idempotency-Key: a replay stores nothing new)",
+    )
+    saved: CaseEntry | None = Field(None, description="the entry just registered (?registreret=<nr>), as stored")
 
 
 class CaseLogPage(_M):

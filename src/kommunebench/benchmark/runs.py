@@ -164,7 +164,7 @@ def execute_run(
         total=False,
         progress=lambda d, done, total: report("model", done / max(total, 1)),
     )
-    report("lists", 0.9)
+    report("lister", 0.9)
     lists = build_lists(fit.municipal, period=p.label, costs=costs, k_similar=k_similar, n_klynger=n_klynger)
     frames = _artifacts(fit, lists)
     blobs = {name: _parquet_bytes(f) for name, f in frames.items()}
@@ -216,7 +216,7 @@ def execute_run(
         )
         if audit is not None:
             audit(con, record)
-    report("stored", 1.0)
+    report("gemt", 1.0)
     return StoredRun(record, lists, frames, fit)
 
 
@@ -236,8 +236,8 @@ def load_run(con: duckdb.DuckDBPyConnection, run_id: str) -> StoredRun:
     """
     row = con.execute("SELECT * FROM runs WHERE run_id = ?", [run_id.strip().upper()]).fetchone()
     if row is None:
-        known = ", ".join(r.run_id for r in list_runs(con)[-5:]) or "none stored yet"
-        raise NotFoundError(f"unknown run {run_id!r} (latest runs: {known})")
+        known = ", ".join(r.run_id for r in list_runs(con)[-5:]) or "ingen gemt endnu"
+        raise NotFoundError(f"ukendt kørsel {run_id!r} (seneste kørsler: {known})")
     record = _record(row)
     blobs = dict(con.execute("SELECT name, parquet FROM run_artifacts WHERE run_id = ?", [record.run_id]).fetchall())
     frames = {name: pq.read_table(io.BytesIO(b)).to_pandas() for name, b in blobs.items()}

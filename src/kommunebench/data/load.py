@@ -228,7 +228,7 @@ def _load(con, files, ignored, snapshot_id, prog: _Progress, t0: float, audit: L
             tk = time.perf_counter()
             s = Staged(KINDS[kind], files[kind], format_of(files[kind]))
             staged.append(s)
-            prog.step(f"{kind}: reading {s.name}", kind, 0.4)
+            prog.step(f"{kind}: læser {s.name}", kind, 0.4)
             stage(con, s, _WEEKMAP)
             s.seconds = time.perf_counter() - tk
         with transaction(con, failure=_failed):
@@ -248,24 +248,24 @@ def _check_and_store(
     """Inside the load's transaction: check every staged kind, store the changed ones, record and audit."""
     for s in staged:
         tk, kind = time.perf_counter(), s.kind.name
-        prog.step(f"{kind}: checking {s.rows:,} rows", kind, 0.2)
+        prog.step(f"{kind}: kontrollerer {s.rows:,} rækker".replace(",", "."), kind, 0.2)
         if kind == "benefit_weeks":
             check_weeks(con, s, _WEEKMAP)
         n, hsum = check_rows(con, s, _reference_sets(con, kind))
         s.fingerprint = _fingerprint(kind, n, hsum)
         if kind in current and current[kind]["fingerprint"] == s.fingerprint:
             s.status = "unchanged"
-            prog.step(f"{kind}: unchanged", kind, 0.4)
+            prog.step(f"{kind}: uændret", kind, 0.4)
         else:
             s.status = "loaded"
-            prog.step(f"{kind}: checking keys", kind, 0.2)
+            prog.step(f"{kind}: kontrollerer nøgler", kind, 0.2)
             check_keys(con, s)
-            prog.step(f"{kind}: storing {s.rows:,} rows", kind, 0.2)
+            prog.step(f"{kind}: gemmer {s.rows:,} rækker".replace(",", "."), kind, 0.2)
             table, cols = s.kind.table, ", ".join(q(c) for c in s.kind.column_names)
             con.execute(f"DELETE FROM {table}")
             con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {s.typed}")
         s.seconds += time.perf_counter() - tk
-    prog.step("checking references between kinds")
+    prog.step("kontrollerer henvisninger mellem datatyperne")
     check_across(con, {s.kind.name: s for s in staged})
     loaded = [s for s in staged if s.status == "loaded"]
     if not loaded:  # nothing changed: the transaction commits no write
@@ -275,7 +275,7 @@ def _check_and_store(
     if snapshot_id is None:
         combined = hashlib.sha256("|".join(s.fingerprint for s in loaded).encode()).hexdigest()
         snapshot_id = f"{now:%Y%m%dT%H%M%SZ}-{combined[:8]}"
-    prog.step("recording the load")
+    prog.step("registrerer indlæsningen")
     _record(con, loaded, str(snapshot_id), now)
     if audit is not None:
         audit(con, str(snapshot_id), {s.kind.name: s.fingerprint for s in loaded})

@@ -87,8 +87,8 @@ class Period:
         m = _PERIOD.match(label.strip().upper()) if isinstance(label, str) else None
         if not m:
             raise ReferenceDataError(
-                f"period {label!r} is not of the form YYYYQMATqq (e.g. 2023QMAT04 = calendar 2023, "
-                "2023QMAT02 = Q3 2022 - Q2 2023)"
+                f"perioden {label!r} har ikke formen ÅÅÅÅQMATkk (fx 2023QMAT04 = kalenderåret 2023, "
+                "2023QMAT02 = 3. kvt. 2022 – 2. kvt. 2023)"
             )
         return cls(int(m.group(1)), int(m.group(2)))
 

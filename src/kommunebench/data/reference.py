@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import difflib
 import json
+import re
 import unicodedata
 from dataclasses import dataclass
 from functools import cache
@@ -31,6 +33,8 @@ __all__ = [
     "municipalities",
     "municipality",
     "resolve_municipality",
+    "suggest_municipality",
+    "formal_name",
     "commuting_areas",
     "benefit_codes",
     "scope_areas",
@@ -66,6 +70,11 @@ class Municipality:
     center_lat: float
     commuting_area: int
     pop_16_66: int
+
+    @property
+    def formelt_navn(self) -> str:
+        """The official name for formal texts: "Københavns Kommune", "Bornholms Regionskommune"."""
+        return formal_name(self.kommunekode)
 
 
 def _open(name: str):
@@ -104,28 +113,89 @@ def _by_code() -> dict[int, Municipality]:
 
 
 @cache
+def _formal_names() -> dict[int, str]:
+    return {int(r["kommunekode"]): r["formelt_navn"] for r in _rows("formal_names.csv")}
+
+
+def formal_name(code: int) -> str:
+    """The official name of a municipality (``refdata/formal_names.csv``): "Læsø Kommune"."""
+    return _formal_names()[municipality(code).kommunekode]
+
+
+_FOLD = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa", "é": "e", "ä": "ae", "ö": "oe", "ü": "ue"})
+_LOOSE = (("aa", "a"), ("ae", "a"), ("oe", "o"), ("ue", "u"))
+
+
+def _fold(s: str) -> str:
+    """Case, æøå (``ø`` = ``oe``, ``å`` = ``aa``), "Kommune"/"Regionskommune" and punctuation folded away."""
+    text = _norm(s).translate(_FOLD)
+    text = re.sub(r"\b(regions)?kommune\b", " ", text)
+    return re.sub(r"[^a-z0-9]+", "", text)
+
+
+def _loose(s: str) -> str:
+    """A looser fold for suggestions: ``Kobenhavn`` and ``København`` meet."""
+    text = _fold(s)
+    for a, b in _LOOSE:
+        text = text.replace(a, b)
+    return text
+
+
+@cache
 def _aliases() -> dict[str, int]:
     out = {_norm(r["alias"]): int(r["kommunekode"]) for r in _rows("aliases.csv")}
     for m in municipalities():
         out[_norm(m.navn)] = m.kommunekode
+        out[_norm(formal_name(m.kommunekode))] = m.kommunekode
     return out
+
+
+@cache
+def _folded() -> dict[str, int]:
+    out: dict[str, set[int]] = {}
+    for name, code in _aliases().items():
+        out.setdefault(_fold(name), set()).add(code)
+    return {k: next(iter(v)) for k, v in out.items() if len(v) == 1 and k}
 
 
 def municipality(code: int) -> Municipality:
     try:
         return _by_code()[int(code)]
     except (KeyError, ValueError):
-        raise ReferenceDataError(f"unknown kommunekode {code!r}: not one of the 98 municipalities") from None
+        raise ReferenceDataError(f"ukendt kommunekode {code!r}: ikke en af de 98 kommuner") from None
+
+
+def suggest_municipality(text: str, *, n: int = 3) -> tuple[str, ...]:
+    """The municipality names closest to ``text`` (æøå/aa/oe folded, aliases included), best first."""
+    loose: dict[str, int] = {}
+    for name, code in _aliases().items():
+        loose.setdefault(_loose(name), code)
+    hits = difflib.get_close_matches(_loose(str(text)), list(loose), n=n * 3, cutoff=0.6)
+    names: list[str] = []
+    for hit in hits:
+        navn = municipality(loose[hit]).navn
+        if navn not in names:
+            names.append(navn)
+    return tuple(names[:n])
+
+
+def _or_list(names: tuple[str, ...]) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} eller {names[-1]}"
 
 
 def resolve_municipality(text: str | int) -> int:
-    """A kommunekode from a code (``101``, ``"0101"``) or any known spelling (``"Århus"``)."""
+    """A kommunekode from a code (``101``, ``"0101"``), any known spelling (``"Århus"``, ``"aarhus"``,
+    ``"Koebenhavns Kommune"``); an unknown name raises with suggestions ("mente du København?")."""
     s = str(text).strip()
     if s.isdigit():
         return municipality(int(s)).kommunekode
     code = _aliases().get(_norm(s))
     if code is None:
-        raise ReferenceDataError(f"unknown municipality {text!r}: neither a kommunekode nor a known name")
+        code = _folded().get(_fold(s))
+    if code is None:
+        tips = suggest_municipality(s)
+        hint = f" – mente du {_or_list(tips)}?" if tips else ": hverken en kommunekode eller et kendt kommunenavn"
+        raise ReferenceDataError(f"Ukendt kommune {s!r}{hint}")
     return code
 
 

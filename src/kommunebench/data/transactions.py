@@ -36,7 +36,9 @@ def session(path: str | Path, *, write: bool = False) -> Iterator[duckdb.DuckDBP
     path = Path(path).expanduser()
     if not write:
         if not path.exists():
-            raise NotFoundError(f"no warehouse at {path}: run 'kommunebench load' (or 'kommunebench demo') first")
+            raise NotFoundError(
+                f"intet datavarehus i {path}: kør først 'kommunebench load' (eller 'kommunebench demo')"
+            )
         con = open_for_reading(path)
         try:
             yield con

@@ -39,13 +39,13 @@ def _period(value: str | Period | None, what: str) -> Period | None:
     if value is None or isinstance(value, Period):
         return value
     if not isinstance(value, str):
-        raise ConfigError(f"{what} must be a period such as 2023QMAT04, got {value!r}")
+        raise ConfigError(f"{what} skal være en periode som 2023QMAT04, ikke {value!r}")
     return Period.parse(value)
 
 
 def _positive(value: object, what: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ConfigError(f"{what} must be a whole number >= 1, got {value!r}")
+        raise ConfigError(f"{what} skal være et helt tal >= 1, ikke {value!r}")
     return value
 
 

@@ -59,7 +59,7 @@ def parse_sources(items: list[str]) -> Path | dict[str, Path]:
         if not sep:
             p, kind = item, Path(item).name.split(".")[0]
         if Path(p).is_dir():
-            raise ConfigError(f"{p} is a folder: give one snapshot folder alone, or files as KIND=FILE")
+            raise ConfigError(f"{p} er en mappe: angiv én snapshot-mappe alene eller filer som ART=FIL")
         out[kind.strip()] = Path(p)
     return out
 
@@ -89,7 +89,9 @@ def loaded_summary(
     with using(db) as con:
         years = summary.available_years(con)
         if not years:
-            raise NotFoundError("the warehouse holds no persons yet: run 'kommunebench load' (or 'kommunebench demo')")
+            raise NotFoundError(
+                "datavarehuset har endnu ingen personer: kør 'kommunebench load' (eller 'kommunebench demo')"
+            )
         p = Period.parse(period) if isinstance(period, str) else (period or Period(years[-1], 4))
         return summary.loaded_summary(
             con, p, scope=settings.get_str("scope", scope), code_rows=warehouse.effective_benefit_codes(con)

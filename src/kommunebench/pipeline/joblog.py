@@ -16,6 +16,8 @@ import pandas as pd
 from kommunebench import alerts
 from kommunebench.access import audit, cli_actor
 from kommunebench.alerts.persons import joblog_persons
+from kommunebench.data import reference
+from kommunebench.errors import ConfigError
 from kommunebench.pipeline.config import Store, using
 
 __all__ = [
@@ -25,6 +27,7 @@ __all__ = [
     "case_log",
     "propose",
     "letter",
+    "letter_warning",
     "review_list",
     "record_case_action",
     "persons",
@@ -71,6 +74,37 @@ def letter(
         return alerts.draft_letter(con, kommune, as_of=as_of, action=action, criterion=criterion, template=template)
 
 
+def letter_warning(kommune: int | str, *, as_of: dt.date, db: Store | None = None) -> str | None:
+    """A Danish warning when the municipality meets no action criterion as of ``as_of`` (else ``None``)."""
+    with using(db) as con:
+        st = alerts.joblog_status(con, as_of)
+    code = reference.resolve_municipality(kommune)
+    row = st.frame.set_index("kommunekode").loc[code]
+    if bool(row["flagged"]):
+        return None
+    return (
+        f"{reference.formal_name(code)} opfylder intet handlingskriterium i {alerts.month_label_da(st.month)} "
+        f"(status pr. {alerts.date_label_da(st.as_of)}); brevet henviser ikke til et opfyldt kriterium."
+    )
+
+
+def _replayed(con: duckdb.DuckDBPyConnection, key: str) -> dict[str, Any] | None:
+    """The case-log entry an earlier request with the same idempotency key stored (else ``None``)."""
+    row = con.execute(
+        "SELECT audit_id, json_extract_string(detail, '$.case_log_id') FROM audit_log "
+        "WHERE action = 'case_log.create' AND json_extract_string(detail, '$.idempotency_key') = ? "
+        "ORDER BY audit_id LIMIT 1",
+        [key],
+    ).fetchone()
+    if row is None:
+        return None
+    log = alerts.case_log(con)
+    entry: dict[str, Any] = {str(k): v for k, v in log[log["id"] == int(row[1])].to_dict("records")[0].items()}
+    entry["data_month"] = pd.Timestamp(entry["data_month"]).date()
+    entry["action_date"] = pd.Timestamp(entry["action_date"]).date()
+    return {**entry, "id": int(entry["id"]), "kommunekode": int(entry["kommunekode"]), "audit_id": int(row[0])}
+
+
 def review_list(year: int, *, as_of: dt.date | None = None, db: Store | None = None) -> pd.DataFrame:
     with using(db) as con:
         return alerts.review_list(con, year, as_of=as_of)
@@ -93,9 +127,13 @@ def record_case_action(
     recorded_by: str | None = None,
     actor: str | None = None,
     role: str | None = None,
+    idempotency_key: str | None = None,
     db: Store | None = None,
 ) -> dict[str, Any]:
     """Append a case-log entry and its audit row in one transaction; returns the entry with ``audit_id``.
+
+    ``idempotency_key`` (the web form's one-time key): a second request with the same key appends
+    nothing and returns the entry the first stored, marked ``replayed``.
 
     ``actor`` is who makes the write (an API token's name and id; default ``cli:<user>``),
     ``recorded_by`` who the entry names as its author (default: the actor).
@@ -112,11 +150,25 @@ def record_case_action(
             "action_date": str(entry["action_date"]),
             "note": entry["note"],
         }
+        if idempotency_key:
+            detail["idempotency_key"] = idempotency_key
         return audit(
             con, actor=who, role=role, action="case_log.create", target=f"kommune {entry['kommunekode']}", detail=detail
         )
 
     with using(db, write=True) as con:
+        if idempotency_key:
+            earlier = _replayed(con, idempotency_key)
+            if earlier is not None:
+                same = (earlier["kommunekode"], earlier["action"]) == (
+                    reference.resolve_municipality(kommunekode),
+                    action,
+                )
+                if not same or earlier["data_month"] != alerts.parse_month(data_month):
+                    raise ConfigError(
+                        "formularens engangsnøgle er allerede brugt til en anden registrering; genindlæs siden"
+                    )
+                return {**earlier, "replayed": True}
         return alerts.log_action(
             con,
             kommunekode=kommunekode,

@@ -159,11 +159,11 @@ def workbook(
 ) -> Path:
     """The municipality's internal Excel workbook for a period: one sheet per level (+ catalogue)."""
     rows = levels(kommunekode, weeks, db=db, threshold=threshold)
-    name = reference.municipality(kommunekode).navn
+    name = reference.formal_name(kommunekode)
     return write_kpi_workbook(
         publish_kpi.frame_of(rows),
         out,
-        title=f"{name} Kommune: nøgletal {weeks.label}",
+        title=f"{name}: nøgletal {weeks.label}",
         catalogue=pd.DataFrame(publish_kpi.catalogue_rows()),
         made=dt.date.today(),
     )

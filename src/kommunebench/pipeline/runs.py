@@ -82,7 +82,7 @@ def latest_run(*, db: Store | None = None) -> StoredRun:
     """The newest stored run (NotFoundError when there is none)."""
     records = list_runs(db=db)
     if not records:
-        raise NotFoundError("there are no stored runs yet: 'kommunebench run --period 2023QMAT04'")
+        raise NotFoundError("der er ingen gemte kørsler endnu: 'kommunebench run --period 2023QMAT04'")
     return open_run(records[-1].run_id, db=db)
 
 

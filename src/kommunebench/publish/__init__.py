@@ -8,7 +8,13 @@ workbook and the static HTML report — renders the one frozen public view made 
 
 from kommunebench.publish.display import PRECISE_SUFFIX, display_frame, label_kinds, rounded_frame
 from kommunebench.publish.format import DASH, format_number_da, period_lead, period_text, signed_da
-from kommunebench.publish.joblog import JOBLOG_CATEGORIES, public_joblog, public_national
+from kommunebench.publish.joblog import (
+    JOBLOG_CATEGORIES,
+    criteria_months,
+    monthly_flags,
+    public_joblog,
+    public_national,
+)
 from kommunebench.publish.labels import (
     AREA_LABELS,
     ATTRIBUTION,
@@ -49,6 +55,8 @@ __all__ = [
     "period_text",
     "potential_block",
     "public_joblog",
+    "criteria_months",
+    "monthly_flags",
     "public_national",
     "public_view",
     "round_count",

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
-__all__ = ["JOBLOG_CATEGORIES", "public_joblog", "public_national"]
+from kommunebench.alerts.calendar import month_label_da
+
+__all__ = ["JOBLOG_CATEGORIES", "public_joblog", "public_national", "criteria_months", "monthly_flags"]
 
 JOBLOG_CATEGORIES = ("green", "light_green", "red")
 
@@ -70,3 +73,40 @@ def public_national(national: Mapping, rows: Sequence[Mapping], threshold: int) 
             return out
     out["suppressed"] = False
     return out
+
+
+def criteria_months(row: Mapping, month: dt.date) -> list[dict]:
+    """The criteria a municipality meets, each with the data month it refers to.
+
+    Criteria 1 and 2 judge the status month ``month``; criterion 3 judges the cohort of its
+    measurement month ``c3_month`` (three months earlier), so "3" alone would point at the wrong
+    month. Returns ``[{"key": "1", "month": date, "label": "1 (marts 2023)"}, ...]``.
+    """
+    out = []
+    for key in ("1", "2", "3"):
+        if not bool(row.get(f"criterion_{key}") or False):
+            continue
+        ref = month if key != "3" else _as_date(row.get("c3_month"), month)
+        out.append({"key": key, "month": ref, "label": f"{key} ({month_label_da(ref)})"})
+    return out
+
+
+def _as_date(value: object, default: dt.date) -> dt.date:
+    if value is None:
+        return default
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value)[:10])
+
+
+def monthly_flags(rows: Sequence[Mapping]) -> tuple[list[Mapping], list[Mapping]]:
+    """The rows shown under "Månedens flag" and the flagged rows left out of it.
+
+    A municipality whose target group this month is at or under the eligibility limit (on the
+    yearly review list) is not followed up monthly, so it is not one of the month's flags even
+    when criterion 3 was met for an earlier measurement month; it is named apart instead.
+    """
+    flagged = [r for r in rows if bool(r.get("flagged"))]
+    return [r for r in flagged if not bool(r.get("review_list"))], [r for r in flagged if bool(r.get("review_list"))]

@@ -25,6 +25,7 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescap
 from markupsafe import Markup
 
 from kommunebench import __version__
+from kommunebench.alerts.calendar import date_label_da
 from kommunebench.publish import ATTRIBUTION, DASH, format_number_da, signed_da
 
 __all__ = ["environment", "asset_path", "asset_text", "NAV", "REPORT_TEMPLATES", "WEB_TEMPLATES", "missing"]
@@ -100,5 +101,6 @@ def environment() -> Environment:
         keep_trailing_newline=True,
     )
     env.filters.update(num=_num, signed=_signed, sign=_sign_class, sortkey=_sortkey, json_script=json_script)
+    env.filters["dato"] = date_label_da  # "30. november 2026"
     env.globals.update(version=__version__, attribution=ATTRIBUTION, plotly_version=plotly.__version__, nav=NAV)
     return env

@@ -187,13 +187,13 @@ def municipality_pdf_bytes(
     run_id: str,
 ) -> bytes:
     """The municipality report (see the module doc) as PDF bytes."""
-    title = f"{m.navn} Kommune - benchmark {view.period}"
+    title = f"{m.formelt_navn} - benchmark {view.period}"
     pdf = _Report(title)
     pdf.set_title(_t(title))
     pdf.set_author("kommunebench")
     pdf.set_lang("da-DK")
     pdf.add_page()
-    _h1(pdf, f"{m.navn} Kommune: beskæftigelsesindsatsen")
+    _h1(pdf, f"{m.formelt_navn}: beskæftigelsesindsatsen")
     _p(
         pdf,
         f"Benchmark for {period_text(view.period)} ({view.period}), kørsel {run_id}. "

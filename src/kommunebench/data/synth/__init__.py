@@ -116,9 +116,9 @@ def generate(
     """
     spec = effects or planted.EffectSpec()
     if not 0 < scale <= 1:
-        raise ConfigError(f"scale must be in (0, 1], got {scale}")
+        raise ConfigError(f"skalaen skal ligge i (0; 1], ikke {scale}")
     if not 1990 <= first_year <= 2090:
-        raise ConfigError(f"first_year {first_year} is out of range")
+        raise ConfigError(f"første år {first_year} ligger uden for det mulige interval")
     started = time.perf_counter()
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -132,7 +132,7 @@ def generate(
         munis, reference.commuting_areas(), cal_data, years, np.random.default_rng([seed, 0x1AB0])
     )
     lm_centred = _centred_lm(lm_cols, munis, years)
-    report("calibrating", 0.0)
+    report("kalibrerer", 0.0)
     weeks = [weeks_in_year(y) for y in years]
     cal = calibrate.calibrate(munis, profiles, cal_data, lm_centred, seed, years=years, weeks=weeks)
     effects_r, tilt = planted.plant(spec, munis, cal.composition_share, profiles, seed, zero=zero_effects)
@@ -221,7 +221,7 @@ def generate(
         )
         kpi_w.add(m.kommunekode, ids, draw.person_idx, draw.week_idx, draw.codes)
         done += m.pop_16_66
-        report("generating", done / total_pop)
+        report("danner", done / total_pop)
     persons_w.close()
     weeks_w.close()
     joblog_w.close()
@@ -257,7 +257,7 @@ def generate(
         joblog_w.total,
     )
     _write_manifest(out, result, cal, spec)
-    report("done", 1.0)
+    report("færdig", 1.0)
     return result
 
 

@@ -115,32 +115,47 @@
     try { if (!tokenField.value) { tokenField.value = sessionStorage.getItem("kb_token") || ""; } } catch (err) { /* ignore */ }
     action.addEventListener("submit", function (e) {
       e.preventDefault();
+      var button = action.querySelector("button[type=submit]");
+      if (action.getAttribute("data-busy") === "1") { return; }  // a second click while the first is sent
+      action.setAttribute("data-busy", "1");
+      button.disabled = true;
+      button.textContent = "Gemmer …";
       var f = action.elements;
       var body = { kommunekode: parseInt(f.kommunekode.value, 10), action: f.action.value,
                    criterion: f.criterion.value || null, data_month: f.data_month.value,
                    note: f.note.value };
       var msg = document.getElementById("kb-action-msg");
+      function release() {
+        action.removeAttribute("data-busy");
+        button.disabled = false;
+        button.textContent = "Registrér";
+      }
       fetch("/api/v1/joblog/sagslog", {
         method: "POST", credentials: "same-origin",
-        headers: { "Authorization": "Bearer " + f.token.value.trim(), "Content-Type": "application/json" },
+        headers: { "Authorization": "Bearer " + f.token.value.trim(), "Content-Type": "application/json",
+                   "Idempotency-Key": f.form_key.value },
         body: JSON.stringify(body)
       }).then(function (r) { return r.json().then(function (b) { return [r, b]; }); })
         .then(function (rb) {
           if (rb[0].ok) {
+            var entry = rb[1].entry;
+            showMsg(msg, true, "Gemt i sagsloggen som nr. " + entry.id + ": " + entry.navn + ", " +
+                    entry.action_label + ", datamåned " + entry.data_month + ".");
             var token = f.token.value.trim();
             try { sessionStorage.setItem("kb_token", token); } catch (err) { /* ignore */ }
             var url = new URL(window.location.href);
             url.searchParams.set("kommune", String(body.kommunekode));
-            url.searchParams.set("registreret", String(rb[1].entry.id));
-            url.hash = "sagslog";
+            url.searchParams.set("registreret", String(entry.id));
+            url.hash = "registreret";
             // log in for reading too (session cookie), so that the page shows the case log
             return fetch("/api/v1/session", { method: "POST", credentials: "same-origin",
                                                headers: { "Authorization": "Bearer " + token } })
               .then(function (r) { return r.text(); })  // read the answer before leaving the page
               .then(function () { window.location.href = url.toString(); });
           }
+          release();
           showMsg(msg, false, errorText(rb[1], rb[0].status));
-        }).catch(function (err) { showMsg(msg, false, String(err)); });
+        }).catch(function (err) { release(); showMsg(msg, false, String(err)); });
     });
   }
 })();
