@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from kb_server import shared_site
+from kommunebench import pipeline, report
 from test_web_browser import ARGS, CHROMIUM, sync_api
 
 pytestmark = pytest.mark.browser
@@ -102,7 +103,7 @@ def _too_wide(page) -> list[str]:
     return page.evaluate(
         """() => [...document.body.querySelectorAll('*')]
             .filter(e => e.getBoundingClientRect().right > window.innerWidth + 0.5
-                         && !(e.parentElement && e.parentElement.getBoundingClientRect().right > window.innerWidth + 0.5))
+                 && !(e.parentElement && e.parentElement.getBoundingClientRect().right > innerWidth + 0.5))
             .slice(0, 6).map(e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + '.' + e.className
                              + ' ' + Math.round(e.getBoundingClientRect().right))"""
     )
@@ -162,3 +163,34 @@ def test_print_hides_the_plotly_toolbar_menus_and_filters(phone, site):
         assert [r.lower() for r in page_rule] == ["a4 landscape"]
     finally:
         phone.emulate_media(media="screen")
+
+
+def _cut_tables(page) -> list[str]:
+    """Tables wider than their box (columns cut off or hidden behind a scroll bar), by first header."""
+    return page.eval_on_selector_all(
+        "table",
+        """ts => ts.filter(t => t.getBoundingClientRect().width > 0
+                   && (t.scrollWidth > t.parentElement.clientWidth + 1
+                       || t.getBoundingClientRect().right > document.documentElement.clientWidth + 1))
+               .map(t => (t.querySelector('th') || t).textContent.trim().slice(0, 40))""",
+    )
+
+
+def test_the_static_report_fits_1400_px_and_a4_landscape(browser, site, tmp_path):
+    run = pipeline.open_run("R0001", db=site.db)
+    path = report.write_html_report(pipeline.publish_run(run, threshold=5), tmp_path / "rapport.html")
+    context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="da-DK")
+    try:
+        page = context.new_page()
+        page.goto(path.as_uri(), wait_until="load")
+        page.evaluate("() => document.querySelectorAll('details').forEach(d => d.open = true)")
+        assert _cut_tables(page) == []
+        rank = page.locator("#samlet th", has_text="Placering").first.bounding_box()
+        assert rank is not None and rank["x"] >= 0 and rank["x"] + rank["width"] <= 1400
+        # A4 landscape less the 12 mm margins is 273 mm = 1032 CSS px wide
+        page.set_viewport_size({"width": 1032, "height": 730})
+        page.emulate_media(media="print")
+        assert _cut_tables(page) == []
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= 1032
+    finally:
+        context.close()
