@@ -24,8 +24,7 @@ KNOWN_ISSUES = (
     "på siderne og som CSV, Excel og JSON.",
     "Diagrammerne har en kort tekstbeskrivelse, men ikke en fuld beskrivelse af hver enkelt værdi; brug "
     "tabellen under diagrammet.",
-    "PDF-rapporten og Excel-arket er ikke mærket (tagget) til skærmlæsere; tallene findes også på siden om "
-    "kommunen.",
+    "PDF-rapporten og Excel-arket er ikke mærket (tagget) til skærmlæsere; tallene findes også på siden om kommunen.",
 )
 
 
