@@ -142,6 +142,9 @@ def test_the_list_shows_rank_name_and_difference_on_a_phone_and_everything_at_14
         _open(wide, site.url + "/lister/total", 200, None)
         all_headers = wide.eval_on_selector_all("#kb-list thead th", "ths => ths.length")
         assert len(_visible_headers(wide)) == all_headers and _overflow(wide) <= 0
+        for path, ready in (("/kommuner/101", "#kb-drivers-chart[data-rendered='1']"), ("/metode", None)):
+            _open(wide, site.url + path, 200, ready)
+            assert _overflow(wide) <= 0, (path, _too_wide(wide))
     finally:
         context.close()
 

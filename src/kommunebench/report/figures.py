@@ -300,22 +300,9 @@ def _layout(fig: go.Figure, buttons: list[dict[str, Any]], period: str) -> None:
             "lonaxis": {"range": [lon0, lon1]},
             "lataxis": {"range": [lat0, lat1]},
             "center": {"lon": (lon0 + lon1) / 2, "lat": (lat0 + lat1) / 2},
-            "bgcolor": "rgba(255,255,255,0.9)",
+            "bgcolor": "#ffffff",
             "domain": {"x": [0.79, 1.0], "y": [0.0, 0.32]},
         },
-        shapes=[
-            {
-                "type": "rect",
-                "xref": "paper",
-                "yref": "paper",
-                "x0": 0.79,
-                "x1": 1.0,
-                "y0": 0.0,
-                "y1": 0.32,
-                "line": {"color": "#5b6475", "width": 1},
-                "layer": "below",
-            }
-        ],
         annotations=[
             {
                 "text": "Hovedstadsområdet",
