@@ -100,11 +100,14 @@ def test_the_map_renders_the_98_municipalities(web):
     codes = web.page.evaluate("""() => {
         const gd = document.getElementById('kb-map');
         const out = [];
-        gd._fullData.forEach(t => { if (t.name !== 'Ikke en kommune') out.push(...t.locations); });
+        gd._fullData.forEach(t => {  // the main map (geo), not the capital-area inset (geo2)
+            if (t.type === 'choropleth' && t.geo === 'geo' && t.name !== 'Ikke en kommune') out.push(...t.locations);
+        });
         return out; }""")
     assert len(codes) == 98 and len(set(codes)) == 98 and 411 not in codes
     drawn = web.page.eval_on_selector_all(
-        "#kb-map path.choroplethlocation", "ps => ps.filter(p => (p.getAttribute('d') || '').length > 20).length"
+        "#kb-map g.geo:not(.geo2) path.choroplethlocation",
+        "ps => ps.filter(p => (p.getAttribute('d') || '').length > 20).length",
     )
     assert drawn == 99  # the 98 municipalities and Christiansø (grey, not a municipality)
 

@@ -241,6 +241,13 @@ _ALL: list[Setting[Any]] = [
         "KOMMUNEBENCH_SUPPRESS_BELOW",
         int,
     ),
+    Setting(
+        "accessibility_contact",
+        "",
+        "Contact (e-mail or web form) named on the accessibility statement /tilgaengelighed.",
+        "KOMMUNEBENCH_ACCESSIBILITY_CONTACT",
+        str,
+    ),
 ]
 SETTINGS: dict[str, Setting[Any]] = {s.name: s for s in _ALL}
 

@@ -5,7 +5,8 @@ joblog's small-cell rule (:func:`kommunebench.publish.public_joblog`, threshold:
 ``suppress_below`` setting; ``threshold=0`` publishes every count): a suppressed count or share is
 an empty cell, and the column "Undertrykt" says which months were touched. The chart is one static
 HTML file with plotly.js embedded (no CDN, viewable offline): stacked bars of the green,
-light-green and red shares per month, with the criterion-1 and criterion-2 lines.
+light-green and red shares per month (red at the bottom, so the criterion-1 and criterion-2 lines
+read against the red share).
 """
 
 from __future__ import annotations
@@ -199,33 +200,40 @@ def export_status(status: JoblogStatus, out_dir: str | Path, *, threshold: int |
 
 
 def history_figure(history: pd.DataFrame, *, title: str | None = None) -> go.Figure:
-    """Stacked bars of the smiley shares per month (from :func:`kommunebench.alerts.joblog_history`)."""
+    """Stacked bars of the smiley shares per month (from :func:`kommunebench.alerts.joblog_history`).
+
+    The red share is the bottom of each stack, so the top of the red bar is the red share itself and
+    the dashed criterion lines (red share ≥ criterion 1, > criterion 2, on the same axis in the same
+    unit, pct. of the target group) can be read against it; green sits on top.
+    """
     labels = [month_label_da(m.date()) for m in history["month"]]
     fig = go.Figure()
-    for col, name, colour in (
-        ("green_share", "Grøn", "#2e7d32"),
-        ("light_green_share", "Lysegrøn", "#9ccc65"),
-        ("red_share", "Rød", "#c62828"),
+    for col, name, colour, pattern in (
+        ("red_share", "Rød", "#c62828", "/"),
+        ("light_green_share", "Lysegrøn", "#9ccc65", "."),
+        ("green_share", "Grøn", "#2e7d32", ""),
     ):
         fig.add_bar(
             x=labels,
             y=history[col].astype(float).round(1),
             name=name,
-            marker_color=colour,
+            marker={"color": colour, "pattern": {"shape": pattern, "fgcolor": "#ffffff", "fgopacity": 0.6}},
             customdata=history["target_group"],
             hovertemplate=f"%{{x}}<br>{name}: %{{y:.1f}} pct.<br>Målgruppe: %{{customdata}}<extra></extra>",
         )
     th = history.attrs.get("thresholds")
     c1, c2 = (th.c1_red_share, th.c2_red_share) if th is not None else (50.0, 40.0)
-    for y, text in ((c1, f"Kriterium 1: {c1:g} pct."), (c2, f"Kriterium 2: {c2:g} pct.")):
-        fig.add_hline(y=y, line_dash="dash", line_color="#555", annotation_text=text, annotation_position="top left")
+    for y, text in ((c1, f"Kriterium 1: rød ≥ {c1:g} pct."), (c2, f"Kriterium 2: rød > {c2:g} pct.")):
+        fig.add_hline(
+            y=y, line_dash="dash", line_color="#111", line_width=2, annotation_text=text, annotation_position="top left"
+        )
     navn = history.attrs.get("navn", "")
     fig.update_layout(
         barmode="stack",
         title=title or f"Jobsøgning i jobloggen, {navn}: andel pr. smiley",
-        yaxis={"title": "pct. af målgruppen", "range": [0, 100]},
+        yaxis={"title": "pct. af målgruppen (rød nederst)", "range": [0, 100]},
         separators=",.",
-        legend={"orientation": "h"},
+        legend={"orientation": "h", "traceorder": "normal"},
         template="plotly_white",
     )
     return fig

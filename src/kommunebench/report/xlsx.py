@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import math
+import textwrap
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
@@ -103,7 +104,14 @@ def _width(header: str, values: Iterable[object], kind: str, formatted: bool) ->
     shown = (format_number_da(v, kind) for v in values)
     content = max((len(s) for s in shown), default=0) + (2 if formatted else 0)
     head = len(header) + 2 if len(header) <= 18 else math.ceil(len(header) / 2) + 2
-    return min(max(content, head, 8), _MAX_WIDTH)
+    word = max((len(w) for w in header.split()), default=0) + 3  # a bold word never wraps or is cut
+    return min(max(content, head, word, 8), _MAX_WIDTH)
+
+
+def _header_height(headers: Sequence[str], widths: Sequence[float]) -> float:
+    """Points for the header row: every wrapped header shown in full (bold, 15 pt a line), at least 2 lines."""
+    lines = [len(textwrap.wrap(h, max(int(w) - 3, 4))) for h, w in zip(headers, widths, strict=True)]
+    return 15.0 * max([2, *lines])
 
 
 def write_table(
@@ -136,7 +144,8 @@ def write_table(
                 cell.number_format = fmt
         values = (cell_value(v) for v in frame.iloc[:500, j - 1])
         ws.column_dimensions[get_column_letter(j)].width = _width(header, values, kind, fmt is not None)
-    ws.row_dimensions[1].height = 32
+    widths = [ws.column_dimensions[get_column_letter(j)].width for j in range(1, len(headers) + 1)]
+    ws.row_dimensions[1].height = _header_height(headers, widths)
     ws.freeze_panes = freeze
     ws.auto_filter.ref = f"A1:{get_column_letter(max(len(headers), 1))}{n_rows}"
     page_setup(ws)

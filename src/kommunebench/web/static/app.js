@@ -26,6 +26,18 @@
     });
   });
 
+  // --- a table that scrolls sideways is a named region the keyboard can reach (WCAG 2.1.1)
+  document.querySelectorAll(".tablewrap").forEach(function (w) {
+    if (w.hasAttribute("tabindex")) { return; }
+    var table = w.querySelector("table");
+    var head = w.previousElementSibling;
+    while (head && !/^H[1-6]$/.test(head.tagName)) { head = head.previousElementSibling; }
+    var name = (table && table.caption && table.caption.textContent) || (head && head.textContent) || "Tabel";
+    w.tabIndex = 0;
+    w.setAttribute("role", "region");
+    w.setAttribute("aria-label", name.trim() + " (tabel)");
+  });
+
   // --- the funnel plot (lists page)
   var funnel = json("kb-funnel-data");
   if (funnel && window.Plotly) {
