@@ -68,6 +68,9 @@ def synth(
     effects: Annotated[Path | None, typer.Option(help="CSV med kommunekode, area, effect_pp (procentpoint).")] = None,
     effect_size: Annotated[float, typer.Option(help="Ganger den realistiske effektstørrelse.")] = 1.0,
     outcome_seed: Annotated[int | None, typer.Option(help="Ny støj på udfaldene for samme personer.")] = None,
+    partitioned: Annotated[
+        bool, typer.Option("--partitioned", help="Skriv også en kopi opdelt efter år og kommune (til Spark).")
+    ] = False,
 ) -> None:
     """Generate a synthetic Denmark (persons, weekly benefits, labour market, planted truth) as Parquet."""
     spec = EffectSpec(scenario, file=effects, size=effect_size, outcome_seed=outcome_seed)
@@ -79,6 +82,8 @@ def synth(
         f"[green]Wrote[/] {res.out_dir}: {res.n_persons:,} persons, {res.n_person_years:,} person-years, "
         f"{res.n_benefit_weeks:,} benefit weeks in {res.seconds:.1f} s (seed {res.seed}, scale {res.scale})."
     )
+    if partitioned:
+        console.print(f"[green]Opdelt kopi[/] (år og kommune): {pipeline.partition_snapshot(res.out_dir)}")
     areas = list(next(iter(res.national_shares.values())))
     table = new_table(
         "Nationale andele (pct. af befolkningen 16-66 år)",
@@ -192,6 +197,13 @@ def run(
         int | None,
         typer.Option("--cost-year", help="Cost year of the DEA section (default: the period's, else the newest)."),
     ] = None,
+    engine: Annotated[
+        str,
+        typer.Option(help="Motor til modellens summer: duckdb (indbygget), incremental (gemte kvartaler), spark."),
+    ] = "duckdb",
+    master: Annotated[
+        str | None, typer.Option(help="Spark-master: local[2], spark://vært:7077 eller yarn (kun --engine spark).")
+    ] = None,
 ) -> None:
     """Fit the benchmark for a period, store the run (audited), and export CSV, Excel and the HTML report."""
     config = RunConfig.build(
@@ -202,6 +214,8 @@ def run(
         n_klynger=klynger,
         out_dir=out,
         export_profile=export_profile,
+        engine=engine,
+        master=master,
     )
     with progress("run") as cb:
         stored, paths, note = run_and_export_with_efficiency(
