@@ -60,12 +60,38 @@ if what.startswith("spark"):
     info["jvm_seconds"] = time.perf_counter() - t1
     snap = Path(sys.argv[5])
     engine = SparkEngine(session=session, source=snap if what == "spark-parts" else None)
-    if what == "spark":  # the flat files: hide the partitioned copy
+    if what in ("spark", "spark-sql"):  # the flat files: hide the partitioned copy
         engine.source = snap / "flat"
-elif what == "incremental":
+elif what in ("incremental", "prepare"):
     engine = IncrementalEngine()
 else:
     engine = DEFAULT_ENGINE
+if what == "spark-sql":  # the alternative: Spark SQL aggregates SUM(e_i * e_j) per municipality
+    from kommunebench.data.periods import Period
+    from kommunebench.engines.spark import _spark_sql, _sources
+    from kommunebench.model import DEFAULT_DESIGN
+    from kommunebench.model.fit import _areas_of
+    per = Period.parse(period)
+    _, area_codes = _areas_of(kw["code_areas"], "2019")
+    persons, weeks, parts = _sources(con, engine.source)
+    session.read.parquet(persons).createOrReplaceTempView("kb_persons")
+    session.read.parquet(weeks).createOrReplaceTempView("kb_benefit_weeks")
+    session.sql(_spark_sql(DEFAULT_DESIGN, area_codes, per, parts)).createOrReplaceTempView("kb_rows")
+    e = [f"CAST(f{j} = {i} AS INT)" for j, f in enumerate(DEFAULT_DESIGN.factors)
+         for i, lvl in enumerate(f.levels) if lvl != f.reference] + [f"w{a}" for a in range(len(area_codes))]
+    aggs = ", ".join(f"sum(CAST({x} * {y} AS BIGINT))" for i, x in enumerate(e) for y in e[i:])
+    t1 = time.perf_counter()
+    rows = session.sql(f"SELECT kommunekode, count(*), {aggs} FROM kb_rows GROUP BY kommunekode").collect()
+    info["model_seconds"] = time.perf_counter() - t1
+    info["groups"], info["aggregates"] = len(rows), len(e) * (len(e) + 1) // 2
+    print(json.dumps({"seconds": time.perf_counter() - t0,
+                      "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, **info}))
+    raise SystemExit
+if what == "prepare":  # the load-time part of the incremental engine
+    t1 = time.perf_counter()
+    n = engine.prepare(con)
+    print(json.dumps({"seconds": time.perf_counter() - t1, "quarters": n, "scans": dict(engine.scans)}))
+    raise SystemExit
 t1 = time.perf_counter()
 fit = fit_benchmark(con, period, engine=engine, **kw)
 info["model_seconds"] = time.perf_counter() - t1
@@ -153,21 +179,30 @@ def main() -> None:
     files = {k: str(snap / f"{k}.parquet") for k in ("persons", "labour_market")}
     r = _child("load", str(db), json.dumps({**files, "benefit_weeks": str(early)}), "")
     print(f"load (weeks before {last_q_first}): {r['seconds']:.1f} s, peak {r['peak_mb']:,.0f} MB ({_load_avg()})")
+    r = _child("prepare", str(db), p.label, "")
+    print(f"incremental prepare (all stored quarters): {r['seconds']:.2f} s, {r['quarters']} quarters ({_load_avg()})")
     r = _child("incremental", str(db), prev.label, str(res / "prev.parquet"))
     print(
-        f"incremental {prev.label}, first use (materialises its quarters): model stage {r['model_seconds']:.2f} s, "
+        f"incremental {prev.label}, first period of the population year: model stage {r['model_seconds']:.2f} s, "
         f"scans {r['scans']} ({_load_avg()})"
     )
     r = _child("load", str(db), json.dumps({"benefit_weeks": str(snap / "benefit_weeks.parquet")}), "")
     print(f"load of one more quarter (all benefit weeks): {r['seconds']:.1f} s ({_load_avg()})")
+    r = _child("prepare", str(db), p.label, "")
+    print(
+        f"incremental prepare after the load (quarter keys + the new quarter's per-person weeks): "
+        f"{r['seconds']:.2f} s, {r['quarters']} quarter(s) materialised, scans {r['scans']} ({_load_avg()})"
+    )
 
     runs = [("duckdb", []), ("incremental", []), ("incremental-again", [])]
     if not a.no_spark:
-        runs += [("spark", [str(snap)]), ("spark-parts", [str(snap)])]
+        runs += [("spark", [str(snap)]), ("spark-parts", [str(snap)]), ("spark-sql", [str(snap)])]
     for name, extra in runs:
         what = "incremental" if name.startswith("incremental") else name
         r = _child(what, str(db), p.label, str(res / f"{name}.parquet"), *extra)
         more = f", scans {r['scans']}" if "scans" in r else ""
+        if "aggregates" in r:
+            more = f" (Spark SQL: {r['aggregates']} SUM(e_i*e_j) aggregates × {r['groups']} municipalities)"
         jvm = f", JVM + session start {r['jvm_seconds']:.1f} s" if "jvm_seconds" in r else ""
         print(
             f"{name:18s} {p.label}: model stage {r['model_seconds']:.2f} s in process{jvm}, whole process "
@@ -175,6 +210,8 @@ def main() -> None:
             flush=True,
         )
     for name, _ in runs[1:]:
+        if name == "spark-sql":
+            continue
         print(_compare(name, str(res / "duckdb.parquet"), str(res / f"{name}.parquet")))
     shutil.rmtree(res)
 

@@ -127,6 +127,15 @@ class IncrementalEngine:
         )
         _store(con, marker, "quarter_weeks", b"")
 
+    def prepare(self, con: duckdb.DuckDBPyConnection) -> int:
+        """The load-time part, ahead of any run: quarter keys, and each new quarter's per-person
+        weeks. Returns the number of quarters materialised now (0 when all were stored)."""
+        before = self.scans["benefit_weeks"]
+        for label, key in sorted(self._quarter_keys(con).items()):
+            y, q = label.split("Q")
+            self._materialise(con, (int(y), int(q)), key)
+        return self.scans["benefit_weeks"] - before
+
     # ------------------------------------------------------------------ the blocks
 
     def period_statistics(
