@@ -143,6 +143,9 @@ def main() -> None:
     ap.add_argument("--scale", type=float, default=1.0)
     ap.add_argument("--period", default="2023QMAT04")
     ap.add_argument("--no-spark", action="store_true")
+    ap.add_argument(
+        "--spark", default="spark,spark-parts,spark-sql", help="Spark measurements: flat files, parts, SQL aggregates"
+    )
     a = ap.parse_args()
 
     p = Period.parse(a.period)
@@ -196,7 +199,7 @@ def main() -> None:
 
     runs = [("duckdb", []), ("incremental", []), ("incremental-again", [])]
     if not a.no_spark:
-        runs += [("spark", [str(snap)]), ("spark-parts", [str(snap)]), ("spark-sql", [str(snap)])]
+        runs += [(name, [str(snap)]) for name in a.spark.split(",")]
     for name, extra in runs:
         what = "incremental" if name.startswith("incremental") else name
         r = _child(what, str(db), p.label, str(res / f"{name}.parquet"), *extra)

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -58,11 +59,13 @@ def spark_session(master: str = "local[2]", *, app: str = "kommunebench") -> Any
         SparkSession.builder.master(master)
         .appName(app)
         .config("spark.ui.enabled", "false")
-        .config("spark.sql.shuffle.partitions", "4")
         .config("spark.sql.sources.parallelPartitionDiscovery.threshold", "100000")  # list on the driver
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
-        .config("spark.driver.memory", os.environ.get("KOMMUNEBENCH_SPARK_DRIVER_MEMORY", "2g"))
     )
+    local = re.fullmatch(r"local\[(\d+|\*)(,\d+)?\]|local", master.strip())
+    if local:  # a few shuffle partitions per core (Spark's 200 are for clusters)
+        cores = (os.cpu_count() or 2) if local.group(1) in (None, "*") else int(local.group(1))
+        builder = builder.config("spark.sql.shuffle.partitions", str(2 * cores))
     try:
         return builder.getOrCreate()
     except Exception as exc:  # the JVM did not start (no java, bad master)
