@@ -110,7 +110,10 @@ def _child(*args: str) -> dict:
     out = subprocess.run([sys.executable, "-c", _CHILD, *args], capture_output=True, text=True)
     if out.returncode:
         raise SystemExit(out.stderr[-3000:])
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    at = out.stdout.rfind('{"seconds"')
+    if at < 0:
+        raise SystemExit(f"no result from {args[0]}:\n{out.stdout[-2000:]}\n{out.stderr[-2000:]}")
+    return json.loads(out.stdout[at:].splitlines()[0])
 
 
 def _load_avg() -> str:

@@ -243,7 +243,7 @@ class IncrementalEngine:
         every = sorted({int(c) for codes in area_codes for c in codes})
         lit = ", ".join(f"'{k}'" for k in qk)
         in_area = [", ".join(str(int(c)) for c in codes) for codes in area_codes]
-        cols = ",\n".join(
+        agg = ",\n".join(
             f"sum(weeks) FILTER (WHERE quarter_key = '{k}' AND code IN ({in_area[a]})) AS w{i}_{a}"
             for i, k in enumerate(qk)
             for a in range(n_a)
@@ -251,14 +251,19 @@ class IncrementalEngine:
         factors = ", ".join(f"({f.sql_code('p')})::TINYINT" for f in design.factors)
         wcols = ", ".join(f"coalesce(w.w{i}_{a}, 0)::SMALLINT" for i in range(n_q) for a in range(n_a))
         lo, hi = schemas.BENCHMARK_AGE
+        hits = ", ".join(repr(t) for t in touch)
         sql = (
-            f"WITH w AS (SELECT person_id, {cols} FROM model_quarter_weeks "
-            f"WHERE quarter_key IN ({lit}) AND code IN ({', '.join(map(str, every))}) GROUP BY person_id "
-            f"HAVING sum(weeks) FILTER (WHERE quarter_key IN ({', '.join(repr(t) for t in touch)})) > 0) "
+            f"WITH w AS (SELECT person_id, {agg} FROM model_quarter_weeks "
+            f"WHERE quarter_key IN ({lit}) AND code IN ({', '.join(map(str, every))}) AND person_id IN "
+            f"(SELECT person_id FROM model_quarter_weeks WHERE quarter_key IN ({hits})) GROUP BY person_id "
+            f"HAVING sum(weeks) FILTER (WHERE quarter_key IN ({hits})) > 0) "
             f"SELECT p.kommunekode::SMALLINT, {factors}, {wcols} FROM persons p JOIN w ON w.person_id = p.person_id "
             "WHERE p.year = ? AND p.age BETWEEN ? AND ?"
         )
-        acc = Accumulator(lay)
+        nd, wc = lay.n_dum, lay.week_col
+        hit = [i for i, k in enumerate(qk) if k in touch]  # quarters whose columns are computed
+        cols = np.concatenate([np.arange(nd + i * n_a, nd + (i + 1) * n_a) for i in hit])
+        acc = Accumulator(lay, columns=cols)  # e'e[:, touched weeks]: all blocks touching them
         nf = len(design.factors)
         for batch in con.sql(sql, params=[period.population_year, lo, hi]).to_arrow_reader(32_768):
             c = [np.asarray(batch.column(i).to_numpy(zero_copy_only=False)) for i in range(batch.num_columns)]
@@ -267,14 +272,24 @@ class IncrementalEngine:
                 raise WarehouseError(f"persons of {period.population_year} have values outside the design's levels")
             acc.add(lay.lut[c[0]], f, np.column_stack(c[1 + nf :]))
         assert acc.g is not None
-        nd, wc = lay.n_dum, lay.week_col
+        g = acc.g
+
+        def rows(i: int) -> slice:
+            return slice(nd + i * n_a, nd + (i + 1) * n_a)
+
+        def at(i: int) -> slice:  # the computed columns of quarter i
+            j = hit.index(i)
+            return slice(j * n_a, (j + 1) * n_a)
+
         out: dict = {}
         for i, ki in enumerate(qk):
-            s_i = slice(nd + i * n_a, nd + (i + 1) * n_a)
-            out[("q", ki)] = {"w": acc.sums[:, wc + i * n_a : wc + (i + 1) * n_a], "dw": acc.g[:, :nd, s_i]}
+            if i in hit:
+                out[("q", ki)] = {"w": acc.sums[:, wc + i * n_a : wc + (i + 1) * n_a], "dw": g[:, :nd, at(i)]}
             for j, kj in enumerate(qk):
-                if ki <= kj:
-                    out[("p", ki, kj)] = {"ww": acc.g[:, s_i, nd + j * n_a : nd + (j + 1) * n_a]}
+                if ki <= kj and j in hit:  # W_i'W_j
+                    out[("p", ki, kj)] = {"ww": g[:, rows(i), at(j)]}
+                elif ki <= kj and i in hit:  # (W_j'W_i)'
+                    out[("p", ki, kj)] = {"ww": g[:, rows(j), at(i)].transpose(0, 2, 1)}
         return out
 
 

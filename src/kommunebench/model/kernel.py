@@ -87,10 +87,15 @@ class Layout:
 class Accumulator:
     """Adds pieces of persons into ``sums`` and (with ``gram``) ``g``; see the module doc."""
 
-    def __init__(self, layout: Layout, *, gram: bool = True, piece_rows: int = 32_768) -> None:
+    def __init__(
+        self, layout: Layout, *, gram: bool = True, piece_rows: int = 32_768, columns: np.ndarray | None = None
+    ) -> None:
+        """``columns``: only these columns of ``e'e`` (all rows), when only they are needed."""
         self.layout = layout
         self.sums = np.zeros((layout.n_mun, layout.ks))
-        self.g: np.ndarray | None = np.zeros((layout.n_mun, layout.kg, layout.kg)) if gram else None
+        self.columns = None if columns is None else np.asarray(columns, dtype=np.int64)
+        width = layout.kg if self.columns is None else len(self.columns)
+        self.g: np.ndarray | None = np.zeros((layout.n_mun, layout.kg, width)) if gram else None
         self.rows = 0
         self._buf = np.empty((piece_rows, layout.kg + 1))
         self._idx = np.arange(piece_rows)[:, None]
@@ -114,7 +119,7 @@ class Accumulator:
                 e.fill(0.0)
                 e[self._idx[:m], lay.to_e[fo]] = 1.0
                 e[:, n_dum:kg] = ww
-                add_mun_gram(self.g, e[:, :kg], m_i)
+                add_mun_gram(self.g, e[:, :kg], m_i, self.columns)
             self.rows += m
 
     def merge(self, other_sums: np.ndarray, other_g: np.ndarray | None) -> None:
@@ -124,8 +129,8 @@ class Accumulator:
             self.g += other_g
 
 
-def add_mun_gram(g: np.ndarray, e: np.ndarray, mi: np.ndarray) -> None:
-    """``g[m] += e_m' e_m`` for the rows of each municipality ``m`` in the piece."""
+def add_mun_gram(g: np.ndarray, e: np.ndarray, mi: np.ndarray, columns: np.ndarray | None = None) -> None:
+    """``g[m] += e_m' e_m`` (or ``e_m' e_m[:, columns]``) for each municipality ``m`` in the piece."""
     if mi.size and np.all(mi[1:] >= mi[:-1]):  # the scan usually delivers municipalities in runs
         es, ms = e, mi
     else:
@@ -135,7 +140,7 @@ def add_mun_gram(g: np.ndarray, e: np.ndarray, mi: np.ndarray) -> None:
     for lo, hi in zip(np.concatenate([[0], cuts]), np.concatenate([cuts, [ms.size]]), strict=True):
         if hi > lo:
             block = es[lo:hi]
-            g[ms[lo]] += block.T @ block
+            g[ms[lo]] += block.T @ (block if columns is None else block[:, columns])
 
 
 def border(layout: Layout, sums: np.ndarray, g: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
