@@ -47,6 +47,7 @@ class Site:
     token_ids: dict[str, str]
     running: Running
     extra: list = field(default_factory=list)
+    snapshot: Path | None = None  # the loaded Parquet snapshot (the Spark engine reads it)
 
 
 def free_port() -> int:
@@ -70,7 +71,7 @@ def start(db: Path, **app_kw) -> Running:
     return Running(f"http://127.0.0.1:{port}", server, thread, app)
 
 
-def build_warehouse(folder: Path) -> tuple[Path, dict[str, str], dict[str, str]]:
+def build_warehouse(folder: Path, *, keep_snapshot: bool = False) -> tuple[Path, dict[str, str], dict[str, str]]:
     snap = generate(folder / "snap", scale=0.01)
     db = folder / "warehouse.duckdb"
     load(db, snap.out_dir)
@@ -90,7 +91,8 @@ def build_warehouse(folder: Path) -> tuple[Path, dict[str, str], dict[str, str]]
         access.revoke_token(con, ids["revoked"], revoked_by="test")
     finally:
         con.close()
-    shutil.rmtree(folder / "snap")
+    if not keep_snapshot:
+        shutil.rmtree(folder / "snap")
     return db, tokens, ids
 
 
@@ -101,9 +103,10 @@ def shared_site(tmp_path_factory, request) -> Site:
     """The session's site, built on first use and stopped at the end of the session."""
     global _SITE
     if _SITE is None:
-        db, tokens, ids = build_warehouse(tmp_path_factory.mktemp("kb-site"))
+        folder = tmp_path_factory.mktemp("kb-site")
+        db, tokens, ids = build_warehouse(folder, keep_snapshot=True)
         running = start(db)
-        _SITE = Site(db, running.url, tokens, ids, running)
+        _SITE = Site(db, running.url, tokens, ids, running, snapshot=folder / "snap")
 
         def stop() -> None:
             global _SITE

@@ -76,6 +76,9 @@ def synth(
     effects: Annotated[Path | None, typer.Option(help="CSV med kommunekode, area, effect_pp (procentpoint).")] = None,
     effect_size: Annotated[float, typer.Option(help="Ganger den realistiske effektstørrelse.")] = 1.0,
     outcome_seed: Annotated[int | None, typer.Option(help="Ny støj på udfaldene for samme personer.")] = None,
+    partitioned: Annotated[
+        bool, typer.Option("--partitioned", help="Skriv også en kopi opdelt efter år og kommune (til Spark).")
+    ] = False,
 ) -> None:
     """Dan et syntetisk Danmark (personer, ugentlige ydelser, arbejdsmarked, plantet sandhed) som Parquet."""
     spec = EffectSpec(scenario, file=effects, size=effect_size, outcome_seed=outcome_seed)
@@ -88,6 +91,8 @@ def synth(
         f"{count(res.n_benefit_weeks)} ydelsesuger på {seconds(res.seconds)} "
         f"(seed {res.seed}, skala {decimal(res.scale)})."
     )
+    if partitioned:
+        console.print(f"[green]Opdelt kopi[/] (år og kommune): {pipeline.partition_snapshot(res.out_dir)}")
     areas = list(next(iter(res.national_shares.values())))
     table = new_table(
         "Nationale andele (pct. af befolkningen 16-66 år)",
@@ -201,6 +206,13 @@ def run(
         int | None,
         typer.Option("--cost-year", help="Omkostningsår for DEA-afsnittet (standard: periodens, ellers det nyeste)."),
     ] = None,
+    engine: Annotated[
+        str,
+        typer.Option(help="Motor til modellens summer: duckdb (indbygget), incremental (gemte kvartaler), spark."),
+    ] = "duckdb",
+    master: Annotated[
+        str | None, typer.Option(help="Spark-master: local[2], spark://vært:7077 eller yarn (kun --engine spark).")
+    ] = None,
 ) -> None:
     """Beregn benchmarken for en periode, gem kørslen (revisionslogget) og eksportér CSV, Excel og HTML-rapport."""
     config = RunConfig.build(
@@ -211,6 +223,8 @@ def run(
         n_klynger=klynger,
         out_dir=out,
         export_profile=export_profile,
+        engine=engine,
+        master=master,
     )
     with progress("run") as cb:
         stored, paths, note = run_and_export_with_efficiency(

@@ -38,7 +38,7 @@ from kommunebench.data import reference, warehouse
 from kommunebench.data.periods import Period
 from kommunebench.data.transactions import transaction
 from kommunebench.errors import ConfigError, NotFoundError, WarehouseError
-from kommunebench.model import BenchmarkFit, fit_benchmark
+from kommunebench.model import DEFAULT_ENGINE, BenchmarkFit, StatsEngine, fit_benchmark
 from kommunebench.uncertainty import UncertaintyOptions, run_frames
 
 __all__ = ["MODEL_VERSION", "RunRecord", "StoredRun", "execute_run", "list_runs", "load_run"]
@@ -134,8 +134,12 @@ def execute_run(
     cost_date: dt.date | None = None,
     progress: Callable[[str, float], None] | None = None,
     audit: Callable[[duckdb.DuckDBPyConnection, RunRecord], object] | None = None,
+    engine: StatsEngine = DEFAULT_ENGINE,
 ) -> StoredRun:
     """Fit, build the lists and store the run; returns it with the fit.
+
+    ``engine`` computes the model's sufficient statistics (stored in the parameters as
+    ``engine``; the results do not depend on it).
 
     ``cost_date`` picks the costs per fuldtidsperson in force on that date (default: the period's
     last day). ``audit(con, record)`` is called inside the transaction that stores the run, so the
@@ -163,6 +167,7 @@ def execute_run(
         base_period=bp,
         total=False,
         progress=lambda d, done, total: report("model", done / max(total, 1)),
+        engine=engine,
     )
     report("lister", 0.9)
     lists = build_lists(fit.municipal, period=p.label, costs=costs, k_similar=k_similar, n_klynger=n_klynger)
@@ -178,6 +183,7 @@ def execute_run(
         "costs_dkk_per_fuldtidsperson": costs,
         "design": fit.model.design.describe(),
         "uncertainty": UNCERTAINTY.as_dict(),
+        "engine": engine.describe(),
     }
     seconds = (dt.datetime.now(dt.UTC) - started).total_seconds()
     with transaction(con, "the run"):

@@ -204,6 +204,27 @@ def _kpi_inputs(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("CREATE TABLE kpi_state (name VARCHAR PRIMARY KEY, built_from VARCHAR NOT NULL, built_at TIMESTAMP)")
 
 
+# The model stage's stored quarter statistics (issue 15, kommunebench.model.incremental): derived
+# data keyed by content (benefit weeks per quarter, persons), never edited, safe to drop.
+_MODEL_QUARTERS = """
+CREATE TABLE model_week_keys (
+    benefit_weeks VARCHAR NOT NULL,
+    quarter VARCHAR NOT NULL,
+    quarter_key VARCHAR NOT NULL,
+    n_rows BIGINT NOT NULL,
+    PRIMARY KEY (benefit_weeks, quarter));
+CREATE TABLE model_quarter_weeks (
+    quarter_key VARCHAR NOT NULL,
+    person_id BIGINT NOT NULL,
+    code SMALLINT NOT NULL,
+    weeks SMALLINT NOT NULL);
+CREATE TABLE model_blocks (
+    key VARCHAR PRIMARY KEY,
+    kind VARCHAR NOT NULL,
+    built_at TIMESTAMP NOT NULL,
+    data BLOB NOT NULL);
+"""
+
 MIGRATIONS: list[Migration] = [
     _v1,
     _V2_RUNS,
@@ -212,5 +233,6 @@ MIGRATIONS: list[Migration] = [
     _ADMIN_COSTS,
     _mac_chains,
     _kpi_inputs,
+    _MODEL_QUARTERS,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -8,7 +8,9 @@ Entry point :func:`fit_benchmark`; the design is :data:`DEFAULT_DESIGN` (see
 
 from kommunebench.model.accumulate import InsufficientDataError, PeriodStats, period_statistics
 from kommunebench.model.design import DEFAULT_DESIGN, INTERCEPT, Design, Factor
+from kommunebench.model.engine import DEFAULT_ENGINE, DuckDBEngine, StatsEngine
 from kommunebench.model.fit import fit_benchmark, fit_model
+from kommunebench.model.incremental import IncrementalEngine
 from kommunebench.model.municipal import MunicipalCrossproducts, municipal_crossproducts
 from kommunebench.model.ols import OLSResult, ols, ols_from_crossproducts
 from kommunebench.model.results import MUNICIPAL_COLUMNS, BenchmarkFit, ModelFit
@@ -16,6 +18,10 @@ from kommunebench.model.results import MUNICIPAL_COLUMNS, BenchmarkFit, ModelFit
 __all__ = [
     "fit_benchmark",
     "fit_model",
+    "StatsEngine",
+    "DuckDBEngine",
+    "DEFAULT_ENGINE",
+    "IncrementalEngine",
     "BenchmarkFit",
     "ModelFit",
     "MUNICIPAL_COLUMNS",

@@ -39,8 +39,17 @@ from kommunebench.errors import (
     WarehouseError,
 )
 from kommunebench.model.design import Design
+from kommunebench.model.kernel import Accumulator, Layout, border, factor_codes
 
-__all__ = ["InsufficientDataError", "PeriodStats", "period_statistics", "BATCH_ROWS"]
+__all__ = [
+    "InsufficientDataError",
+    "PeriodStats",
+    "PeriodFrame",
+    "period_frame",
+    "assemble",
+    "period_statistics",
+    "BATCH_ROWS",
+]
 
 BATCH_ROWS = 32_768
 Progress = Callable[[str, int, int], None]
@@ -167,6 +176,54 @@ def _reader(con, sql: str, params: list, batch_rows: int):
     return rel.fetch_record_batch(batch_rows)  # pragma: no cover - older duckdb
 
 
+@dataclass(frozen=True, eq=False)
+class PeriodFrame:
+    """What every engine takes from the warehouse before the pass: population, labour market."""
+
+    period: Period
+    kommunekoder: np.ndarray
+    n_total: int
+    commuting_areas: np.ndarray
+    mun_ca: np.ndarray
+    lm: np.ndarray
+
+
+def period_frame(
+    con: duckdb.DuckDBPyConnection, period: Period, *, design: Design, commuting_area_of: Mapping[int, int]
+) -> PeriodFrame:
+    """The population per municipality and the labour-market means of ``period`` (small queries)."""
+    _check_tables(con)
+    kommunekoder, n_total = _population(con, period, commuting_area_of)
+    ca_of = np.array([int(commuting_area_of[int(c)]) for c in kommunekoder], dtype=np.int64)
+    commuting_areas, mun_ca = np.unique(ca_of, return_inverse=True)
+    lm = _labour_market(con, period, commuting_areas, design.labour_market)
+    return PeriodFrame(period, kommunekoder, n_total, commuting_areas, mun_ca, lm)
+
+
+def assemble(frame: PeriodFrame, layout: Layout, sums: np.ndarray, g: np.ndarray | None) -> PeriodStats:
+    """The :class:`PeriodStats` of accumulated totals (``g`` without the intercept's border)."""
+    gram = mun_g = None
+    if g is not None:
+        gram, mun_g = border(layout, sums, g)
+        gram.setflags(write=False)
+        mun_g.setflags(write=False)
+    sums = np.array(sums, dtype=float)
+    sums.setflags(write=False)
+    return PeriodStats(
+        period=frame.period,
+        kommunekoder=frame.kommunekoder,
+        sums=sums,
+        gram=gram,
+        offsets=tuple(int(o) for o in layout.offsets),
+        week_col=layout.week_col,
+        design_columns=layout.design_cols,
+        commuting_areas=frame.commuting_areas,
+        mun_ca=frame.mun_ca,
+        lm=frame.lm,
+        mun_gram=mun_g,
+    )
+
+
 def period_statistics(
     con: duckdb.DuckDBPyConnection,
     period: Period,
@@ -179,112 +236,28 @@ def period_statistics(
     batch_rows: int = BATCH_ROWS,
 ) -> PeriodStats:
     """The pass over ``period``: see the module doc. ``area_codes[a]`` are area ``a``'s codes."""
-    _check_tables(con)
-    kommunekoder, n_total = _population(con, period, commuting_area_of)
-    ca_of = np.array([int(commuting_area_of[int(c)]) for c in kommunekoder], dtype=np.int64)
-    commuting_areas, mun_ca = np.unique(ca_of, return_inverse=True)
-    lm = _labour_market(con, period, commuting_areas, design.labour_market)
-
-    n_levels = [len(f.levels) for f in design.factors]
-    offsets = np.concatenate([[1], 1 + np.cumsum(n_levels)[:-1]]).astype(np.int64)
-    week_col = 1 + int(sum(n_levels))
-    n_areas = len(area_codes)
-    ks = week_col + n_areas  # sums layout
-    design_cols = [0] + [
-        int(off) + i
-        for f, off in zip(design.factors, offsets, strict=True)
-        for i, lvl in enumerate(f.levels)
-        if lvl != f.reference
-    ]
-    n_dum = len(design_cols) - 1
-    kg = n_dum + n_areas  # e = [dummies | weeks]; buffer column kg takes the reference levels
-    to_e = np.full(week_col, kg, dtype=np.int64)
-    to_e[design_cols[1:]] = np.arange(n_dum)
-    n_mun = len(kommunekoder)
-    lut = np.full(int(kommunekoder.max()) + 1, -1, dtype=np.int64)
-    lut[kommunekoder] = np.arange(n_mun)
-
-    sums = np.zeros((n_mun, ks))
-    g = np.zeros((n_mun, kg, kg)) if gram else None
-    buf = np.empty((batch_rows, kg + 1))
-    rows_idx = np.arange(batch_rows)[:, None]
+    frame = period_frame(con, period, design=design, commuting_area_of=commuting_area_of)
+    layout = Layout.build(design, frame.kommunekoder, len(area_codes))
+    acc = Accumulator(layout, gram=gram, piece_rows=batch_rows)
     lo, hi = schemas.BENCHMARK_AGE
     sql = _main_sql(design, area_codes)
     params = [period.first_week, period.last_week, period.population_year, lo, hi]
     label = f"model data {period.label}"
-    done = 0
     if progress:
-        progress(label, 0, n_total)
-    nf = len(design.factors)
+        progress(label, 0, frame.n_total)
+    nf, n_areas = len(design.factors), len(area_codes)
     for batch in _reader(con, sql, params, batch_rows):
         cols = [np.asarray(batch.column(i).to_numpy(zero_copy_only=False)) for i in range(batch.num_columns)]
-        for start in range(0, batch.num_rows, batch_rows):
-            stop = min(start + batch_rows, batch.num_rows)
-            m = stop - start
-            mi = lut[cols[0][start:stop]]
-            f = np.empty((m, nf), dtype=np.int64)
-            for j in range(nf):
-                f[:, j] = cols[1 + j][start:stop]
-            if m and f.min() < 0:
-                _bad_level(f, design, period)
-            f += offsets
-            w = np.empty((m, n_areas))
-            for a in range(n_areas):
-                w[:, a] = cols[1 + nf + a][start:stop]
-            sums += np.bincount((mi[:, None] * ks + f).ravel(), minlength=n_mun * ks).reshape(n_mun, ks)
-            sums[:, 0] += np.bincount(mi, minlength=n_mun)
-            for a in range(n_areas):
-                sums[:, week_col + a] += np.bincount(mi, weights=w[:, a], minlength=n_mun)
-            if g is not None:
-                e = buf[:m]
-                e.fill(0.0)
-                e[rows_idx[:m], to_e[f]] = 1.0
-                e[:, n_dum:kg] = w
-                _add_mun_gram(g, e[:, :kg], mi)
-            done += m
+        f = factor_codes(cols[1 : 1 + nf])
+        if len(f) and f.min() < 0:
+            _bad_level(f, design, period)
+        w = np.column_stack(cols[1 + nf : 1 + nf + n_areas]) if n_areas else np.zeros((len(f), 0))
+        acc.add(layout.lut[cols[0]], f, w)
         if progress:
-            progress(label, done, n_total)
-
-    if done != n_total:  # the population changed under us (a concurrent load)
+            progress(label, acc.rows, frame.n_total)
+    if acc.rows != frame.n_total:  # the population changed under us (a concurrent load)
         raise WarehouseError(f"persons of {period.population_year} changed during the model pass")
-    mun_g = None
-    if g is not None:  # border with the intercept's row: n and the column sums
-        col_e = np.concatenate([sums[:, design_cols], sums[:, week_col:]], axis=1)
-        mun_g = np.empty((n_mun, kg + 1, kg + 1))
-        mun_g[:, 1:, 1:] = g
-        mun_g[:, 0, :] = col_e
-        mun_g[:, :, 0] = col_e
-        g = mun_g.sum(axis=0)  # integers below 2**53: exact in any order
-        g.setflags(write=False)
-        mun_g.setflags(write=False)
-    sums.setflags(write=False)
-    return PeriodStats(
-        period=period,
-        kommunekoder=kommunekoder,
-        sums=sums,
-        gram=g,
-        offsets=tuple(int(o) for o in offsets),
-        week_col=week_col,
-        design_columns=tuple(design_cols),
-        commuting_areas=commuting_areas,
-        mun_ca=mun_ca,
-        lm=lm,
-        mun_gram=mun_g,
-    )
-
-
-def _add_mun_gram(g: np.ndarray, e: np.ndarray, mi: np.ndarray) -> None:
-    """``g[m] += e_m' e_m`` for the rows of each municipality ``m`` in the piece."""
-    if mi.size and np.all(mi[1:] >= mi[:-1]):  # the scan usually delivers municipalities in runs
-        es, ms = e, mi
-    else:
-        order = np.argsort(mi.astype(np.int16), kind="stable")  # a radix sort for small integers
-        es, ms = e[order], mi[order]
-    cuts = np.flatnonzero(np.diff(ms)) + 1
-    for lo, hi in zip(np.concatenate([[0], cuts]), np.concatenate([cuts, [ms.size]]), strict=True):
-        if hi > lo:
-            block = es[lo:hi]
-            g[ms[lo]] += block.T @ block
+    return assemble(frame, layout, acc.sums, acc.g)
 
 
 def _bad_level(f: np.ndarray, design: Design, period: Period) -> None:

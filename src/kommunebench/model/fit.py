@@ -31,9 +31,9 @@ from kommunebench.model.accumulate import (
     InsufficientDataError,
     PeriodStats,
     Progress,
-    period_statistics,
 )
 from kommunebench.model.design import DEFAULT_DESIGN, INTERCEPT, Design
+from kommunebench.model.engine import DEFAULT_ENGINE, StatsEngine
 from kommunebench.model.municipal import MunicipalCrossproducts, municipal_crossproducts
 from kommunebench.model.ols import DEFAULT_TOL, ols_from_crossproducts
 from kommunebench.model.results import MUNICIPAL_COLUMNS, BenchmarkFit, ModelFit
@@ -260,6 +260,7 @@ def fit_benchmark(
     total: bool = True,
     tol: float = DEFAULT_TOL,
     progress: Callable[[str, int, int], None] | None = None,
+    engine: StatsEngine = DEFAULT_ENGINE,
 ) -> BenchmarkFit:
     """Fit the national model per area and compute each municipality's expected fuldtidspersoner.
 
@@ -272,6 +273,8 @@ def fit_benchmark(
     coefficients are the sums of the areas' coefficients.
     ``tol``: aliasing tolerance (see :mod:`kommunebench.model.ols`).
     ``progress(description, rows_done, rows_total)`` is called once per streamed batch.
+    ``engine`` computes the period's sufficient statistics (default: the embedded DuckDB pass;
+    see :mod:`kommunebench.model.engine`); the results do not depend on it.
 
     Raises :class:`InsufficientDataError` when the period has no persons, no benefit weeks (in an
     area) or lacks labour-market data for a commuting area/quarter; ``ReferenceDataError`` for an
@@ -283,8 +286,10 @@ def fit_benchmark(
     combo = _combo(len(areas), total)
     out_areas = areas + ((TOTAL,) if combo.shape[1] > len(areas) else ())
 
+    if not isinstance(engine, StatsEngine):
+        raise ConfigError("engine must implement kommunebench.model.StatsEngine")
     stats = functools.partial(
-        period_statistics, con, design=design, area_codes=area_codes, commuting_area_of=ca, progress=progress
+        engine.period_statistics, con, design=design, area_codes=area_codes, commuting_area_of=ca, progress=progress
     )
     if base_p is None:
         st = stats(p, gram=True)

@@ -8,7 +8,14 @@ call these jobs and print or serialise what they return. Every job takes ``db``:
 
 from kommunebench.pipeline import joblog, kpi, published, tokens
 from kommunebench.pipeline.config import ExportPaths, RunConfig, Store, using
-from kommunebench.pipeline.data import default_synth_dir, load_data, loaded_summary, parse_sources, synthesize
+from kommunebench.pipeline.data import (
+    default_synth_dir,
+    load_data,
+    loaded_summary,
+    parse_sources,
+    partition_snapshot,
+    synthesize,
+)
 from kommunebench.pipeline.demo import DemoResult, demo
 from kommunebench.pipeline.runs import (
     export_run,
@@ -37,6 +44,7 @@ __all__ = [
     "loaded_summary",
     "open_run",
     "parse_sources",
+    "partition_snapshot",
     "published",
     "publish_run",
     "run_and_export",

@@ -57,7 +57,9 @@ class RunConfig:
     of ``2018``, ``2019``, ``extended`` (default: the ``scope`` setting); ``cost_date`` picks the
     costs per fuldtidsperson (default: the period's last day); ``out_dir`` is where the exports go
     (default ``<home>/runs/<run id>``); ``threshold`` is the publication threshold of the exports
-    (default: the ``suppress_below`` setting).
+    (default: the ``suppress_below`` setting); ``engine`` computes the model's sufficient
+    statistics (``duckdb``, embedded; ``incremental``, from stored quarter blocks; or ``spark``
+    on ``master``; ``docs/scale.md``).
     """
 
     period: Period
@@ -69,8 +71,14 @@ class RunConfig:
     out_dir: Path | None = None
     threshold: int = 5
     export_profile: str = "public"
+    engine: str = "duckdb"
+    master: str | None = None
 
     def __post_init__(self) -> None:
+        if self.engine not in ("duckdb", "incremental", "spark"):
+            raise ConfigError(f"ukendt motor {self.engine!r}: vælg duckdb, incremental eller spark")
+        if self.master is not None and self.engine != "spark":
+            raise ConfigError("--master gælder kun for --engine spark")
         if self.export_profile not in ("public", "internal"):
             raise ConfigError(f"unknown export profile {self.export_profile!r}: choose public or internal")
         if not isinstance(self.period, Period):
@@ -95,6 +103,8 @@ class RunConfig:
         out_dir: Path | None = None,
         threshold: int | None = None,
         export_profile: str = "public",
+        engine: str = "duckdb",
+        master: str | None = None,
     ) -> RunConfig:
         """A config from user input: texts parsed, defaults taken from the settings."""
         p = _period(period, "period")
@@ -109,6 +119,8 @@ class RunConfig:
             out_dir=out_dir,
             threshold=settings.get_int("suppress_below", threshold),
             export_profile=export_profile,
+            engine=engine,
+            master=master,
         )
 
 

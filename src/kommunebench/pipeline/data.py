@@ -15,10 +15,11 @@ from kommunebench.data.load import load as _load
 from kommunebench.data.periods import Period
 from kommunebench.data.synth import SynthResult, generate
 from kommunebench.data.synth.effects import EffectSpec
+from kommunebench.engines import write_partitioned
 from kommunebench.errors import ConfigError, NotFoundError
 from kommunebench.pipeline.config import Store, using
 
-__all__ = ["synthesize", "load_data", "loaded_summary", "parse_sources", "default_synth_dir"]
+__all__ = ["partition_snapshot", "synthesize", "load_data", "loaded_summary", "parse_sources", "default_synth_dir"]
 
 Progress = Callable[[str, float], None]
 
@@ -96,3 +97,9 @@ def loaded_summary(
         return summary.loaded_summary(
             con, p, scope=settings.get_str("scope", scope), code_rows=warehouse.effective_benefit_codes(con)
         )
+
+
+def partition_snapshot(folder: Path) -> Path:
+    """``synth --partitioned``: the snapshot's persons and benefit weeks again, partitioned by year
+    and municipality under ``folder/parts`` (for the Spark engine; the loader ignores it)."""
+    return write_partitioned(folder)

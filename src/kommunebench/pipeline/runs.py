@@ -14,6 +14,7 @@ from kommunebench.access import audit, cli_actor
 from kommunebench.benchmark.drivers import run_drivers
 from kommunebench.benchmark.runs import RunRecord, StoredRun, execute_run, load_run
 from kommunebench.benchmark.runs import list_runs as _list_runs
+from kommunebench.engines import build_engine
 from kommunebench.errors import ConfigError, NotFoundError
 from kommunebench.pipeline.config import ExportPaths, RunConfig, Store, using
 from kommunebench.publish import PublicRun, public_view
@@ -64,6 +65,7 @@ def run_benchmark(
             cost_date=config.cost_date,
             progress=progress,
             audit=audited,
+            engine=build_engine(config.engine, master=config.master),
         )
 
 
