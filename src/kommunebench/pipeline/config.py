@@ -69,6 +69,7 @@ class RunConfig:
     out_dir: Path | None = None
     threshold: int = 5
     export_profile: str = "public"
+    official: bool = False  # mark the run official for its period and scope (audited with it)
 
     def __post_init__(self) -> None:
         if self.export_profile not in ("public", "internal"):
@@ -95,6 +96,7 @@ class RunConfig:
         out_dir: Path | None = None,
         threshold: int | None = None,
         export_profile: str = "public",
+        official: bool = False,
     ) -> RunConfig:
         """A config from user input: texts parsed, defaults taken from the settings."""
         p = _period(period, "period")
@@ -109,6 +111,7 @@ class RunConfig:
             out_dir=out_dir,
             threshold=settings.get_int("suppress_below", threshold),
             export_profile=export_profile,
+            official=official,
         )
 
 

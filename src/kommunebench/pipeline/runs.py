@@ -11,7 +11,9 @@ import duckdb
 
 from kommunebench import settings
 from kommunebench.access import audit, cli_actor
+from kommunebench.benchmark.change import change_frame, run_change
 from kommunebench.benchmark.drivers import run_drivers
+from kommunebench.benchmark.official import MarkResult, mark_official
 from kommunebench.benchmark.runs import RunRecord, StoredRun, execute_run, load_run
 from kommunebench.benchmark.runs import list_runs as _list_runs
 from kommunebench.errors import ConfigError, NotFoundError
@@ -35,10 +37,13 @@ def run_benchmark(
     role: str | None = None,
     progress: Progress | None = None,
 ) -> StoredRun:
-    """Fit the model for ``config``, build the lists and store the run with its audit row."""
+    """Fit the model for ``config``, build the lists and store the run with its audit row
+    (``config.official``: also mark it official, audited in the same transaction)."""
     who = actor or cli_actor()
 
     def audited(con: duckdb.DuckDBPyConnection, record: RunRecord) -> object:
+        if config.official:
+            mark_audited(con, record, actor=who, role=role)
         return audit(
             con,
             actor=who,
@@ -86,17 +91,46 @@ def latest_run(*, db: Store | None = None) -> StoredRun:
     return open_run(records[-1].run_id, db=db)
 
 
-def publish_run(run: StoredRun, *, threshold: int | None = None) -> PublicRun:
+def mark_audited(
+    con: duckdb.DuckDBPyConnection, record: RunRecord, *, actor: str, role: str | None = None
+) -> MarkResult:
+    """Mark ``record`` official and write its audit row (inside the caller's transaction)."""
+    result = mark_official(con, record, actor=actor)
+    if not result.changed:  # already official: nothing written
+        return result
+    mark, replaced = result.mark, result.replaced
+    audit(
+        con,
+        actor=actor,
+        role=role,
+        action="run.official",
+        target=record.run_id,
+        detail={
+            "period": record.period,
+            "scope": record.scope,
+            "mark_id": mark.mark_id,
+            "replaces": replaced.run_id if replaced else None,
+        },
+    )
+    return result
+
+
+def publish_run(run: StoredRun, *, threshold: int | None = None, previous: StoredRun | None = None) -> PublicRun:
     """The public view of a run (threshold: the ``suppress_below`` setting by default).
 
     A published run (jobindsats figures) is shown as published: nothing more is suppressed.
+    ``previous``: the run to compare with (the change columns and the decomposition).
     """
     limit = 0 if run.record.is_published else settings.get_int("suppress_below", threshold)
+    before = publish_run(previous, threshold=limit) if previous is not None else None
+    change = run_change(previous, run) if previous is not None else None
     return public_view(
         run.lists,
         threshold=limit,
         record=run.record,
         uncertainty={k: v for k, v in run.artifacts.items() if k in FRAME_NAMES},
+        previous=before,
+        change=change_frame(change) if change is not None else None,
     )
 
 
