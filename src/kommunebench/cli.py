@@ -29,6 +29,7 @@ from kommunebench.cli_common import (
 from kommunebench.cli_efficiency import efficiency_app
 from kommunebench.cli_joblog import joblog_app
 from kommunebench.cli_kpi import kpi_app
+from kommunebench.cli_official import register_official
 from kommunebench.cli_published import print_beside, register
 from kommunebench.cli_rapport import register_rapport
 from kommunebench.cli_truth import validate
@@ -55,6 +56,7 @@ app.command()(validate)
 app.add_typer(token_app, name="token", help="API tokens for the dashboard/API: create, list, revoke.")
 register(app)
 register_rapport(app)
+register_official(app)
 
 
 @app.command()
@@ -192,6 +194,9 @@ def run(
         int | None,
         typer.Option("--cost-year", help="Cost year of the DEA section (default: the period's, else the newest)."),
     ] = None,
+    official: Annotated[
+        bool, typer.Option("--officiel", help="Markér kørslen som officiel for perioden (revideret med kørslen).")
+    ] = False,
 ) -> None:
     """Fit the benchmark for a period, store the run (audited), and export CSV, Excel and the HTML report."""
     config = RunConfig.build(
@@ -202,6 +207,7 @@ def run(
         n_klynger=klynger,
         out_dir=out,
         export_profile=export_profile,
+        official=official,
     )
     with progress("run") as cb:
         stored, paths, note = run_and_export_with_efficiency(
@@ -262,8 +268,9 @@ def show(
     """Print a stored run's overall list (or one area's list), as published."""
     stored = pipeline.open_run(run_id, db=db_path(db))
     name = _pick_list(stored, area)
-    view = pipeline.publish_run(stored)
-    print_list(view.frame(name), f"{area_label(name)}, {view.period} (kørsel {stored.record.run_id})")
+    view = pipeline.publish_run(stored, previous=pipeline.previous_for(stored, db=db_path(db)))
+    title = f"{area_label(name)}, {view.period} (kørsel {stored.record.run_id})"
+    print_list(view.frame(name), title, national=view.national.get(name))
     if export is not None:
         _print_exports(pipeline.export_run(stored, export))
 

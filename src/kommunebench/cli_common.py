@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Annotated, Any
@@ -25,6 +25,7 @@ from kommunebench.alerts.calendar import parse_date
 from kommunebench.data.load import LoadReport
 from kommunebench.data.summary import LoadedSummary
 from kommunebench.publish import AREA_LABELS, display_frame, format_number_da
+from kommunebench.publish.change import national_display
 
 __all__ = [
     "console",
@@ -162,6 +163,7 @@ def print_summary(s: LoadedSummary, top: int | None = None) -> None:
 
 _LIST_COLUMNS = (
     "Placering",
+    "Ændring i placering",
     "Kommune",
     "Befolkning 16-66 år",
     "Forventet antal",
@@ -180,12 +182,17 @@ _LIST_COLUMNS = (
 )
 
 
-def print_list(frame: pd.DataFrame, title: str) -> None:
-    """A public list frame as a Rich table (the ministry's rounding; suppressed cells '–')."""
+def print_list(frame: pd.DataFrame, title: str, national: Mapping[str, Any] | None = None) -> None:
+    """A public list frame as a Rich table (the ministry's rounding; suppressed cells '–'), with the
+    never-ranked "Hele landet" row last when ``national`` is given (:mod:`kommunebench.publish.change`)."""
     shown = display_frame(frame)
     kinds: dict[str, Any] = shown.attrs.get("kinds", {})
     cols = [c for c in _LIST_COLUMNS if c in shown.columns]
     table = new_table(title, cols, right=[c for c in cols if c != "Kommune"])
     for row in shown[cols].itertuples(index=False):
         table.add_row(*(format_number_da(v, kinds.get(c, ""), missing="–") for c, v in zip(cols, row, strict=True)))
+    if national is not None:
+        table.add_section()
+        cells = national_display(national)
+        table.add_row(*(cells.get(c, "") for c in cols))
     console.print(table)

@@ -6,7 +6,7 @@ call these jobs and print or serialise what they return. Every job takes ``db``:
 (default: the ``db`` setting) or an open connection; every write is audited in its transaction.
 """
 
-from kommunebench.pipeline import joblog, kpi, published, tokens
+from kommunebench.pipeline import joblog, kpi, official, published, tokens
 from kommunebench.pipeline.config import ExportPaths, RunConfig, Store, using
 from kommunebench.pipeline.data import default_synth_dir, load_data, loaded_summary, parse_sources, synthesize
 from kommunebench.pipeline.demo import DemoResult, demo
@@ -15,6 +15,7 @@ from kommunebench.pipeline.runs import (
     latest_run,
     list_runs,
     open_run,
+    previous_for,
     publish_run,
     run_and_export,
     run_benchmark,
@@ -36,7 +37,9 @@ __all__ = [
     "load_data",
     "loaded_summary",
     "open_run",
+    "official",
     "parse_sources",
+    "previous_for",
     "published",
     "publish_run",
     "run_and_export",

@@ -10,17 +10,16 @@ from kommunebench.benchmark.official import (
     default_run,
     mark_official,
     official_marks,
-    previous_run,
     run_statuses,
 )
-from kommunebench.benchmark.runs import RunRecord, StoredRun, load_run
+from kommunebench.benchmark.runs import RunRecord
 from kommunebench.benchmark.runs import list_runs as _list_runs
 from kommunebench.data.transactions import transaction
 from kommunebench.errors import NotFoundError
 from kommunebench.pipeline.config import Store, using
 from kommunebench.pipeline.runs import mark_audited
 
-__all__ = ["publish_official", "marks", "statuses", "official_ids", "default_record", "previous_stored"]
+__all__ = ["publish_official", "marks", "statuses", "official_ids", "default_record"]
 
 
 def publish_official(
@@ -59,10 +58,3 @@ def default_record(*, db: Store | None = None) -> RunRecord | None:
     with using(db) as con:
         return default_run(_list_runs(con), {m.run_id for m in official_marks(con, current_only=True)})
 
-
-def previous_stored(run: StoredRun, *, db: Store | None = None) -> StoredRun | None:
-    """The stored run ``run`` is compared with (the previous official run of its scope), if any."""
-    with using(db) as con:
-        records = _list_runs(con)
-        prev = previous_run(records, {m.run_id for m in official_marks(con, current_only=True)}, run.record)
-        return load_run(con, prev.run_id) if prev is not None else None

@@ -13,7 +13,7 @@ from kommunebench import settings
 from kommunebench.access import audit, cli_actor
 from kommunebench.benchmark.change import change_frame, run_change
 from kommunebench.benchmark.drivers import run_drivers
-from kommunebench.benchmark.official import MarkResult, mark_official
+from kommunebench.benchmark.official import MarkResult, mark_official, official_marks, previous_run
 from kommunebench.benchmark.runs import RunRecord, StoredRun, execute_run, load_run
 from kommunebench.benchmark.runs import list_runs as _list_runs
 from kommunebench.errors import ConfigError, NotFoundError
@@ -115,6 +115,15 @@ def mark_audited(
     return result
 
 
+def previous_for(run: StoredRun, *, db: Store | None = None) -> StoredRun | None:
+    """The stored run ``run`` is compared with: the previous official run of its scope (else the
+    previous period's first run); ``None`` when there is no earlier period."""
+    with using(db) as con:
+        marked = {m.run_id for m in official_marks(con, current_only=True)}
+        prev = previous_run(_list_runs(con), marked, run.record)
+        return load_run(con, prev.run_id) if prev is not None else None
+
+
 def publish_run(run: StoredRun, *, threshold: int | None = None, previous: StoredRun | None = None) -> PublicRun:
     """The public view of a run (threshold: the ``suppress_below`` setting by default).
 
@@ -151,6 +160,7 @@ def export_run(
     threshold: int | None = None,
     profile: str = "public",
     efficiency: PublicEfficiency | None = None,
+    previous: StoredRun | None = None,
 ) -> ExportPaths:
     """Write the run as CSV files, an Excel workbook and the static HTML report.
 
@@ -164,7 +174,7 @@ def export_run(
     if profile not in PROFILES:
         raise ConfigError(f"unknown export profile {profile!r}: choose public or internal")
     internal = profile == "internal"
-    view = publish_run(run, threshold=0 if internal else threshold)
+    view = publish_run(run, threshold=0 if internal else threshold, previous=previous)
     folder = Path(out_dir) if out_dir is not None else run_folder(run)
     folder.mkdir(parents=True, exist_ok=True)
     (folder / COMPLETE).unlink(missing_ok=True)
@@ -200,4 +210,7 @@ def run_and_export(
 ) -> tuple[StoredRun, ExportPaths]:
     """``kommunebench run``: run, store, and export to ``config.out_dir``."""
     run = run_benchmark(config, db=db, actor=actor, progress=progress)
-    return run, export_run(run, config.out_dir, threshold=config.threshold, profile=config.export_profile)
+    previous = previous_for(run, db=db)
+    return run, export_run(
+        run, config.out_dir, threshold=config.threshold, profile=config.export_profile, previous=previous
+    )

@@ -31,7 +31,7 @@ import pandas as pd
 
 from kommunebench.benchmark.lists import BenchmarkLists
 from kommunebench.data.reference import TOTAL
-from kommunebench.publish.format import signed_da
+from kommunebench.publish.format import format_number_da, signed_da
 from kommunebench.publish.rounding import round_half_away
 
 if TYPE_CHECKING:
@@ -43,6 +43,8 @@ __all__ = [
     "PART_LABELS",
     "change_block",
     "largest_moves",
+    "national_display",
+    "national_frame",
     "national_rows",
     "published_changes",
     "with_change_columns",
@@ -152,6 +154,35 @@ def national_rows(lists: BenchmarkLists, mask: Mapping[str, frozenset[int]], thr
             else "Landstallet vises ikke, fordi det sammen med de viste kommuner ville afsløre undertrykte tal.",
         }
     return out
+
+
+def national_frame(national: Mapping[str, Mapping[str, Any]]) -> pd.DataFrame:
+    """The "Hele landet" sheet/CSV: one row per list (withheld shares empty; never ranked)."""
+    return pd.DataFrame(
+        [
+            {
+                "navn": NATIONAL_NAME,
+                "area": name,
+                "population": row["population"],
+                "expected_share": np.nan if row["expected_share"] is None else row["expected_share"],
+                "actual_share": np.nan if row["actual_share"] is None else row["actual_share"],
+                "diff_pp": np.nan if row["diff_pp"] is None else row["diff_pp"],
+            }
+            for name, row in national.items()
+        ]
+    )
+
+
+def national_display(row: Mapping[str, Any]) -> dict[str, str]:
+    """The "Hele landet" row as Danish text by the lists' column headers (CLI, CSV, Excel, HTML)."""
+    return {
+        "Placering": "–",
+        "Kommune": NATIONAL_NAME,
+        "Befolkning 16-66 år": format_number_da(row["population"], "persons", missing="–"),
+        "Forventet andel (pct.)": format_number_da(row["expected_share"], "share", missing="–"),
+        "Faktisk andel (pct.)": format_number_da(row["actual_share"], "share", missing="–"),
+        "Forskel (pct.-point)": signed_da(row["diff_pp"], "share", missing="–"),
+    }
 
 
 def change_block(view: PublicRun, kommunekode: int, name: str) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from kommunebench.benchmark.lists import BenchmarkLists
 from kommunebench.benchmark.runs import RunRecord
 from kommunebench.errors import ConfigError, NotFoundError
 from kommunebench.publish import suppress
-from kommunebench.publish.change import national_rows, published_changes, with_change_columns
+from kommunebench.publish.change import national_frame, national_rows, published_changes, with_change_columns
 from kommunebench.publish.display import rounded_frame
 from kommunebench.publish.labels import AREA_LABELS, SHEET_NAMES, TOTAL, suppression_note
 from kommunebench.publish.meta import check_lists, run_meta_rows
@@ -135,6 +135,8 @@ class PublicRun:
                 ("skaerpet_tilsyn", self.tilsyn),
             )
         ]
+        if self.national:  # "Hele landet" of every list (issue 12), last so the sheets keep their order
+            specs.append(("hele_landet", SHEET_NAMES.get("hele_landet", "Hele landet"), national_frame(self.national)))
         return specs
 
     def row(self, name: str, kommunekode: int) -> dict[str, Any]:
