@@ -182,7 +182,12 @@ def test_the_official_run_is_the_default_over_http_and_every_mark_is_audited(tmp
     assert not again.changed
     pipeline.official.publish_official("R0003", db=s.db, actor=ACTOR)  # back as the other tests expect
     marks = pipeline.official.marks(db=s.db)
-    assert [(m.run_id, m.current) for m in marks] == [("R0001", True), ("R0003", False), ("R0002", False), ("R0003", True)]
+    assert [(m.run_id, m.current) for m in marks] == [
+        ("R0001", True),
+        ("R0003", False),
+        ("R0002", False),
+        ("R0003", True),
+    ]
     con = warehouse.connect(s.db, read_only=True)
     try:
         rows = [r for r in reversed(access.audit_rows(con, limit=50)) if r["action"] in ("run.official", "run.create")]

@@ -16,7 +16,7 @@ def publish(
     run_id: Annotated[str, typer.Argument(help="Kørslen, fx R0003.")],
     db: DbOption = None,
 ) -> None:
-    """Markér en kørsel som den officielle for sin periode og sit scope (revideret; erstatter en tidligere markering)."""
+    """Markér en kørsel som den officielle for sin periode og sit scope (revideret; erstatter en tidligere)."""
     result = pipeline.official.publish_official(run_id, db=db_path(db))
     mark = result.mark
     if not result.changed:

@@ -66,9 +66,7 @@ def municipality_change(ctx: Ctx, kommunekode: int, run: str | None) -> ChangeRe
     if record is None:
         raise NotFoundError("der er ingen gemte kørsler endnu: kør 'kommunebench run' (eller 'kommunebench demo')")
     view = public(ctx, record)
-    blocks = [
-        ChangeBlock(**change_block(view, kommunekode, name), list_label=AREA_LABELS[name]) for name in view.lists
-    ]
+    blocks = [ChangeBlock(**change_block(view, kommunekode, name), list_label=AREA_LABELS[name]) for name in view.lists]
     return ChangeResponse(kommunekode=kommunekode, navn=navn, run=run_info(record, ctx), lists=blocks)
 
 

@@ -14,12 +14,12 @@ from fastapi import Query
 from kommunebench import alerts, pipeline
 from kommunebench.api.models import JoblogMonth, Municipality, Option, RunInfo, Suppression
 from kommunebench.api.twins import Ctx
-from kommunebench.pipeline import official as official_jobs
 from kommunebench.benchmark.official import RunStatus, default_run, period_runs, previous_run, run_statuses
 from kommunebench.benchmark.runs import RunRecord, StoredRun
 from kommunebench.data import reference
 from kommunebench.data.periods import Period
 from kommunebench.errors import NotFoundError, ReferenceDataError
+from kommunebench.pipeline import official as official_jobs
 from kommunebench.publish import AREA_LABELS, SUPPRESSED_FIELDS, TOTAL, PublicRun, period_text, public_joblog
 from kommunebench.publish import suppression_note as _note
 
@@ -71,7 +71,7 @@ def status(ctx: Ctx, record: RunRecord) -> RunStatus:
 
 
 def series(ctx: Ctx, record: RunRecord) -> list[RunRecord]:
-    """"Placering over tid": one run per period of the run's scope (the official one, else the first)."""
+    """ "Placering over tid": one run per period of the run's scope (the official one, else the first)."""
     return period_runs(runs(ctx), official(ctx), scope=record.scope)
 
 

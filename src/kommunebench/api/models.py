@@ -8,6 +8,8 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from kommunebench.api.models_change import MoveRow as MoveRow
+from kommunebench.api.models_change import Moves, NationalRow
 from kommunebench.data.reference import AREA_LABELS
 
 
@@ -125,18 +127,6 @@ class ListRow(_M):
     diff_pp_change: float | None = Field(None, description="change in the published difference, pct. points")
 
 
-class NationalRow(_M):
-    """"Hele landet": the national figures of a list (never ranked)."""
-
-    navn: str
-    population: int
-    expected_share: float | None
-    actual_share: float | None
-    diff_pp: float | None
-    withheld: bool = Field(description="the national shares are withheld (they would reveal suppressed cells)")
-    note: str
-
-
 # ---------------------------------------------------------------------------------- pages
 
 
@@ -155,24 +145,6 @@ class MapPoint(_M):
     diff_pp: float | None
     suppressed: bool
     url: str
-
-
-class MoveRow(_M):
-    kommunekode: int
-    navn: str
-    rank: int | None
-    rank_change: int
-    diff_pp: float | None
-    diff_pp_change: float | None
-
-
-class Moves(_M):
-    """The municipalities that moved most since the previous run (published cells only)."""
-
-    previous_run_id: str
-    previous_period: str
-    up: list[MoveRow]
-    down: list[MoveRow]
 
 
 class MapPage(_M):

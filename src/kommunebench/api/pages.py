@@ -11,6 +11,7 @@ from typing import Any
 
 from fastapi import Depends, Query
 
+from kommunebench.api.change import change_extra
 from kommunebench.api.common import (
     RUN_QUERY,
     area_options,
@@ -26,7 +27,6 @@ from kommunebench.api.common import (
     series,
     suppression_info,
 )
-from kommunebench.api.change import change_extra
 from kommunebench.api.drivers import drivers_extra
 from kommunebench.api.models import (
     Area,
@@ -38,10 +38,11 @@ from kommunebench.api.models import (
     ListRow,
     MapPage,
     MapPoint,
+    MoveRow,
     Moves,
-    NationalRow,
     MunicipalityList,
     MunicipalityPage,
+    NationalRow,
     Option,
     Potential,
     RunDetail,
@@ -136,6 +137,7 @@ def map_page(
             municipalities=[],
             suppression=suppression_info(ctx),
             attribution=ATTRIBUTION,
+            moves=None,
         )
     view = public(ctx, record)
     area = _area(view, omraade)
@@ -169,7 +171,12 @@ def _moves(view: PublicRun) -> Moves | None:
     if view.previous is None:
         return None
     moves = largest_moves(view)
-    return Moves(previous_run_id=view.previous.run_id, previous_period=view.previous.period, **moves)
+    return Moves(
+        previous_run_id=view.previous.run_id,
+        previous_period=view.previous.period,
+        up=[MoveRow(**r) for r in moves["up"]],
+        down=[MoveRow(**r) for r in moves["down"]],
+    )
 
 
 # ---------------------------------------------------------------------------------- the lists

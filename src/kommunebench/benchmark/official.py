@@ -119,7 +119,9 @@ def mark_official(con: duckdb.DuckDBPyConnection, record: RunRecord, *, actor: s
         )
     if record.is_published:
         raise ConfigError(f"kørsel {record.run_id} er offentliggjorte tal, ikke en kørsel af modellen")
-    current = [m for m in official_marks(con, current_only=True) if (m.period, m.scope) == (record.period, record.scope)]
+    current = [
+        m for m in official_marks(con, current_only=True) if (m.period, m.scope) == (record.period, record.scope)
+    ]
     if current and current[0].run_id == record.run_id:
         return MarkResult(current[0], None, False)
     row = con.execute("SELECT coalesce(max(mark_id), 0) + 1 FROM official_runs").fetchone()
@@ -165,9 +167,7 @@ def run_statuses(records: Sequence[RunRecord], official: Iterable[str]) -> dict[
     return out
 
 
-def period_runs(
-    records: Sequence[RunRecord], official: Iterable[str], *, scope: str | None = None
-) -> list[RunRecord]:
+def period_runs(records: Sequence[RunRecord], official: Iterable[str], *, scope: str | None = None) -> list[RunRecord]:
     """One run per period (of ``scope``), oldest period first: the official one, else the first own run."""
     marked = set(official)
     best: dict[tuple[str, str], RunRecord] = {}

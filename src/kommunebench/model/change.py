@@ -88,7 +88,9 @@ def decompose_change(
     """
     union = list(dict.fromkeys([*terms[0], *terms[1]]))
     p0, p1 = (_aligned(t, union, np.asarray(m, float).T).T for t, m in zip(terms, means, strict=True))
-    b0, b1 = (_aligned(t, union, np.nan_to_num(np.asarray(c, float), nan=0.0)) for t, c in zip(terms, coefs, strict=True))
+    b0, b1 = (
+        _aligned(t, union, np.nan_to_num(np.asarray(c, float), nan=0.0)) for t, c in zip(terms, coefs, strict=True)
+    )
     a0, a1 = (np.asarray(a, float) for a in actual)
     n_rows, n_lists = len(kommunekoder), len(lists)
     for arr in (a0, a1):
@@ -109,6 +111,14 @@ def decompose_change(
         labour_market=-(dp[:, lm] @ b0[lm]) * 100.0,
         model=-(p1 @ (b1 - b0)) * 100.0,
     )
-    for arr in (out.kommunekoder, out.diff_old, out.diff_new, out.actual, out.composition, out.labour_market, out.model):
+    for arr in (
+        out.kommunekoder,
+        out.diff_old,
+        out.diff_new,
+        out.actual,
+        out.composition,
+        out.labour_market,
+        out.model,
+    ):
         arr.setflags(write=False)
     return out

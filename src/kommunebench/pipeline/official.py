@@ -8,7 +8,6 @@ from kommunebench.benchmark.official import (
     OfficialMark,
     RunStatus,
     default_run,
-    mark_official,
     official_marks,
     run_statuses,
 )
@@ -57,4 +56,3 @@ def default_record(*, db: Store | None = None) -> RunRecord | None:
     """The run the public sees by default (:func:`kommunebench.benchmark.official.default_run`)."""
     with using(db) as con:
         return default_run(_list_runs(con), {m.run_id for m in official_marks(con, current_only=True)})
-
