@@ -163,8 +163,8 @@ def print_summary(s: LoadedSummary, top: int | None = None) -> None:
 
 _LIST_COLUMNS = (
     "Placering",
-    "Ændring i placering",
     "Kommune",
+    "Ændring i placering",
     "Befolkning 16-66 år",
     "Forventet antal",
     "Faktisk antal",

@@ -13,7 +13,7 @@ from kommunebench import settings
 from kommunebench.access import audit, cli_actor
 from kommunebench.benchmark.change import change_frame, run_change
 from kommunebench.benchmark.drivers import run_drivers
-from kommunebench.benchmark.official import MarkResult, mark_official, official_marks, previous_run
+from kommunebench.benchmark.official import MarkResult, default_run, mark_official, official_marks, previous_run
 from kommunebench.benchmark.runs import RunRecord, StoredRun, execute_run, load_run
 from kommunebench.benchmark.runs import list_runs as _list_runs
 from kommunebench.errors import ConfigError, NotFoundError
@@ -122,6 +122,16 @@ def previous_for(run: StoredRun, *, db: Store | None = None) -> StoredRun | None
         marked = {m.run_id for m in official_marks(con, current_only=True)}
         prev = previous_run(_list_runs(con), marked, run.record)
         return load_run(con, prev.run_id) if prev is not None else None
+
+
+def default_public_run(*, db: Store | None = None) -> StoredRun:
+    """The run the public sees by default: the official run of the most recent period that has one,
+    else that period's first run (:func:`kommunebench.benchmark.official.default_run`)."""
+    with using(db) as con:
+        record = default_run(_list_runs(con), {m.run_id for m in official_marks(con, current_only=True)})
+        if record is None:
+            raise NotFoundError("there are no stored runs yet: 'kommunebench run --period 2023QMAT04'")
+        return load_run(con, record.run_id)
 
 
 def publish_run(run: StoredRun, *, threshold: int | None = None, previous: StoredRun | None = None) -> PublicRun:

@@ -41,8 +41,8 @@ FIGURE_ELEMENT_ID = "kb-map-figure"
 TEMPLATE = "report.html"
 _TABLE_COLUMNS = [
     "Placering",
-    "Ændring i placering",
     "Kommune",
+    "Ændring i placering",
     "Region",
     "Forventet antal",
     "Faktisk antal",
