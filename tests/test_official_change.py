@@ -21,6 +21,7 @@ from kommunebench.data import warehouse
 from kommunebench.data.reference import TOTAL
 from kommunebench.errors import ConfigError
 from kommunebench.model.change import decompose_change
+from kommunebench.pipeline import RunConfig
 from official_site import ACTOR, official_site
 
 
@@ -141,6 +142,8 @@ def test_projections_and_reruns_never_become_the_default_by_being_newest():
 
 
 def test_a_projection_cannot_be_marked_official(site, tmp_path):
+    with pytest.raises(ConfigError, match="fremskrivning"):
+        RunConfig.build(period="2023QMAT04", base_period="2023QMAT02", official=True)
     db = tmp_path / "copy.duckdb"
     db.write_bytes(site.db.read_bytes())
     con = warehouse.connect(db)

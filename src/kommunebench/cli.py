@@ -221,6 +221,8 @@ def run(
         f"data {rec.data_fingerprint[:12]}, results {rec.results_sha256[:12]}, {rec.seconds:.1f} s."
     )
     console.print(f"National potential: {stored.lists.potential.national_mio_kr:,.1f} mio. kr.")
+    if config.official:
+        console.print(f"Kørsel {rec.run_id} er markeret som den officielle for {rec.period} (scope {rec.scope}).")
     _print_exports(paths)
     console.print(note)
 
@@ -229,13 +231,15 @@ def run(
 def runs(db: DbOption = None) -> None:
     """List the stored runs with their parameters and fingerprints."""
     records = pipeline.list_runs(db=db_path(db))
+    states = pipeline.official.statuses(records, db=db_path(db))
     table = new_table(
         "Gemte kørsler",
-        ("Kørsel", "Tidspunkt (UTC)", "Periode", "Scope", "Basisperiode", "Data", "Resultater", "Version"),
+        ("Kørsel", "Status", "Tidspunkt (UTC)", "Periode", "Scope", "Basisperiode", "Data", "Resultater", "Version"),
     )
     for r in records:
         table.add_row(
             r.run_id,
+            states[r.run_id].label,
             r.created_at.isoformat(timespec="seconds"),
             r.period,
             r.scope,

@@ -78,6 +78,8 @@ class RunConfig:
             raise ConfigError("RunConfig.period must be a Period: use RunConfig.build(period=...)")
         if self.scope not in reference.SCOPES:
             raise ConfigError(f"unknown scope {self.scope!r}: choose one of {', '.join(reference.SCOPES)}")
+        if self.official and self.base_period is not None:
+            raise ConfigError("en fremskrivning (--base-period) kan ikke markeres som officiel")
         _positive(self.k_similar, "k_similar")
         _positive(self.n_klynger, "the number of klynger")
         if isinstance(self.threshold, bool) or not isinstance(self.threshold, int) or self.threshold < 0:
