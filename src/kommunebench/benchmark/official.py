@@ -192,7 +192,10 @@ def default_run(records: Sequence[RunRecord], official: Iterable[str]) -> RunRec
 
 def previous_run(records: Sequence[RunRecord], official: Iterable[str], current: RunRecord) -> RunRecord | None:
     """The run to compare ``current`` with: the previous official run of its scope (an earlier
-    period), else the previous period's first run; ``None`` when there is no earlier period."""
+    period), else the previous period's first run; ``None`` when there is no earlier period, and for
+    a run of published figures (its ranks are not comparable with our own runs')."""
+    if current.is_published:
+        return None
     marked = set(official)
     end = _end(current)
     earlier = [r for r in period_runs(records, marked, scope=current.scope) if _end(r) < end]
