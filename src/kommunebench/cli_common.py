@@ -164,7 +164,6 @@ def print_summary(s: LoadedSummary, top: int | None = None) -> None:
 _LIST_COLUMNS = (
     "Placering",
     "Kommune",
-    "Ændring i placering",
     "Befolkning 16-66 år",
     "Forventet antal",
     "Faktisk antal",
@@ -172,6 +171,7 @@ _LIST_COLUMNS = (
     "Forventet andel (pct.)",
     "Faktisk andel (pct.)",
     "Forskel (pct.-point)",
+    "Ændring i placering",
     "Besparelsespotentiale (mio. kr.)",
     "Standardfejl (pct.-point)",
     "Forskel, nedre grænse 90 % (pct.-point)",

@@ -42,7 +42,6 @@ TEMPLATE = "report.html"
 _TABLE_COLUMNS = [
     "Placering",
     "Kommune",
-    "Ændring i placering",
     "Region",
     "Forventet antal",
     "Faktisk antal",
@@ -50,6 +49,7 @@ _TABLE_COLUMNS = [
     "Forventet andel (pct.)",
     "Faktisk andel (pct.)",
     "Forskel (pct.-point)",
+    "Ændring i placering",
     "Besparelsespotentiale (mio. kr.)",
     "Resultatmål ikke opfyldt",
     "Standardfejl (pct.-point)",
