@@ -103,7 +103,10 @@ def public(ctx: Ctx, record: RunRecord) -> PublicRun:
     return ctx.wh.stable(
         ("public", record.run_id, record.results_sha256, ctx.threshold, prev.run_id if prev else None),
         lambda: pipeline.publish_run(
-            stored(ctx, record), threshold=ctx.threshold, previous=stored(ctx, prev) if prev else None
+            stored(ctx, record),
+            threshold=ctx.threshold,
+            previous=stored(ctx, prev) if prev else None,
+            previous_view=public(ctx, prev) if prev else None,  # cached: computed once per run
         ),
         size=64,
     )

@@ -134,14 +134,23 @@ def default_public_run(*, db: Store | None = None) -> StoredRun:
         return load_run(con, record.run_id)
 
 
-def publish_run(run: StoredRun, *, threshold: int | None = None, previous: StoredRun | None = None) -> PublicRun:
+def publish_run(
+    run: StoredRun,
+    *,
+    threshold: int | None = None,
+    previous: StoredRun | None = None,
+    previous_view: PublicRun | None = None,
+) -> PublicRun:
     """The public view of a run (threshold: the ``suppress_below`` setting by default).
 
     A published run (jobindsats figures) is shown as published: nothing more is suppressed.
-    ``previous``: the run to compare with (the change columns and the decomposition).
+    ``previous``: the run to compare with (the change columns and the decomposition);
+    ``previous_view``: its public view at the same threshold when the caller has it already.
     """
     limit = 0 if run.record.is_published else settings.get_int("suppress_below", threshold)
-    before = publish_run(previous, threshold=limit) if previous is not None else None
+    before = None
+    if previous is not None:
+        before = previous_view if previous_view is not None else publish_run(previous, threshold=limit)
     change = run_change(previous, run) if previous is not None else None
     return public_view(
         run.lists,
