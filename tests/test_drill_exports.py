@@ -44,7 +44,7 @@ def test_drill_9_public_export_is_exactly_the_webs_figures(run) -> None:
         assert {c: r[c] for c in common} == {c: by_code[r["Kommunekode"]][c] for c in common}
     assert CONFIDENTIAL not in paths.html.read_text(encoding="utf-8")
     done = json.loads((paths.folder / "eksport.json").read_text())
-    assert done["profile"] == "public" and len(done["files"]) == 10
+    assert done["profile"] == "public" and len(done["files"]) == 11  # + hele_landet.csv (issue 12)
     assert not (paths.folder / "UFULDSTAENDIG.txt").exists()
 
 

@@ -27,6 +27,8 @@ def test_the_method_has_the_sections_the_issue_asks_for(site):
         "forventet",
         "rammevilkaar",
         "placering",
+        "officiel",
+        "aendring",
         "klynger",
         "omkostninger",
         "skaerpet-tilsyn",
@@ -53,7 +55,7 @@ def test_the_page_is_linked_from_every_page_and_the_report(site, tmp_path):
         page = http.get("/metode")
         assert page.status_code == 200 and "Sådan beregnes benchmarket" in page.text
         twin = http.get("/api/v1/metode").json()
-        assert twin["title"] == "Sådan beregnes benchmarket" and len(twin["sections"]) == 8
+        assert twin["title"] == "Sådan beregnes benchmarket" and len(twin["sections"]) == 10
         for path in ("/", "/lister/total", "/kommuner/101", "/koersler"):
             assert 'href="/metode"' in http.get(path).text, path
     paths = pipeline.export_run(pipeline.open_run("R0001", db=site.db), tmp_path, threshold=5)

@@ -56,6 +56,8 @@ def _rows(text: str) -> list[dict[str, str]]:
             continue
         out = []
         for attrs, cells in table:
+            if attrs.get("class") == "national":  # "Hele landet" (issue 12): never ranked, not a municipality
+                continue
             if cells and cells != head and len(cells) == len(head):
                 out.append({**dict(zip(head, cells, strict=True)), "kode": attrs.get("data-kommunekode") or ""})
         return out

@@ -33,6 +33,7 @@ from kommunebench.cli_common import (
 from kommunebench.cli_efficiency import efficiency_app
 from kommunebench.cli_joblog import joblog_app
 from kommunebench.cli_kpi import kpi_app
+from kommunebench.cli_official import register_official
 from kommunebench.cli_published import print_beside, register
 from kommunebench.cli_rapport import register_rapport
 from kommunebench.cli_truth import validate
@@ -61,6 +62,7 @@ app.command()(validate)
 app.add_typer(token_app, name="token", help="Adgangsnøgler til dashboard og API: opret, vis, tilbagekald.")
 register(app)
 register_rapport(app)
+register_official(app)
 
 
 @app.command()
@@ -213,6 +215,9 @@ def run(
     master: Annotated[
         str | None, typer.Option(help="Spark-master: local[2], spark://vært:7077 eller yarn (kun --engine spark).")
     ] = None,
+    official: Annotated[
+        bool, typer.Option("--officiel", help="Markér kørslen som officiel for perioden (revideret med kørslen).")
+    ] = False,
 ) -> None:
     """Beregn benchmarken for en periode, gem kørslen (revisionslogget) og eksportér CSV, Excel og HTML-rapport."""
     config = RunConfig.build(
@@ -225,6 +230,7 @@ def run(
         export_profile=export_profile,
         engine=engine,
         master=master,
+        official=official,
     )
     with progress("run") as cb:
         stored, paths, note = run_and_export_with_efficiency(
@@ -241,6 +247,8 @@ def run(
         "Besparelsespotentiale i hele landet: "
         f"{format_number_da(stored.lists.potential.national_mio_kr, 'mio')} mio. kr."
     )
+    if config.official:
+        console.print(f"Kørsel {rec.run_id} er markeret som den officielle for {rec.period} (scope {rec.scope}).")
     _print_exports(paths)
     console.print(note)
 
@@ -249,13 +257,15 @@ def run(
 def runs(db: DbOption = None) -> None:
     """Vis de gemte kørsler med parametre og fingeraftryk."""
     records = pipeline.list_runs(db=db_path(db))
+    states = pipeline.official.statuses(records, db=db_path(db))
     table = new_table(
         "Gemte kørsler",
-        ("Kørsel", "Tidspunkt (UTC)", "Periode", "Scope", "Basisperiode", "Data", "Resultater", "Version"),
+        ("Kørsel", "Status", "Tidspunkt (UTC)", "Periode", "Scope", "Basisperiode", "Data", "Resultater", "Version"),
     )
     for r in records:
         table.add_row(
             r.run_id,
+            states[r.run_id].label,
             r.created_at.isoformat(timespec="seconds"),
             r.period,
             r.scope,
@@ -289,8 +299,9 @@ def show(
     """Vis en gemt kørsels samlede liste (eller ét områdes liste), som den offentliggøres."""
     stored = pipeline.open_run(run_id, db=db_path(db))
     name = _pick_list(stored, area)
-    view = pipeline.publish_run(stored)
-    print_list(view.frame(name), f"{area_label(name)}, {view.period} (kørsel {stored.record.run_id})")
+    view = pipeline.publish_run(stored, previous=pipeline.previous_for(stored, db=db_path(db)))
+    title = f"{area_label(name)}, {view.period} (kørsel {stored.record.run_id})"
+    print_list(view.frame(name), title, national=view.national.get(name))
     if export is not None:
         _print_exports(pipeline.export_run(stored, export))
 

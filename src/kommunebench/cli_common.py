@@ -10,7 +10,7 @@ import contextlib
 import datetime as dt
 import os
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Annotated, Any
@@ -29,6 +29,7 @@ from kommunebench.data import reference
 from kommunebench.data.load import LoadReport
 from kommunebench.data.summary import LoadedSummary
 from kommunebench.publish import AREA_LABELS, display_frame, format_number_da
+from kommunebench.publish.change import national_display
 
 __all__ = [
     "console",
@@ -263,6 +264,7 @@ _LIST_COLUMNS = (
     "Forventet andel (pct.)",
     "Faktisk andel (pct.)",
     "Forskel (pct.-point)",
+    "Ændring i placering",
     "Besparelsespotentiale (mio. kr.)",
     "Standardfejl (pct.-point)",
     "Forskel, nedre grænse 90 % (pct.-point)",
@@ -288,13 +290,18 @@ _SECONDARY_LIST_COLUMNS = (
 )
 
 
-def print_list(frame: pd.DataFrame, title: str) -> None:
-    """A public list frame as a Rich table (the ministry's rounding; suppressed cells '–')."""
+def print_list(frame: pd.DataFrame, title: str, national: Mapping[str, Any] | None = None) -> None:
+    """A public list frame as a Rich table (the ministry's rounding; suppressed cells '–'), with the
+    never-ranked "Hele landet" row last when ``national`` is given (:mod:`kommunebench.publish.change`)."""
     shown = display_frame(frame)
     kinds: dict[str, Any] = shown.attrs.get("kinds", {})
     cols, left_out = keep_columns([c for c in _LIST_COLUMNS if c in shown.columns], _SECONDARY_LIST_COLUMNS)
     table = new_table(title, cols, right=[c for c in cols if c != "Kommune"])
     for row in shown[cols].itertuples(index=False):
         table.add_row(*(format_number_da(v, kinds.get(c, ""), missing="–") for c, v in zip(cols, row, strict=True)))
+    if national is not None:
+        table.add_section()
+        cells = national_display(national)
+        table.add_row(*(cells.get(c, "") for c in cols))
     console.print(table)
     print_left_out(left_out)

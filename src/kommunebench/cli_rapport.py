@@ -17,7 +17,7 @@ __all__ = ["rapport", "register_rapport"]
 def rapport(
     kommune: Annotated[str, typer.Argument(help="Kommunekode eller navn, fx 101 eller København.")],
     out: Annotated[Path | None, typer.Option("--out", help="PDF-fil (standard: rapport_<kode>_<kørsel>.pdf).")] = None,
-    run: Annotated[str | None, typer.Option("--run", help="Kørsel, fx R0001 (standard: den nyeste).")] = None,
+    run: Annotated[str | None, typer.Option("--run", help="Kørsel, fx R0001 (standard: den officielle).")] = None,
     db: DbOption = None,
 ) -> None:
     """Kommunerapport som PDF (2-4 A4-sider): nøgletal, forventet niveau, lignende kommuner, joblog."""

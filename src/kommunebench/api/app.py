@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from kommunebench import __version__, settings, web
 from kommunebench.api import (
     accessibility,
+    change,
     comparison,
     downloads,
     drivers,
@@ -153,7 +154,7 @@ def create_app(db_path: str | Path | None = None, *, suppress_below: int | None 
     errors.install(app)
     web.install(app, principal_of=optional_principal)
     routers: list[ModuleType] = [pages, downloads, intern, session, published_api, published_pages, comparison]
-    routers += [efficiency, kpi_pages, drivers, method, report_pdf, accessibility]
+    routers += [efficiency, kpi_pages, drivers, method, report_pdf, accessibility, change]
     for module in (*routers, *((joblog_pages,) if joblog else ())):
         app.include_router(module.pages.api)
         app.include_router(module.pages.web)

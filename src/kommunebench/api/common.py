@@ -14,10 +14,12 @@ from fastapi import Query
 from kommunebench import alerts, pipeline
 from kommunebench.api.models import JoblogMonth, Municipality, Option, RunInfo, Suppression
 from kommunebench.api.twins import Ctx
+from kommunebench.benchmark.official import RunStatus, default_run, period_runs, previous_run, run_statuses
 from kommunebench.benchmark.runs import RunRecord, StoredRun
 from kommunebench.data import reference
 from kommunebench.data.periods import Period
 from kommunebench.errors import NotFoundError, ReferenceDataError
+from kommunebench.pipeline import official as official_jobs
 from kommunebench.publish import AREA_LABELS, SUPPRESSED_FIELDS, TOTAL, PublicRun, period_text, public_joblog
 from kommunebench.publish import suppression_note as _note
 
@@ -25,6 +27,9 @@ __all__ = [
     "RUN_QUERY",
     "runs",
     "pick_run",
+    "official",
+    "status",
+    "series",
     "stored",
     "public",
     "run_info",
@@ -38,7 +43,11 @@ __all__ = [
     "native",
 ]
 
-RUN_QUERY = Query(None, pattern=r"^[Rr]\d{4,}$", description="kørsel (run id, fx R0001); standard: den nyeste")
+RUN_QUERY = Query(
+    None,
+    pattern=r"^[Rr]\d{4,}$",
+    description="kørsel (run id, fx R0001); standard: den officielle kørsel af den nyeste periode",
+)
 NO_JOBLOG = "Jobloggen er ikke tilgængelig i denne installation."
 
 
@@ -52,11 +61,26 @@ def chronological(record: RunRecord) -> tuple[int, int, str]:
     return (year, quarter, record.run_id)
 
 
+def official(ctx: Ctx) -> set[str]:
+    """The run ids marked official now (one per period and scope)."""
+    return ctx.wh.cached(("official",), lambda con: official_jobs.official_ids(db=con))
+
+
+def status(ctx: Ctx, record: RunRecord) -> RunStatus:
+    return run_statuses(runs(ctx), official(ctx))[record.run_id]
+
+
+def series(ctx: Ctx, record: RunRecord) -> list[RunRecord]:
+    """ "Placering over tid": one run per period of the run's scope (the official one, else the first)."""
+    return period_runs(runs(ctx), official(ctx), scope=record.scope)
+
+
 def pick_run(ctx: Ctx, run: str | None) -> RunRecord | None:
-    """The run asked for, or by default the run of the most recent period (the newest run of it)."""
+    """The run asked for, or by default the official run of the most recent period that has one
+    (:func:`kommunebench.benchmark.official.default_run`: never a projection or re-run by being newest)."""
     records = runs(ctx)
     if run is None:
-        return max(records, key=chronological) if records else None
+        return default_run(records, official(ctx))
     for r in records:
         if r.run_id == run.strip().upper():
             return r
@@ -73,16 +97,37 @@ def stored(ctx: Ctx, record: RunRecord) -> StoredRun:
 
 
 def public(ctx: Ctx, record: RunRecord) -> PublicRun:
-    """The run's public view at the server's threshold (computed once per run)."""
+    """The run's public view at the server's threshold, with the change since the previous official
+    run of its scope (computed once per run and comparison)."""
+    prev = previous_run(runs(ctx), official(ctx), record)
     return ctx.wh.stable(
-        ("public", record.run_id, record.results_sha256, ctx.threshold),
-        lambda: pipeline.publish_run(stored(ctx, record), threshold=ctx.threshold),
+        ("public", record.run_id, record.results_sha256, ctx.threshold, prev.run_id if prev else None),
+        lambda: pipeline.publish_run(
+            stored(ctx, record),
+            threshold=ctx.threshold,
+            previous=stored(ctx, prev) if prev else None,
+            previous_view=public(ctx, prev) if prev else None,  # cached: computed once per run
+        ),
         size=64,
     )
 
 
-def run_info(r: RunRecord) -> RunInfo:
+def run_info(r: RunRecord, ctx: Ctx | None = None) -> RunInfo:
+    """The run's record for the outputs; with ``ctx`` also whether it is official and what it is."""
+    extra: dict[str, object] = {}
+    if ctx is not None:
+        st = status(ctx, r)
+        chosen = default_run(runs(ctx), official(ctx))
+        prev = previous_run(runs(ctx), official(ctx), r)
+        extra = {
+            "official": st.official,
+            "kind": st.kind,
+            "status_label": st.label,
+            "status_note": st.note(default=chosen is not None and chosen.run_id == r.run_id),
+            "compared_with": prev.run_id if prev else None,
+        }
     return RunInfo(
+        **extra,  # type: ignore[arg-type]
         run_id=r.run_id,
         created_at=r.created_at,
         period=r.period,
@@ -100,8 +145,12 @@ def run_info(r: RunRecord) -> RunInfo:
 
 
 def run_options(ctx: Ctx) -> list[Option]:
+    states = run_statuses(runs(ctx), official(ctx))
     return [
-        Option(value=r.run_id, label=f"{r.period} ({period_text(r.period)}), scope {r.scope} — {r.run_id}")
+        Option(
+            value=r.run_id,
+            label=f"{r.period} ({period_text(r.period)}), scope {r.scope} — {r.run_id} ({states[r.run_id].label})",
+        )
         for r in sorted(runs(ctx), key=chronological, reverse=True)
     ]
 

@@ -9,6 +9,8 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from kommunebench.api.models_change import MoveRow as MoveRow
+from kommunebench.api.models_change import Moves, NationalRow
 from kommunebench.data.reference import AREA_LABELS
 
 
@@ -75,6 +77,11 @@ class RunInfo(_M):
     seconds: float | None
     k_similar: int
     n_klynger: int
+    official: bool | None = Field(None, description="marked official for its period and scope (null: not stated)")
+    kind: str | None = Field(None, description="kørsel, genkørsel, fremskrivning or offentliggjort")
+    status_label: str | None = Field(None, description="officiel kørsel, or the kind in Danish")
+    status_note: str | None = Field(None, description="which run is shown and whether it is official, in Danish")
+    compared_with: str | None = Field(None, description="the run the change columns compare with")
 
 
 class RunDetail(RunInfo):
@@ -115,6 +122,10 @@ class ListRow(_M):
     surely_tau_best: bool | None = Field(None, description="surely among the 10 best (simultaneous 90 % rank sets)")
     surely_tau_worst: bool | None = Field(None, description="surely among the 10 worst")
     shrunk_pp: float | None = Field(None, description="empirical-Bayes shrunken difference (alternative view)")
+    rank_change: int | None = Field(
+        None, description="Ændring i placering: previous published rank - this one (+ = moved up); null if not shown"
+    )
+    diff_pp_change: float | None = Field(None, description="change in the published difference, pct. points")
 
 
 # ---------------------------------------------------------------------------------- pages
@@ -147,6 +158,7 @@ class MapPage(_M):
     municipalities: list[MapPoint]
     suppression: Suppression
     attribution: str
+    moves: Moves | None = Field(None, description="Største bevægelser since the previous official run (total list)")
 
 
 class ListPage(_M):
@@ -165,6 +177,7 @@ class ListPage(_M):
     downloads: dict[str, str]
     suppression: Suppression
     attribution: str
+    national: NationalRow | None = Field(None, description="Hele landet (never ranked)")
 
 
 class HistoryPoint(_M):
@@ -173,6 +186,7 @@ class HistoryPoint(_M):
     scope: str
     ranks: dict[str, int | None] = Field(description="list (total or area) → rank 1..98 (null if suppressed)")
     diff_pp: dict[str, float | None]
+    official: bool | None = Field(None, description="the period's official run (else its first run)")
 
 
 class SimilarRow(_M):

@@ -11,18 +11,20 @@ from typing import Any
 
 from fastapi import Depends, Query
 
+from kommunebench.api.change import change_extra
 from kommunebench.api.common import (
     RUN_QUERY,
     area_options,
-    chronological,
     joblog_months,
     muni,
     municipality_or_404,
+    official,
     pick_run,
     public,
     run_info,
     run_options,
     runs,
+    series,
     suppression_info,
 )
 from kommunebench.api.drivers import drivers_extra
@@ -36,8 +38,11 @@ from kommunebench.api.models import (
     ListRow,
     MapPage,
     MapPoint,
+    MoveRow,
+    Moves,
     MunicipalityList,
     MunicipalityPage,
+    NationalRow,
     Option,
     Potential,
     RunDetail,
@@ -46,6 +51,7 @@ from kommunebench.api.models import (
     Tilsyn,
 )
 from kommunebench.api.twins import Ctx, Pages, get_ctx
+from kommunebench.benchmark.runs import RunRecord
 from kommunebench.data import reference
 from kommunebench.errors import NotFoundError
 from kommunebench.publish import (
@@ -58,6 +64,7 @@ from kommunebench.publish import (
     similar_rows,
     tilsyn_block,
 )
+from kommunebench.publish.change import largest_moves
 from kommunebench.publish.uncertainty import rank_sentence
 from kommunebench.report import funnel_figure_json, map_figure_json
 
@@ -130,6 +137,7 @@ def map_page(
             municipalities=[],
             suppression=suppression_info(ctx),
             attribution=ATTRIBUTION,
+            moves=None,
         )
     view = public(ctx, record)
     area = _area(view, omraade)
@@ -145,7 +153,7 @@ def map_page(
         for r in sorted(view.rows(area), key=lambda r: r["kommunekode"])
     ]
     return MapPage(
-        run=run_info(record),
+        run=run_info(record, ctx),
         runs=run_options(ctx),
         area=area,
         area_label=AREA_LABELS[area],
@@ -154,6 +162,20 @@ def map_page(
         municipalities=points,
         suppression=suppression_info(ctx),
         attribution=ATTRIBUTION,
+        moves=_moves(view),
+    )
+
+
+def _moves(view: PublicRun) -> Moves | None:
+    """Største bevægelser of the total list since the run it is compared with."""
+    if view.previous is None:
+        return None
+    moves = largest_moves(view)
+    return Moves(
+        previous_run_id=view.previous.run_id,
+        previous_period=view.previous.period,
+        up=[MoveRow(**r) for r in moves["up"]],
+        down=[MoveRow(**r) for r in moves["down"]],
     )
 
 
@@ -206,7 +228,7 @@ def list_page(
     ]
     query = _list_query(record.run_id, region, klynge)
     return ListPage(
-        run=run_info(record),
+        run=run_info(record, ctx),
         runs=run_options(ctx),
         area=area,
         area_label=AREA_LABELS[area],
@@ -221,15 +243,18 @@ def list_page(
         downloads={"csv": f"/api/v1/lister/{area}/csv?{query}", "xlsx": f"/api/v1/lister/{area}/xlsx?{query}"},
         suppression=suppression_info(ctx),
         attribution=ATTRIBUTION,
+        national=NationalRow(**view.national[area]),
     )
 
 
 # ------------------------------------------------------------------------- one municipality
 
 
-def _history(ctx: Ctx, kommunekode: int) -> list[HistoryPoint]:
+def _history(ctx: Ctx, kommunekode: int, shown: RunRecord) -> list[HistoryPoint]:
+    """One point per period of the shown run's scope (the official run, else the period's first)."""
+    marked = official(ctx)
     out = []
-    for record in sorted(runs(ctx), key=chronological):
+    for record in series(ctx, shown):
         view = public(ctx, record)
         rows = {name: view.row(name, kommunekode) for name in view.lists}
         out.append(
@@ -239,6 +264,7 @@ def _history(ctx: Ctx, kommunekode: int) -> list[HistoryPoint]:
                 scope=record.scope,
                 ranks={n: r["rank"] for n, r in rows.items()},
                 diff_pp={n: r["diff_pp"] for n, r in rows.items()},
+                official=record.run_id in marked,
             )
         )
     return out
@@ -266,6 +292,7 @@ def _municipality_extra(ctx: Ctx, data: Any) -> dict[str, Any]:
             "lists": [{"value": b.area, "label": b.area_label} for b in data.areas],
         },
         **drivers_extra(ctx, data.municipality.kommunekode, data.run.run_id if data.run else None),
+        **change_extra(ctx, data.municipality.kommunekode, data.run.run_id if data.run else None),
     }
 
 
@@ -300,9 +327,9 @@ def municipality_page(kommunekode: int, ctx: Ctx = Depends(get_ctx), run: str | 
     view = public(ctx, record)
     return MunicipalityPage(
         municipality=muni(m),
-        run=run_info(record),
+        run=run_info(record, ctx),
         runs=run_options(ctx),
-        history=_history(ctx, m.kommunekode),
+        history=_history(ctx, m.kommunekode, record),
         areas=_blocks(view, m.kommunekode),
         potential=Potential(**potential_block(view, m.kommunekode)),
         skaerpet_tilsyn=Tilsyn(**tilsyn_block(view, m.kommunekode)),
@@ -325,7 +352,7 @@ def municipality_page(kommunekode: int, ctx: Ctx = Depends(get_ctx), run: str | 
 )
 def runs_page(ctx: Ctx = Depends(get_ctx)) -> RunsPage:
     """Every stored run: period, scope, parameters, data fingerprint, results hash, versions."""
-    return RunsPage(runs=[RunDetail(**run_info(r).model_dump(), params=r.params) for r in reversed(runs(ctx))])
+    return RunsPage(runs=[RunDetail(**run_info(r, ctx).model_dump(), params=r.params) for r in reversed(runs(ctx))])
 
 
 @pages.api.get(

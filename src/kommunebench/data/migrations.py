@@ -225,6 +225,22 @@ CREATE TABLE model_blocks (
     data BLOB NOT NULL);
 """
 
+# The official run per period and scope (issue 12; kommunebench.benchmark.official): every mark is
+# kept; the current one of a period and scope is the row whose replaced_at is NULL.
+_OFFICIAL_RUNS = """
+CREATE TABLE official_runs (
+    mark_id INTEGER PRIMARY KEY,
+    period VARCHAR NOT NULL,
+    scope VARCHAR NOT NULL,
+    run_id VARCHAR NOT NULL,
+    marked_at TIMESTAMP NOT NULL,
+    marked_by VARCHAR NOT NULL,
+    replaced_at TIMESTAMP,
+    replaced_by INTEGER
+);
+"""
+
+
 MIGRATIONS: list[Migration] = [
     _v1,
     _V2_RUNS,
@@ -234,5 +250,6 @@ MIGRATIONS: list[Migration] = [
     _mac_chains,
     _kpi_inputs,
     _MODEL_QUARTERS,
+    _OFFICIAL_RUNS,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -6,7 +6,7 @@ call these jobs and print or serialise what they return. Every job takes ``db``:
 (default: the ``db`` setting) or an open connection; every write is audited in its transaction.
 """
 
-from kommunebench.pipeline import joblog, kpi, published, tokens
+from kommunebench.pipeline import joblog, kpi, official, published, tokens
 from kommunebench.pipeline.config import ExportPaths, RunConfig, Store, using
 from kommunebench.pipeline.data import (
     default_synth_dir,
@@ -22,6 +22,7 @@ from kommunebench.pipeline.runs import (
     latest_run,
     list_runs,
     open_run,
+    previous_for,
     publish_run,
     run_and_export,
     run_benchmark,
@@ -43,8 +44,10 @@ __all__ = [
     "load_data",
     "loaded_summary",
     "open_run",
+    "official",
     "parse_sources",
     "partition_snapshot",
+    "previous_for",
     "published",
     "publish_run",
     "run_and_export",

@@ -73,6 +73,7 @@ class RunConfig:
     export_profile: str = "public"
     engine: str = "duckdb"
     master: str | None = None
+    official: bool = False  # mark the run official for its period and scope (audited with it)
 
     def __post_init__(self) -> None:
         if self.engine not in ("duckdb", "incremental", "spark"):
@@ -85,6 +86,8 @@ class RunConfig:
             raise ConfigError("RunConfig.period must be a Period: use RunConfig.build(period=...)")
         if self.scope not in reference.SCOPES:
             raise ConfigError(f"unknown scope {self.scope!r}: choose one of {', '.join(reference.SCOPES)}")
+        if self.official and self.base_period is not None:
+            raise ConfigError("en fremskrivning (--base-period) kan ikke markeres som officiel")
         _positive(self.k_similar, "k_similar")
         _positive(self.n_klynger, "the number of klynger")
         if isinstance(self.threshold, bool) or not isinstance(self.threshold, int) or self.threshold < 0:
@@ -105,6 +108,7 @@ class RunConfig:
         export_profile: str = "public",
         engine: str = "duckdb",
         master: str | None = None,
+        official: bool = False,
     ) -> RunConfig:
         """A config from user input: texts parsed, defaults taken from the settings."""
         p = _period(period, "period")
@@ -121,6 +125,7 @@ class RunConfig:
             export_profile=export_profile,
             engine=engine,
             master=master,
+            official=official,
         )
 
 

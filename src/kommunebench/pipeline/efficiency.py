@@ -24,7 +24,15 @@ from kommunebench.efficiency.costs import cost_years, stored_costs
 from kommunebench.efficiency.sidebyside import side_by_side
 from kommunebench.errors import ConfigError, NotFoundError
 from kommunebench.pipeline.config import ExportPaths, RunConfig, Store, using
-from kommunebench.pipeline.runs import Progress, export_run, latest_run, open_run, publish_run, run_benchmark
+from kommunebench.pipeline.runs import (
+    Progress,
+    export_run,
+    latest_run,
+    open_run,
+    previous_for,
+    publish_run,
+    run_benchmark,
+)
 from kommunebench.publish.efficiency import ENVIRONMENT, PublicEfficiency, efficiency_inputs, public_efficiency
 from kommunebench.report import write_excel, write_html_report
 from kommunebench.report.efficiency import write_efficiency_excel, write_efficiency_html
@@ -143,5 +151,13 @@ def run_and_export_with_efficiency(
             note = f"DEA-afsnittet er med i rapporten og regnearket (udgiftsår {view.cost_year}, uden bootstrap)."
         except (NotFoundError, ConfigError) as exc:
             note = f"Intet DEA-afsnit i rapporten: {exc}"
-    paths = export_run(run, config.out_dir, threshold=config.threshold, profile=config.export_profile, efficiency=view)
+    previous = previous_for(run, db=db)
+    paths = export_run(
+        run,
+        config.out_dir,
+        threshold=config.threshold,
+        profile=config.export_profile,
+        efficiency=view,
+        previous=previous,
+    )
     return run, paths, note

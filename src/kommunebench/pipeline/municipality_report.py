@@ -15,7 +15,7 @@ from kommunebench.data import reference
 from kommunebench.errors import KommunebenchError, ReferenceDataError
 from kommunebench.pipeline import joblog as jobs
 from kommunebench.pipeline.config import Store
-from kommunebench.pipeline.runs import latest_run, open_run, publish_run
+from kommunebench.pipeline.runs import default_public_run, open_run, publish_run
 from kommunebench.publish.joblog import public_joblog
 from kommunebench.report.common import file_path, write_atomic
 from kommunebench.report.pdf import municipality_pdf_bytes
@@ -41,12 +41,13 @@ def _joblog_rows(kommunekode: int, threshold: int, db: Store | None) -> list[dic
 def municipality_pdf(
     kommune: int | str, *, run_id: str | None = None, threshold: int | None = None, db: Store | None = None
 ) -> tuple[bytes, str]:
-    """(PDF bytes, run id) of the municipality's report for the run (default: the newest)."""
+    """(PDF bytes, run id) of the municipality's report for the run (default: the official run of the
+    newest period, as on the dashboard)."""
     try:
         m = reference.municipality(reference.resolve_municipality(kommune))
     except ReferenceDataError as exc:
         raise ReferenceDataError(f"ukendt kommune {kommune!r}: {exc}") from None
-    run = open_run(run_id, db=db) if run_id else latest_run(db=db)
+    run = open_run(run_id, db=db) if run_id else default_public_run(db=db)
     view = publish_run(run, threshold=threshold)
     drivers = run_drivers(run.artifacts, run.lists.total_areas)
     rows = _joblog_rows(m.kommunekode, view.threshold, db)

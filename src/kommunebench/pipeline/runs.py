@@ -11,7 +11,9 @@ import duckdb
 
 from kommunebench import settings
 from kommunebench.access import audit, cli_actor
+from kommunebench.benchmark.change import change_frame, run_change
 from kommunebench.benchmark.drivers import run_drivers
+from kommunebench.benchmark.official import MarkResult, default_run, mark_official, official_marks, previous_run
 from kommunebench.benchmark.runs import RunRecord, StoredRun, execute_run, load_run
 from kommunebench.benchmark.runs import list_runs as _list_runs
 from kommunebench.engines import build_engine
@@ -36,10 +38,13 @@ def run_benchmark(
     role: str | None = None,
     progress: Progress | None = None,
 ) -> StoredRun:
-    """Fit the model for ``config``, build the lists and store the run with its audit row."""
+    """Fit the model for ``config``, build the lists and store the run with its audit row
+    (``config.official``: also mark it official, audited in the same transaction)."""
     who = actor or cli_actor()
 
     def audited(con: duckdb.DuckDBPyConnection, record: RunRecord) -> object:
+        if config.official:
+            mark_audited(con, record, actor=who, role=role)
         return audit(
             con,
             actor=who,
@@ -88,17 +93,74 @@ def latest_run(*, db: Store | None = None) -> StoredRun:
     return open_run(records[-1].run_id, db=db)
 
 
-def publish_run(run: StoredRun, *, threshold: int | None = None) -> PublicRun:
+def mark_audited(
+    con: duckdb.DuckDBPyConnection, record: RunRecord, *, actor: str, role: str | None = None
+) -> MarkResult:
+    """Mark ``record`` official and write its audit row (inside the caller's transaction)."""
+    result = mark_official(con, record, actor=actor)
+    if not result.changed:  # already official: nothing written
+        return result
+    mark, replaced = result.mark, result.replaced
+    audit(
+        con,
+        actor=actor,
+        role=role,
+        action="run.official",
+        target=record.run_id,
+        detail={
+            "period": record.period,
+            "scope": record.scope,
+            "mark_id": mark.mark_id,
+            "replaces": replaced.run_id if replaced else None,
+        },
+    )
+    return result
+
+
+def previous_for(run: StoredRun, *, db: Store | None = None) -> StoredRun | None:
+    """The stored run ``run`` is compared with: the previous official run of its scope (else the
+    previous period's first run); ``None`` when there is no earlier period."""
+    with using(db) as con:
+        marked = {m.run_id for m in official_marks(con, current_only=True)}
+        prev = previous_run(_list_runs(con), marked, run.record)
+        return load_run(con, prev.run_id) if prev is not None else None
+
+
+def default_public_run(*, db: Store | None = None) -> StoredRun:
+    """The run the public sees by default: the official run of the most recent period that has one,
+    else that period's first run (:func:`kommunebench.benchmark.official.default_run`)."""
+    with using(db) as con:
+        record = default_run(_list_runs(con), {m.run_id for m in official_marks(con, current_only=True)})
+        if record is None:
+            raise NotFoundError("there are no stored runs yet: 'kommunebench run --period 2023QMAT04'")
+        return load_run(con, record.run_id)
+
+
+def publish_run(
+    run: StoredRun,
+    *,
+    threshold: int | None = None,
+    previous: StoredRun | None = None,
+    previous_view: PublicRun | None = None,
+) -> PublicRun:
     """The public view of a run (threshold: the ``suppress_below`` setting by default).
 
     A published run (jobindsats figures) is shown as published: nothing more is suppressed.
+    ``previous``: the run to compare with (the change columns and the decomposition);
+    ``previous_view``: its public view at the same threshold when the caller has it already.
     """
     limit = 0 if run.record.is_published else settings.get_int("suppress_below", threshold)
+    before = None
+    if previous is not None:
+        before = previous_view if previous_view is not None else publish_run(previous, threshold=limit)
+    change = run_change(previous, run) if previous is not None else None
     return public_view(
         run.lists,
         threshold=limit,
         record=run.record,
         uncertainty={k: v for k, v in run.artifacts.items() if k in FRAME_NAMES},
+        previous=before,
+        change=change_frame(change) if change is not None else None,
     )
 
 
@@ -119,6 +181,7 @@ def export_run(
     threshold: int | None = None,
     profile: str = "public",
     efficiency: PublicEfficiency | None = None,
+    previous: StoredRun | None = None,
 ) -> ExportPaths:
     """Write the run as CSV files, an Excel workbook and the static HTML report.
 
@@ -132,7 +195,7 @@ def export_run(
     if profile not in PROFILES:
         raise ConfigError(f"unknown export profile {profile!r}: choose public or internal")
     internal = profile == "internal"
-    view = publish_run(run, threshold=0 if internal else threshold)
+    view = publish_run(run, threshold=0 if internal else threshold, previous=previous)
     folder = Path(out_dir) if out_dir is not None else run_folder(run)
     folder.mkdir(parents=True, exist_ok=True)
     (folder / COMPLETE).unlink(missing_ok=True)
@@ -168,4 +231,7 @@ def run_and_export(
 ) -> tuple[StoredRun, ExportPaths]:
     """``kommunebench run``: run, store, and export to ``config.out_dir``."""
     run = run_benchmark(config, db=db, actor=actor, progress=progress)
-    return run, export_run(run, config.out_dir, threshold=config.threshold, profile=config.export_profile)
+    previous = previous_for(run, db=db)
+    return run, export_run(
+        run, config.out_dir, threshold=config.threshold, profile=config.export_profile, previous=previous
+    )

@@ -39,6 +39,9 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "potential_incl_extra_mio_kr": ("Besparelsespotentiale inkl. udvidet scope (mio. kr.)", "mio"),
     "result_target_failed": ("Resultatmål ikke opfyldt", "bool"),
     "total_vs_areas_pp": ("Offentliggjort total − sum af ydelsesgrupper (pct.-point)", "share"),
+    # change since the previous run (issue 12)
+    "rank_change": ("Ændring i placering", "rank"),
+    "diff_pp_change": ("Ændring i forskel (pct.-point)", "share"),
     # uncertainty (issue 9)
     "se_pp": ("Standardfejl (pct.-point)", "share"),
     "lower_pp": ("Forskel, nedre grænse 90 % (pct.-point)", "share"),

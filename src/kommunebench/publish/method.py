@@ -79,6 +79,25 @@ def _section(sid: str, title: str, paragraphs: Sequence[str], table: dict[str, A
     return {"id": sid, "title": title, "paragraphs": list(paragraphs), "table": table}
 
 
+OFFICIAL_METHOD = (
+    "For hver periode og hvert scope kan én kørsel markeres som den officielle (kommunebench publish). "
+    "Siderne, API'et og tidsserien viser som standard den officielle kørsel af den nyeste periode, der har en; "
+    "er ingen kørsel officiel, vises periodens første kørsel, og siden siger, at den ikke er officiel. "
+    "Fremskrivninger (model fra en tidligere periode) og genkørsler bliver aldrig standard, blot fordi de er nyest. "
+    "Placering over tid har ét punkt pr. periode. Hele landet vises under hver liste og rangeres ikke."
+)
+CHANGE_METHOD = (
+    "«Ændring i placering» er placeringen i den forrige officielle kørsel af samme scope minus placeringen nu "
+    "(+ = bedre placering); begge er de offentliggjorte placeringer.",
+    "Ændringen i forskellen (faktisk − forventet andel) deles eksakt i fire bidrag: ændringen i den faktiske "
+    "andel; ny sammensætning af borgerne (de gamle koefficienter på de nye gennemsnit af borgernes kendetegn); "
+    "det lokale arbejdsmarked (de gamle koefficienter på de nye arbejdsmarkedstal); og modellens nye koefficienter "
+    "(forskellen i koefficienter på de nye gennemsnit). En højere forventet andel giver et negativt bidrag. "
+    "Bidragene summerer præcist til ændringen før afrunding.",
+    "En ændring vises kun, hvis kommunens tal er offentliggjort i begge kørsler.",
+)
+
+
 def method_sections(view: PublicRun | None, periods: Sequence[str] = ()) -> list[dict[str, Any]]:
     """The page's sections in order: id, title, paragraphs and an optional table (head, rows)."""
     threshold = view.threshold if view is not None else 5
@@ -104,6 +123,8 @@ def method_sections(view: PublicRun | None, periods: Sequence[str] = ()) -> list
             {"head": ["Rammevilkår", "Grupper / variable"], "rows": [list(r) for r in RAMMEVILKAAR]},
         ),
         _section("placering", "Placering og ens placeringer", [ROUNDING_NOTE]),
+        _section("officiel", "Den officielle kørsel", [OFFICIAL_METHOD]),
+        _section("aendring", "Ændring siden sidst, og hvorfor", list(CHANGE_METHOD)),
         _section(
             "klynger",
             "Klynger",

@@ -19,6 +19,7 @@ from kommunebench.benchmark.lists import BenchmarkLists
 from kommunebench.benchmark.runs import RunRecord
 from kommunebench.errors import ConfigError, NotFoundError
 from kommunebench.publish import suppress
+from kommunebench.publish.change import national_frame, national_rows, published_changes, with_change_columns
 from kommunebench.publish.display import rounded_frame
 from kommunebench.publish.labels import AREA_LABELS, SHEET_NAMES, TOTAL, suppression_note
 from kommunebench.publish.meta import check_lists, run_meta_rows
@@ -83,6 +84,9 @@ class PublicRun:
     record: RunRecord | None = None
     uncertainty_summary: pd.DataFrame | None = None
     funnel_curve: pd.DataFrame | None = None
+    previous: RunRecord | None = None  # the run the change columns compare with (issue 12)
+    national: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # "Hele landet" per list
+    changes: pd.DataFrame | None = None  # the published decomposition of the change (publish.change)
     _rows: dict[str, tuple[dict[str, Any], ...]] = field(default_factory=dict, repr=False)
 
     @property
@@ -131,6 +135,8 @@ class PublicRun:
                 ("skaerpet_tilsyn", self.tilsyn),
             )
         ]
+        if self.national:  # "Hele landet" of every list (issue 12), last so the sheets keep their order
+            specs.append(("hele_landet", SHEET_NAMES.get("hele_landet", "Hele landet"), national_frame(self.national)))
         return specs
 
     def row(self, name: str, kommunekode: int) -> dict[str, Any]:
@@ -164,11 +170,15 @@ def public_view(
     record: RunRecord | None = None,
     run_meta: Mapping[str, object] | None = None,
     uncertainty: Mapping[str, pd.DataFrame] | None = None,
+    previous: PublicRun | None = None,
+    change: pd.DataFrame | None = None,
 ) -> PublicRun:
     """The public view of ``lists`` with cells under ``threshold`` persons suppressed (0 = none).
 
     ``uncertainty``: the run's uncertainty frames (``uncertainty``, ``uncertainty_summary``,
     ``funnel_curve``); their per-municipality columns join every list and are suppressed with it.
+    ``previous``: the public view of the run to compare with and ``change`` its decomposition
+    (:mod:`kommunebench.publish.change`: published only where both runs publish the cell).
     """
     unc = dict(uncertainty or {})
     lists = check_lists(lists)
@@ -181,6 +191,12 @@ def public_view(
     }
     public = {
         name: suppress.public_list(f, mask[name], threshold, _klynge_map(lists, name)) for name, f in frames.items()
+    }
+    public = with_change_columns(public, previous.lists if previous is not None else None)
+    countrywide = national_rows(lists, mask, threshold)
+    shown = {
+        n: not r["withheld"] and previous is not None and not previous.national.get(n, {}).get("withheld", True)
+        for n, r in countrywide.items()
     }
     pot = lists.potential
     st = lists.skaerpet_tilsyn
@@ -220,4 +236,7 @@ def public_view(
         record=record,
         uncertainty_summary=unc.get("uncertainty_summary"),
         funnel_curve=unc.get("funnel_curve"),
+        previous=previous.record if previous is not None else None,
+        national=MappingProxyType(countrywide),
+        changes=published_changes(change, mask, previous.mask if previous is not None else None, shown),
     )

@@ -24,6 +24,7 @@ import pandas as pd
 from plotly.offline import get_plotlyjs
 
 from kommunebench.publish import AREA_LABELS, ATTRIBUTION, ROUNDING_NOTE, TOTAL, PublicRun, display_frame, period_lead
+from kommunebench.publish.change import largest_moves, national_display
 from kommunebench.publish.efficiency import PublicEfficiency
 from kommunebench.publish.method import method_sections
 from kommunebench.report.common import as_view, file_path, write_atomic
@@ -48,6 +49,7 @@ _TABLE_COLUMNS = [
     "Forventet andel (pct.)",
     "Faktisk andel (pct.)",
     "Forskel (pct.-point)",
+    "Ændring i placering",
     "Besparelsespotentiale (mio. kr.)",
     "Resultatmål ikke opfyldt",
     "Standardfejl (pct.-point)",
@@ -83,8 +85,15 @@ def _flags(frame: pd.DataFrame, column: str) -> list[bool]:
     return [bool(v) if not missing(v) else False for v in frame[column]]
 
 
-def table(frame: pd.DataFrame, *, columns: list[str] | None = None, sortable: bool = True) -> dict[str, Any]:
-    """The template's table of a public frame: headers, kinds and the display values of each row."""
+def table(
+    frame: pd.DataFrame,
+    *,
+    columns: list[str] | None = None,
+    sortable: bool = True,
+    national: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The template's table of a public frame: headers, kinds and the display values of each row;
+    ``national`` adds the never-ranked "Hele landet" row as the table's foot."""
     d = display_frame(frame)
     kinds = d.attrs["kinds"]
     cols = [c for c in (columns or list(d.columns)) if c in d.columns]
@@ -94,7 +103,11 @@ def table(frame: pd.DataFrame, *, columns: list[str] | None = None, sortable: bo
         {"suppressed": supp, "cells": [_plain(v) for v in values]}
         for supp, values in zip(suppressed, d[cols].itertuples(index=False, name=None), strict=True)
     ]
-    return {"sortable": sortable, "head": head, "rows": rows}
+    foot = None
+    if national is not None:
+        cells = national_display(national)
+        foot = [cells.get(c, "") for c in cols]
+    return {"sortable": sortable, "head": head, "rows": rows, "foot": foot}
 
 
 def _notes(pv: PublicRun, n_failed: int) -> tuple[str, str]:
@@ -163,7 +176,7 @@ def report_context(pv: PublicRun, *, n_top: int = 10) -> dict[str, Any]:
             "area": a,
             "label": AREA_LABELS.get(a, a),
             "extra": a in pv.extra_areas,
-            "table": table(pv.lists[a], columns=_TABLE_COLUMNS),
+            "table": table(pv.lists[a], columns=_TABLE_COLUMNS, national=pv.national.get(a)),
         }
         for a in pv.areas
     ]
@@ -176,7 +189,9 @@ def report_context(pv: PublicRun, *, n_top: int = 10) -> dict[str, Any]:
         "top": table(top, columns=_SHORT_COLUMNS, sortable=False),
         "bottom": table(bottom, columns=_SHORT_COLUMNS, sortable=False),
         "total_note": total_note,
-        "overall": table(pv.lists[TOTAL], columns=_TABLE_COLUMNS),
+        "overall": table(pv.lists[TOTAL], columns=_TABLE_COLUMNS, national=pv.national.get(TOTAL)),
+        "moves": largest_moves(pv) if pv.previous is not None else None,
+        "previous": pv.previous,
         "areas": areas,
         "tilsyn_note": tilsyn_note,
         "tilsyn": table(failed, columns=_TILSYN_COLUMNS),
