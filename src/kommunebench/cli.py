@@ -183,6 +183,17 @@ def demo(
     console.print(f"[bold]Dashboard: kør '{serve_cmd}' og åbn {dashboard_url()}[/]")
 
 
+EngineOption = Annotated[
+    str, typer.Option(help="Motor til modellens summer: duckdb (indbygget), incremental (gemte kvartaler), spark.")
+]
+MasterOption = Annotated[
+    str | None, typer.Option(help="Spark-master: local[2], spark://vært:7077 eller yarn (kun --engine spark).")
+]
+OfficialOption = Annotated[
+    bool, typer.Option("--officiel", help="Markér kørslen som officiel for perioden (revideret med kørslen).")
+]
+
+
 @app.command()
 def run(
     period: Annotated[str, typer.Option(help="Periode ÅÅÅÅQMATkk, fx 2023QMAT04 (kalenderåret 2023).")],
@@ -208,16 +219,9 @@ def run(
         int | None,
         typer.Option("--cost-year", help="Omkostningsår for DEA-afsnittet (standard: periodens, ellers det nyeste)."),
     ] = None,
-    engine: Annotated[
-        str,
-        typer.Option(help="Motor til modellens summer: duckdb (indbygget), incremental (gemte kvartaler), spark."),
-    ] = "duckdb",
-    master: Annotated[
-        str | None, typer.Option(help="Spark-master: local[2], spark://vært:7077 eller yarn (kun --engine spark).")
-    ] = None,
-    official: Annotated[
-        bool, typer.Option("--officiel", help="Markér kørslen som officiel for perioden (revideret med kørslen).")
-    ] = False,
+    engine: EngineOption = "duckdb",
+    master: MasterOption = None,
+    official: OfficialOption = False,
 ) -> None:
     """Beregn benchmarken for en periode, gem kørslen (revisionslogget) og eksportér CSV, Excel og HTML-rapport."""
     config = RunConfig.build(
@@ -236,8 +240,13 @@ def run(
         stored, paths, note = run_and_export_with_efficiency(
             config, db=db_path(db), progress=cb, efficiency=efficiency, cost_year=cost_year
         )
-    view = pipeline.publish_run(stored, threshold=config.threshold)
-    _print_top_bottom(view)
+    _print_top_bottom(pipeline.publish_run(stored, threshold=config.threshold))
+    _print_stored(stored, official=config.official)
+    _print_exports(paths)
+    console.print(note)
+
+
+def _print_stored(stored: StoredRun, *, official: bool) -> None:
     rec = stored.record
     console.print(
         f"[green]Kørsel {rec.run_id}[/] er gemt: periode {rec.period}, scope {rec.scope}, "
@@ -247,10 +256,8 @@ def run(
         "Besparelsespotentiale i hele landet: "
         f"{format_number_da(stored.lists.potential.national_mio_kr, 'mio')} mio. kr."
     )
-    if config.official:
+    if official:
         console.print(f"Kørsel {rec.run_id} er markeret som den officielle for {rec.period} (scope {rec.scope}).")
-    _print_exports(paths)
-    console.print(note)
 
 
 @app.command()

@@ -30,7 +30,8 @@ from kommunebench.api.common import (
     native,
     suppression_info,
 )
-from kommunebench.api.models import (
+from kommunebench.api.models import Option
+from kommunebench.api.models_joblog import (
     CaseEntry,
     CaseLogCreated,
     CaseLogIn,
@@ -38,7 +39,6 @@ from kommunebench.api.models import (
     FollowUp,
     JoblogPage,
     JoblogRow,
-    Option,
     ProposalOut,
 )
 from kommunebench.api.twins import AUTH_ERRORS, ERRORS, Ctx, Pages, bearer_principal, get_ctx, principal
