@@ -60,7 +60,7 @@ register_rapport(app)
 @app.command()
 def synth(
     out: Annotated[Path | None, typer.Option(help="Output folder (default <home>/synth).")] = None,
-    scale: Annotated[float, typer.Option(help="Fraction of the real 16-66 population (1 = ~3.8 M persons; up to 4, e.g. 2.6 = ~10 M).")] = 0.02,
+    scale: Annotated[float, typer.Option(help="Fraction of the real 16-66 population (1 = ~3.8 M, up to 4).")] = 0.02,
     seed: Annotated[int | None, typer.Option(help="Random seed (env KOMMUNEBENCH_SEED).")] = None,
     zero_effects: Annotated[bool, typer.Option("--zero-effects", help="Plant no municipal effects.")] = False,
     first_year: Annotated[int, typer.Option(help="First of the two calendar years generated.")] = 2022,

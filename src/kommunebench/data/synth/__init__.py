@@ -199,8 +199,8 @@ def generate(
             mw.add(ids, draw.person_idx, draw.week_idx, draw.codes)
             del draw
         pops.update({(m.kommunekode, y): sum(p[y] for p in in_pop_parts) for y in years})
-        for y in years:
-            pop_count[y] += pops[(m.kommunekode, y)]
+        for year in years:
+            pop_count[year] += pops[(m.kommunekode, year)]
         truth_rows.extend(chunks.merge_truth(truth_parts, in_pop_parts))
         cost_rows.extend(costs.cost_rows(seed, m.kommunekode, years, aw, weeks))
         for y_i, year in enumerate(years):
