@@ -162,12 +162,8 @@ def stage(con: duckdb.DuckDBPyConnection, s: Staged, weekmap: str) -> None:
 
 def check_weeks(con: duckdb.DuckDBPyConnection, s: Staged, weekmap: str) -> None:
     """Validate the distinct ``week`` texts in Python and fill the week → Monday mapping."""
-    texts = [
-        t
-        for (t,) in con.execute(
-            f"SELECT DISTINCT {q('r$week')} FROM {s.typed} WHERE {q('r$week')} IS NOT NULL"
-        ).fetchall()
-    ]
+    week = text_expr(q("week"), s.src_types["week"])  # = the typed view's r$week, without its join
+    texts = [t for (t,) in con.execute(f"SELECT DISTINCT {week} FROM {s.raw} AS r WHERE {week} IS NOT NULL").fetchall()]
     good, bad = [], {}
     for t in texts:
         try:
