@@ -187,11 +187,13 @@ def bench_load(snapshot: Path, period: str, work: Path) -> None:
     for p in work.glob("warehouse.duckdb*"):
         shutil.rmtree(p) if p.is_dir() else p.unlink()
     env = {**os.environ, "KOMMUNEBENCH_HOME": str(work)}
-    exe = shutil.which("kommunebench") or "kommunebench"
+    cli = [sys.executable, "-c", "from kommunebench.cli import main; main()"]
     la = _la()
     t0 = time.perf_counter()
-    subprocess.run([exe, "load", str(snapshot), "--db", str(db)], check=True, capture_output=True, env=env)
+    done = subprocess.run([*cli, "load", str(snapshot), "--db", str(db)], capture_output=True, text=True, env=env)
     load_s = time.perf_counter() - t0
+    if done.returncode:
+        raise SystemExit(f"kommunebench load failed: {done.stderr[-2000:]}")
     t1 = time.perf_counter()
     out = subprocess.run([sys.executable, "-c", _RUN, str(db), period], check=True, capture_output=True, text=True)
     run_s = time.perf_counter() - t1
