@@ -50,7 +50,7 @@ ca = warehouse.municipality_commuting_area(con)
 t0 = time.perf_counter()
 with (pinned_blas() if pin == "pinned" else contextlib.nullcontext()):
     fit = fit_benchmark(con, period, code_areas=code_areas, commuting_area_of=ca, total=False)
-print(json.dumps({"seconds": time.perf_counter() - t0,
+print("RESULT", json.dumps({"seconds": time.perf_counter() - t0,
                   "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
 
@@ -60,11 +60,17 @@ t0 = time.perf_counter()
 from pathlib import Path
 from kommunebench.pipeline import RunConfig, run_benchmark
 s = run_benchmark(RunConfig.build(period=sys.argv[2]), db=Path(sys.argv[1]))
-print(json.dumps({"seconds": time.perf_counter() - t0, "run_id": s.record.run_id,
+print("RESULT", json.dumps({"seconds": time.perf_counter() - t0, "run_id": s.record.run_id,
                   "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
 
 _BUSY = "while True: pass"
+
+
+def _result(stdout: str) -> dict:
+    """The child's JSON line (DuckDB's progress bar may write to stdout too)."""
+    line = next(x for x in reversed(stdout.splitlines()) if x.startswith("RESULT "))
+    return json.loads(line.removeprefix("RESULT "))
 
 
 def _la() -> str:
@@ -84,7 +90,7 @@ def _model_once(db: Path, period: str, pin: str) -> dict:
     out = subprocess.run(
         [sys.executable, "-c", _MODEL, str(db), period, pin], check=True, capture_output=True, text=True, env=_env(pin)
     )
-    res = json.loads(out.stdout.strip().splitlines()[-1])
+    res = _result(out.stdout)
     return {**res, "wall": time.perf_counter() - t0}
 
 
@@ -197,7 +203,7 @@ def bench_load(snapshot: Path, period: str, work: Path) -> None:
     t1 = time.perf_counter()
     out = subprocess.run([sys.executable, "-c", _RUN, str(db), period], check=True, capture_output=True, text=True)
     run_s = time.perf_counter() - t1
-    r = json.loads(out.stdout.strip().splitlines()[-1])
+    r = _result(out.stdout)
     total = load_s + run_s
     print(
         f"load {load_s:.1f} s + run {run_s:.1f} s (in process {r['seconds']:.1f} s, peak {r['peak_mb']:,.0f} MB) "
