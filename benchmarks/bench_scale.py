@@ -69,8 +69,7 @@ _BUSY = "while True: pass"
 
 def _result(stdout: str) -> dict:
     """The child's JSON line (DuckDB's progress bar may write to stdout too)."""
-    line = next(x for x in reversed(stdout.splitlines()) if x.startswith("RESULT "))
-    return json.loads(line.removeprefix("RESULT "))
+    return json.loads(stdout.rsplit("RESULT ", 1)[1].splitlines()[0])
 
 
 def _la() -> str:
