@@ -65,8 +65,8 @@ def _num(value: float, decimals: int = 0) -> str:
 def _cost_rows(n: int = 3) -> list[dict]:
     codes = [m.kommunekode for m in reference.municipalities()[:n]]
     return [
-        {"kommunekode": c, "year": 2023, "admin_cost_kr": 1_000_000.0 + c, "fuldtidspersoner": 25.5, "jobcentre": None}
-        for c in codes
+        {"kommunekode": c, "year": 2023, "admin_cost_kr": 1.4e9 + c, "fuldtidspersoner": 25.5, "jobcentre": None}
+        for c in codes  # København's size (above the generic ±1e9 bound of a number)
     ]
 
 
@@ -75,6 +75,7 @@ def _cost_rows(n: int = 3) -> list[dict]:
     [
         (lambda r: r[1].update(kommunekode=999), 2, "kommunekode", "unknown kommunekode"),
         (lambda r: r[2].update(admin_cost_kr=0.0), 3, "admin_cost_kr", "must be above 0"),
+        (lambda r: r[0].update(admin_cost_kr=2e11), 1, "admin_cost_kr", "out of range"),
         (lambda r: r[0].update(fuldtidspersoner=-1.0), 1, "fuldtidspersoner", "out of range"),
         (lambda r: r[1].update(admin_cost_kr="mange"), 2, "admin_cost_kr", "mange"),
         (lambda r: r[2].update(year=1800), 3, "year", "out of range"),

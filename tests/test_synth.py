@@ -129,4 +129,4 @@ def test_bad_options_are_refused(tmp_path):
     with pytest.raises(ConfigError, match="scale"):
         generate(tmp_path, scale=0)
     with pytest.raises(ConfigError, match="scale"):
-        generate(tmp_path, scale=1.5)
+        generate(tmp_path, scale=4.5)  # above MAX_SCALE (4); 1.5 is accepted since issue 15

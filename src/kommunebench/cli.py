@@ -69,7 +69,7 @@ register_official(app)
 def synth(
     out: Annotated[Path | None, typer.Option(help="Mappe til filerne (standard <home>/synth).")] = None,
     scale: Annotated[
-        float, typer.Option(help="Andel af den rigtige befolkning på 16-66 år (1 = ca. 3,8 mio. personer).")
+        float, typer.Option(help="Andel af den rigtige befolkning på 16-66 år (1 = ca. 3,8 mio. personer; højst 4).")
     ] = 0.02,
     seed: Annotated[int | None, typer.Option(help="Seed til tilfældighed (miljøvariabel KOMMUNEBENCH_SEED).")] = None,
     zero_effects: Annotated[bool, typer.Option("--zero-effects", help="Plant ingen kommunale effekter.")] = False,

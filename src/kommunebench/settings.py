@@ -100,6 +100,13 @@ _ALL: list[Setting[Any]] = [
     Setting("scope", "2019", "Default benefit scope: 2018, 2019 or extended.", "KOMMUNEBENCH_SCOPE", str),
     Setting("threads", 0, "DuckDB worker threads (0 = DuckDB's default: all cores).", "KOMMUNEBENCH_THREADS", int),
     Setting(
+        "blas_threads",
+        1,
+        "BLAS threads of the model stage's accumulation (0 = the cores this process may use).",
+        "KOMMUNEBENCH_BLAS_THREADS",
+        int,
+    ),
+    Setting(
         "memory_limit",
         "",
         "DuckDB memory limit such as '8GB' (empty = DuckDB's default, 80 % of RAM).",

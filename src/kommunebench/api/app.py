@@ -31,6 +31,7 @@ from kommunebench.api import municipality_report as report_pdf
 from kommunebench.api import published as published_api
 from kommunebench.api.db import Warehouse
 from kommunebench.api.limits import BodyLimit
+from kommunebench.api.pagecache import PageCache
 from kommunebench.api.twins import Ctx, optional_principal, response_cache_key
 
 __all__ = ["create_app"]
@@ -79,11 +80,13 @@ class _Edge:
     * A repeated public ``GET /api/v1/...`` whose answer is cached for the current warehouse
       version is answered here directly (the same bytes the route produced the first time),
       without routing, validation or a thread hop: that keeps the lists fast under load.
+    * So is a repeated anonymous page (HTML) of the same warehouse version (``api/pagecache.py``).
     """
 
     def __init__(self, app, ctx: Ctx) -> None:
         self.app = app
         self.ctx = ctx
+        self.pages = PageCache(ctx.wh)  # anonymous pages per warehouse version (api/pagecache.py)
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
@@ -127,6 +130,11 @@ class _Edge:
                 message = {**message, "body": b""}
             await send(message)
 
+        if is_page and not private and scope["method"] == "GET":
+            cached = self.pages.lookup(scope)
+            if cached is not None:
+                return await self.pages.replay(cached, send_with_headers)
+            return await self.app(scope, receive, self.pages.capture(scope, send_with_headers))
         return await self.app(scope, receive, send_with_headers)
 
 

@@ -203,6 +203,10 @@ class Warehouse:
         hit = self._lookup(key, self.version())
         return None if hit is self._MISS else hit
 
+    def remember(self, key: object, value: object, version: tuple) -> None:
+        """Store ``value`` if the cache is still at ``version`` (taken before it was computed)."""
+        self._remember(key, value, version)
+
     def _remember(self, key: object, value: object, version: tuple) -> None:
         with self._cache_lock:
             if self._cache_version == version:

@@ -39,6 +39,7 @@ from kommunebench.data.periods import Period
 from kommunebench.data.transactions import transaction
 from kommunebench.errors import ConfigError, NotFoundError, WarehouseError
 from kommunebench.model import DEFAULT_ENGINE, BenchmarkFit, StatsEngine, fit_benchmark
+from kommunebench.model.threads import pinned_blas
 from kommunebench.uncertainty import UncertaintyOptions, run_frames
 
 __all__ = ["MODEL_VERSION", "RunRecord", "StoredRun", "execute_run", "list_runs", "load_run"]
@@ -158,17 +159,18 @@ def execute_run(
     cost_date = cost_date or period_end(p)
     costs = reference.costs(cost_date, cost_rows)
     report("model", 0.0)
-    fit = fit_benchmark(
-        con,
-        p,
-        scope=scope,
-        code_areas=reference.code_areas(scope, code_rows),
-        commuting_area_of=warehouse.municipality_commuting_area(con),
-        base_period=bp,
-        total=False,
-        progress=lambda d, done, total: report("model", done / max(total, 1)),
-        engine=engine,
-    )
+    with pinned_blas():  # a busy machine must not over-subscribe the cores (model/threads.py)
+        fit = fit_benchmark(
+            con,
+            p,
+            scope=scope,
+            code_areas=reference.code_areas(scope, code_rows),
+            commuting_area_of=warehouse.municipality_commuting_area(con),
+            base_period=bp,
+            total=False,
+            progress=lambda d, done, total: report("model", done / max(total, 1)),
+            engine=engine,
+        )
     report("lister", 0.9)
     lists = build_lists(fit.municipal, period=p.label, costs=costs, k_similar=k_similar, n_klynger=n_klynger)
     frames = _artifacts(fit, lists)

@@ -51,21 +51,8 @@ def check_across(con: duckdb.DuckDBPyConnection, staged: dict[str, Staged]) -> N
         _stored_in(con, staged["benefit_codes"], "benefit_weeks", "code", codes)
     persons = f"(SELECT DISTINCT person_id FROM {KINDS['persons'].table})"
     if "benefit_weeks" in changed or ("persons" in changed and "benefit_weeks" in staged):
-        s = staged["benefit_weeks"]
-        n, value, rn = _first_missing(
-            con, f"SELECT b.person_id, b.__rn FROM {s.typed} b ANTI JOIN {persons} p USING (person_id)"
-        )
-        if n:
-            raise refuse(
-                s,
-                "person not in persons: every person_id in benefit_weeks must "
-                "have a row in persons (loaded together, or already stored)",
-                column="person_id",
-                row=rn,
-                value=value,
-                more=n - 1,
-            )
-        _check_week_years(con, s)
+        if _weeks_break(con):
+            _check_weeks_persons(con, staged["benefit_weeks"], persons)
     elif "persons" in changed:
         s = staged["persons"]
         n, value, _ = _first_missing(
@@ -82,6 +69,40 @@ def check_across(con: duckdb.DuckDBPyConnection, staged: dict[str, Staged]) -> N
             )
     _check_joblog_persons(con, staged, changed, persons)
     check_kpi_references(con, staged, changed)
+
+
+def _check_weeks_persons(con: duckdb.DuckDBPyConnection, s: Staged, persons: str) -> None:
+    """The first benefit week (by row in the file) without its person, or outside its years."""
+    n, value, rn = _first_missing(
+        con, f"SELECT b.person_id, b.__rn FROM {s.typed} b ANTI JOIN {persons} p USING (person_id)"
+    )
+    if n:
+        raise refuse(
+            s,
+            "person not in persons: every person_id in benefit_weeks must "
+            "have a row in persons (loaded together, or already stored)",
+            column="person_id",
+            row=rn,
+            value=value,
+            more=n - 1,
+        )
+    _check_week_years(con, s)
+
+
+def _weeks_break(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether a stored benefit week lacks its person, or falls outside the person's years.
+
+    Inside the load, a staged kind's table holds exactly the file's typed rows (replaced, or
+    unchanged: the same fingerprint), so one pass over the stored columns decides both rules;
+    only when one is broken are the file's rows searched for the first offender (its row number).
+    """
+    years = f"(SELECT person_id, min(year) AS lo, max(year) AS hi FROM {KINDS['persons'].table} GROUP BY person_id)"
+    missing, outside = one(
+        con,
+        f"SELECT count_if(p.person_id IS NULL), count_if(isoyear(b.week) < p.lo OR isoyear(b.week) > p.hi) "
+        f"FROM {KINDS['benefit_weeks'].table} b LEFT JOIN {years} p USING (person_id)",
+    )
+    return bool(missing or outside)
 
 
 def _check_week_years(con: duckdb.DuckDBPyConnection, s: Staged) -> None:
@@ -109,6 +130,9 @@ def _check_joblog_persons(
     """Every person in the joblog must exist in persons (as for benefit_weeks)."""
     if "joblog" in changed or ("persons" in changed and "joblog" in staged):
         s = staged["joblog"]
+        stored = f"SELECT 1 FROM {KINDS['joblog'].table} j ANTI JOIN {persons} p USING (person_id)"
+        if not scalar(con, f"SELECT EXISTS ({stored})"):  # the stored rows are the file's (see below)
+            return
         n, value, rn = _first_missing(
             con, f"SELECT j.person_id, j.__rn FROM {s.typed} j ANTI JOIN {persons} p USING (person_id)"
         )

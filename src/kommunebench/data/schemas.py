@@ -237,8 +237,10 @@ KINDS: dict[str, InputKind] = {
                     "admin_cost_kr",
                     "DOUBLE",
                     "administrative resource use of the employment effort in kr. (excluding transfer "
-                    "payments, løntilskud and overhead, net of refusion); above 0",
+                    "payments, løntilskud and overhead, net of refusion); above 0, at most 100 bn. kr. "
+                    "(København's is ≈ 1.4 bn. kr.: the generic ±1e9 bound of a number refused it)",
                     min=0,
+                    max=1e11,
                 ),
                 Column(
                     "fuldtidspersoner",

@@ -162,12 +162,8 @@ def stage(con: duckdb.DuckDBPyConnection, s: Staged, weekmap: str) -> None:
 
 def check_weeks(con: duckdb.DuckDBPyConnection, s: Staged, weekmap: str) -> None:
     """Validate the distinct ``week`` texts in Python and fill the week → Monday mapping."""
-    texts = [
-        t
-        for (t,) in con.execute(
-            f"SELECT DISTINCT {q('r$week')} FROM {s.typed} WHERE {q('r$week')} IS NOT NULL"
-        ).fetchall()
-    ]
+    week = text_expr(q("week"), s.src_types["week"])  # = the typed view's r$week, without its join
+    texts = [t for (t,) in con.execute(f"SELECT DISTINCT {week} FROM {s.raw} AS r WHERE {week} IS NOT NULL").fetchall()]
     good, bad = [], {}
     for t in texts:
         try:
@@ -260,24 +256,27 @@ def check_rows(con: duckdb.DuckDBPyConnection, s: Staged, sets: dict[str, tuple[
 # ------------------------------------------------------------------------------ keys
 
 
-def check_keys(con: duckdb.DuckDBPyConnection, s: Staged) -> None:
+def check_keys(con: duckdb.DuckDBPyConnection, s: Staged, *, stored: str | None = None) -> None:
     """Refuse duplicate keys. ``benefit_weeks`` tells a repeated row from two different codes in
     one week. It is checked with a per-person bitmask of weeks (67 M rows in ~1.5 s, little
-    memory); only when that finds something are the offending persons' rows grouped by key."""
+    memory); only when that finds something are the offending persons' rows grouped by key.
+    ``stored``: the table already holding exactly the file's typed rows (inside the load's
+    transaction): the search for duplicates reads it instead of the file."""
     kind, key = s.kind, s.kind.key
     keys = ", ".join(q(k) for k in key)
+    src = stored or s.typed
     if kind.name == "benefit_weeks":
         offenders = (
             f"SELECT DISTINCT person_id FROM (SELECT person_id, w // 64, count(*) AS n, "
             f"bit_or((1::UBIGINT) << (w % 64)::INTEGER) AS m FROM (SELECT person_id, "
-            f"((week - DATE '0001-01-01') // 7)::BIGINT AS w FROM {s.typed}) GROUP BY ALL) "
+            f"((week - DATE '0001-01-01') // 7)::BIGINT AS w FROM {src}) GROUP BY ALL) "
             "WHERE n <> bit_count(m)"
         )
         if not scalar(con, f"SELECT count(*) FROM ({offenders})"):
             return
         where, codes = f"WHERE person_id IN ({offenders})", "min(code) AS c1, max(code) AS c2"
     else:
-        if not scalar(con, f"SELECT count(*) FROM (SELECT 1 FROM {s.typed} GROUP BY {keys} HAVING count(*) > 1)"):
+        if not scalar(con, f"SELECT count(*) FROM (SELECT 1 FROM {src} GROUP BY {keys} HAVING count(*) > 1)"):
             return
         where, codes = "", "NULL::SMALLINT AS c1, NULL::SMALLINT AS c2"
     dups = f"__kb_dups_{kind.name}"

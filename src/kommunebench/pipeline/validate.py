@@ -35,6 +35,7 @@ from kommunebench.data.synth import generate
 from kommunebench.data.synth.effects import EffectSpec
 from kommunebench.errors import ConfigError
 from kommunebench.model import fit_benchmark
+from kommunebench.model.threads import pinned_blas
 from kommunebench.uncertainty import difference_uncertainty, rank_sets, ranks_of
 
 __all__ = ["ValidationResult", "validate_truth", "SCENARIOS"]
@@ -104,13 +105,14 @@ def _replicate(scenario: str, seed: int, scale: float, level: float, tau: int, r
     truth = truth[truth.year == first_year + 1]
     con = warehouse.connect(db)
     try:
-        fit = fit_benchmark(
-            con,
-            f"{first_year + 1}QMAT04",
-            code_areas=reference.code_areas("2019", warehouse.effective_benefit_codes(con)),
-            commuting_area_of=warehouse.municipality_commuting_area(con),
-            total=False,
-        )
+        with pinned_blas():
+            fit = fit_benchmark(
+                con,
+                f"{first_year + 1}QMAT04",
+                code_areas=reference.code_areas("2019", warehouse.effective_benefit_codes(con)),
+                commuting_area_of=warehouse.municipality_commuting_area(con),
+                total=False,
+            )
     finally:
         con.close()
     unc = difference_uncertainty(fit, level=level)

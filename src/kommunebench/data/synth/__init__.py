@@ -32,13 +32,13 @@ import pyarrow.parquet as pq
 
 from kommunebench.data import reference, schemas
 from kommunebench.data.periods import format_iso_week, weeks_in_year
-from kommunebench.data.synth import calibrate, costs, dgp, joblog, labour, population
+from kommunebench.data.synth import calibrate, chunks, costs, dgp, joblog, labour, population
 from kommunebench.data.synth import effects as planted
 from kommunebench.data.synth.kpidata import KpiSynth
 from kommunebench.data.synth.municipality import area_weeks, simulate_municipality
 from kommunebench.errors import ConfigError
 
-__all__ = ["generate", "SynthResult"]
+__all__ = ["generate", "SynthResult", "MAX_SCALE"]
 
 FILES = (
     "persons.parquet", "benefit_weeks.parquet", "labour_market.parquet", "truth_effects.parquet", "joblog.parquet",
@@ -46,6 +46,7 @@ FILES = (
 )  # fmt: skip
 _ID_MULT = 0x9E3779B97F4A7C15 & ((1 << 40) - 1) | 1  # odd → a bijection mod 2**40
 _FLUSH_ROWS = 2_000_000
+MAX_SCALE = 4.0  # ≈ 15 M persons; memory stays that of one scale-1 municipality chunk
 
 
 @dataclass(frozen=True)
@@ -108,15 +109,21 @@ def generate(
     first_year: int = 2022,
     progress: Callable[[str, float], None] | None = None,
     effects: planted.EffectSpec | None = None,
+    chunk_persons: int | None = None,
 ) -> SynthResult:
     """Generate a synthetic Denmark at ``scale`` × the real 16–66 population into ``out_dir``.
 
     ``effects``: how the planted effects are drawn (scenario, file, size, outcome seed; see
     :mod:`kommunebench.data.synth.effects`); default the realistic independent effects.
+    ``scale`` may exceed 1 (up to :data:`MAX_SCALE`): each municipality is then simulated in
+    chunks of at most ``chunk_persons`` persons (default its real 16–66 population), see
+    :mod:`kommunebench.data.synth.chunks`.
     """
     spec = effects or planted.EffectSpec()
-    if not 0 < scale <= 1:
-        raise ConfigError(f"skalaen skal ligge i (0; 1], ikke {scale}")
+    if not 0 < scale <= MAX_SCALE:
+        raise ConfigError(f"skalaen skal ligge i (0; {MAX_SCALE:g}], ikke {scale}")
+    if chunk_persons is not None and chunk_persons < 1:
+        raise ConfigError(f"chunk_persons skal være mindst 1, ikke {chunk_persons}")
     if not 1990 <= first_year <= 2090:
         raise ConfigError(f"første år {first_year} ligger uden for det mulige interval")
     started = time.perf_counter()
@@ -154,59 +161,51 @@ def generate(
     total_pop = sum(m.pop_16_66 for m in munis)
     done = 0
     for m in munis:
-        rng = np.random.default_rng([seed, m.kommunekode])
-        draw = simulate_municipality(
-            m,
-            max(1, round(m.pop_16_66 * scale)),
-            rng,
-            profile=profiles[m.kommunekode],
-            tau=cal.tau[m.kommunekode] + tilt[m.kommunekode],
-            area_scale=cal.scale,
-            effect=effects_r[m.kommunekode],
-            lm_centred=lm_centred,
-            years=years,
-            weeks=weeks,
-            outcome_rng=planted.outcome_rng(spec, m.kommunekode),
-        )
-        pops.update({(m.kommunekode, y): int(draw.in_pop[i].sum()) for i, y in enumerate(years)})
-        ids = _person_ids(next_id, draw.age1.size, seed)
-        next_id += draw.age1.size
-        truth_rows.extend(draw.truth)
-        a = draw.attrs
-        for y_i, year in enumerate(years):
-            persons_w.add(
+        mw = chunks.MunicipalityWeeks.empty()
+        truth_parts: list[list[dict]] = []
+        in_pop_parts: list[dict[int, int]] = []
+        aw = np.zeros((len(years), 3))
+        n_muni = max(1, round(m.pop_16_66 * scale))
+        for k, n_k in enumerate(chunks.chunk_sizes(n_muni, chunk_persons or max(1, m.pop_16_66))):
+            draw = simulate_municipality(
+                m,
+                n_k,
+                chunks.chunk_rng(seed, m.kommunekode, k),
+                profile=profiles[m.kommunekode],
+                tau=cal.tau[m.kommunekode] + tilt[m.kommunekode],
+                area_scale=cal.scale,
+                effect=effects_r[m.kommunekode],
+                lm_centred=lm_centred,
+                years=years,
+                weeks=weeks,
+                outcome_rng=planted.outcome_rng(spec, m.kommunekode, k),
+            )
+            ids = _person_ids(next_id, draw.age1.size, seed)
+            next_id += draw.age1.size
+            in_pop_parts.append({y: int(draw.in_pop[i].sum()) for i, y in enumerate(years)})
+            truth_parts.append(draw.truth)
+            _write_persons(persons_w, draw, ids, m.kommunekode, years)
+            aw += area_weeks(draw, weeks)
+            weeks_w.add(
                 pa.table(
                     {
-                        "person_id": ids,
-                        "year": np.full(ids.size, year, np.int16),
-                        "kommunekode": np.full(ids.size, m.kommunekode, np.int16),
-                        "age": (draw.age1 + y_i).astype(np.int16),
-                        "sex": _dict(a["sex"], schemas.SEXES),
-                        "origin": _dict(a["origin"], schemas.ORIGINS),
-                        "education": _dict(a["education"], schemas.EDUCATIONS),
-                        "family_type": _dict(a["family"], schemas.FAMILY_TYPES),
-                        "health_contacts": a["health_contacts"],
-                        "prior_benefit_weeks": draw.prior,
+                        "person_id": ids[draw.person_idx],
+                        "week": pa.DictionaryArray.from_arrays(pa.array(draw.week_idx, pa.int16()), week_labels),
+                        "code": draw.codes,
                     },
-                    schema=_PERSONS_SCHEMA,
+                    schema=_WEEKS_SCHEMA,
                 )
             )
-            pop_count[year] += int(draw.in_pop[y_i].sum())
-        aw = area_weeks(draw, weeks)
+            mw.add(ids, draw.person_idx, draw.week_idx, draw.codes)
+            del draw
+        pops.update({(m.kommunekode, y): sum(p[y] for p in in_pop_parts) for y in years})
+        for year in years:
+            pop_count[year] += pops[(m.kommunekode, year)]
+        truth_rows.extend(chunks.merge_truth(truth_parts, in_pop_parts))
         cost_rows.extend(costs.cost_rows(seed, m.kommunekode, years, aw, weeks))
         for y_i, year in enumerate(years):
             area_weeks_total[year] += aw[y_i]
-        p_idx, w_idx, codes = draw.person_idx, draw.week_idx, draw.codes
-        weeks_w.add(
-            pa.table(
-                {
-                    "person_id": ids[p_idx],
-                    "week": pa.DictionaryArray.from_arrays(pa.array(w_idx, pa.int16()), week_labels),
-                    "code": codes,
-                },
-                schema=_WEEKS_SCHEMA,
-            )
-        )
+        ids, p_idx, w_idx, codes = mw.arrays()
         joblog_w.add(
             joblog.municipality_joblog(
                 m.kommunekode,
@@ -219,7 +218,7 @@ def generate(
                 np.random.default_rng([seed, m.kommunekode, joblog.STREAM]),
             )
         )
-        kpi_w.add(m.kommunekode, ids, draw.person_idx, draw.week_idx, draw.codes)
+        kpi_w.add(m.kommunekode, ids, p_idx, w_idx, codes)
         done += m.pop_16_66
         report("danner", done / total_pop)
     persons_w.close()
@@ -259,6 +258,28 @@ def generate(
     _write_manifest(out, result, cal, spec)
     report("færdig", 1.0)
     return result
+
+
+def _write_persons(writer: _Writer, draw, ids: np.ndarray, kommunekode: int, years: tuple[int, int]) -> None:
+    a = draw.attrs
+    for y_i, year in enumerate(years):
+        writer.add(
+            pa.table(
+                {
+                    "person_id": ids,
+                    "year": np.full(ids.size, year, np.int16),
+                    "kommunekode": np.full(ids.size, kommunekode, np.int16),
+                    "age": (draw.age1 + y_i).astype(np.int16),
+                    "sex": _dict(a["sex"], schemas.SEXES),
+                    "origin": _dict(a["origin"], schemas.ORIGINS),
+                    "education": _dict(a["education"], schemas.EDUCATIONS),
+                    "family_type": _dict(a["family"], schemas.FAMILY_TYPES),
+                    "health_contacts": a["health_contacts"],
+                    "prior_benefit_weeks": draw.prior,
+                },
+                schema=_PERSONS_SCHEMA,
+            )
+        )
 
 
 def _centred_lm(lm_cols, munis, years) -> dict[int, dict[int, dict[str, float]]]:

@@ -140,11 +140,14 @@ def plant(
     return {k: r[i] for i, k in enumerate(codes)}, shift
 
 
-def outcome_rng(spec: EffectSpec, kommunekode: int) -> np.random.Generator | None:
-    """The municipality's own stream for outcomes when ``outcome_seed`` is set (else None)."""
+def outcome_rng(spec: EffectSpec, kommunekode: int, chunk: int = 0) -> np.random.Generator | None:
+    """The municipality's own stream for outcomes when ``outcome_seed`` is set (else None).
+
+    ``chunk`` > 0: the stream of the municipality's further person chunk (``--scale`` above 1).
+    """
     if spec.outcome_seed is None:
         return None
-    return np.random.default_rng([spec.outcome_seed, kommunekode, 0x0C0E])
+    return np.random.default_rng([spec.outcome_seed, kommunekode, 0x0C0E, *([chunk] if chunk else [])])
 
 
 def benchmark_truth(rows: list[dict], population: dict[tuple[int, int], int]) -> list[dict]:
