@@ -126,7 +126,7 @@ def test_planted_truth_is_written_and_zero_option_works(synth05, tmp_path):
 
 
 def test_bad_options_are_refused(tmp_path):
-    with pytest.raises(ConfigError, match="scale"):
+    with pytest.raises(ConfigError, match="skala"):
         generate(tmp_path, scale=0)
-    with pytest.raises(ConfigError, match="scale"):
+    with pytest.raises(ConfigError, match="skala"):
         generate(tmp_path, scale=4.5)  # above MAX_SCALE (4); 1.5 is accepted since issue 15
