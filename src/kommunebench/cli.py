@@ -23,6 +23,7 @@ from kommunebench.cli_common import (
     new_table,
     print_list,
     print_load_report,
+    print_loads,
     print_summary,
     progress,
 )
@@ -118,6 +119,7 @@ def status(
     scope: Annotated[str | None, typer.Option(help="Benefit scope: 2018, 2019 or extended.")] = None,
 ) -> None:
     """Show what the warehouse holds: per-municipality counts and actual shares."""
+    print_loads(pipeline.current_loads(db=db_path(db)))
     print_summary(pipeline.loaded_summary(period, scope, db=db_path(db)))
 
 
@@ -225,7 +227,7 @@ def runs(db: DbOption = None) -> None:
     records = pipeline.list_runs(db=db_path(db))
     table = new_table(
         "Gemte kørsler",
-        ("Kørsel", "Tidspunkt (UTC)", "Periode", "Scope", "Basisperiode", "Data", "Resultater", "Version"),
+        ("Kørsel", "Tidspunkt (UTC)", "Periode", "Scope", "Basisperiode", "Data", "Resultater", "Version", "Kørt af"),
     )
     for r in records:
         table.add_row(
@@ -237,6 +239,7 @@ def runs(db: DbOption = None) -> None:
             r.data_fingerprint[:12],
             r.results_sha256[:12],
             r.package_version,
+            r.actor or "ukendt",
         )
     console.print(table)
     if not records:
@@ -264,6 +267,9 @@ def show(
     name = _pick_list(stored, area)
     view = pipeline.publish_run(stored)
     print_list(view.frame(name), f"{area_label(name)}, {view.period} (kørsel {stored.record.run_id})")
+    console.print(
+        f"Kørt af {stored.record.actor or 'ukendt'} {stored.record.created_at.isoformat(timespec='seconds')} UTC."
+    )
     if export is not None:
         _print_exports(pipeline.export_run(stored, export))
 

@@ -45,6 +45,7 @@ __all__ = [
     "parse_role",
     "create_token",
     "list_tokens",
+    "revocable",
     "revoke_token",
     "verify_token",
     "token_table",
@@ -159,7 +160,8 @@ def list_tokens(con: duckdb.DuckDBPyConnection) -> list[dict]:
     return [dict(zip(cols, r, strict=True)) for r in rows]
 
 
-def revoke_token(con: duckdb.DuckDBPyConnection, token_id: str, *, revoked_by: str | None = None) -> dict:
+def revocable(con: duckdb.DuckDBPyConnection, token_id: str) -> str:
+    """The id of a stored, not yet revoked token (``token_id`` may be the whole token)."""
     token_id = str(token_id).strip()
     if token_id.startswith("kb_"):
         token_id = token_id.split("_")[1] if token_id.count("_") >= 2 else token_id
@@ -168,6 +170,11 @@ def revoke_token(con: duckdb.DuckDBPyConnection, token_id: str, *, revoked_by: s
         raise NotFoundError(f"unknown token id {token_id!r} ('kommunebench token list' shows them)")
     if row[0] is not None:
         raise ConfigError(f"token {token_id} was already revoked at {row[0].isoformat(timespec='seconds')}")
+    return token_id
+
+
+def revoke_token(con: duckdb.DuckDBPyConnection, token_id: str, *, revoked_by: str | None = None) -> dict:
+    token_id = revocable(con, token_id)
     revoked_by = revoked_by or cli_actor()
     with transaction(con, "the token"):
         con.execute("UPDATE api_tokens SET revoked_at = ? WHERE token_id = ?", [_now(), token_id])
@@ -182,9 +189,16 @@ def token_table(con: duckdb.DuckDBPyConnection) -> dict[str, tuple]:
 
 
 def verify_token(
-    token: str, table: dict[str, tuple], *, client: str | None = None, limiter: Limiter = LIMITER
+    token: str,
+    table: dict[str, tuple],
+    *,
+    client: str | None = None,
+    limiter: Limiter = LIMITER,
+    denied: frozenset[str] = frozenset(),
 ) -> Principal:
     """The principal of ``token`` given :func:`token_table`; raises AuthenticationError.
+
+    ``denied``: token ids revoked but perhaps not yet in ``table`` (:mod:`.revocations`).
 
     Failures back off per token id and per client address (:mod:`.ratelimit`, HTTP 429); an
     unknown id costs the same scrypt check as a wrong secret, and whether a token is revoked is
@@ -217,7 +231,7 @@ def verify_token(
     if entry is None:  # pragma: no cover - refused above
         raise AuthenticationError("ukendt adgangsnøgle")
     name, role, _, _, revoked = entry
-    if revoked:
+    if revoked or token_id in denied:
         raise AuthenticationError(f"adgangsnøglen {token_id} er tilbagekaldt")
     limiter.succeeded(f"id:{token_id}")
     return Principal(token_id, name, role)

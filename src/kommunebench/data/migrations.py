@@ -204,6 +204,20 @@ def _kpi_inputs(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("CREATE TABLE kpi_state (name VARCHAR PRIMARY KEY, built_from VARCHAR NOT NULL, built_at TIMESTAMP)")
 
 
+def _load_run_actors(con: duckdb.DuckDBPyConnection) -> None:
+    """Who loaded or ran: an ``actor`` column on ``loads`` and ``runs`` (the verified actor of the
+    write, filled in its transaction). Existing rows take the actor of their audit row, if any."""
+    for table, key, actions in (
+        ("loads", "snapshot_id", "'load'"),
+        ("runs", "run_id", "'run.create', 'published.import'"),
+    ):
+        con.execute(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS actor VARCHAR")
+        con.execute(
+            f"UPDATE {table} SET actor = a.actor FROM (SELECT target, max(actor) AS actor FROM audit_log "
+            f"WHERE action IN ({actions}) GROUP BY target) a WHERE {table}.actor IS NULL AND a.target = {table}.{key}"
+        )
+
+
 MIGRATIONS: list[Migration] = [
     _v1,
     _V2_RUNS,
@@ -212,5 +226,6 @@ MIGRATIONS: list[Migration] = [
     _ADMIN_COSTS,
     _mac_chains,
     _kpi_inputs,
+    _load_run_actors,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)

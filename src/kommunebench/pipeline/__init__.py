@@ -8,7 +8,14 @@ call these jobs and print or serialise what they return. Every job takes ``db``:
 
 from kommunebench.pipeline import joblog, kpi, published, tokens
 from kommunebench.pipeline.config import ExportPaths, RunConfig, Store, using
-from kommunebench.pipeline.data import default_synth_dir, load_data, loaded_summary, parse_sources, synthesize
+from kommunebench.pipeline.data import (
+    current_loads,
+    default_synth_dir,
+    load_data,
+    loaded_summary,
+    parse_sources,
+    synthesize,
+)
 from kommunebench.pipeline.demo import DemoResult, demo
 from kommunebench.pipeline.runs import (
     export_run,
@@ -22,6 +29,7 @@ from kommunebench.pipeline.runs import (
 )
 
 __all__ = [
+    "current_loads",
     "DemoResult",
     "ExportPaths",
     "RunConfig",

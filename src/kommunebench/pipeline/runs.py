@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 
 from kommunebench import settings
-from kommunebench.access import audit, cli_actor
+from kommunebench.access import audit, cli_actor, record_actor
 from kommunebench.benchmark.drivers import run_drivers
 from kommunebench.benchmark.runs import RunRecord, StoredRun, execute_run, load_run
 from kommunebench.benchmark.runs import list_runs as _list_runs
@@ -39,6 +39,7 @@ def run_benchmark(
     who = actor or cli_actor()
 
     def audited(con: duckdb.DuckDBPyConnection, record: RunRecord) -> object:
+        record_actor(con, "runs", record.run_id, who)
         return audit(
             con,
             actor=who,

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
-from kommunebench import access
+from kommunebench import access, settings
+from kommunebench.access import revocations
 from kommunebench.pipeline.config import Store, using
 
 __all__ = ["create_token", "list_tokens", "revoke_token"]
@@ -24,5 +26,12 @@ def list_tokens(*, db: Store | None = None) -> list[dict[str, Any]]:
 
 
 def revoke_token(token_id: str, *, db: Store | None = None, actor: str | None = None) -> dict[str, Any]:
+    """Revoke a token: in force at once through the deny list beside the warehouse
+    (:mod:`kommunebench.access.revocations`), then stored with its audit row in the warehouse."""
+    if isinstance(db, Path | None):
+        path = settings.db_path(db)
+        with using(path) as con:
+            token_id = access.revocable(con, token_id)
+        revocations.deny(path, token_id)
     with using(db, write=True) as con:
         return access.revoke_token(con, token_id, revoked_by=actor)
