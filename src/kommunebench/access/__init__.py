@@ -6,6 +6,7 @@ row here in the same transaction as the write.
 """
 
 from kommunebench.access.audit import audit, audit_rows, cli_actor, record_actor, verify_audit_log
+from kommunebench.access.revocations import revoked_ids
 from kommunebench.access.sessions import Sessions
 from kommunebench.access.tokens import (
     ANALYST,
@@ -21,7 +22,6 @@ from kommunebench.access.tokens import (
     token_table,
     verify_token,
 )
-from kommunebench.access.revocations import revoked_ids
 
 __all__ = [
     "ANALYST",
