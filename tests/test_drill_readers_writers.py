@@ -121,12 +121,15 @@ def test_drill_1_readers_never_block_writers(server) -> None:
             t.join(timeout=30)
     assert not failures, failures[:5]
     assert reads[0] > 4 * ROUNDS, f"the clients made only {reads[0]} reads"
-    print(f"drill 1: {reads[0]} reads, 0 failures, revocation seen after max {max(delays):.3f} s")
+    print(f"drill 1: {reads[0]} reads, 0 failures, revoked token last accepted {max(delays):.3f} s after revoke began")
     assert max(delays) < 1.0, f"a revocation took {max(delays):.3f} s to be seen"
 
 
 def _revoke_and_poll(db: Path, url: str, token_id: str, auth: dict[str, str], *, busy: float) -> float:
-    """Seconds from the start of ``revoke`` until the server refuses the token (polled every 20 ms).
+    """Seconds from the start of ``revoke`` to the last request (by when it was sent) the server
+    still accepted; polled every 20 ms until it refuses. Sending time, not answer time, so a slow
+    answer on a loaded machine does not count against the revocation: every request sent 1 s or
+    more after ``revoke`` began must be refused.
 
     With ``busy`` > 0 another writer holds the warehouse's writer lock for that long while the
     revocation is made — as a long load or the copy of a full-scale warehouse would: the revocation
@@ -152,10 +155,17 @@ def _revoke_and_poll(db: Path, url: str, token_id: str, auth: dict[str, str], *,
     worker = threading.Thread(target=revoke)
     t0 = time.monotonic()
     worker.start()
-    while httpx.get(url + "/api/v1/me", headers=auth, timeout=30).status_code != 401:
-        assert time.monotonic() - t0 < 1.0, f"the revoked token still works 1 s after revoke began (busy {busy} s)"
+    accepted = []  # when each request the server still accepted was sent (s after revoke began)
+    while True:
+        sent = time.monotonic() - t0
+        status = httpx.get(url + "/api/v1/me", headers=auth, timeout=60).status_code
+        if status == 401:
+            break
+        assert status == 200, status
+        accepted.append(sent)
+        assert sent < 1.0, f"a request sent {sent:.2f} s after revoke began still worked (busy {busy} s)"
         time.sleep(0.02)
-    seen = time.monotonic() - t0
+    seen = max(accepted, default=0.0)
     worker.join(timeout=60)
     if busy:
         holder.join(timeout=60)

@@ -19,6 +19,7 @@ from kommunebench.access.tokens import (
     require_municipality,
     revocable,
     revoke_token,
+    token_id_of,
     token_table,
     verify_token,
 )
@@ -41,6 +42,7 @@ __all__ = [
     "revocable",
     "revoke_token",
     "revoked_ids",
+    "token_id_of",
     "token_table",
     "verify_token",
 ]

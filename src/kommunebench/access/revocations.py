@@ -21,11 +21,15 @@ from pathlib import Path
 
 from kommunebench.errors import WarehouseError
 
-__all__ = ["deny_list_path", "deny", "revoked_ids"]
+__all__ = ["deny_list_path", "deny", "is_token_id", "revoked_ids"]
 
 _ID = re.compile(r"^[0-9a-f]{12}$")
 _cache: dict[Path, tuple[tuple[int, int, int], frozenset[str]]] = {}
 _lock = threading.Lock()
+
+
+def is_token_id(text: str) -> bool:
+    return bool(_ID.match(text))
 
 
 def deny_list_path(db: Path) -> Path:

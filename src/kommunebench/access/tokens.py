@@ -47,6 +47,7 @@ __all__ = [
     "list_tokens",
     "revocable",
     "revoke_token",
+    "token_id_of",
     "verify_token",
     "token_table",
     "require_analyst",
@@ -160,11 +161,17 @@ def list_tokens(con: duckdb.DuckDBPyConnection) -> list[dict]:
     return [dict(zip(cols, r, strict=True)) for r in rows]
 
 
-def revocable(con: duckdb.DuckDBPyConnection, token_id: str) -> str:
-    """The id of a stored, not yet revoked token (``token_id`` may be the whole token)."""
-    token_id = str(token_id).strip()
+def token_id_of(text: str) -> str:
+    """The token id of ``text``: an id, or a whole token ``kb_<id>_<secret>``."""
+    token_id = str(text).strip()
     if token_id.startswith("kb_"):
         token_id = token_id.split("_")[1] if token_id.count("_") >= 2 else token_id
+    return token_id
+
+
+def revocable(con: duckdb.DuckDBPyConnection, token_id: str) -> str:
+    """The id of a stored, not yet revoked token (``token_id`` may be the whole token)."""
+    token_id = token_id_of(token_id)
     row = con.execute("SELECT revoked_at FROM api_tokens WHERE token_id = ?", [token_id]).fetchone()
     if row is None:
         raise NotFoundError(f"unknown token id {token_id!r} ('kommunebench token list' shows them)")

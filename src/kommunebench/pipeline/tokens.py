@@ -28,10 +28,9 @@ def list_tokens(*, db: Store | None = None) -> list[dict[str, Any]]:
 def revoke_token(token_id: str, *, db: Store | None = None, actor: str | None = None) -> dict[str, Any]:
     """Revoke a token: in force at once through the deny list beside the warehouse
     (:mod:`kommunebench.access.revocations`), then stored with its audit row in the warehouse."""
-    if isinstance(db, Path | None):
-        path = settings.db_path(db)
-        with using(path) as con:
-            token_id = access.revocable(con, token_id)
-        revocations.deny(path, token_id)
+    token_id = access.token_id_of(token_id)
+    if isinstance(db, Path | None) and revocations.is_token_id(token_id):
+        # first, without opening the warehouse: in force at once (an unknown id is refused below)
+        revocations.deny(settings.db_path(db), token_id)
     with using(db, write=True) as con:
         return access.revoke_token(con, token_id, revoked_by=actor)
