@@ -119,8 +119,9 @@ def status(
     scope: Annotated[str | None, typer.Option(help="Benefit scope: 2018, 2019 or extended.")] = None,
 ) -> None:
     """Show what the warehouse holds: per-municipality counts and actual shares."""
+    loaded = pipeline.loaded_summary(period, scope, db=db_path(db))
     print_loads(pipeline.current_loads(db=db_path(db)))
-    print_summary(pipeline.loaded_summary(period, scope, db=db_path(db)))
+    print_summary(loaded)
 
 
 def _print_exports(paths: ExportPaths) -> None:
