@@ -190,13 +190,13 @@ def test_drill_2b_kpi_nested_weeks_and_the_country_bracket_no_suppressed_cell(kp
             if 2 * err < prior and mid - err - 1e-9 <= true <= mid + err + 1e-9:
                 found.append(f"{code} {key} {first.label}: span − rest = {mid:.2f} ± {err:.2f} ∋ {true:.0f}")
         land = row["land"]
-        if land is not None:  # the country less every published municipality
-            shown = [p[key]["kommune"] for p in pages[first].values() if p[key]["kommune"] is not None]
-            hidden = [c for c, p in pages[first].items() if p[key]["kommune"] is None]
-            left = (land - sum(shown)) * _scale(key, first)
-            err = _half_unit(row) * (1 + len(shown)) * _scale(key, first)
-            hi = left + err - (len(hidden) - 1)  # every other hidden cell holds at least 1
-            lo = max(1.0, left - err - (THRESHOLD - 1) * (len(hidden) - 1))
+        shown = [p[key]["kommune"] for p in pages[first].values() if p[key]["kommune"] is not None]
+        hidden = [c for c, p in pages[first].items() if p[key]["kommune"] is None]
+        # one week: both counts are whole numbers, shown exactly (no rounding error to allow for)
+        left = round((land - sum(shown)) * _scale(key, first), 6) if land is not None else 0.0
+        if left >= 1:  # the country less every published municipality: some hidden count is left
+            hi = left - (len(hidden) - 1)  # every other hidden cell holds at least 1
+            lo = max(1.0, left - (THRESHOLD - 1) * (len(hidden) - 1))
             if hi - lo < prior and lo - 1e-9 <= true <= hi + 1e-9:
                 found.append(f"{code} {key} {first.label}: country − published ∈ [{lo:.2f}, {hi:.2f}] ∋ {true:.0f}")
     print(f"drill 2b KPI: {attacked} suppressed single-week cells attacked")
