@@ -219,6 +219,8 @@ def main() -> int:
             "read_p50_ms": round(1000 * statistics.median(lat), 1),
             "read_p99_ms": round(1000 * lat[int(0.99 * (len(lat) - 1))], 1),
             "revocation_max_ms": round(1000 * max(stats.revocation or [0.0]), 1),
+            "revocation_p50_ms": round(1000 * statistics.median(stats.revocation or [0.0]), 1),
+            "loadavg_1_5_15": [round(x, 2) for x in os.getloadavg()],
             "first_errors": stats.errors,
         }
         print(json.dumps(out, ensure_ascii=False))

@@ -3,7 +3,9 @@
 A real server process (``kommunebench serve``) over a real warehouse; 4 anonymous clients loop over
 uncached reads (``GET /api/v1/joblog?as_of=<a new date each time>`` and ``/api/v1/lister``) while
 this process, 10 times, revokes a token and loads a snapshot. Every write must succeed, the revoked
-token must be refused within 1 s, and no read may fail.
+token must be refused within 1 s of the start of ``revoke`` (polled), also in the rounds where
+another writer holds the warehouse for longer than that (a long load, or the snapshot copy of a
+full-scale warehouse), and no read may fail.
 """
 
 from __future__ import annotations
@@ -24,9 +26,11 @@ import pytest
 from conftest import tiny_rows, write_inputs
 from kommunebench import pipeline
 from kommunebench.data import snapshot
+from kommunebench.data.transactions import session
 
 ROUNDS = 10
 CLIENTS = 4
+HOLD = 1.5  # every other round another writer holds the lock this long while revoking
 
 
 def _free_port() -> int:
@@ -60,7 +64,7 @@ def server(tmp_path):
         text=True,
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 240  # a loaded shared machine can take a minute to import the app
     while True:
         try:
             httpx.get(url + "/api/v1/openapi.json", timeout=2)
@@ -108,12 +112,7 @@ def test_drill_1_readers_never_block_writers(server) -> None:
         for i, (token, row) in enumerate(tokens):
             auth = {"Authorization": f"Bearer {token}"}
             assert httpx.get(url + "/api/v1/me", headers=auth, timeout=30).status_code == 200
-            pipeline.tokens.revoke_token(row["token_id"], db=db)
-            t0 = time.monotonic()
-            while httpx.get(url + "/api/v1/me", headers=auth, timeout=30).status_code != 401:
-                assert time.monotonic() - t0 < 1.0, f"round {i}: the revoked token still works after 1 s"
-                time.sleep(0.05)
-            delays.append(time.monotonic() - t0)
+            delays.append(_revoke_and_poll(db, url, row["token_id"], auth, busy=HOLD if i % 2 else 0.0))
             report = pipeline.load_data(folders[(i + 1) % 2], db=db)
             assert not report.already_loaded
     finally:
@@ -122,7 +121,58 @@ def test_drill_1_readers_never_block_writers(server) -> None:
             t.join(timeout=30)
     assert not failures, failures[:5]
     assert reads[0] > 4 * ROUNDS, f"the clients made only {reads[0]} reads"
-    print(f"drill 1: {reads[0]} reads, 0 failures, revocation seen after max {max(delays):.3f} s")
+    print(f"drill 1: {reads[0]} reads, 0 failures, revoked token last accepted {max(delays):.3f} s after revoke began")
+    assert max(delays) < 1.0, f"a revocation took {max(delays):.3f} s to be seen"
+
+
+def _revoke_and_poll(db: Path, url: str, token_id: str, auth: dict[str, str], *, busy: float) -> float:
+    """Seconds from the start of ``revoke`` to the last request (by when it was sent) the server
+    still accepted; polled every 20 ms until it refuses. Sending time, not answer time, so a slow
+    answer on a loaded machine does not count against the revocation: every request sent 1 s or
+    more after ``revoke`` began must be refused.
+
+    With ``busy`` > 0 another writer holds the warehouse's writer lock for that long while the
+    revocation is made — as a long load or the copy of a full-scale warehouse would: the revocation
+    must still be in force within 1 s of its start, not only once its warehouse write is published.
+    """
+    held, errors = threading.Event(), []
+
+    def other_writer() -> None:
+        with snapshot.writer_lock(db, wait=30):
+            held.set()
+            time.sleep(busy)
+
+    def revoke() -> None:
+        try:
+            pipeline.tokens.revoke_token(token_id, db=db)
+        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+
+    holder = threading.Thread(target=other_writer)
+    if busy:
+        holder.start()
+        assert held.wait(30)
+    worker = threading.Thread(target=revoke)
+    t0 = time.monotonic()
+    worker.start()
+    accepted = []  # when each request the server still accepted was sent (s after revoke began)
+    while True:
+        sent = time.monotonic() - t0
+        status = httpx.get(url + "/api/v1/me", headers=auth, timeout=60).status_code
+        if status == 401:
+            break
+        assert status == 200, status
+        accepted.append(sent)
+        assert sent < 1.0, f"a request sent {sent:.2f} s after revoke began still worked (busy {busy} s)"
+        time.sleep(0.02)
+    seen = max(accepted, default=0.0)
+    worker.join(timeout=60)
+    if busy:
+        holder.join(timeout=60)
+    assert not errors, errors
+    with session(db) as con:  # and stored in the warehouse, with its audit row
+        assert con.execute("SELECT revoked_at IS NOT NULL FROM api_tokens WHERE token_id = ?", [token_id]).fetchone()[0]
+    return seen
 
 
 def test_drill_1_cli_writer_waits_visibly_for_another_writer(tmp_path) -> None:

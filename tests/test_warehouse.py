@@ -47,6 +47,7 @@ def test_connect_creates_folder_and_schema(tmp_path):
             "loaded_at",
             "seconds",
             "is_current",
+            "actor",
         }
         assert tables["loads"]["loaded_at"] == "TIMESTAMP"
         assert tables["meta"] == {"key": "VARCHAR", "value": "VARCHAR"}

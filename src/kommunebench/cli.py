@@ -25,6 +25,7 @@ from kommunebench.cli_common import (
     new_table,
     print_list,
     print_load_report,
+    print_loads,
     print_summary,
     progress,
     seconds,
@@ -133,8 +134,10 @@ def status(
     ] = None,
     scope: Annotated[str | None, typer.Option(help="Ydelsesafgrænsning (scope): 2018, 2019 eller extended.")] = None,
 ) -> None:
-    """Vis hvad datavarehuset indeholder: antal og faktiske andele pr. kommune."""
-    print_summary(pipeline.loaded_summary(period, scope, db=db_path(db)))
+    """Vis hvad datavarehuset indeholder: indlæsninger (hvem og hvornår), antal og faktiske andele pr. kommune."""
+    loaded = pipeline.loaded_summary(period, scope, db=db_path(db))
+    print_loads(pipeline.current_loads(db=db_path(db)))
+    print_summary(loaded)
 
 
 def _print_exports(paths: ExportPaths) -> None:
@@ -267,7 +270,7 @@ def runs(db: DbOption = None) -> None:
     states = pipeline.official.statuses(records, db=db_path(db))
     table = new_table(
         "Gemte kørsler",
-        ("Kørsel", "Status", "Tidspunkt (UTC)", "Periode", "Scope", "Basisperiode", "Data", "Resultater", "Version"),
+        ("Kørsel", "Status", "Tidspunkt (UTC)", "Periode", "Scope", "Basisperiode", "Data", "Resultater", "Version", "Kørt af"),
     )
     for r in records:
         table.add_row(
@@ -280,6 +283,7 @@ def runs(db: DbOption = None) -> None:
             r.data_fingerprint[:12],
             r.results_sha256[:12],
             r.package_version,
+            r.actor or "ukendt",
         )
     console.print(table)
     if not records:
@@ -309,6 +313,9 @@ def show(
     view = pipeline.publish_run(stored, previous=pipeline.previous_for(stored, db=db_path(db)))
     title = f"{area_label(name)}, {view.period} (kørsel {stored.record.run_id})"
     print_list(view.frame(name), title, national=view.national.get(name))
+    console.print(
+        f"Kørt af {stored.record.actor or 'ukendt'} {stored.record.created_at.isoformat(timespec='seconds')} UTC."
+    )
     if export is not None:
         _print_exports(pipeline.export_run(stored, export))
 

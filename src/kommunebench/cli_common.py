@@ -49,6 +49,7 @@ __all__ = [
     "records",
     "print_load_report",
     "print_summary",
+    "print_loads",
     "print_list",
     "new_table",
     "keep_columns",
@@ -253,7 +254,20 @@ def print_summary(s: LoadedSummary, top: int | None = None) -> None:
     print_left_out(left_out)
 
 
+def print_loads(loads: Sequence[dict]) -> None:
+    """The current load of each input kind, with who loaded it (the verified actor)."""
+    table = new_table(
+        "Indlæste data", ("Datatype", "Snapshot", "Rækker", "Indlæst (UTC)", "Indlæst af"), right=("Rækker",)
+    )
+    for d in loads:
+        at = d["loaded_at"].isoformat(timespec="seconds") if d.get("loaded_at") else ""
+        table.add_row(d["kind"], str(d["snapshot_id"]), count(int(d["n_rows"])), at, d.get("actor") or "ukendt")
+    console.print(table)
+
+
 _STATUS_DA = {"loaded": "indlæst", "unchanged": "uændret"}
+
+
 _LIST_COLUMNS = (
     "Placering",
     "Kommune",

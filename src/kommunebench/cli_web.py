@@ -6,19 +6,24 @@ Registered in :mod:`kommunebench.cli` with one line each; domain errors become o
 from __future__ import annotations
 
 import gc
-import os
 from typing import Annotated
 
 import typer
 import uvicorn
-from fastapi import FastAPI
 
 from kommunebench import settings
 from kommunebench.api import create_app
 from kommunebench.cli_common import DbOption, console, db_path, new_table
+from kommunebench.errors import ConfigError
 from kommunebench.pipeline import tokens
 
-__all__ = ["serve", "token_app", "dashboard_url"]
+__all__ = ["serve", "token_app", "dashboard_url", "ONE_WORKER"]
+
+ONE_WORKER = (
+    "serve kører med én proces: grænserne for forkerte adgangsnøgler og browsersessionerne ligger i "
+    "processens hukommelse, og flere processer ville hver have deres egne (docs/api.md, 'Én proces'); "
+    "brug en reverse proxy foran, ikke --workers"
+)
 
 token_app = typer.Typer(
     no_args_is_help=True,
@@ -49,13 +54,17 @@ def serve(
     port: Annotated[
         int | None, typer.Option(help="TCP-port (miljøvariabel KOMMUNEBENCH_PORT; standard 8000).", show_default=False)
     ] = None,
-    workers: Annotated[int, typer.Option(help="Antal arbejdsprocesser.", min=1)] = 1,
+    workers: Annotated[
+        int, typer.Option(help="Antal arbejdsprocesser: kun 1 (adgangsbegrænsning og sessioner ligger i processen).", min=1)
+    ] = 1,
 ) -> None:
     """Kør dashboardet og JSON-API'et (/api/v1) over datavarehuset.
 
     Serveren holder ingen lås på datavarehuset mellem forespørgslerne, så 'kommunebench run' og
     'load' virker, mens den kører (forespørgsler under en skrivning får HTTP 503 og kan gentages).
     """
+    if workers != 1:
+        raise ConfigError(ONE_WORKER)
     path = db_path(db)
     bind_host = settings.get_str("host", host)
     bind_port = settings.get_int("port", port)
@@ -68,23 +77,7 @@ def serve(
         f"[bold]kommunebench-dashboard[/] på [link]{dashboard_url(bind_host, bind_port)}[/link] "
         f"(API: {dashboard_url(bind_host, bind_port)}api/v1/openapi.json) — datavarehus {path}. Ctrl+C stopper."
     )
-    if workers > 1:
-        # each worker builds its own app from the environment
-        os.environ["KOMMUNEBENCH_DB"] = str(path)
-        uvicorn.run(
-            "kommunebench.cli_web:_factory",
-            factory=True,
-            host=bind_host,
-            port=bind_port,
-            workers=workers,
-            log_level="warning",
-        )
-    else:
-        uvicorn.run(app, host=bind_host, port=bind_port, log_level="warning")
-
-
-def _factory() -> FastAPI:
-    return create_app()
+    uvicorn.run(app, host=bind_host, port=bind_port, log_level="warning")
 
 
 @token_app.command("create")

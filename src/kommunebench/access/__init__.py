@@ -5,7 +5,8 @@ creates and revokes tokens here, and every write (load, run, case log, tokens) r
 row here in the same transaction as the write.
 """
 
-from kommunebench.access.audit import audit, audit_rows, cli_actor, verify_audit_log
+from kommunebench.access.audit import audit, audit_rows, cli_actor, record_actor, verify_audit_log
+from kommunebench.access.revocations import revoked_ids
 from kommunebench.access.sessions import Sessions
 from kommunebench.access.tokens import (
     ANALYST,
@@ -16,7 +17,9 @@ from kommunebench.access.tokens import (
     parse_role,
     require_analyst,
     require_municipality,
+    revocable,
     revoke_token,
+    token_id_of,
     token_table,
     verify_token,
 )
@@ -30,12 +33,16 @@ __all__ = [
     "audit_rows",
     "verify_audit_log",
     "cli_actor",
+    "record_actor",
     "create_token",
     "list_tokens",
     "parse_role",
     "require_analyst",
     "require_municipality",
+    "revocable",
     "revoke_token",
+    "revoked_ids",
+    "token_id_of",
     "token_table",
     "verify_token",
 ]

@@ -24,7 +24,10 @@ from kommunebench.data import integrity
 from kommunebench.data.migrations import audit_fields
 from kommunebench.errors import IntegrityError
 
-__all__ = ["audit", "audit_rows", "cli_actor", "verify_audit_log"]
+__all__ = ["audit", "audit_rows", "cli_actor", "record_actor", "verify_audit_log"]
+
+# The tables whose rows name who wrote them, and each one's key column.
+_ACTOR_TABLES = {"loads": "snapshot_id", "runs": "run_id"}
 
 
 def _now() -> dt.datetime:
@@ -67,6 +70,12 @@ def audit(
     if row is None:  # pragma: no cover - INSERT ... RETURNING always returns the row
         raise RuntimeError("the audit row was not stored")
     return int(row[0])
+
+
+def record_actor(con: duckdb.DuckDBPyConnection, table: str, key: str, actor: str) -> None:
+    """Name ``actor`` on the ``loads`` or ``runs`` rows of ``key`` (call it in the write's transaction)."""
+    column = _ACTOR_TABLES[table]
+    con.execute(f"UPDATE {table} SET actor = ? WHERE {column} = ?", [actor, key])
 
 
 def verify_audit_log(con: duckdb.DuckDBPyConnection) -> list[str]:

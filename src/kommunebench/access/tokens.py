@@ -45,7 +45,9 @@ __all__ = [
     "parse_role",
     "create_token",
     "list_tokens",
+    "revocable",
     "revoke_token",
+    "token_id_of",
     "verify_token",
     "token_table",
     "require_analyst",
@@ -159,15 +161,27 @@ def list_tokens(con: duckdb.DuckDBPyConnection) -> list[dict]:
     return [dict(zip(cols, r, strict=True)) for r in rows]
 
 
-def revoke_token(con: duckdb.DuckDBPyConnection, token_id: str, *, revoked_by: str | None = None) -> dict:
-    token_id = str(token_id).strip()
+def token_id_of(text: str) -> str:
+    """The token id of ``text``: an id, or a whole token ``kb_<id>_<secret>``."""
+    token_id = str(text).strip()
     if token_id.startswith("kb_"):
         token_id = token_id.split("_")[1] if token_id.count("_") >= 2 else token_id
+    return token_id
+
+
+def revocable(con: duckdb.DuckDBPyConnection, token_id: str) -> str:
+    """The id of a stored, not yet revoked token (``token_id`` may be the whole token)."""
+    token_id = token_id_of(token_id)
     row = con.execute("SELECT revoked_at FROM api_tokens WHERE token_id = ?", [token_id]).fetchone()
     if row is None:
         raise NotFoundError(f"unknown token id {token_id!r} ('kommunebench token list' shows them)")
     if row[0] is not None:
         raise ConfigError(f"token {token_id} was already revoked at {row[0].isoformat(timespec='seconds')}")
+    return token_id
+
+
+def revoke_token(con: duckdb.DuckDBPyConnection, token_id: str, *, revoked_by: str | None = None) -> dict:
+    token_id = revocable(con, token_id)
     revoked_by = revoked_by or cli_actor()
     with transaction(con, "the token"):
         con.execute("UPDATE api_tokens SET revoked_at = ? WHERE token_id = ?", [_now(), token_id])
@@ -182,9 +196,16 @@ def token_table(con: duckdb.DuckDBPyConnection) -> dict[str, tuple]:
 
 
 def verify_token(
-    token: str, table: dict[str, tuple], *, client: str | None = None, limiter: Limiter = LIMITER
+    token: str,
+    table: dict[str, tuple],
+    *,
+    client: str | None = None,
+    limiter: Limiter = LIMITER,
+    denied: frozenset[str] = frozenset(),
 ) -> Principal:
     """The principal of ``token`` given :func:`token_table`; raises AuthenticationError.
+
+    ``denied``: token ids revoked but perhaps not yet in ``table`` (:mod:`.revocations`).
 
     Failures back off per token id and per client address (:mod:`.ratelimit`, HTTP 429); an
     unknown id costs the same scrypt check as a wrong secret, and whether a token is revoked is
@@ -217,7 +238,7 @@ def verify_token(
     if entry is None:  # pragma: no cover - refused above
         raise AuthenticationError("ukendt adgangsnøgle")
     name, role, _, _, revoked = entry
-    if revoked:
+    if revoked or token_id in denied:
         raise AuthenticationError(f"adgangsnøglen {token_id} er tilbagekaldt")
     limiter.succeeded(f"id:{token_id}")
     return Principal(token_id, name, role)

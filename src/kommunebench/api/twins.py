@@ -100,7 +100,8 @@ def client_address(request: Request) -> str | None:
 def _resolve(ctx: Ctx, token: str | None, client: str | None = None) -> access.Principal | None:
     if not token:
         return None
-    return access.verify_token(token, ctx.wh.cached(("tokens",), access.token_table), client=client)
+    table = ctx.wh.cached(("tokens",), access.token_table)
+    return access.verify_token(token, table, client=client, denied=access.revoked_ids(ctx.wh.path))
 
 
 def _from_cookie(ctx: Ctx, sid: str | None) -> str | None:

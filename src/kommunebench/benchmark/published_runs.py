@@ -22,7 +22,15 @@ import pyarrow.parquet as pq
 from kommunebench import __version__
 from kommunebench.benchmark.potential import period_end
 from kommunebench.benchmark.published_lists import PUBLISHED_COLUMNS, build_published_lists, total_vs_areas
-from kommunebench.benchmark.runs import RunRecord, StoredRun, _next_id, _parquet_bytes, _results_hash, list_runs
+from kommunebench.benchmark.runs import (
+    RUN_COLUMNS,
+    RunRecord,
+    StoredRun,
+    _next_id,
+    _parquet_bytes,
+    _results_hash,
+    list_runs,
+)
 from kommunebench.data import reference, warehouse
 from kommunebench.data.periods import Period
 from kommunebench.errors import NotFoundError
@@ -111,7 +119,7 @@ def store_published_run(
         round((dt.datetime.now(dt.UTC) - started).total_seconds(), 3),
     )
     con.execute(
-        "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        f"INSERT INTO runs ({', '.join(RUN_COLUMNS[:11])}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             record.run_id,
             record.created_at,

@@ -42,12 +42,27 @@ from kommunebench.model import DEFAULT_ENGINE, BenchmarkFit, StatsEngine, fit_be
 from kommunebench.model.threads import pinned_blas
 from kommunebench.uncertainty import UncertaintyOptions, run_frames
 
-__all__ = ["MODEL_VERSION", "RunRecord", "StoredRun", "execute_run", "list_runs", "load_run"]
+__all__ = ["MODEL_VERSION", "RUN_COLUMNS", "RunRecord", "StoredRun", "execute_run", "list_runs", "load_run"]
 
 MODEL_VERSION = "ols-linear-probability/v1 (design: schemas bands + LM period means, no municipality effects)"
 
 
 UNCERTAINTY = UncertaintyOptions()
+# The columns of ``runs`` in RunRecord order (``actor``: who ran it, filled in the run's transaction).
+RUN_COLUMNS = (
+    "run_id",
+    "created_at",
+    "period",
+    "scope",
+    "base_period",
+    "params",
+    "data_fingerprint",
+    "package_version",
+    "model_version",
+    "results_sha256",
+    "seconds",
+    "actor",
+)
 
 
 @dataclass(frozen=True)
@@ -63,6 +78,7 @@ class RunRecord:
     model_version: str
     results_sha256: str
     seconds: float | None
+    actor: str | None = None  # the verified actor of the write (API token or cli:<user>)
 
     @property
     def is_published(self) -> bool:
@@ -204,7 +220,7 @@ def execute_run(
             round(seconds, 3),
         )
         con.execute(
-            "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            f"INSERT INTO runs ({', '.join(RUN_COLUMNS[:11])}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 record.run_id,
                 record.created_at,
@@ -229,11 +245,11 @@ def execute_run(
 
 
 def _record(row) -> RunRecord:
-    return RunRecord(row[0], row[1], row[2], row[3], row[4], json.loads(row[5]), *row[6:11])
+    return RunRecord(row[0], row[1], row[2], row[3], row[4], json.loads(row[5]), *row[6:12])
 
 
 def list_runs(con: duckdb.DuckDBPyConnection) -> list[RunRecord]:
-    rows = con.execute("SELECT * FROM runs ORDER BY run_id").fetchall()
+    rows = con.execute(f"SELECT {', '.join(RUN_COLUMNS)} FROM runs ORDER BY run_id").fetchall()
     return [_record(r) for r in rows]
 
 
@@ -242,7 +258,9 @@ def load_run(con: duckdb.DuckDBPyConnection, run_id: str) -> StoredRun:
 
     The rebuilt lists are checked against the stored ones byte for byte (via the results hash).
     """
-    row = con.execute("SELECT * FROM runs WHERE run_id = ?", [run_id.strip().upper()]).fetchone()
+    row = con.execute(
+        f"SELECT {', '.join(RUN_COLUMNS)} FROM runs WHERE run_id = ?", [run_id.strip().upper()]
+    ).fetchone()
     if row is None:
         known = ", ".join(r.run_id for r in list_runs(con)[-5:]) or "ingen gemt endnu"
         raise NotFoundError(f"ukendt kørsel {run_id!r} (seneste kørsler: {known})")

@@ -310,7 +310,8 @@ def _record(con, loaded: list[Staged], snapshot_id: str, now: dt.datetime) -> No
             )
         con.execute("UPDATE loads SET is_current = false WHERE kind = ? AND is_current", [kind])
         con.execute(
-            "INSERT INTO loads VALUES (?, ?, ?, ?, ?, ?, ?, ?, true)",
+            "INSERT INTO loads (snapshot_id, kind, source_file, file_format, fingerprint, n_rows, loaded_at, "
+            "seconds, is_current) VALUES (?, ?, ?, ?, ?, ?, ?, ?, true)",
             [snapshot_id, kind, str(s.path.resolve()), s.fmt, s.fingerprint, s.rows, now, round(s.seconds, 3)],
         )
 

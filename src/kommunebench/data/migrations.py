@@ -239,6 +239,18 @@ CREATE TABLE official_runs (
     replaced_by INTEGER
 );
 """
+def _load_run_actors(con: duckdb.DuckDBPyConnection) -> None:
+    """Who loaded or ran: an ``actor`` column on ``loads`` and ``runs`` (the verified actor of the
+    write, filled in its transaction). Existing rows take the actor of their audit row, if any."""
+    for table, key, actions in (
+        ("loads", "snapshot_id", "'load'"),
+        ("runs", "run_id", "'run.create', 'published.import'"),
+    ):
+        con.execute(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS actor VARCHAR")
+        con.execute(
+            f"UPDATE {table} SET actor = a.actor FROM (SELECT target, max(actor) AS actor FROM audit_log "
+            f"WHERE action IN ({actions}) GROUP BY target) a WHERE {table}.actor IS NULL AND a.target = {table}.{key}"
+        )
 
 
 MIGRATIONS: list[Migration] = [
@@ -251,5 +263,6 @@ MIGRATIONS: list[Migration] = [
     _kpi_inputs,
     _MODEL_QUARTERS,
     _OFFICIAL_RUNS,
+    _load_run_actors,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)

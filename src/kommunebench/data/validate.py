@@ -38,7 +38,7 @@ from kommunebench.errors import ValidationError
 __all__ = ["Staged", "stage", "check_rows", "check_keys", "check_utf8", "csv_line", "refuse", "q", "lit"]
 
 FORMATS = {"csv": "csv", "parquet": "parquet"}
-_LIMIT = 1e9  # the bound of a decimal column that has no narrower one of its own
+_LIMIT = 1e12  # the bound of a decimal column without a narrower one (a full-scale municipality spends > 1e9 kr)
 
 
 @dataclass

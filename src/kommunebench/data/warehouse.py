@@ -189,7 +189,17 @@ def _migrate(con: duckdb.DuckDBPyConnection, path: Path, read_only: bool) -> Non
 
 # ---------------------------------------------------------------------------- load history
 
-_LOAD_COLUMNS = ("snapshot_id", "kind", "source_file", "file_format", "fingerprint", "n_rows", "loaded_at", "seconds")
+_LOAD_COLUMNS = (
+    "snapshot_id",
+    "kind",
+    "source_file",
+    "file_format",
+    "fingerprint",
+    "n_rows",
+    "loaded_at",
+    "seconds",
+    "actor",
+)
 
 
 def current_loads(con: duckdb.DuckDBPyConnection) -> list[dict]:

@@ -14,7 +14,7 @@ import pandas as pd
 from kommunebench.kpi.catalogue import kpi
 from kommunebench.kpi.weeks import Weeks
 
-__all__ = ["TREND_KPIS", "weekly_trend"]
+__all__ = ["TREND_KPIS", "weekly_trend", "weekly_counts"]
 
 TREND_KPIS = ("forsoergelsestryk", "samtaler_pr_borger", "i_job_uddannelse", "aktiveringsgrad")
 _UNIT = {
@@ -64,3 +64,17 @@ def weekly_trend(con: duckdb.DuckDBPyConnection, kommunekode: int, weeks: Weeks,
             pd.DataFrame({"week": labels, "kpi": key, "numerator": num.astype(float), "denominator": d, "value": value})
         )
     return pd.concat(rows, ignore_index=True)
+
+
+def weekly_counts(con: duckdb.DuckDBPyConnection, weeks: Weeks) -> pd.DataFrame:
+    """Every municipality, week by week: ``on_benefit`` and ``exits`` (the weekly terms of the two
+    count KPIs, forsørgelsestryk and borgere i job eller uddannelse). Columns kommunekode, week,
+    on_benefit, exits; weeks without any count are left out."""
+    sql = """
+    WITH wk AS (SELECT CAST(unnest(generate_series($a::TIMESTAMP, $b::TIMESTAMP, INTERVAL 7 DAY)) AS DATE) AS week),
+    s AS (SELECT kommunekode, start_week, end_week, exit_kind FROM kpi_spells WHERE end_week >= $a AND start_week <= $b)
+    SELECT s.kommunekode, wk.week, count(*) AS on_benefit,
+           count(*) FILTER (s.end_week = wk.week AND s.exit_kind IN ('job', 'fleksjob', 'education')) AS exits
+    FROM wk JOIN s ON s.start_week <= wk.week AND s.end_week >= wk.week
+    GROUP BY s.kommunekode, wk.week ORDER BY 1, 2"""
+    return con.execute(sql, {"a": weeks.first, "b": weeks.last}).df()

@@ -9,6 +9,7 @@ call these jobs and print or serialise what they return. Every job takes ``db``:
 from kommunebench.pipeline import joblog, kpi, official, published, tokens
 from kommunebench.pipeline.config import ExportPaths, RunConfig, Store, using
 from kommunebench.pipeline.data import (
+    current_loads,
     default_synth_dir,
     load_data,
     loaded_summary,
@@ -30,6 +31,7 @@ from kommunebench.pipeline.runs import (
 )
 
 __all__ = [
+    "current_loads",
     "DemoResult",
     "ExportPaths",
     "RunConfig",

@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 
 from kommunebench import settings
-from kommunebench.access import audit, cli_actor
+from kommunebench.access import audit, cli_actor, record_actor
 from kommunebench.data import summary, warehouse
 from kommunebench.data.load import LoadReport
 from kommunebench.data.load import load as _load
@@ -19,7 +19,7 @@ from kommunebench.engines import write_partitioned
 from kommunebench.errors import ConfigError, NotFoundError
 from kommunebench.pipeline.config import Store, using
 
-__all__ = ["partition_snapshot", "synthesize", "load_data", "loaded_summary", "parse_sources", "default_synth_dir"]
+__all__ = ["current_loads", "partition_snapshot", "synthesize", "load_data", "loaded_summary", "parse_sources", "default_synth_dir"]
 
 Progress = Callable[[str, float], None]
 
@@ -77,10 +77,17 @@ def load_data(
     who = actor or cli_actor()
 
     def audited(con: duckdb.DuckDBPyConnection, snapshot: str, kinds: dict[str, str]) -> object:
+        record_actor(con, "loads", snapshot, who)
         return audit(con, actor=who, role=None, action="load", target=snapshot, detail={"kinds": kinds})
 
     with using(db, write=True) as con:
         return _load(con, sources, snapshot_id=snapshot_id, progress=progress, audit=audited)
+
+
+def current_loads(*, db: Store | None = None) -> list[dict]:
+    """The current load of each input kind: snapshot, file, rows, when and by whom (``actor``)."""
+    with using(db) as con:
+        return warehouse.current_loads(con)
 
 
 def loaded_summary(

@@ -20,7 +20,7 @@ from kommunebench.data import reference
 from kommunebench.data.transactions import transaction
 from kommunebench.errors import NotFoundError
 from kommunebench.kpi import prepare
-from kommunebench.kpi.trend import weekly_trend
+from kommunebench.kpi.trend import weekly_counts, weekly_trend
 from kommunebench.pipeline.config import Store, using
 from kommunebench.pipeline.runs import latest_run
 from kommunebench.publish import kpi as publish_kpi
@@ -36,6 +36,7 @@ __all__ = [
     "faktasider",
     "groups",
     "faktaside",
+    "public_faktasider",
     "levels",
     "adjusted",
     "offers",
@@ -114,8 +115,31 @@ def faktaside(kommunekode: int, weeks: kpi.Weeks, *, db: Store | None = None, th
     with using(db) as con:
         all_ = faktasider(weeks, db=con)
         klynge, similar = groups(kommunekode, db=con)
-    rows = publish_kpi.public_outward(all_, kommunekode, klynge=klynge, similar=similar, threshold=t)
+        weekly = _weekly(con, weeks)
+    rows = publish_kpi.public_outward(
+        all_, kommunekode, klynge=klynge, similar=similar, threshold=t, weekly=weekly, first=weeks.first
+    )
     return {"weeks": weeks.label, "rows": rows, "klynge": klynge, "similar": similar}
+
+
+def _weekly(con: duckdb.DuckDBPyConnection, weeks: kpi.Weeks) -> pd.DataFrame:
+    """Weekly counts of every municipality for the span and the same weeks a year before (the
+    change KPI compares with them): a count KPI over a span is published only if no week of it is
+    small (publish.kpi.small_weeks), so two published spans never difference to a small week."""
+    return weekly_counts(_ready(con), kpi.Weeks(weeks.first - dt.timedelta(weeks=52), weeks.last))
+
+
+def public_faktasider(weeks: kpi.Weeks, *, db: Store | None = None, threshold: int | None = None) -> dict[int, list]:
+    """Every municipality's public Faktaside rows for one period (without klynge and similar)."""
+    t = settings.get_int("suppress_below", threshold)
+    with using(db) as con:
+        all_ = faktasider(weeks, db=con)
+        weekly = _weekly(con, weeks)
+    codes = sorted(int(c) for c in all_.frame.kommunekode.unique())
+    return {
+        c: publish_kpi.public_outward(all_, c, klynge=(), similar=(), threshold=t, weekly=weekly, first=weeks.first)
+        for c in codes
+    }
 
 
 def levels(kommunekode: int, weeks: kpi.Weeks, *, db: Store | None = None, threshold: int | None = None) -> list:

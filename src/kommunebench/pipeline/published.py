@@ -14,7 +14,7 @@ import duckdb
 import pandas as pd
 
 from kommunebench import settings
-from kommunebench.access import audit, cli_actor
+from kommunebench.access import audit, cli_actor, record_actor
 from kommunebench.benchmark.published_runs import published_runs, run_artifact
 from kommunebench.benchmark.runs import RunRecord
 from kommunebench.errors import NotFoundError
@@ -48,6 +48,7 @@ def import_jobindsats(
     def audited(con: duckdb.DuckDBPyConnection, record: RunRecord) -> object:
         detail = {k: record.params.get(k) for k in ("table", "period", "source_files", "source_sha256")}
         detail["data_fingerprint"] = record.data_fingerprint
+        record_actor(con, "runs", record.run_id, who)
         return audit(con, actor=who, role=role, action="published.import", target=record.run_id, detail=detail)
 
     with using(db, write=True) as con:

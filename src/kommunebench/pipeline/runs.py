@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 
 from kommunebench import settings
-from kommunebench.access import audit, cli_actor
+from kommunebench.access import audit, cli_actor, record_actor
 from kommunebench.benchmark.change import change_frame, run_change
 from kommunebench.benchmark.drivers import run_drivers
 from kommunebench.benchmark.official import MarkResult, default_run, mark_official, official_marks, previous_run
@@ -45,6 +45,7 @@ def run_benchmark(
     def audited(con: duckdb.DuckDBPyConnection, record: RunRecord) -> object:
         if config.official:
             mark_audited(con, record, actor=who, role=role)
+        record_actor(con, "runs", record.run_id, who)
         return audit(
             con,
             actor=who,

@@ -15,11 +15,13 @@ Rules (``threshold`` = the ``suppress_below`` setting):
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Collection
 from dataclasses import asdict, dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from kommunebench.kpi import CATALOGUE, LEVEL_NAMES, OFFER_NAMES, Adjusted, KpiTable, OfferComparison, kpi
@@ -27,12 +29,16 @@ from kommunebench.kpi.outward import outward
 from kommunebench.publish.rounding import round_half_away
 
 NUMBER_KINDS = {0: "count", 1: "pct1", 2: "share"}  # decimals → the Danish formatter's kind
+# The count KPIs and their weekly term (kommunebench.kpi.trend.weekly_counts): a span is the sum of its weeks.
+WEEKLY_TERMS = {"forsoergelsestryk": "on_benefit", "i_job_uddannelse": "exits"}
 
 __all__ = [
     "NUMBER_KINDS",
     "KpiRow",
     "public_kpi_rows",
     "public_outward",
+    "small_weeks",
+    "WEEKLY_TERMS",
     "internal_adjusted",
     "internal_offers",
     "catalogue_rows",
@@ -96,13 +102,46 @@ def public_kpi_rows(table: KpiTable, kommunekode: int, *, threshold: int, intern
     return out
 
 
+def small_weeks(weekly: pd.DataFrame | None, threshold: int, *, first: dt.date | None = None) -> set[tuple[int, str]]:
+    """(kommunekode, count KPI) whose span has a week with 1 to threshold − 1 citizens or exits.
+
+    ``weekly``: :func:`kommunebench.kpi.trend.weekly_counts` of the span (and, for the change
+    KPI, of the same weeks a year before; ``first`` is the span's first week: earlier weeks only
+    close the change KPI).
+    """
+    out: set[tuple[int, str]] = set()
+    if weekly is None or weekly.empty:
+        return out
+    w = weekly.assign(week=pd.to_datetime(weekly["week"]))
+    now = w if first is None else w[w["week"] >= pd.Timestamp(first)]
+    for key, column in WEEKLY_TERMS.items():
+        for code in now.loc[now[column].between(1, threshold - 1), "kommunekode"].unique():
+            out.add((int(code), key))
+    for code in w.loc[w["on_benefit"].between(1, threshold - 1), "kommunekode"].unique():
+        out.add((int(code), "forsoergelsestryk_udvikling"))  # this year's or last year's weeks
+    return out
+
+
 def public_outward(
-    faktasider: KpiTable, kommunekode: int, *, klynge: Collection[int], similar: Collection[int], threshold: int
+    faktasider: KpiTable,
+    kommunekode: int,
+    *,
+    klynge: Collection[int],
+    similar: Collection[int],
+    threshold: int,
+    weekly: pd.DataFrame | None = None,
+    first: dt.date | None = None,
 ) -> list[dict]:
-    """Each KPI of the municipality beside its klynge, similar municipalities and the country."""
+    """Each KPI of the municipality beside its klynge, similar municipalities and the country.
+
+    ``weekly`` (:func:`small_weeks`): a count KPI is hidden for a municipality with a small week in
+    the span, and the country's figure of a count KPI is the sum over the published municipalities.
+    """
     f = faktasider.frame[faktasider.frame.level == "kommune"]
     hidden = {(int(r["kommunekode"]), str(r["kpi"])) for r in _records(f) if _small(_basis(r), threshold)}
+    hidden |= small_weeks(weekly, threshold, first=first)
     table = outward(faktasider, kommunekode, klynge=klynge, similar=similar)
+    land = _published_land(f, hidden)
     rows = []
     for r in _records(table):
         k = kpi(str(r["kpi"]))
@@ -121,10 +160,22 @@ def public_outward(
                 "kommune": shown(float(r["kommune"]), [kommunekode]),
                 "klynge": shown(float(r["klynge"]), klynge),
                 "lignende": shown(float(r["lignende"]), similar),
-                "land": _round(float(r["land"]), k.decimals),
+                "land": _round(float(land.get(k.key, r["land"])), k.decimals),
             }
         )
     return rows
+
+
+def _published_land(f: pd.DataFrame, hidden: set[tuple[int, str]]) -> dict[str, float]:
+    """The country's figure of each count KPI as the sum over the published municipalities: the
+    country less the published ones would otherwise give the hidden ones back."""
+    out = {}
+    for key in WEEKLY_TERMS:
+        g = f[f["kpi"] == key]
+        if len(g):
+            shown = [float(v) for c, v in zip(g["kommunekode"], g["value"], strict=True) if (int(c), key) not in hidden]
+            out[key] = float(np.nansum(shown)) if shown else float("nan")
+    return out
 
 
 def internal_adjusted(adjusted: Adjusted, *, threshold: int) -> list[dict]:
