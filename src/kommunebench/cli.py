@@ -270,7 +270,18 @@ def runs(db: DbOption = None) -> None:
     states = pipeline.official.statuses(records, db=db_path(db))
     table = new_table(
         "Gemte kørsler",
-        ("Kørsel", "Status", "Tidspunkt (UTC)", "Periode", "Scope", "Basisperiode", "Data", "Resultater", "Version", "Kørt af"),
+        (
+            "Kørsel",
+            "Status",
+            "Tidspunkt (UTC)",
+            "Periode",
+            "Scope",
+            "Basisperiode",
+            "Data",
+            "Resultater",
+            "Version",
+            "Kørt af",
+        ),
     )
     for r in records:
         table.add_row(

@@ -55,7 +55,8 @@ def serve(
         int | None, typer.Option(help="TCP-port (miljøvariabel KOMMUNEBENCH_PORT; standard 8000).", show_default=False)
     ] = None,
     workers: Annotated[
-        int, typer.Option(help="Antal arbejdsprocesser: kun 1 (adgangsbegrænsning og sessioner ligger i processen).", min=1)
+        int,
+        typer.Option(help="Antal arbejdsprocesser: kun 1 (adgangsbegrænsning og sessioner ligger i processen).", min=1),
     ] = 1,
 ) -> None:
     """Kør dashboardet og JSON-API'et (/api/v1) over datavarehuset.

@@ -239,6 +239,8 @@ CREATE TABLE official_runs (
     replaced_by INTEGER
 );
 """
+
+
 def _load_run_actors(con: duckdb.DuckDBPyConnection) -> None:
     """Who loaded or ran: an ``actor`` column on ``loads`` and ``runs`` (the verified actor of the
     write, filled in its transaction). Existing rows take the actor of their audit row, if any."""

@@ -19,7 +19,15 @@ from kommunebench.engines import write_partitioned
 from kommunebench.errors import ConfigError, NotFoundError
 from kommunebench.pipeline.config import Store, using
 
-__all__ = ["current_loads", "partition_snapshot", "synthesize", "load_data", "loaded_summary", "parse_sources", "default_synth_dir"]
+__all__ = [
+    "current_loads",
+    "partition_snapshot",
+    "synthesize",
+    "load_data",
+    "loaded_summary",
+    "parse_sources",
+    "default_synth_dir",
+]
 
 Progress = Callable[[str, float], None]
 
