@@ -51,9 +51,9 @@ def test_estimated_differences_recover_the_planted_effects(planted):
     """Realistic effects (the published spread), a random seed, scale 0.1: the official design
     recovers the ranking only partly. The bars come from the harness at this scale and effect
     size (benchmarks/validate_truth.py --scale 0.1 --scenarios independent, seeds 1548004704,
-    355765455, 1571670007): Spearman total 0.67-0.80 (mean 0.74, SD over seeds 0.07); areas
-    a_dagpenge 0.68-0.72, sygedagpenge 0.62-0.66, kontanthjaelp 0.43-0.71 (mean 0.58, SD 0.14).
-    Bars ≈ mean - 2.5 SD: total 0.55, each area 0.25 (kontanthjælp). The former bar 0.9 held for
+    355765455, 1571670007, 1100497629): Spearman total 0.67-0.80 (mean 0.75, SD over seeds 0.06);
+    areas a_dagpenge 0.68-0.72, sygedagpenge 0.62-0.67, kontanthjaelp 0.43-0.71 (mean 0.57, SD
+    0.11). Bars ≈ mean - 3 SD: total 0.55, each area 0.25 (kontanthjælp). The former bar 0.9 held for
     one seed with 2-4x too large effects. docs/model.md has the tables."""
     db, truth = planted
     stored = _run(db)
