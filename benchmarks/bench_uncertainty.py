@@ -88,12 +88,19 @@ def stage(name: str, db: str, period: str, draws: int) -> dict:
     if name == "uncertainty":
         from kommunebench.uncertainty import difference_uncertainty, funnel, rank_sets, robustness
 
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         unc = difference_uncertainty(fit)
+        c1 = time.process_time()
         rob = robustness(fit)
+        c2 = time.process_time()
         for a in range(len(unc.areas)):
             funnel(unc.diff_pp[a], unc.se_pp[a], fit.crossproducts.population)
         out["intervals_robustness_funnel_seconds"] = round(time.perf_counter() - t0, 3)
+        out["cpu_seconds"] = {
+            "intervals": round(c1 - c0, 3),
+            "robustness": round(c2 - c1, 3),
+            "funnel": round(time.process_time() - c2, 3),
+        }
         out["lm_absorbed_share"] = dict(zip(unc.areas, np.round(rob.absorbed_share, 3).tolist(), strict=True))
         ranks = {}
         for a, area in enumerate(unc.areas):

@@ -49,20 +49,24 @@ def _run(db, period=PERIOD, **kw):
 
 def test_estimated_differences_recover_the_planted_effects(planted):
     """Realistic effects (the published spread), a random seed, scale 0.1: the official design
-    recovers the ranking only partly (harness means at 0.1: total ≈ 0.8, areas ≈ 0.6-0.7; the
-    former bar 0.9 held for one seed with 2-4x too large effects). docs/model.md has the table."""
+    recovers the ranking only partly. The bars come from the harness at this scale and effect
+    size (benchmarks/validate_truth.py --scale 0.1 --scenarios independent, seeds 1548004704,
+    355765455, 1571670007, 1100497629): Spearman total 0.67-0.80 (mean 0.75, SD over seeds 0.06);
+    areas a_dagpenge 0.68-0.72, sygedagpenge 0.62-0.67, kontanthjaelp 0.43-0.71 (mean 0.57, SD
+    0.11). Bars ≈ mean - 3 SD: total 0.55, each area 0.25 (kontanthjælp). The former bar 0.9 held for
+    one seed with 2-4x too large effects. docs/model.md has the tables."""
     db, truth = planted
     stored = _run(db)
     overall = stored.lists.overall.set_index("kommunekode")
     t = truth[(truth.year == 2023) & (truth.area == "total")].set_index("kommunekode").benchmark_effect_pp
     rho = spearmanr(overall.diff_pp, t.loc[overall.index]).statistic
     print("total", rho)
-    assert rho >= 0.6, rho
+    assert rho >= 0.55, rho
     for area, frame in stored.lists.by_area.items():  # each area too, less strictly
         ta = truth[(truth.year == 2023) & (truth.area == area)].set_index("kommunekode").benchmark_effect_pp
         rho_a = spearmanr(frame.set_index("kommunekode").diff_pp, ta.loc[frame.kommunekode]).statistic
         print(area, rho_a)
-        assert rho_a >= 0.4, area
+        assert rho_a >= 0.25, area
 
 
 @pytest.mark.slow

@@ -20,8 +20,22 @@ def _seeds(n: int) -> list[int]:
 
 
 def test_harness_runs_and_reports_every_metric(tmp_path):
-    res = validate_truth(scenarios=["independent", "zero"], seeds=_seeds(1), scale=0.01, workdir=tmp_path)
+    seeds, partial = _seeds(1), tmp_path / "partial.csv"
+    first = validate_truth(
+        scenarios=["independent", "zero"], seeds=seeds, scale=0.01, workdir=tmp_path, partial_csv=partial
+    )
+    # resumed with a second outcome draw per seed: the first draws are read back, only the new run
+    res = validate_truth(
+        scenarios=["independent", "zero"], seeds=seeds, scale=0.01, workdir=tmp_path, partial_csv=partial, redraws=2
+    )
+    reps = res.replications
+    assert len(reps) == 2 * len(first.replications) and sorted(set(reps["redraw"])) == [0, 1]
+    again = reps[reps.redraw == 0].reset_index(drop=True)
+    assert np.allclose(again["rmse"], first.replications["rmse"])
+    new = reps[reps.redraw == 1].reset_index(drop=True)
+    assert not np.allclose(new["rmse"], again["rmse"])  # new outcome noise, same persons and effects
     table = res.table()
+    assert (table["n_seeds"] == 1).all() and (table["n_reps"] == 2).all()
     print(table.round(3).to_string())
     assert set(table["scenario"]) == {"independent", "zero"}
     assert set(table["area"]) == {"a_dagpenge", "sygedagpenge", "kontanthjaelp", "total"}

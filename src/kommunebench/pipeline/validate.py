@@ -41,6 +41,7 @@ from kommunebench.uncertainty import difference_uncertainty, rank_sets, ranks_of
 __all__ = ["ValidationResult", "validate_truth", "SCENARIOS"]
 
 SCENARIOS = ("independent", "composition", "commuting_area", "persistent", "zero")
+_KINDS = ("persons", "labour_market", "benefit_weeks")
 METRICS = (
     "spearman",
     "slope",
@@ -56,7 +57,8 @@ METRICS = (
 
 @dataclass(frozen=True, eq=False)
 class ValidationResult:
-    """``replications``: one row per scenario × seed × area; ``table()`` the means."""
+    """``replications``: one row per scenario × seed × redraw × area; ``table()`` the means
+    (``n_seeds`` distinct seeds, ``n_reps`` replications)."""
 
     replications: pd.DataFrame
     scale: float
@@ -65,7 +67,8 @@ class ValidationResult:
     def table(self) -> pd.DataFrame:
         g = self.replications.groupby(["scenario", "scale", "area"], sort=False)
         out = g[list(METRICS)].mean()
-        out.insert(0, "n_seeds", g.size())
+        out.insert(0, "n_reps", g.size())
+        out.insert(0, "n_seeds", g["seed"].nunique())
         return out.reset_index()
 
     def to_csv(self, path: Path) -> None:
@@ -96,11 +99,12 @@ def _metrics(est: np.ndarray, cov: np.ndarray, lower, upper, flag, truth: np.nda
     }
 
 
-def _replicate(scenario: str, seed: int, scale: float, level: float, tau: int, root: Path) -> list[dict]:
+def _replicate(scenario: str, seed: int, redraw: int, scale: float, level: float, tau: int, root: Path) -> list[dict]:
     first_year = 2022
-    snap = generate(root / "snap", scale=scale, seed=seed, first_year=first_year, effects=EffectSpec(scenario))
+    spec = EffectSpec(scenario, outcome_seed=None if redraw == 0 else seed * 1000 + redraw)
+    snap = generate(root / "snap", scale=scale, seed=seed, first_year=first_year, effects=spec)
     db = root / "wh.duckdb"
-    load(db, snap.out_dir)
+    load(db, {kind: snap.out_dir / f"{kind}.parquet" for kind in _KINDS})  # what the model reads
     truth = pq.read_table(snap.out_dir / "truth_effects.parquet").to_pandas()
     truth = truth[truth.year == first_year + 1]
     con = warehouse.connect(db)
@@ -120,7 +124,7 @@ def _replicate(scenario: str, seed: int, scale: float, level: float, tau: int, r
     for a, area in enumerate(unc.areas):
         t = truth[truth.area == area].set_index("kommunekode").benchmark_effect_pp.loc[unc.kommunekoder].to_numpy()
         m = _metrics(unc.diff_pp[a], unc.cov_pp[a], unc.lower_pp[a], unc.upper_pp[a], unc.flag[a], t, seed, tau)
-        rows.append({"scenario": scenario, "seed": seed, "scale": scale, "area": area, **m})
+        rows.append({"scenario": scenario, "seed": seed, "redraw": redraw, "scale": scale, "area": area, **m})
     return rows
 
 
@@ -134,28 +138,41 @@ def validate_truth(
     workdir: Path | None = None,
     progress: Callable[[str, int, int], None] | None = None,
     partial_csv: Path | None = None,
+    redraws: int = 1,
 ) -> ValidationResult:
     """Run every scenario × seed at ``scale`` (see the module doc).
 
-    ``partial_csv``: append each replication's rows to this CSV as soon as it is done.
+    ``partial_csv``: append each replication's rows to this CSV as soon as it is done; cells
+    (scenario × seed × redraw at this scale) already in it are read back instead of being run again.
+    ``redraws``: replications per seed — the first with the seed's own outcomes, the others with
+    new outcomes (``outcome_seed``) for the same persons and effects; the synthetic Denmark's
+    calibration is computed once per seed, so redraws are cheaper than new seeds.
     """
     bad = [s for s in scenarios if s not in SCENARIOS]
-    if bad or not seeds:
+    if bad or not seeds or redraws < 1:
         raise ConfigError(f"unknown scenario(s) {', '.join(bad)} or no seeds; scenarios: {', '.join(SCENARIOS)}")
     rows: list[dict] = []
-    total = len(scenarios) * len(seeds)
-    done = 0
-    for scenario in scenarios:
-        for seed in seeds:
-            root = Path(tempfile.mkdtemp(prefix="kb-validate-", dir=workdir))
-            try:
-                new = _replicate(scenario, int(seed), scale, level, tau, root)
-                rows += new
-                if partial_csv is not None:
-                    pd.DataFrame(new).to_csv(partial_csv, mode="a", header=not partial_csv.exists(), index=False)
-            finally:
-                shutil.rmtree(root, ignore_errors=True)
-            done += 1
-            if progress:
-                progress(f"{scenario} seed {seed}", done, total)
+    if partial_csv is not None and partial_csv.exists():  # resume: keep the cells already done
+        prev = pd.read_csv(partial_csv)
+        prev = prev.assign(redraw=prev["redraw"].fillna(0) if "redraw" in prev else 0)
+        prev = prev[(prev.scale == scale) & prev.scenario.isin(scenarios) & prev.seed.isin(seeds)]
+        rows = prev[prev.redraw < redraws].to_dict("records")
+    have = {(r["scenario"], int(r["seed"]), int(r["redraw"])) for r in rows}
+    total = len(scenarios) * len(seeds) * redraws
+    done = len(have)
+    cells = [(seed, r, scenario) for seed in seeds for r in range(redraws) for scenario in scenarios]
+    for seed, redraw, scenario in cells:  # seed-major: an interrupted run still has every scenario
+        if (scenario, int(seed), redraw) in have:
+            continue
+        root = Path(tempfile.mkdtemp(prefix="kb-validate-", dir=workdir))
+        try:
+            new = _replicate(scenario, int(seed), redraw, scale, level, tau, root)
+            rows += new
+            if partial_csv is not None:
+                pd.DataFrame(new).to_csv(partial_csv, mode="a", header=not partial_csv.exists(), index=False)
+        finally:
+            shutil.rmtree(root, ignore_errors=True)
+        done += 1
+        if progress:
+            progress(f"{scenario} seed {seed} redraw {redraw}", done, total)
     return ValidationResult(pd.DataFrame(rows), scale, level)

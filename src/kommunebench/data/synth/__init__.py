@@ -141,7 +141,9 @@ def generate(
     lm_centred = _centred_lm(lm_cols, munis, years)
     report("kalibrerer", 0.0)
     weeks = [weeks_in_year(y) for y in years]
-    cal = calibrate.calibrate(munis, profiles, cal_data, lm_centred, seed, years=years, weeks=weeks)
+    cal = _calibrated(
+        seed, years, lambda: calibrate.calibrate(munis, profiles, cal_data, lm_centred, seed, years=years, weeks=weeks)
+    )
     effects_r, tilt = planted.plant(spec, munis, cal.composition_share, profiles, seed, zero=zero_effects)
     pops: dict[tuple[int, int], int] = {}
 
@@ -280,6 +282,22 @@ def _write_persons(writer: _Writer, draw, ids: np.ndarray, kommunekode: int, yea
                 schema=_PERSONS_SCHEMA,
             )
         )
+
+
+_CALIBRATION: dict[tuple[int, tuple[int, int]], calibrate.Calibration] = {}
+
+
+def _calibrated(
+    seed: int, years: tuple[int, int], compute: Callable[[], calibrate.Calibration]
+) -> calibrate.Calibration:
+    """The calibration depends only on the seed and the years (reference data, the seed's labour
+    market; not on scale or effects): the last one is kept, so a harness running several effect
+    scenarios or outcome seeds for one seed calibrates once (scale-independent, ~10 s)."""
+    key = (seed, years)
+    if key not in _CALIBRATION:
+        _CALIBRATION.clear()
+        _CALIBRATION[key] = compute()
+    return _CALIBRATION[key]
 
 
 def _centred_lm(lm_cols, munis, years) -> dict[int, dict[int, dict[str, float]]]:
