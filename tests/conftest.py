@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import csv
 import shutil
 from pathlib import Path
@@ -127,6 +129,24 @@ def write_inputs(folder: Path, fmt: str = "parquet", rows: dict | None = None) -
         else:
             write_csv(folder / f"{kind}.csv", rs)
     return folder
+
+
+def write_joblog(folder: Path, month: str = "2023-01") -> Path:
+    """A joblog for ``month`` beside the tiny valid set in ``folder`` (every 2023 person in the
+    target group, 6 searches): so case-log actions about that data month are accepted."""
+    ids = [(r["person_id"], r["kommunekode"]) for r in tiny_rows()["persons"] if r["year"] == 2023]
+    rows = [
+        {
+            "person_id": pid,
+            "kommunekode": code,
+            "month": dt.date.fromisoformat(month + "-01"),
+            "in_target_group": True,
+            "availability_weight": 1.0,
+            "searches": 6,
+        }
+        for pid, code in ids
+    ]
+    return write_parquet(folder / "joblog.parquet", "joblog", rows)
 
 
 def table_contents(db: Path | duckdb.DuckDBPyConnection) -> dict[str, list[tuple]]:

@@ -183,7 +183,7 @@ def test_evaluate_gathers_status_review_list_and_proposals(con):
     assert got.action == "phone_call" and ev.actions == (got,)
     assert ev.review_list.equals(review_list(con, 2023, as_of=day))
     assert ev.review_list.attrs["year"] == 2023
-    with pytest.raises(NotFoundError, match="no proposal"):
+    with pytest.raises(NotFoundError, match="intet forslag"):
         ev.proposal(ODENSE)
     with pytest.raises(AttributeError):
         ev.as_of = dt.date(2020, 1, 1)  # frozen

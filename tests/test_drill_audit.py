@@ -15,7 +15,7 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
-from conftest import write_inputs
+from conftest import write_inputs, write_joblog
 from kommunebench import access, pipeline
 from kommunebench.api import create_app
 from kommunebench.data.transactions import session
@@ -36,7 +36,9 @@ def _cli(args: list[str], db: Path) -> subprocess.CompletedProcess[str]:
 def test_drill_4_every_write_is_audited_with_a_verified_actor(tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("KOMMUNEBENCH_KEY_DIR", str(tmp_path / "keys"))
     db = tmp_path / "warehouse.duckdb"
-    _cli(["load", str(write_inputs(tmp_path / "snap"))], db)
+    snap = write_inputs(tmp_path / "snap")
+    write_joblog(snap)
+    _cli(["load", str(snap)], db)
     _cli(["joblog", "log-action", "101", "--action", "phone_call", "--data-month", "2023-01", "--by", "Mallory"], db)
     token, row = pipeline.tokens.create_token(name="Analytiker", role="analyst", db=db)
     with TestClient(create_app(db)) as client:

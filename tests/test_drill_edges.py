@@ -11,7 +11,7 @@ import time
 import pytest
 from fastapi.testclient import TestClient
 
-from conftest import write_inputs
+from conftest import write_inputs, write_joblog
 from kommunebench import access, pipeline
 from kommunebench.access.ratelimit import Limiter
 from kommunebench.api import create_app
@@ -26,7 +26,9 @@ CASE = {"kommunekode": 101, "action": "phone_call", "data_month": "2023-01", "no
 def site(tmp_path, monkeypatch):
     monkeypatch.setenv("KOMMUNEBENCH_KEY_DIR", str(tmp_path / "keys"))
     db = tmp_path / "wh" / "warehouse.duckdb"
-    pipeline.load_data(write_inputs(tmp_path / "snap"), db=db)
+    snap = write_inputs(tmp_path / "snap")
+    write_joblog(snap)
+    pipeline.load_data(snap, db=db)
     analyst, _ = pipeline.tokens.create_token(name="Analytiker", role="analyst", db=db)
     muni, _ = pipeline.tokens.create_token(name="Kbh", role="municipality:101", db=db)
     with TestClient(create_app(db)) as client:

@@ -16,7 +16,7 @@ import duckdb
 import pytest
 from fastapi.testclient import TestClient
 
-from conftest import write_inputs
+from conftest import write_inputs, write_joblog
 from kommunebench import access, pipeline
 from kommunebench.api import create_app
 from kommunebench.data.migrations import CASE_FIELDS, case_fields
@@ -34,7 +34,9 @@ def _sha(prev: str, fields: list) -> str:
 def site(tmp_path, monkeypatch):
     monkeypatch.setenv("KOMMUNEBENCH_KEY_DIR", str(tmp_path / "keys"))
     db = tmp_path / "wh" / "warehouse.duckdb"
-    pipeline.load_data(write_inputs(tmp_path / "snap"), db=db)
+    snap = write_inputs(tmp_path / "snap")
+    write_joblog(snap)
+    pipeline.load_data(snap, db=db)
     for i in range(3):
         pipeline.joblog.record_case_action(
             kommunekode=101, action="phone_call", criterion=None, data_month="2023-01", note=f"n{i}", db=db
