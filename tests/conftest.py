@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import csv
+import datetime as dt
 import shutil
 from pathlib import Path
 
@@ -75,6 +74,7 @@ _ARROW = {
     "DOUBLE": pa.float64(),
     "VARCHAR": pa.string(),
     "DATE": pa.date32(),
+    "BOOLEAN": pa.bool_(),
 }
 
 
