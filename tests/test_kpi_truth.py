@@ -24,8 +24,13 @@ def site(tmp_path_factory, request):
 
 def test_small_scale_truth(site):
     """Default suite: the shared scale-0.01 site (random seed, printed): offer types ranked by
-    their planted effects; the adjusted comparison ranks caseworkers better than their unadjusted
-    exit shares do."""
+    their planted effects, and the adjusted comparison recovers the departments' planted effects.
+
+    Caseworkers are checked in the slow test at scale 0.1 only: at 0.01 the four large
+    municipalities have 10-14 caseworkers with 60+ spells, and the Spearman of their adjusted
+    differences with the planted effects ranged from -0.25 to 0.92 over 13 seeds (below 0.3 in 5,
+    with the code before and after issue 15) - too few to rank. Departments (10-12) gave 0.55-0.92
+    over 6 of those seeds, the failing ones included."""
     print(f"seed={site.seed}")
     con = warehouse.connect(site.db, read_only=True)
     truth = pd.read_parquet(site.snapshot / "truth_kpi.parquet")
@@ -35,7 +40,7 @@ def test_small_scale_truth(site):
         assert est == planted, (seed, est, planted)
         r = ranking(con, truth, LARGE, min_spells=60)
         print(r)
-        assert r["caseworkers"] > max(r["unadjusted"], 0.3), (seed, r)
+        assert r["n_departments"] >= 8 and r["departments"] > 0.3, (seed, r)
         assert offer_comparison(con, (101,)).label == NOT_CAUSAL
     finally:
         con.close()
