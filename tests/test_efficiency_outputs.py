@@ -232,14 +232,35 @@ def test_cli_show_explain_and_export(db_copy, view, tmp_path):
     assert bad.returncode == 1 and "ikke i beregningen" in bad.stdout
 
 
-def test_bootstrap_through_the_view_is_seeded_and_published(db_copy):
+def test_bootstrap_through_the_view_is_seeded_and_published(db_copy, tmp_path):
     seed = int(np.random.SeedSequence().entropy % 2**31)
     print(f"bootstrap seed {seed}")
     v = efficiency_view(db=db_copy, bootstrap=60, seed=seed)
-    again = efficiency_view(db=db_copy, bootstrap=60, seed=seed)
-    assert v.rows == again.rows and v.bootstrap == 60
+    assert v.bootstrap == 60 and v.seed == seed
     with_bounds = [r for r in v.rows if r.get("med_lower") is not None]
     assert with_bounds and all(r["med_lower"] <= r["med_score_bc"] + 1e-3 for r in with_bounds)
+    r = with_bounds[0]
+    assert (
+        f"Bootstrap: bias-korrigeret score {_num(r['med_score_bc'], 3)} (90 %-interval "
+        f"{_num(r['med_lower'], 3)}–{_num(r['med_upper'], 3)})." in r["explanation"]
+    )
+    # the same seed in another process gives the same numbers, and every output shows them
+    out = _cli(
+        "efficiency", "export", "--db", str(db_copy), "--out", str(tmp_path), "--bootstrap", "60", "--seed", str(seed)
+    )
+    assert out.returncode == 0, out.stderr
+    ws = openpyxl.load_workbook(next(tmp_path.glob("effektivitet_*.xlsx")))["DEA og rangliste"]
+    head = [c.value for c in ws[1]]
+    sheet = {row[0]: row for row in ws.iter_rows(min_row=2, values_only=True)}
+    for rec in v.rows:
+        got = sheet[rec["kommunekode"]]
+        for key, label in (("med_score_bc", "Bias-korrigeret"), ("med_lower", "Nedre"), ("med_upper", "Øvre")):
+            assert got[next(i for i, h in enumerate(head) if h.startswith(label))] == rec[key]
+    about = dict(openpyxl.load_workbook(next(tmp_path.glob("effektivitet_*.xlsx")))["Om beregningen"].values)
+    assert f"seed {seed}" in about["Bootstrap"] and "60 gentagelser" in about["Bootstrap"]
+    html = next(tmp_path.glob("effektivitet_*.html")).read_text("utf-8")
+    row = re.search(rf'<tr data-kommunekode="{r["kommunekode"]}">(.*?)</tr>', html, re.S)
+    assert row and f"{_num(r['med_lower'], 3)}–{_num(r['med_upper'], 3)}" in row.group(1)
 
 
 def test_without_stored_costs_the_view_says_so_in_danish(db_copy, tmp_path):

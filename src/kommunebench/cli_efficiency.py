@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.table import Table
 
 from kommunebench.cli_common import DbOption, console, db_path, new_table
 from kommunebench.pipeline.efficiency import efficiency_view, export_efficiency
@@ -61,6 +62,33 @@ def _facts(view: PublicEfficiency) -> None:
         console.print(f"[bold]{label}:[/] {text}")
 
 
+def _score(value: float | None) -> str:
+    return "–" if value is None else f"{value:.3f}".replace(".", ",")
+
+
+def _table(view: PublicEfficiency) -> Table:
+    """Rank beside DEA group and score; with a bootstrap also the bias-corrected score and the interval."""
+    boot = ("Bias-korr. score", "90 %-interval") if view.bootstrap else ()
+    columns = ("Rang", "Kommune", "DEA-gruppe med", "Score med", *boot, "Gruppe uden", "Kr. pr. fuldtidsperson")
+    columns += ("Potentiale pct.",)
+    table = new_table(
+        f"DEA og rangliste, {view.period} (kørsel {view.run_id})", columns, right=columns[:1] + columns[2:]
+    )
+    for r in sorted(view.rows, key=lambda r: r["benchmark_rank"]):
+        extra = (_score(r.get("med_score_bc")), f"{_score(r.get('med_lower'))}–{_score(r.get('med_upper'))}")
+        table.add_row(
+            str(r["benchmark_rank"]),
+            str(r["navn"]),
+            str(r["med_group"]),
+            _score(r["med_score"]),
+            *(extra if boot else ()),
+            str(r["uden_group"]),
+            format_number_da(r["cost_per_fuldtidsperson_kr"], "count"),
+            format_number_da(r["potential_pct"], "pct1"),
+        )
+    return table
+
+
 @efficiency_app.command("show")
 def show(
     db: DbOption = None,
@@ -84,29 +112,7 @@ def show(
             raise typer.Exit(1)
         console.print(rows[0]["explanation"])
         return
-    columns = (
-        "Rang",
-        "Kommune",
-        "DEA-gruppe med",
-        "Score med",
-        "Gruppe uden",
-        "Kr. pr. fuldtidsperson",
-        "Potentiale pct.",
-    )
-    table = new_table(
-        f"DEA og rangliste, {view.period} (kørsel {view.run_id})", columns, right=columns[:1] + columns[2:]
-    )
-    for r in sorted(view.rows, key=lambda r: r["benchmark_rank"]):
-        table.add_row(
-            str(r["benchmark_rank"]),
-            str(r["navn"]),
-            str(r["med_group"]),
-            "–" if r["med_score"] is None else f"{r['med_score']:.3f}".replace(".", ","),
-            str(r["uden_group"]),
-            format_number_da(r["cost_per_fuldtidsperson_kr"], "count"),
-            format_number_da(r["potential_pct"], "pct1"),
-        )
-    console.print(table)
+    console.print(_table(view))
 
 
 @efficiency_app.command("export")
@@ -118,13 +124,16 @@ def export(
     rts: Rts = "vrs",
     exclude: Exclude = "",
     miljoe: Miljoe = False,
+    bootstrap: Boot = 0,
+    seed: Seed = None,
+    jobs: Jobs = 1,
     with_run: Annotated[
         bool,
         typer.Option("--with-run", help="Skriv også kørslens egen projektmappe og rapport med DEA-ark og -afsnit."),
     ] = False,
 ) -> None:
     """Skriv sammenligningsarket (Excel) og HTML-rapporten for DEA-afsnittet."""
-    view = _view(db, run, year, rts, exclude, miljoe)
+    view = _view(db, run, year, rts, exclude, miljoe, bootstrap, seed, jobs)
     xlsx, html = export_efficiency(view, out, with_run=with_run, db=db_path(db))
     console.print(f"Skrev {xlsx}")
     console.print(f"Skrev {html}")

@@ -113,6 +113,11 @@ def explain(rec: dict, outputs: Sequence[str], n: int) -> str:
         f"og i gruppe {int(group)} i DEA med udgifter (score {_num(rec['med_score'], 3)}; uden udgifter "
         f"{_num(rec['uden_score'], 3)}, gruppe {int(rec['uden_group'])})."
     ]
+    if not pd.isna(rec.get("med_score_bc", np.nan)):
+        parts.append(
+            f"Bootstrap: bias-korrigeret score {_num(rec['med_score_bc'], 3)} (90 %-interval "
+            f"{_num(rec['med_lower'], 3)}–{_num(rec['med_upper'], 3)})."
+        )
     if rec["med_score"] >= 1 - 1e-9:
         parts.append("Kommunen ligger på fronten: ingen anden kombination af kommuner får mere løfteevne pr. krone.")
     else:

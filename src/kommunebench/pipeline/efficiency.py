@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from kommunebench import settings
@@ -71,6 +72,8 @@ def efficiency_view(
     uden = loefteevne_data(
         safe, variant="uden_udgifter", jobcentres=costs, environment=env, environment_higher_is=worse
     )
+    if bootstrap and seed is None:  # recorded in the view, so every bootstrap can be replayed
+        seed = int(np.random.default_rng().integers(2**31))
     gone = {m.navn for m in reference.municipalities() if m.kommunekode in hidden}
     leave_out = [e for e in exclude if e not in gone]
     med_out = compute_efficiency(
@@ -94,6 +97,7 @@ def efficiency_view(
         excluded=tuple(leave_out),
         bootstrap=bootstrap,
         miljoe=miljoe,
+        seed=seed,
     )
 
 

@@ -41,6 +41,9 @@ EFFICIENCY_LABELS = {
     "diff_pp": "Faktisk − forventet (pct.-point)",
     "med_group": "DEA-gruppe med udgifter",
     "med_score": "DEA-score med udgifter",
+    "med_score_bc": "Bias-korrigeret DEA-score med udgifter",
+    "med_lower": "Nedre grænse, 90 %-interval",
+    "med_upper": "Øvre grænse, 90 %-interval",
     "uden_group": "DEA-gruppe uden udgifter",
     "uden_score": "DEA-score uden udgifter",
     "cost_per_fuldtidsperson_kr": "Udgift pr. fuldtidsperson (kr.)",
@@ -68,6 +71,7 @@ class PublicEfficiency:
     threshold: int
     bootstrap: int
     miljoe: bool = False
+    seed: int | None = None
 
     def frame(self) -> pd.DataFrame:
         return pd.DataFrame(list(self.rows))
@@ -123,6 +127,7 @@ def public_efficiency(
     excluded: tuple[str, ...] = (),
     bootstrap: int = 0,
     miljoe: bool = False,
+    seed: int | None = None,
 ) -> PublicEfficiency:
     """Round a :class:`SideBySide` for publication (it must not contain a suppressed municipality)."""
     leaked = set(sbs.rows["kommunekode"].astype(int)) & set(hidden)
@@ -155,4 +160,5 @@ def public_efficiency(
         threshold=threshold,
         bootstrap=bootstrap,
         miljoe=miljoe,
+        seed=seed,
     )

@@ -39,6 +39,9 @@ _KINDS = {
     "Faktisk − forventet (pct.-point)": "share",
     "DEA-score med udgifter": "count_precise",  # three decimals
     "DEA-score uden udgifter": "count_precise",
+    "Bias-korrigeret DEA-score med udgifter": "count_precise",
+    "Nedre grænse, 90 %-interval": "count_precise",
+    "Øvre grænse, 90 %-interval": "count_precise",
     "Udgift pr. fuldtidsperson (kr.)": "count",
     "Frontens udgift pr. fuldtidsperson (kr.)": "count",
     "Besparelsespotentiale (kr.)": "count",
@@ -61,6 +64,12 @@ def efficiency_table(view: PublicEfficiency) -> pd.DataFrame:
 def efficiency_facts(view: PublicEfficiency) -> list[tuple[str, str]]:
     """The national totals in Rigsrevisionen's form and how the numbers were made, as label/text pairs."""
     t = view.totals
+    boot = (
+        f"{format_number_da(view.bootstrap, 'count')} gentagelser (delstikprøver, Kneip, Simar & Wilson 2008; "
+        f"seed {view.seed}): bias-korrigeret score og 90 %-interval for DEA med udgifter"
+        if view.bootstrap
+        else "ingen (DEA-scorer er skævt opad i små stikprøver; se kommunebench efficiency show --bootstrap)"
+    )
     return [
         ("Periode", f"{period_text(view.period)} (kørsel {view.run_id})"),
         ("Udgiftsår", str(view.cost_year)),
@@ -82,6 +91,7 @@ def efficiency_facts(view: PublicEfficiency) -> list[tuple[str, str]]:
             else "ingen",
         ),
         ("Udeladt af fronten", ", ".join(view.excluded) or "ingen"),
+        ("Bootstrap", boot),
         (
             "Udeladt pga. små tal",
             (", ".join(view.suppressed) or "ingen") + f" (færre end {view.threshold} personer i en celle)",
