@@ -186,13 +186,33 @@ def test_one_municipalitys_explanation_matches_its_numbers(view):
     assert frontier and all("ligger på fronten" in f["explanation"] for f in frontier)
 
 
-def test_national_totals_in_rigsrevisionens_form(view):
+def test_national_totals_in_rigsrevisionens_form(db_copy, view):
     t = view.totals
     assert t["n_municipalities"] == len(view.rows)
     assert t["persons_more_in_job"] >= 0 and t["persons_more_in_job"] % 10 == 0
     saving = sum(r["saving_kr"] for r in view.rows) / 1e6
     assert abs(saving - t["saving_mio_kr"]) < 0.05 + 0.001 * len(view.rows)
     assert 0 <= t["saving_pct"] < 100
+    persons = sum(r["potential_persons"] for r in view.rows)
+    assert abs(persons - t["persons_more_in_job"]) <= 5 + 0.5 * len(view.rows)
+    # recomputed from the library: more in job or education = the output-oriented model (same
+    # expenditure), the saving = the input-oriented one (same results), both med udgifter
+    con = warehouse.connect(db_copy, read_only=True)
+    try:
+        _, costs = stored_costs(con, view.cost_year)
+        run = load_run(con, view.run_id)
+    finally:
+        con.close()
+    safe, hidden = efficiency_inputs(run.lists, view.threshold)
+    data = loefteevne_data(safe, variant="med_udgifter", costs=costs[~costs["kommunekode"].isin(hidden)])
+    more = compute_efficiency(data, orientation="output").totals()["persons"]
+    less = compute_efficiency(data, orientation="input")
+    kr = less.totals()["cost_per_fuldtidsperson_kr"]
+    spent = float((data.inputs[:, 0] * data.input_volume[:, 0]).sum())
+    print(f"{more:.1f} more in job or education; saving {kr / 1e6:.2f} mio. kr. of {spent / 1e6:.2f}")
+    assert abs(t["persons_more_in_job"] - more) <= 5
+    assert abs(t["saving_mio_kr"] - kr / 1e6) <= 0.05
+    assert abs(t["saving_pct"] - 100 * kr / spent) <= 0.05
 
 
 # --- API, CLI, Excel, HTML -------------------------------------------------------------------
