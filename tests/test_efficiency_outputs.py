@@ -28,6 +28,7 @@ from kommunebench.data.load import load
 from kommunebench.data.synth import costs as synth_costs
 from kommunebench.efficiency import compute_efficiency, loefteevne_data
 from kommunebench.efficiency.costs import stored_costs
+from kommunebench.efficiency.sidebyside import explain
 from kommunebench.errors import NotFoundError, ValidationError
 from kommunebench.pipeline.efficiency import efficiency_view, export_efficiency
 from kommunebench.publish.efficiency import efficiency_inputs
@@ -213,6 +214,15 @@ def test_national_totals_in_rigsrevisionens_form(db_copy, view):
     assert abs(t["persons_more_in_job"] - more) <= 5
     assert abs(t["saving_mio_kr"] - kr / 1e6) <= 0.05
     assert abs(t["saving_pct"] - 100 * kr / spent) <= 0.05
+
+
+def test_a_unit_left_out_of_the_frontier_is_not_said_to_lie_on_it():
+    rec = {"navn": "Langeland", "benchmark_rank": 9, "diff_pp": -1.0, "med_group": 1, "med_score": 1.023}
+    rec |= {"uden_score": 0.97, "uden_group": 2, "med_peers": ""}
+    text = explain(rec, (), 98)
+    print(text)
+    assert "uden for fronten" in text and "ligger på fronten" not in text and "score 1,023" in text
+    assert "ligger på fronten" in explain(rec | {"med_score": 1.0}, (), 98)
 
 
 # --- API, CLI, Excel, HTML -------------------------------------------------------------------

@@ -118,7 +118,12 @@ def explain(rec: dict, outputs: Sequence[str], n: int) -> str:
             f"Bootstrap: bias-korrigeret score {_num(rec['med_score_bc'], 3)} (90 %-interval "
             f"{_num(rec['med_lower'], 3)}–{_num(rec['med_upper'], 3)})."
         )
-    if rec["med_score"] >= 1 - 1e-9:
+    if rec["med_score"] > 1 + 1e-9:  # left out of the reference set (exclude=) and beyond the others' frontier
+        parts.append(
+            "Kommunen er holdt uden for fronten og ligger uden for den (score over 1): ingen kombination af de "
+            "andre kommuner får lige så meget løfteevne pr. krone."
+        )
+    elif rec["med_score"] >= 1 - 1e-9:
         parts.append("Kommunen ligger på fronten: ingen anden kombination af kommuner får mere løfteevne pr. krone.")
     else:
         parts.append(f"Fronten defineres af {rec['med_peers']}.")
