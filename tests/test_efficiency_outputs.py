@@ -237,6 +237,15 @@ def test_the_json_twin_and_the_page(site, view):
     page = httpx.get(site.url + "/effektivitet", timeout=120)
     assert page.status_code == 200 and 'id="kb-dea-table"' in page.text and "Effektivitet" in page.text
     assert httpx.get(site.url + "/api/v1/effektivitet?rts=xyz", timeout=30).status_code == 422
+    # the report's option: units left out of the frontier (still scored, never a peer)
+    out = httpx.get(site.url + "/api/v1/effektivitet", params={"udelad": "Aarhus, odense"}, timeout=120).json()
+    assert sorted(out["excluded"]) == ["Aarhus", "Odense"] and len(out["municipalities"]) == len(view.rows)
+    assert not any(p in (m["med_peers"] or "") for m in out["municipalities"] for p in ("Aarhus (", "Odense ("))
+    assert (
+        "Udeladt af fronten</dt><dd>Aarhus</dd>"
+        in httpx.get(site.url + "/effektivitet?udelad=Aarhus", timeout=120).text
+    )
+    assert httpx.get(site.url + "/api/v1/effektivitet?udelad=Atlantis", timeout=60).status_code == 400
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess:

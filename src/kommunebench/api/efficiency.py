@@ -54,19 +54,28 @@ class EfficiencyPage(BaseModel):
     totals: dict[str, float]
     suppressed: list[str] = Field(description="kommuner udeladt, fordi en celle er undertrykt")
     excluded: list[str]
+    udelad: tuple[str, ...] = Field((), description="de kommuner, forespørgslen bad om at holde uden for fronten")
     municipalities: list[EfficiencyRow]
 
 
-def _view(ctx: Ctx, run: str | None, aar: int | None, rts: str, miljoe: bool = False) -> PublicEfficiency:
+def _view(
+    ctx: Ctx, run: str | None, aar: int | None, rts: str, miljoe: bool = False, udelad: tuple[str, ...] = ()
+) -> PublicEfficiency:
     def compute() -> PublicEfficiency:
         with ctx.wh.read() as con:
-            return efficiency_view(run_id=run, db=con, year=aar, rts=rts, threshold=ctx.threshold, miljoe=miljoe)
+            return efficiency_view(
+                run_id=run, db=con, year=aar, rts=rts, threshold=ctx.threshold, miljoe=miljoe, exclude=udelad
+            )
 
-    return ctx.wh.memo(("efficiency", run, aar, rts, ctx.threshold, miljoe), compute)
+    return ctx.wh.memo(("efficiency", run, aar, rts, ctx.threshold, miljoe, udelad), compute)
+
+
+def _names(udelad: str) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(x.strip() for x in udelad.split(",") if x.strip()))
 
 
 def _extra(ctx: Ctx, data: EfficiencyPage) -> dict[str, Any]:
-    return efficiency_context(_view(ctx, data.run_id, data.cost_year, data.rts, data.miljoe))
+    return efficiency_context(_view(ctx, data.run_id, data.cost_year, data.rts, data.miljoe, data.udelad))
 
 
 @pages.page(
@@ -83,9 +92,13 @@ def efficiency_page(
     aar: int | None = Query(None, ge=2007, le=2100, description="udgiftsår; standard: det nyeste"),
     rts: str = Query("vrs", pattern="^(vrs|crs)$", description="skalaafkast: vrs (standard) eller crs"),
     miljoe: bool = Query(False, description="tilføj miljøvariablen: forventet andel på ydelse i alt (rammevilkår)"),
+    udelad: str = Query(
+        "", max_length=400, description="kommuner holdt uden for fronten, kommasepareret (fx Ærø,Samsø,Langeland)"
+    ),
 ) -> EfficiencyPage:
     """Benchmark rank beside DEA group and score, national totals and the reason in words."""
-    view = _view(ctx, run.upper() if run else None, aar, rts, miljoe)
+    names = _names(udelad)
+    view = _view(ctx, run.upper() if run else None, aar, rts, miljoe, names)
     return EfficiencyPage(
         run_id=view.run_id,
         period=view.period,
@@ -96,6 +109,7 @@ def efficiency_page(
         totals=dict(view.totals),
         suppressed=list(view.suppressed),
         excluded=list(view.excluded),
+        udelad=names,
         municipalities=[
             EfficiencyRow.model_validate({k: r.get(k) for k in EfficiencyRow.model_fields}) for r in view.rows
         ],

@@ -74,8 +74,13 @@ def efficiency_view(
     )
     if bootstrap and seed is None:  # recorded in the view, so every bootstrap can be replayed
         seed = int(np.random.default_rng().integers(2**31))
-    gone = {m.navn for m in reference.municipalities() if m.kommunekode in hidden}
-    leave_out = [e for e in exclude if e not in gone]
+    gone = {
+        key
+        for m in reference.municipalities()
+        if m.kommunekode in hidden
+        for key in (m.navn.casefold(), str(m.kommunekode))
+    }
+    leave_out = [med.labels[i] for i in med.index_of([e for e in exclude if str(e).strip().casefold() not in gone])]
     med_out = compute_efficiency(
         med, orientation="output", rts=rts, exclude=leave_out, bootstrap=bootstrap, seed=seed, n_jobs=n_jobs
     )
