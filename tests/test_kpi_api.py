@@ -4,6 +4,7 @@ and the workbook; and in headless Chromium the drill-down Faktaside → casework
 from __future__ import annotations
 
 import os
+import random
 import re
 import subprocess
 import sys
@@ -14,6 +15,7 @@ import httpx
 import openpyxl
 import pytest
 
+from kommunebench import pipeline
 from kommunebench.data import warehouse
 from kommunebench.kpi import compute, parse_weeks
 from kpi_site import shared_kpi_site
@@ -185,3 +187,18 @@ def test_browser_drill_down_to_a_caseworker_and_back(site):
         assert "Faktaside" in page.inner_text("h1")
         b.close()
     assert not problems, problems
+
+
+def test_all_faktasider_at_once_equal_each_faktaside(site):
+    """The one-pass publication of every municipality's Faktaside (what the speed target times)
+    gives each municipality exactly the rows of its own page, klynge and similar ones included."""
+    weeks = pipeline.kpi.default_weeks(db=site.db)
+    pages = pipeline.kpi.public_faktasider(weeks, db=site.db)
+    assert len(pages) >= 90, sorted(pages)
+    rng = random.Random(site.seed)
+    for code in [101, *rng.sample(sorted(pages), 2)]:
+        page = pipeline.kpi.faktaside(code, weeks, db=site.db)
+        assert page["klynge"] and page["similar"], code
+        assert pages[code] == page["rows"], code
+    # klynge means are shown (somewhere: at this scale a small member often hides them)
+    assert any(r["klynge"] is not None for rows in pages.values() for r in rows)

@@ -40,7 +40,7 @@ def outward_all(faktasider: KpiTable, groups: Groups) -> pd.DataFrame:
     f = faktasider.frame[faktasider.frame.level == "kommune"]
     keys = list(dict.fromkeys(str(k) for k in f.kpi))
     codes = np.array(sorted({int(c) for c in f.kommunekode}), dtype=np.int64)
-    k_idx = pd.Index(keys).get_indexer(f.kpi.astype(str))
+    k_idx = pd.Index(keys).get_indexer(pd.Index(f.kpi.astype(str)))
     c_idx = np.searchsorted(codes, f.kommunekode.to_numpy(np.int64))
     shape = (len(keys), codes.size)
     value, num, den = np.full(shape, np.nan), np.zeros(shape), np.zeros(shape)

@@ -107,7 +107,10 @@ def all_groups(*, db: Store | None = None) -> dict[int, tuple[list[int], list[in
         codes = sorted(int(k) for k in g.kommunekode)
         members.update({c: [k for k in codes if k != c] for c in codes})
     sim = run.lists.similar[run.lists.similar.area == reference.TOTAL]
-    similar = {int(c): sorted(int(k) for k in g.similar_kommunekode) for c, g in sim.groupby("kommunekode")}
+    similar: dict[int, list[int]] = {}
+    for code, k in zip(sim.kommunekode.astype(int), sim.similar_kommunekode.astype(int), strict=True):
+        similar.setdefault(int(code), []).append(int(k))
+    similar = {c: sorted(v) for c, v in similar.items()}
     return {c: (members.get(c, []), similar.get(c, [])) for c in set(members) | set(similar)}
 
 

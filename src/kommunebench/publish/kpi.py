@@ -209,6 +209,7 @@ def internal_adjusted(adjusted: Adjusted, *, threshold: int) -> list[dict]:
             c: None if hidden else _round(float(r[c]), 1)
             for c in ("actual_pct", "expected_pct", "diff_pp", "lo_pp", "hi_pp")
         }
+        vals |= {c: None if hidden else _round(float(r[c]), 2) for c in ("odds_ratio", "or_lo", "or_hi")}
         out.append(
             {
                 "level": str(r["level"]),
