@@ -192,11 +192,11 @@ def test_browser_drill_down_to_a_caseworker_and_back(site):
 def test_all_faktasider_at_once_equal_each_faktaside(site):
     """The one-pass publication of every municipality's Faktaside (what the speed target times)
     gives each municipality exactly the rows of its own page, klynge and similar ones included."""
-    weeks = pipeline.kpi.default_weeks(db=site.db)
+    last = pipeline.kpi.default_weeks(db=site.db).last
+    weeks = parse_weeks(f"{last.isocalendar()[0]}-W{last.isocalendar()[1]:02d}")
     pages = pipeline.kpi.public_faktasider(weeks, db=site.db)
     assert len(pages) >= 90, sorted(pages)
-    rng = random.Random(site.seed)
-    for code in [101, *rng.sample(sorted(pages), 2)]:
+    for code in [101, random.Random(site.seed).choice(sorted(pages))]:
         page = pipeline.kpi.faktaside(code, weeks, db=site.db)
         assert page["klynge"] and page["similar"], code
         assert pages[code] == page["rows"], code
