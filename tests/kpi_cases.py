@@ -56,6 +56,8 @@ JOBLOG = [
     (2, 101, "2023-03", "true", 1, 3),
     (4, 101, "2023-02", "true", 1, 0),
     (4, 101, "2023-03", "false", 1, 2),
+    (3, 101, "2023-04", "true", 1, 0),  # April: not a month of Q1 (W13's Thursday is 30 March)
+    (3, 101, "2023-07", "true", 1, 4),  # July: the month of W27 (Thursday 6 July)
 ]
 
 

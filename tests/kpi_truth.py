@@ -37,7 +37,8 @@ def _centred(df: pd.DataFrame) -> pd.Series:
 
 
 def ranking(con, truth: pd.DataFrame, kommuner: tuple[int, ...], *, min_spells: int = 1) -> dict[str, float]:
-    """Spearman of estimated vs planted differences, caseworkers and departments pooled."""
+    """Spearman of estimated vs planted differences, caseworkers and departments pooled: on the odds
+    scale (the planted effects are odds ratios; ``*_pp`` on the pct.-point scale, for the record)."""
     cws, deps = [], []
     for kk in kommuner:
         try:
@@ -53,10 +54,12 @@ def ranking(con, truth: pd.DataFrame, kommuner: tuple[int, ...], *, min_spells: 
     cw = cw[(cw.spells >= min_spells) & (cfam.map(cfam.value_counts()) > 1)]  # alone in a family: nothing to rank
     fam = dep.department.str.split(" ").str[0] + "|" + dep.kk.astype(str)
     dep = dep[fam.map(fam.value_counts()) > 1]
-    out = {"caseworkers": float(stats.spearmanr(cw.diff_pp, cw.t)[0]), "n_caseworkers": len(cw)}
+    out = {"caseworkers": float(stats.spearmanr(cw.odds_ratio, cw.t)[0]), "n_caseworkers": len(cw)}
+    out["caseworkers_pp"] = float(stats.spearmanr(cw.diff_pp, cw.t)[0])
     out["unadjusted"] = float(stats.spearmanr(cw.actual_pct, cw.t)[0])
     if len(dep) > 2:
-        out["departments"] = float(stats.spearmanr(dep.diff_pp, dep.t)[0])
+        out["departments"] = float(stats.spearmanr(dep.odds_ratio, dep.t)[0])
+        out["departments_pp"] = float(stats.spearmanr(dep.diff_pp, dep.t)[0])
         out["n_departments"] = len(dep)
     return out
 

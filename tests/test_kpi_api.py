@@ -4,15 +4,18 @@ and the workbook; and in headless Chromium the drill-down Faktaside → casework
 from __future__ import annotations
 
 import os
+import random
 import re
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import quote
 
 import httpx
 import openpyxl
 import pytest
 
+from kommunebench import pipeline
 from kommunebench.data import warehouse
 from kommunebench.kpi import compute, parse_weeks
 from kpi_site import shared_kpi_site
@@ -68,6 +71,38 @@ def test_departments_and_caseworkers_need_the_own_municipality(http, site, key, 
         resp = http.get(f"/api/v1/styring/101/sagsbehandler/{cw}", headers=headers)
         assert resp.status_code == status
         assert resp.json()["error"]["code"] in ("unauthorized", "forbidden")
+
+
+def _units_of_101(site) -> dict[str, str]:
+    """A department, target group and caseworker of København with spells (depends on the seed)."""
+    con = warehouse.connect(site.db, read_only=True)
+    try:
+        dep, tg, cw = con.execute(
+            "SELECT department, target_group, CAST(caseworker_id AS VARCHAR) FROM kpi_spells "
+            "WHERE kommunekode = 101 AND caseworker_id IS NOT NULL ORDER BY spell_id DESC LIMIT 1"
+        ).fetchone()
+    finally:
+        con.close()
+    return {"afdeling": dep, "maalgruppe": tg, "sagsbehandler": cw}
+
+
+@pytest.mark.parametrize("level", ["afdeling", "maalgruppe", "sagsbehandler"])
+def test_another_municipality_is_refused_at_every_level_json_and_html(http, site, level):
+    """Frederiksberg's token: 403 for København's department, target group and caseworker, as JSON
+    and as a page; København's caseworker is not found under Frederiksberg's own code."""
+    unit = quote(_units_of_101(site)[level], safe="")
+    fr = _auth(site, "fr")
+    for path in (f"/api/v1/styring/101/{level}/{unit}", f"/styring/101/{level}/{unit}"):
+        resp = http.get(path, headers=fr)
+        assert resp.status_code == 403, (path, resp.status_code)
+    assert http.get(f"/api/v1/styring/101/{level}/{unit}", headers=_auth(site, "kk")).status_code == 200
+    mine = http.get(f"/api/v1/styring/147/{level}/{unit}", headers=fr)
+    if level != "sagsbehandler":  # the same names everywhere: then Frederiksberg's own figures
+        assert mine.status_code in (200, 404)
+        if mine.status_code == 200:
+            assert mine.json()["municipality"]["kommunekode"] == 147
+    else:
+        assert mine.status_code == 404, mine.text
 
 
 def test_small_cells_are_suppressed(http, site):
@@ -152,3 +187,18 @@ def test_browser_drill_down_to_a_caseworker_and_back(site):
         assert "Faktaside" in page.inner_text("h1")
         b.close()
     assert not problems, problems
+
+
+def test_all_faktasider_at_once_equal_each_faktaside(site):
+    """The one-pass publication of every municipality's Faktaside (what the speed target times)
+    gives each municipality exactly the rows of its own page, klynge and similar ones included."""
+    last = pipeline.kpi.default_weeks(db=site.db).last
+    weeks = parse_weeks(f"{last.isocalendar()[0]}-W{last.isocalendar()[1]:02d}")
+    pages = pipeline.kpi.public_faktasider(weeks, db=site.db)
+    assert len(pages) >= 90, sorted(pages)
+    for code in [101, random.Random(site.seed).choice(sorted(pages))]:
+        page = pipeline.kpi.faktaside(code, weeks, db=site.db)
+        assert page["klynge"] and page["similar"], code
+        assert pages[code] == page["rows"], code
+    # klynge means are shown (somewhere: at this scale a small member often hides them)
+    assert any(r["klynge"] is not None for rows in pages.values() for r in rows)

@@ -28,7 +28,7 @@ Q1 = [
     ("kommune", "", "udeblivelser", 100 * 2 / 8),  # no-shows P1 24/1, P3 8/3; held 6
     ("kommune", "", "samtale_3_mdr", 100.0),  # S4 (on benefit W13 since ≤ W01) had 7/2 held
     ("kommune", "", "samtale_6_mdr", math.nan),  # nobody on benefit 26 weeks before W13 (data start)
-    ("kommune", "", "joblog_soegning", 100 * 2 / 4),  # P2 Jan 0, Feb 5, Mar 3; P4 Feb 0 (Mar exempt)
+    ("kommune", "", "joblog_soegning", 100 * 2 / 4),  # P2 Jan 0, Feb 5, Mar 3; P4 Feb 0 (Mar exempt; P3 Apr not Q1)
     ("kommune", "", "aktiveringsgrad", 100 * 2 / 4),  # P2 praktik, P3 vejledning
     ("kommune", "", "aktivering_virksomhedspraktik", 25.0),
     ("kommune", "", "aktivering_vejledning_opkvalificering", 25.0),
@@ -68,6 +68,7 @@ W27 = [
     ("kommune", "", "forsoergelsestryk", 2.0),
     ("kommune", "", "aktiveringsgrad", 0.0),
     ("kommune", "", "sagsbehandlere_pr_100", 100 * 1.5 / 2),
+    ("kommune", "", "joblog_soegning", 100.0),  # P3 July (4 searches); P3 April is not July
 ]
 
 

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import random
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from kommunebench.data import warehouse
-from kommunebench.kpi import NOT_CAUSAL, offer_comparison
+from kommunebench.kpi import NOT_CAUSAL, adjust, offer_comparison
 from kpi_site import shared_kpi_site
 from kpi_truth import offers_ranked, ranking, synthetic_warehouse
 
@@ -42,8 +43,23 @@ def test_small_scale_truth(site):
         print(r)
         assert r["n_departments"] >= 8 and r["departments"] > 0.3, (seed, r)
         assert offer_comparison(con, (101,)).label == NOT_CAUSAL
+        _odds_ratio_by_hand(adjust(con, 101).frame)
     finally:
         con.close()
+
+
+def _odds_ratio_by_hand(a: pd.DataFrame) -> None:
+    """The odds ratio is odds(actual share) / odds(expected share), its interval is the pct.-point
+    interval carried over, and it is above 1 exactly where the difference is positive."""
+    share, exp = a.actual / a.spells, a.expected / a.spells
+    inside = (a.actual > 0) & (a.actual < a.spells) & (exp > 0.5 / a.spells) & (exp < 1 - 0.5 / a.spells)
+    assert inside.sum() > 10
+    b, sh, ex = a[inside], share[inside], exp[inside]
+    assert np.allclose(b.odds_ratio, (sh / (1 - sh)) / (ex / (1 - ex)))
+    assert ((b.or_lo <= b.odds_ratio) & (b.odds_ratio <= b.or_hi)).all()
+    assert ((b.odds_ratio > 1) == (b.diff_pp > 0)).all()
+    lo = np.clip(sh - (b.diff_pp - b.lo_pp) / 100, 0.5 / b.spells, 1 - 0.5 / b.spells)
+    assert np.allclose(b.or_lo, (lo / (1 - lo)) / (ex / (1 - ex)))
 
 
 @pytest.mark.slow
@@ -56,7 +72,7 @@ def test_caseworker_and_department_ranking_at_scale_01(tmp_path):
         print(r)
         assert r["caseworkers"] >= 0.8, (seed, r)
         assert r["departments"] >= 0.8, (seed, r)
-        assert r["unadjusted"] < r["caseworkers"]
+        assert r["unadjusted"] < r["caseworkers"]  # the raw shares are misled by the hard caseloads
     finally:
         con.close()
 

@@ -93,10 +93,12 @@ def levels_cmd(
 def adjusted_cmd(kommune: Kommune, db: DbOption = None) -> None:
     """Faktisk mod forventet afgang til selvforsørgelse pr. afdeling, målgruppe og sagsbehandler."""
     kk = resolve_municipality(kommune)
-    cols = ("Niveau", "Enhed", "Forløb", "Faktisk pct.", "Forventet pct.", "Forskel (pct.-point)", "95 pct. interval")
+    cols: tuple[str, ...] = ("Niveau", "Enhed", "Forløb", "Faktisk pct.", "Forventet pct.", "Forskel (pct.-point)")
+    cols += ("95 pct. interval", "Odds-forhold", "95 pct. interval ")
     table = new_table(f"{municipality(kk).navn}: justeret for borgersammensætning", cols, right=cols[2:])
     for r in jobs.adjusted(kk, db=db_path(db)):
         interval = "–" if r["suppressed"] else f"{_num(r['lo_pp'])} til {_num(r['hi_pp'])}"
+        odds = "–" if r["suppressed"] else f"{_num(r['or_lo'], 2)} til {_num(r['or_hi'], 2)}"
         table.add_row(
             r["level_name"],
             r["unit"],
@@ -105,6 +107,8 @@ def adjusted_cmd(kommune: Kommune, db: DbOption = None) -> None:
             _num(r["expected_pct"]),
             _num(r["diff_pp"]),
             interval,
+            _num(r["odds_ratio"], 2),
+            odds,
         )
     console.print(table)
 

@@ -107,6 +107,9 @@ class AdjustedRow(BaseModel):
     diff_pp: float | None
     lo_pp: float | None
     hi_pp: float | None
+    odds_ratio: float | None
+    or_lo: float | None
+    or_hi: float | None
 
 
 class OfferRow(BaseModel):

@@ -12,7 +12,9 @@ spells on a jobcentre benefit:
   caseworkers, the target group; no department or caseworker terms. For the target-group level
   the target group is left out (it is what is compared).
 * **Difference** per unit = (actual − expected) ÷ spells × 100 (pct. points), with a 95 % interval
-  from the residuals' spread inside the unit (a cluster-robust standard error).
+  from the residuals' spread inside the unit (a cluster-robust standard error); and the same on
+  the odds scale (**odds ratio** = odds of the actual share ÷ odds of the expected share, the
+  interval carried over), which compares units with high and low exit shares alike.
 
 :func:`offer_comparison` regresses ``Y`` of spells longer than
 :data:`~kommunebench.data.kpischemas.OFFER_WINDOW_WEEKS` weeks on the same characteristics, the
@@ -165,8 +167,27 @@ def adjust(con: duckdb.DuckDBPyConnection, kommunekode: int, weeks: Weeks | None
     out["lo_pp"], out["hi_pp"] = out.diff_pp - half, out.diff_pp + half
     out["actual_pct"] = out.actual / out.spells * 100
     out["expected_pct"] = out.expected / out.spells * 100
+    out["odds_ratio"], out["or_lo"], out["or_hi"] = _odds_ratios(out, half)
     out = out.drop(columns="rss")
     return Adjusted(int(kommunekode), weeks or _all_weeks(con), out, r2)
+
+
+def _odds_ratios(out: pd.DataFrame, half_pp: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Actual vs expected on the odds scale: odds(actual share) ÷ odds(expected share), and the pp
+    interval carried over (a monotone transform). Shares are kept ½ spell inside 0 and 1. Effects
+    that work on the odds (as the planted ones) read the same in groups with high and low exit
+    shares, where a difference in pct. points shrinks as the shares near 0 or 100 %."""
+    n = out.spells.to_numpy(float)
+    eps = 0.5 / n
+    expected = out.expected.to_numpy(float) / n
+    actual = out.actual.to_numpy(float) / n
+
+    def odds_vs_expected(share: np.ndarray) -> np.ndarray:
+        a, e = np.clip(share, eps, 1 - eps), np.clip(expected, eps, 1 - eps)
+        return np.asarray((a / (1 - a)) / (e / (1 - e)))
+
+    half = half_pp.to_numpy(float) / 100
+    return odds_vs_expected(actual), odds_vs_expected(actual - half), odds_vs_expected(actual + half)
 
 
 def _all_weeks(con: duckdb.DuckDBPyConnection) -> Weeks:

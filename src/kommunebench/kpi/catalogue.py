@@ -119,7 +119,8 @@ CATALOGUE: tuple[Kpi, ...] = (
     _k(
         "joblog_soegning",
         "Andel med jobsøgning i joblog",
-        "Af borger-måneder i joblog-målgruppen i periodens måneder: andelen med mindst én registreret jobsøgning.",
+        "Af borger-måneder i joblog-målgruppen i periodens måneder (de måneder, hvor torsdagen i en af "
+        "periodens uger ligger): andelen med mindst én registreret jobsøgning.",
         "pct.",
         "indsats",
         "hoej",

@@ -150,9 +150,13 @@ def offers_sql(w: Weeks, kommuner: tuple[int, ...] | None) -> tuple[str, dict[st
 
 
 def joblog_sql(w: Weeks, kommuner: tuple[int, ...] | None) -> tuple[str, dict[str, str]]:
+    """The period's months are those holding the Thursday of one of its weeks (as a week belongs
+    to the month, quarter and year of its Thursday): a quarter of ISO weeks has three months, not
+    also the one its last days run into."""
+    first_thu, last_thu = w.first + dt.timedelta(days=3), w.last + dt.timedelta(days=3)
     base = (
         f"SELECT {_keys()}, searches FROM kpi_joblog WHERE {_where_kk(kommuner)} "
-        f"AND month <= {_d(w.end)} AND last_day(month) >= {_d(w.first)}"
+        f"AND month <= {_d(last_thu)} AND last_day(month) >= {_d(first_thu)}"
     )
     return base, {"jl_den": "count(*)", "jl_num": "count(*) FILTER (searches > 0)"}
 

@@ -35,6 +35,7 @@ __all__ = [
     "table",
     "faktasider",
     "groups",
+    "all_groups",
     "faktaside",
     "public_faktasider",
     "levels",
@@ -93,20 +94,29 @@ def faktasider(weeks: kpi.Weeks, *, db: Store | None = None) -> kpi.KpiTable:
         return kpi.compute(_ready(con), weeks, levels=("kommune",))
 
 
-def groups(kommunekode: int, *, db: Store | None = None) -> tuple[list[int], list[int]]:
-    """(klynge members, similar municipalities) of the newest stored run's total list, or empty."""
+def all_groups(*, db: Store | None = None) -> dict[int, tuple[list[int], list[int]]]:
+    """Every municipality's (klynge members, similar municipalities) from the newest stored run's
+    total list; empty without a stored run (then only the country is compared with)."""
     try:
         run = latest_run(db=db)
     except NotFoundError:
-        return [], []
+        return {}
     kl = run.lists.klynger[run.lists.klynger.area == reference.TOTAL]
-    mine = kl[kl.kommunekode == kommunekode].klynge
-    members = (
-        [] if mine.empty else sorted(int(k) for k in kl[kl.klynge == mine.iloc[0]].kommunekode if k != kommunekode)
-    )
-    sim = run.lists.similar
-    similar = sim[(sim.area == reference.TOTAL) & (sim.kommunekode == kommunekode)].similar_kommunekode
-    return members, sorted(int(k) for k in similar)
+    members: dict[int, list[int]] = {}
+    for _, g in kl.groupby("klynge"):
+        codes = sorted(int(k) for k in g.kommunekode)
+        members.update({c: [k for k in codes if k != c] for c in codes})
+    sim = run.lists.similar[run.lists.similar.area == reference.TOTAL]
+    similar: dict[int, list[int]] = {}
+    for code, k in zip(sim.kommunekode.astype(int), sim.similar_kommunekode.astype(int), strict=True):
+        similar.setdefault(int(code), []).append(int(k))
+    similar = {c: sorted(v) for c, v in similar.items()}
+    return {c: (members.get(c, []), similar.get(c, [])) for c in set(members) | set(similar)}
+
+
+def groups(kommunekode: int, *, db: Store | None = None) -> tuple[list[int], list[int]]:
+    """(klynge members, similar municipalities) of the newest stored run's total list, or empty."""
+    return all_groups(db=db).get(int(kommunekode), ([], []))
 
 
 def faktaside(kommunekode: int, weeks: kpi.Weeks, *, db: Store | None = None, threshold: int | None = None) -> dict:
@@ -130,16 +140,16 @@ def _weekly(con: duckdb.DuckDBPyConnection, weeks: kpi.Weeks) -> pd.DataFrame:
 
 
 def public_faktasider(weeks: kpi.Weeks, *, db: Store | None = None, threshold: int | None = None) -> dict[int, list]:
-    """Every municipality's public Faktaside rows for one period (without klynge and similar)."""
+    """Every municipality's public Faktaside rows for one period, each beside its klynge, similar
+    municipalities and the country (the rows of :func:`faktaside`), worked out in one pass."""
     t = settings.get_int("suppress_below", threshold)
     with using(db) as con:
         all_ = faktasider(weeks, db=con)
         weekly = _weekly(con, weeks)
+        known = all_groups(db=con)
     codes = sorted(int(c) for c in all_.frame.kommunekode.unique())
-    return {
-        c: publish_kpi.public_outward(all_, c, klynge=(), similar=(), threshold=t, weekly=weekly, first=weeks.first)
-        for c in codes
-    }
+    groups_ = {c: known.get(c, ([], [])) for c in codes}
+    return publish_kpi.public_outward_all(all_, groups_, threshold=t, weekly=weekly, first=weeks.first)
 
 
 def levels(kommunekode: int, weeks: kpi.Weeks, *, db: Store | None = None, threshold: int | None = None) -> list:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from kommunebench.kpi import CATALOGUE, LEVEL_NAMES, OFFER_NAMES, Adjusted, KpiTable, OfferComparison, kpi
-from kommunebench.kpi.outward import outward
+from kommunebench.kpi.outward import outward_all
 from kommunebench.publish.rounding import round_half_away
 
 NUMBER_KINDS = {0: "count", 1: "pct1", 2: "share"}  # decimals → the Danish formatter's kind
@@ -37,6 +37,7 @@ __all__ = [
     "KpiRow",
     "public_kpi_rows",
     "public_outward",
+    "public_outward_all",
     "small_weeks",
     "WEEKLY_TERMS",
     "internal_adjusted",
@@ -81,25 +82,24 @@ def public_kpi_rows(table: KpiTable, kommunekode: int, *, threshold: int, intern
     f = table.frame[table.frame.kommunekode == kommunekode]
     if not internal:
         f = f[f.level == "kommune"]
+    small = _small_cells(f, threshold)
+    cols = [f[c].astype(str).to_numpy() for c in ("level", "unit", "kpi")]
     out = []
-    for r in _records(f):
-        k = kpi(str(r["kpi"]))
-        hidden = _small(_basis(r), threshold)
+    for level, unit, key, value, hidden in zip(*cols, f["value"].to_numpy(float), small, strict=True):
+        k = kpi(key)
+        shown = None if hidden else _round(float(value), k.decimals)
         out.append(
-            KpiRow(
-                str(r["level"]),
-                LEVEL_NAMES[str(r["level"])],
-                str(r["unit"]),
-                k.key,
-                k.name,
-                k.unit,
-                k.kind,
-                None if hidden else _round(float(r["value"]), k.decimals),
-                hidden,
-                k.decimals,
-            )
+            KpiRow(level, LEVEL_NAMES[level], unit, k.key, k.name, k.unit, k.kind, shown, bool(hidden), k.decimals)
         )
     return out
+
+
+def _small_cells(f: pd.DataFrame, threshold: int) -> np.ndarray:
+    """Per row of a KPI frame: its basis (see :func:`_basis`) is 1 to threshold − 1."""
+    counts = [k.key for k in CATALOGUE if k.is_count]
+    is_count = np.isin(f["kpi"].astype(str).to_numpy(), counts)
+    basis = np.where(is_count, f["numerator"].to_numpy(float), f["denominator"].to_numpy(float))
+    return np.asarray((basis > 0) & (basis < threshold))
 
 
 def small_weeks(weekly: pd.DataFrame | None, threshold: int, *, first: dt.date | None = None) -> set[tuple[int, str]]:
@@ -137,19 +137,41 @@ def public_outward(
     ``weekly`` (:func:`small_weeks`): a count KPI is hidden for a municipality with a small week in
     the span, and the country's figure of a count KPI is the sum over the published municipalities.
     """
+    groups = {int(kommunekode): (klynge, similar)}
+    return public_outward_all(faktasider, groups, threshold=threshold, weekly=weekly, first=first)[int(kommunekode)]
+
+
+def _hidden(f: pd.DataFrame, threshold: int) -> set[tuple[int, str]]:
+    """(kommunekode, kpi) of the small cells of municipality-level rows ``f``."""
+    small = _small_cells(f, threshold)
+    codes, keys = f["kommunekode"].to_numpy()[small], f["kpi"].astype(str).to_numpy()[small]
+    return {(int(c), str(k)) for c, k in zip(codes, keys, strict=True)}
+
+
+def public_outward_all(
+    faktasider: KpiTable,
+    groups: Mapping[int, tuple[Collection[int], Collection[int]]],
+    *,
+    threshold: int,
+    weekly: pd.DataFrame | None = None,
+    first: dt.date | None = None,
+) -> dict[int, list[dict]]:
+    """:func:`public_outward` of every municipality of ``groups`` (code → (klynge, similar)) at once:
+    the small cells, the country and the group means are worked out once for all of them."""
     f = faktasider.frame[faktasider.frame.level == "kommune"]
-    hidden = {(int(r["kommunekode"]), str(r["kpi"])) for r in _records(f) if _small(_basis(r), threshold)}
-    hidden |= small_weeks(weekly, threshold, first=first)
-    table = outward(faktasider, kommunekode, klynge=klynge, similar=similar)
+    hidden = _hidden(f, threshold) | small_weeks(weekly, threshold, first=first)
     land = _published_land(f, hidden)
-    rows = []
-    for r in _records(table):
-        k = kpi(str(r["kpi"]))
+    table = outward_all(faktasider, groups)
+    out: dict[int, list[dict]] = {int(c): [] for c in groups}
+    cols = [table[c].to_numpy() for c in ("kommunekode", "kpi", "kommune", "klynge", "lignende", "land")]
+    for code, key, own, kl, lig, country in zip(*cols, strict=True):
+        k = kpi(str(key))
+        klynge, similar = groups[int(code)]
 
         def shown(value: float, members: Collection[int], key: str = k.key, dec: int = k.decimals) -> float | None:
-            return None if any((m, key) in hidden for m in members) else _round(value, dec)
+            return None if any((int(m), key) in hidden for m in members) else _round(float(value), dec)
 
-        rows.append(
+        out[int(code)].append(
             {
                 "kpi": k.key,
                 "name": k.name,
@@ -157,13 +179,13 @@ def public_outward(
                 "unit_text": k.unit,
                 "kind": k.kind,
                 "direction": k.direction,
-                "kommune": shown(float(r["kommune"]), [kommunekode]),
-                "klynge": shown(float(r["klynge"]), klynge),
-                "lignende": shown(float(r["lignende"]), similar),
-                "land": _round(float(land.get(k.key, r["land"])), k.decimals),
+                "kommune": shown(own, [int(code)]),
+                "klynge": shown(kl, klynge),
+                "lignende": shown(lig, similar),
+                "land": _round(float(land.get(k.key, country)), k.decimals),
             }
         )
-    return rows
+    return out
 
 
 def _published_land(f: pd.DataFrame, hidden: set[tuple[int, str]]) -> dict[str, float]:
@@ -187,6 +209,7 @@ def internal_adjusted(adjusted: Adjusted, *, threshold: int) -> list[dict]:
             c: None if hidden else _round(float(r[c]), 1)
             for c in ("actual_pct", "expected_pct", "diff_pp", "lo_pp", "hi_pp")
         }
+        vals |= {c: None if hidden else _round(float(r[c]), 2) for c in ("odds_ratio", "or_lo", "or_hi")}
         out.append(
             {
                 "level": str(r["level"]),
