@@ -493,7 +493,12 @@ CASES = {
         "quarter",
     ),
     "empty_file": (_text("persons", ""), ["persons.csv", "tom (0 byte)"], None, None),
-    "header_only": (_text("persons", PERSONS_HEADER + "\n"), ["persons.csv", "overskrift men ingen datarækker"], None, None),
+    "header_only": (
+        _text("persons", PERSONS_HEADER + "\n"),
+        ["persons.csv", "overskrift men ingen datarækker"],
+        None,
+        None,
+    ),
     "empty_parquet": (_empty_parquet, ["persons.parquet", "ingen rækker"], None, None),
     "not_parquet": (
         _text("persons", "garbage", name="persons.parquet"),

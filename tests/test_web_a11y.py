@@ -147,7 +147,9 @@ def test_every_page_fits_390_px_and_passes_axe(phone, site, path, status, ready)
     assert not problems, f"{path}:\n" + "\n".join(problems)
 
 
-@pytest.mark.parametrize(("path", "content"), DATA_PAGES, ids=[p.values[0] if hasattr(p, "values") else p[0] for p in DATA_PAGES])
+@pytest.mark.parametrize(
+    ("path", "content"), DATA_PAGES, ids=[p.values[0] if hasattr(p, "values") else p[0] for p in DATA_PAGES]
+)
 def test_the_pages_with_data_fit_390_px_and_pass_axe(phone, data_site, path, content):
     _open(phone, data_site + path, 200, content)
     problems = []

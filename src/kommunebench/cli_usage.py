@@ -61,7 +61,10 @@ _INNER: list[_Rule] = [
     (re.compile(r"(.+) is not in the range (.+)\."), r"\1 ligger ikke i intervallet \2."),
     (re.compile(r"(.+) is not one of (.+)\."), r"\1 er ikke en af \2."),
     (re.compile(r"(.+) does not match the formats? (.+)\."), r"\1 passer ikke med formatet \2."),
-    (re.compile(r"(File|Directory|Path|file|directory) (.+) does not exist\."), lambda m: f"{_PATH[m[1]]} {m[2]} findes ikke."),
+    (
+        re.compile(r"(File|Directory|Path|file|directory) (.+) does not exist\."),
+        lambda m: f"{_PATH[m[1]]} {m[2]} findes ikke.",
+    ),
     (re.compile(r"(File|Directory|Path) (.+) is a file\."), lambda m: f"{_PATH[m[1]]} {m[2]} er en fil."),
     (re.compile(r"(File|Directory|Path) (.+) is a directory\."), lambda m: f"{_PATH[m[1]]} {m[2]} er en mappe."),
     (
@@ -136,4 +139,6 @@ def print_usage_error(exc: typer.TyperException) -> None:
         if ctx.command.get_help_option(ctx) is not None:
             hint = f"Prøv '{ctx.command_path} {ctx.help_option_names[0]}' for hjælp."
             err_console.print(hint, highlight=False, markup=False)
-    err_console.print(f"[bold red]fejl:[/] {danish_click_message(exc.format_message())}", highlight=False, soft_wrap=True)
+    err_console.print(
+        f"[bold red]fejl:[/] {danish_click_message(exc.format_message())}", highlight=False, soft_wrap=True
+    )

@@ -116,7 +116,8 @@ def _check_week_years(con: duckdb.DuckDBPyConnection, s: Staged) -> None:
     if n:
         raise refuse(
             s,
-            "ugen ligger uden for personens år: en ydelsesuge skal ligge i et år, som personen har en række i persons for",
+            "ugen ligger uden for personens år: en ydelsesuge skal ligge i et år, "
+            "som personen har en række i persons for",
             column="week",
             row=rn,
             value=value,

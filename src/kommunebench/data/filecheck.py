@@ -54,7 +54,9 @@ def check_parquet(path: Path) -> None:
             table = pf.read_row_group(i)
             rg = meta.row_group(i)
             if rg.num_rows != table.num_rows:
-                raise _corrupt(path, f"rækkegruppe {i + 1} har {table.num_rows} rækker, dens metadata siger {rg.num_rows}")
+                raise _corrupt(
+                    path, f"rækkegruppe {i + 1} har {table.num_rows} rækker, dens metadata siger {rg.num_rows}"
+                )
             for j in range(rg.num_columns):
                 _check_stats(path, rg.column(j), table.column(j), i)
     except ValidationError:
@@ -69,7 +71,9 @@ def _check_stats(path: Path, chunk: pq.ColumnChunkMetaData, values: pa.ChunkedAr
         return
     name = chunk.path_in_schema
     if st.has_null_count and st.null_count != values.null_count:
-        raise _corrupt(path, f"kolonne {name!r} i rækkegruppe {group + 1}: antallet af tomme værdier afviger fra statistikken")
+        raise _corrupt(
+            path, f"kolonne {name!r} i rækkegruppe {group + 1}: antallet af tomme værdier afviger fra statistikken"
+        )
     if not st.has_min_max or values.null_count == len(values):
         return
     try:
@@ -78,7 +82,9 @@ def _check_stats(path: Path, chunk: pq.ColumnChunkMetaData, values: pa.ChunkedAr
         return
     lo, hi = mm["min"].as_py(), mm["max"].as_py()
     if isinstance(lo, (int, float, str)) and (lo != st.min or hi != st.max):
-        raise _corrupt(path, f"kolonne {name!r} i rækkegruppe {group + 1}: værdier uden for den registrerede min./maks.")
+        raise _corrupt(
+            path, f"kolonne {name!r} i rækkegruppe {group + 1}: værdier uden for den registrerede min./maks."
+        )
 
 
 def _sha256(path: Path) -> str:

@@ -172,9 +172,7 @@ def _reference_sets(con, kind: str) -> dict[str, tuple[set, str]]:
             )
         }
     if kind == "labour_market":
-        return {
-            "commuting_area": (warehouse.effective_commuting_areas(con), "ukendt pendlingsområde (commuting_area)")
-        }
+        return {"commuting_area": (warehouse.effective_commuting_areas(con), "ukendt pendlingsområde (commuting_area)")}
     if kind == "benefit_weeks":
         return {
             "code": (
@@ -305,7 +303,8 @@ def _record(con, loaded: list[Staged], snapshot_id: str, now: dt.datetime) -> No
         used = scalar(con, "SELECT count(*) FROM loads WHERE snapshot_id = ? AND kind = ?", [snapshot_id, kind])
         if used:
             raise ValidationError(
-                f"snapshot-id {snapshot_id!r} er allerede brugt til {kind}; vælg et andet (eller intet: så laves et nyt)",
+                f"snapshot-id {snapshot_id!r} er allerede brugt til {kind}; "
+                "vælg et andet (eller intet: så laves et nyt)",
                 file=s.name,
             )
         con.execute("UPDATE loads SET is_current = false WHERE kind = ? AND is_current", [kind])

@@ -223,7 +223,11 @@ KINDS: dict[str, InputKind] = {
             "one row per person and month in the joblog population",
             {"person_id": "persons", "kommunekode": "municipalities"},
             rules=(
-                ("availability_weight", "uden for det tilladte område: skal være over 0 (og højst 1)", '"availability_weight" <= 0'),
+                (
+                    "availability_weight",
+                    "uden for det tilladte område: skal være over 0 (og højst 1)",
+                    '"availability_weight" <= 0',
+                ),
             ),
         ),
         InputKind(

@@ -46,7 +46,8 @@ def find_sources(sources: str | Path | Mapping[str, str | Path]) -> tuple[dict[s
         kind = folder.name.partition(".")[0]
         if kind not in KINDS:
             raise ValidationError(
-                f"kan ikke se datatypen for {folder.name}: kald filen <datatype>.parquet eller <datatype>.csv (datatyper: {known})",
+                f"kan ikke se datatypen for {folder.name}: kald filen <datatype>.parquet eller "
+                f"<datatype>.csv (datatyper: {known})",
                 file=folder.name,
             )
         format_of(folder)
@@ -62,6 +63,7 @@ def find_sources(sources: str | Path | Mapping[str, str | Path]) -> tuple[dict[s
         files[kind] = path
     if not files:
         raise ValidationError(
-            f"ingen datafiler fundet i {folder}: forventede filer med navnet <datatype>.parquet eller <datatype>.csv (datatyper: {known})"
+            f"ingen datafiler fundet i {folder}: forventede filer med navnet <datatype>.parquet "
+            f"eller <datatype>.csv (datatyper: {known})"
         )
     return files, ignored

@@ -213,10 +213,16 @@ def row_rules(s: Staged, sets: dict[str, tuple[set, str]]) -> list[tuple[str, st
             out.append((c.name, "manglende værdi: kolonnen må ikke være tom", f"{r} IS NULL"))
         out.append((c.name, s.type_rules[c.name], f"{r} IS NOT NULL AND {t} IS NULL"))
         if c.sql_type == "DOUBLE" and (c.min is None or c.max is None):  # every number has finite bounds
-            out.append((c.name, f"uden for det tilladte område: skal ligge inden for ±{_LIMIT:g}", f"abs({t}) > {_LIMIT}"))
+            out.append(
+                (c.name, f"uden for det tilladte område: skal ligge inden for ±{_LIMIT:g}", f"abs({t}) > {_LIMIT}")
+            )
         if c.min is not None and c.max is not None:
             out.append(
-                (c.name, f"uden for det tilladte område: skal ligge mellem {c.min:g} og {c.max:g}", f"{t} < {c.min} OR {t} > {c.max}")
+                (
+                    c.name,
+                    f"uden for det tilladte område: skal ligge mellem {c.min:g} og {c.max:g}",
+                    f"{t} < {c.min} OR {t} > {c.max}",
+                )
             )
         elif c.min is not None:
             out.append((c.name, f"uden for det tilladte område: skal være mindst {c.min:g}", f"{t} < {c.min}"))
