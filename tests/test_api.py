@@ -132,14 +132,22 @@ def test_list_downloads_csv_and_excel(http):
     assert resp.content.startswith("\ufeff".encode())
     rows = list(csv.reader(io.StringIO(resp.content.decode("utf-8-sig")), delimiter=";"))
     assert rows[0][:3] == ["Placering", "Kommunekode", "Kommune"] and "Undertrykt" in rows[0]
-    assert len(rows) == 99
+    assert len(rows) == 100  # the header, 98 municipalities and "Hele landet"
+    national = dict(zip(rows[0], rows[-1], strict=True))
+    shown = http.get("/api/v1/lister/total", params={"run": "R0001"}).json()["national"]
+    assert national["Kommune"] == "Hele landet" and national["Placering"] == national["Kommunekode"] == ""
+    assert national["Undertrykt"] == ("Ja" if shown["withheld"] else "Nej")
+    for col, key in (("Faktisk andel (pct.)", "actual_share"), ("Forskel (pct.-point)", "diff_pp")):
+        assert (national[col] == "") == (shown[key] is None), col  # withheld as on the list page
     plain = http.get("/api/v1/lister/total/csv", params={"dialect": "plain", "region": 1081}).text
     assert plain.splitlines()[0].startswith("Placering,Kommunekode")
-    assert len(plain.splitlines()) == 1 + sum(m.regionskode == 1081 for m in reference.municipalities())
+    assert plain.splitlines()[-1].startswith(",,Hele landet,")
+    assert len(plain.splitlines()) == 2 + sum(m.regionskode == 1081 for m in reference.municipalities())
     xlsx = http.get("/api/v1/lister/sygedagpenge/xlsx")
     wb = openpyxl.load_workbook(io.BytesIO(xlsx.content))
     assert wb.sheetnames == ["Sygedagpenge mv.", "Om kørslen"]
-    assert wb["Sygedagpenge mv."].max_row == 99
+    sheet = wb["Sygedagpenge mv."]
+    assert sheet.max_row == 100 and sheet.cell(row=100, column=3).value == "Hele landet"
 
 
 def test_municipality_page(http):

@@ -19,6 +19,7 @@ from kommunebench import pipeline, report
 from kommunebench.alerts import Thresholds
 from kommunebench.data import reference
 from kommunebench.report import figures
+from kommunebench.report.change import change_waterfall
 
 
 @pytest.fixture(scope="session")
@@ -100,3 +101,19 @@ def test_the_map_has_a_capital_inset_and_bornholm_in_a_box(site):
     for button in layout["updatemenus"][0]["buttons"]:
         args, targets = button["args"]
         assert data.index(shown) in targets and len(args["locations"]) == len(targets)
+
+
+@pytest.mark.parametrize("seed", [int(s) for s in np.random.default_rng().integers(1, 1 << 31, size=3)])
+def test_the_change_waterfall_leaves_room_for_its_labels_at_both_ends(seed):
+    """Every bar end (previous, running sums, now) lies inside the axis with a margin for its value label."""
+    print("seed", seed)
+    rng = np.random.default_rng(seed)
+    parts = [{"label": f"Del {i}", "change_pp": float(v)} for i, v in enumerate(rng.normal(0, 0.3, 4).round(2))]
+    before = round(float(rng.normal(0, 1)), 2)
+    now = round(before + sum(p["change_pp"] for p in parts), 2)
+    block = {"previous_period": "2023QMAT02", "parts": parts, "diff_pp_previous": before, "diff_pp": now}
+    fig = change_waterfall(block)
+    lo, hi = fig.layout.xaxis.range
+    ends = np.concatenate([[0.0, before], before + np.cumsum([p["change_pp"] for p in parts]), [now]])
+    margin = 0.3 * (ends.max() - ends.min())
+    assert lo <= ends.min() - margin and hi >= ends.max() + margin, (lo, hi, ends)

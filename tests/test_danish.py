@@ -98,6 +98,8 @@ def test_an_unknown_name_gets_a_suggestion(text, suggestion):
 def test_a_name_nothing_like_a_municipality_says_so():
     with pytest.raises(ReferenceDataError, match="hverken en kommunekode eller et kendt kommunenavn"):
         reference.resolve_municipality("Xyzzyq")
+    with pytest.raises(ReferenceDataError):  # a digit int() cannot read (found by schemathesis: was a 500)
+        reference.resolve_municipality("¹")
 
 
 # ------------------------------------------------------------------------------ CLI (80 columns)

@@ -74,12 +74,12 @@ def _cost_rows(n: int = 3) -> list[dict]:
 @pytest.mark.parametrize(
     ("change", "row", "column", "words"),
     [
-        (lambda r: r[1].update(kommunekode=999), 2, "kommunekode", "unknown kommunekode"),
-        (lambda r: r[2].update(admin_cost_kr=0.0), 3, "admin_cost_kr", "must be above 0"),
-        (lambda r: r[0].update(admin_cost_kr=2e11), 1, "admin_cost_kr", "out of range"),
-        (lambda r: r[0].update(fuldtidspersoner=-1.0), 1, "fuldtidspersoner", "out of range"),
+        (lambda r: r[1].update(kommunekode=999), 2, "kommunekode", "ukendt kommunekode"),
+        (lambda r: r[2].update(admin_cost_kr=0.0), 3, "admin_cost_kr", "skal være over 0"),
+        (lambda r: r[0].update(admin_cost_kr=2e11), 1, "admin_cost_kr", "uden for det tilladte område"),
+        (lambda r: r[0].update(fuldtidspersoner=-1.0), 1, "fuldtidspersoner", "uden for det tilladte område"),
         (lambda r: r[1].update(admin_cost_kr="mange"), 2, "admin_cost_kr", "mange"),
-        (lambda r: r[2].update(year=1800), 3, "year", "out of range"),
+        (lambda r: r[2].update(year=1800), 3, "year", "uden for det tilladte område"),
     ],
 )
 def test_bad_cost_files_are_refused_with_file_row_column_and_rule(tmp_path, change, row, column, words):
@@ -104,7 +104,7 @@ def test_bad_cost_files_are_refused_with_file_row_column_and_rule(tmp_path, chan
 def test_duplicate_and_missing_columns_are_refused(tmp_path):
     rows = _cost_rows()
     rows.append(dict(rows[0]))
-    with pytest.raises(ValidationError, match="duplicate"):
+    with pytest.raises(ValidationError, match="dobbelt"):
         load(tmp_path / "a.duckdb", {"admin_costs": write_csv(tmp_path / "admin_costs.csv", rows)})
     short = [{k: v for k, v in r.items() if k != "fuldtidspersoner"} for r in _cost_rows()]
     with pytest.raises(ValidationError) as err:

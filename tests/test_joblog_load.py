@@ -69,20 +69,20 @@ def test_parquet_dates_on_a_months_first_day_are_months(base, tmp_path):
     assert load(db, {"joblog": tmp_path / "d.parquet"}).already_loaded
     mid = t.set_column(2, "month", pa.array([dt.date(2023, 1, 15)] * t.num_rows))
     pq.write_table(mid, tmp_path / "mid.parquet")
-    with pytest.raises(ValidationError, match="month.*first day"):
+    with pytest.raises(ValidationError, match="måned.*første dag"):
         load(db, {"joblog": tmp_path / "mid.parquet"})
 
 
 BAD = [
-    ("month", "2023-13", "not a month of the form YYYY-MM"),
-    ("month", "2023-1", "not a month of the form YYYY-MM"),
-    ("month", "", "missing value"),
-    ("availability_weight", "0", "must be above 0"),
-    ("availability_weight", "1.5", "between 0 and 1"),
-    ("in_target_group", "maybe", "not true/false"),
-    ("searches", "-1", "between 0 and 999"),
-    ("searches", "2.5", "not a whole number"),
-    ("kommunekode", "411", "unknown kommunekode"),
+    ("month", "2023-13", "ikke en måned på formen YYYY-MM"),
+    ("month", "2023-1", "ikke en måned på formen YYYY-MM"),
+    ("month", "", "manglende værdi"),
+    ("availability_weight", "0", "skal være over 0"),
+    ("availability_weight", "1.5", "mellem 0 og 1"),
+    ("in_target_group", "maybe", "ikke sand/falsk"),
+    ("searches", "-1", "mellem 0 og 999"),
+    ("searches", "2.5", "ikke et helt tal"),
+    ("kommunekode", "411", "ukendt kommunekode"),
 ]
 
 
@@ -96,7 +96,7 @@ def test_bad_joblog_rows_are_refused_and_nothing_changes(base, tmp_path, column,
     with pytest.raises(ValidationError) as err:
         load(db, {"joblog": path})
     msg = str(err.value)
-    assert rule in msg and "joblog.csv" in msg and "row 4" in msg and "line 5" in msg
+    assert rule in msg and "joblog.csv" in msg and "række 4" in msg and "linje 5" in msg
     assert f"'{column}'" in msg
     assert table_contents(db) == before
 
@@ -105,18 +105,18 @@ def test_duplicates_unknown_persons_and_atomicity_across_kinds(base, tmp_path):
     db, c, _ = base
     before = table_contents(db)
     rows = [dict(r) for r in c.rows] + [dict(c.rows[0], searches=4)]
-    with pytest.raises(ValidationError, match=r"duplicate key: \(person_id, month\)"):
+    with pytest.raises(ValidationError, match=r"dobbelt nøgle: \(person_id, month\)"):
         load(db, {"joblog": write_csv(tmp_path / "joblog.csv", rows, columns=COLUMNS)})
     # A new persons file together with a joblog naming a person it lacks: neither is stored.
     more = Cases().month(AARHUS, "2023-01", tg=8, red=2)
     files = more.write(tmp_path / "more")
     stranger = [dict(r) for r in more.rows] + [dict(more.rows[0], person_id=999_999_999)]
     write_csv(tmp_path / "more" / "joblog.csv", stranger, columns=COLUMNS)
-    with pytest.raises(ValidationError, match="person not in persons"):
+    with pytest.raises(ValidationError, match="personen findes ikke i persons"):
         load(db, {"persons": files["persons"], "joblog": tmp_path / "more" / "joblog.csv"})
     assert table_contents(db) == before
     # A persons replacement that the stored joblog would then contradict is refused.
     fewer = Cases().month(AARHUS, "2023-01", tg=2, red=1).write(tmp_path / "fewer")
-    with pytest.raises(ValidationError, match="stored joblog refers to"):
+    with pytest.raises(ValidationError, match="gemte joblog henviser til"):
         load(db, {"persons": fewer["persons"]})
     assert table_contents(db) == before

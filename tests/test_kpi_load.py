@@ -50,18 +50,18 @@ def _counts(db) -> dict[str, int]:
 @pytest.mark.parametrize(
     ("kind", "row", "column", "value", "rule"),
     [
-        ("caseworkers", 2, "fte", "0", "above 0"),
-        ("caseworkers", 3, "kommunekode", "411", "unknown kommunekode"),
-        ("caseworkers", 1, "valid_to", "2022-12-01", "before valid_from"),
-        ("case_assignments", 4, "target_group", "alle", "not an allowed value"),
-        ("case_assignments", 2, "caseworker_id", "99", "caseworker_id not in caseworkers"),
-        ("case_assignments", 5, "valid_from", "2023-13-01", "not a date"),
+        ("caseworkers", 2, "fte", "0", "over 0"),
+        ("caseworkers", 3, "kommunekode", "411", "ukendt kommunekode"),
+        ("caseworkers", 1, "valid_to", "2022-12-01", "før valid_from"),
+        ("case_assignments", 4, "target_group", "alle", "ikke en tilladt værdi"),
+        ("case_assignments", 2, "caseworker_id", "99", "caseworker_id findes ikke i caseworkers"),
+        ("case_assignments", 5, "valid_from", "2023-13-01", "ikke en dato"),
         ("offers", 2, "end_date", "2023-02-01", "before start_date"),
-        ("offers", 1, "offer_type", "kursus", "not an allowed value"),
-        ("offers", 3, "cost_dkk", "-5", "at least 0"),
-        ("offers", 1, "person_id", "77", "person_id not in persons"),
-        ("conversations", 6, "status", "maybe", "not an allowed value"),
-        ("conversations", 2, "caseworker_id", "42", "caseworker_id not in caseworkers"),
+        ("offers", 1, "offer_type", "kursus", "ikke en tilladt værdi"),
+        ("offers", 3, "cost_dkk", "-5", "mindst 0"),
+        ("offers", 1, "person_id", "77", "person_id findes ikke i persons"),
+        ("conversations", 6, "status", "maybe", "ikke en tilladt værdi"),
+        ("conversations", 2, "caseworker_id", "42", "caseworker_id findes ikke i caseworkers"),
     ],
 )
 def test_refusals_name_file_row_column_and_rule(base, tmp_path, kind, row, column, value, rule):
@@ -85,7 +85,7 @@ def test_a_duplicate_key_is_refused(base, tmp_path):
     folder, db = _copy(base, tmp_path)
     bad = tmp_path / "conversations.csv"
     _edit(folder / "conversations.csv", bad, 2, "date", "2023-01-10")  # same person, day and kind as row 1
-    with pytest.raises(ValidationError, match="duplicate key"):
+    with pytest.raises(ValidationError, match="dobbelt nøgle"):
         load(db, {"conversations": bad})
 
 
@@ -96,7 +96,7 @@ def test_replacing_caseworkers_that_stored_rows_use_is_refused(base, tmp_path):
         lines = f.readlines()
     only.write_text("".join(lines[:2]), encoding="utf-8")  # caseworker 1 only
     before = _counts(db)
-    with pytest.raises(ValidationError, match="the stored case_assignments refer to"):
+    with pytest.raises(ValidationError, match="de gemte case_assignments henviser til"):
         load(db, {"caseworkers": only})
     assert _counts(db) == before
 

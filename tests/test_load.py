@@ -200,7 +200,7 @@ def test_csv_line_counts_quoted_newlines(tmp_path):
     with pytest.raises(ValidationError) as err:
         load(tmp_path / "wh.duckdb", {"benefit_codes": path})
     assert err.value.row == 5 and err.value.line == 7
-    assert "row 5 (line 7)" in str(err.value)
+    assert "række 5 (linje 7)" in str(err.value)
 
 
 # ------------------------------------------------------------------------------ refusals
@@ -328,220 +328,225 @@ CASES = {
     # id: (builder, words in the message, expected row, expected column)
     "missing_column": (
         _csv("persons", columns=[c for c in KINDS["persons"].column_names if c != "age"]),
-        ["persons.csv", "missing column", "'age'"],
+        ["persons.csv", "mangler kolonne", "'age'"],
         None,
         "age",
     ),
     "extra_column": (
         _csv("persons", _set(0, shoe_size=44), columns=[*KINDS["persons"].column_names, "shoe_size"]),
-        ["persons.csv", "unexpected column", "shoe_size"],
+        ["persons.csv", "uventede kolonne", "shoe_size"],
         None,
         "shoe_size",
     ),
     "duplicate_column": (
         _text("persons", f"{PERSONS_HEADER},age\n"),
-        ["persons.csv", "more than once", "age"],
+        ["persons.csv", "mere end én gang", "age"],
         None,
         "age",
     ),
     "person_id_not_integer": (
         _csv("persons", _set(2, person_id="12x")),
-        ["persons.csv", "row 3 (line 4)", "person_id", "whole number", "12x"],
+        ["persons.csv", "række 3 (linje 4)", "person_id", "helt tal", "12x"],
         3,
         "person_id",
     ),
     "person_id_decimal_text": (
         _csv("persons", _set(4, person_id="5.5")),
-        ["row 5", "whole number", "5.5"],
+        ["række 5", "helt tal", "5.5"],
         5,
         "person_id",
     ),
     "person_id_float_parquet": (
         _float_person_ids,
-        ["benefit_weeks.parquet", "row 7", "person_id", "whole number"],
+        ["benefit_weeks.parquet", "række 7", "person_id", "helt tal"],
         7,
         "person_id",
     ),
     "age_not_numeric": (
         _csv("persons", _set(1, age="abc")),
-        ["persons.csv", "row 2", "'age'", "whole number", "abc"],
+        ["persons.csv", "række 2", "'age'", "helt tal", "abc"],
         2,
         "age",
     ),
     "kommunekode_unknown": (
         _csv("persons", _set(9, kommunekode=999)),
-        ["row 10", "kommunekode", "unknown kommunekode", "98"],
+        ["række 10", "kommunekode", "ukendt kommunekode", "98"],
         10,
         "kommunekode",
     ),
-    "age_out_of_range": (_csv("persons", _set(0, age=130)), ["row 1", "'age'", "between 0 and 120", "130"], 1, "age"),
+    "age_out_of_range": (_csv("persons", _set(0, age=130)), ["række 1", "'age'", "mellem 0 og 120", "130"], 1, "age"),
     "sex_not_allowed": (
         _csv("persons", _set(3, sex="X")),
-        ["row 4", "'sex'", "not an allowed value", "M, K"],
+        ["række 4", "'sex'", "ikke en tilladt værdi", "M, K"],
         4,
         "sex",
     ),
-    "origin_not_allowed": (_csv("persons", _set(3, origin="martian")), ["'origin'", "allowed", "martian"], 4, "origin"),
+    "origin_not_allowed": (_csv("persons", _set(3, origin="martian")), ["'origin'", "tilladt", "martian"], 4, "origin"),
     "prior_weeks_above_max": (
         _csv("persons", _set(6, prior_benefit_weeks=200)),
-        ["prior_benefit_weeks", "between 0 and 157"],
+        ["prior_benefit_weeks", "mellem 0 og 157"],
         7,
         "prior_benefit_weeks",
     ),
-    "null_required": (_csv("persons", _set(5, sex=None)), ["row 6 (line 7)", "'sex'", "missing value"], 6, "sex"),
+    "null_required": (_csv("persons", _set(5, sex=None)), ["række 6 (linje 7)", "'sex'", "manglende værdi"], 6, "sex"),
     "more_rows_counted": (
         _csv("persons", _each(4, age=-1)),
-        ["row 1", "'age'", "3 more row(s) break the same rule"],
+        ["række 1", "'age'", "yderligere 3 række(r) bryder samme regel"],
         1,
         "age",
     ),
     "week_53_missing": (
         _csv("benefit_weeks", _set(3, week="2022-W53")),
-        ["benefit_weeks.csv", "row 4", "'week'", "ISO week", "2022-W53", "52 ISO weeks"],
+        ["benefit_weeks.csv", "række 4", "'week'", "ISO-uge", "2022-W53", "52 ISO-uger"],
         4,
         "week",
     ),
-    "week_zero": (_csv("benefit_weeks", _set(0, week="2023-W00")), ["row 1", "'week'", "2023-W00"], 1, "week"),
+    "week_zero": (_csv("benefit_weeks", _set(0, week="2023-W00")), ["række 1", "'week'", "2023-W00"], 1, "week"),
     "week_malformed": (
         _csv("benefit_weeks", _set(2, week="2023-5")),
-        ["row 3", "'week'", "YYYY-Www", "2023-5"],
+        ["række 3", "'week'", "YYYY-Www", "2023-5"],
         3,
         "week",
     ),
     "week_duplicate_same_code": (
         _csv("benefit_weeks", _dup_week(True)),
-        ["benefit_weeks.csv", "row 10", "duplicate row", "person_id", "week", "also in row 5"],
+        ["benefit_weeks.csv", "række 10", "dobbelt række", "person_id", "week", "også i række 5"],
         10,
         None,
     ),
     "week_two_codes": (
         _csv("benefit_weeks", _dup_week(False)),
-        ["benefit_weeks.csv", "row 10", "two different benefit codes", "same person and week", "first in row 5"],
+        ["benefit_weeks.csv", "række 10", "to forskellige ydelseskoder", "samme person og uge", "første i række 5"],
         10,
         "code",
     ),
     "benefit_code_unknown": (
         _csv("benefit_weeks", _set(8, code=999)),
-        ["row 9", "'code'", "unknown benefit code", "999"],
+        ["række 9", "'code'", "ukendt ydelseskode", "999"],
         9,
         "code",
     ),
     "person_not_in_persons": (
         _csv("benefit_weeks", _set(11, person_id=777)),
-        ["benefit_weeks.csv", "row 12", "person_id", "person not in persons", "777"],
+        ["benefit_weeks.csv", "række 12", "person_id", "personen findes ikke i persons", "777"],
         12,
         "person_id",
     ),
     "person_missing_in_same_load": (
         _persons_and_weeks_without_person_3,
-        ["benefit_weeks.csv", "person not in persons", "3"],
+        ["benefit_weeks.csv", "personen findes ikke i persons", "3"],
         None,
         "person_id",
     ),
     "persons_replacement_orphans_weeks": (
         _persons_without(2, 5),
-        ["persons.csv", "stored benefit_weeks", "2 person(s)"],
+        ["persons.csv", "gemte benefit_weeks", "2 person(er)"],
         None,
         "person_id",
     ),
     "duplicate_person_key": (
         _csv("persons", lambda rs: rs.insert(7, dict(rs[2]))),
-        ["persons.csv", "row 8", "duplicate key", "person_id, year", "person_id=3, year=2023", "also in row 3"],
+        ["persons.csv", "række 8", "dobbelt nøgle", "person_id, year", "person_id=3, year=2023", "også i række 3"],
         8,
         None,
     ),
     "duplicate_labour_market_key": (
         _csv("labour_market", lambda rs: rs.append(dict(rs[0]))),
-        ["labour_market.csv", "duplicate key", "commuting_area", "quarter"],
+        ["labour_market.csv", "dobbelt nøgle", "commuting_area", "quarter"],
         None,
         None,
     ),
     "labour_market_negative": (
         _csv("labour_market", _set(2, unemployment_pct=-0.5)),
-        ["row 3", "unemployment_pct", "between 0 and 100", "-0.5"],
+        ["række 3", "unemployment_pct", "mellem 0 og 100", "-0.5"],
         3,
         "unemployment_pct",
     ),
     "labour_market_not_numeric": (
         _csv("labour_market", _set(4, job_postings_per_1000="n/a")),
-        ["row 5", "job_postings_per_1000", "not a number", "n/a"],
+        ["række 5", "job_postings_per_1000", "ikke et tal", "n/a"],
         5,
         "job_postings_per_1000",
     ),
     "labour_market_nan": (
         _csv("labour_market", _set(4, distance_large_city_km="nan")),
-        ["row 5", "distance_large_city_km", "not a number"],
+        ["række 5", "distance_large_city_km", "ikke et tal"],
         5,
         "distance_large_city_km",
     ),
     "decimal_comma_needs_semicolon": (
         _csv("labour_market", _set(1, unemployment_pct="3,5")),
-        ["row 2", "not a number", "decimal comma", "';'"],
+        ["række 2", "ikke et tal", "decimalkomma", "';'"],
         2,
         "unemployment_pct",
     ),
     "commuting_area_unknown": (
         _csv("labour_market", _set(6, commuting_area=99)),
-        ["row 7", "commuting_area", "unknown commuting area", "99"],
+        ["række 7", "commuting_area", "ukendt pendlingsområde", "99"],
         7,
         "commuting_area",
     ),
     "quarter_malformed": (
         _csv("labour_market", _set(0, quarter="2023-Q1")),
-        ["row 1", "'quarter'", "YYYYQn", "2023-Q1"],
+        ["række 1", "'quarter'", "YYYYQn", "2023-Q1"],
         1,
         "quarter",
     ),
-    "empty_file": (_text("persons", ""), ["persons.csv", "empty (0 bytes)"], None, None),
-    "header_only": (_text("persons", PERSONS_HEADER + "\n"), ["persons.csv", "header but no data rows"], None, None),
-    "empty_parquet": (_empty_parquet, ["persons.parquet", "no rows"], None, None),
-    "not_parquet": (
-        _text("persons", "garbage", name="persons.parquet"),
-        ["persons.parquet", "not a readable Parquet file"],
+    "empty_file": (_text("persons", ""), ["persons.csv", "tom (0 byte)"], None, None),
+    "header_only": (
+        _text("persons", PERSONS_HEADER + "\n"),
+        ["persons.csv", "overskrift men ingen datarækker"],
         None,
         None,
     ),
-    "not_utf8": (_latin1, ["persons.csv", "not UTF-8", "line 4", "byte offset", "0xf8"], None, None),
+    "empty_parquet": (_empty_parquet, ["persons.parquet", "ingen rækker"], None, None),
+    "not_parquet": (
+        _text("persons", "garbage", name="persons.parquet"),
+        ["persons.parquet", "ikke en læsbar Parquet-fil"],
+        None,
+        None,
+    ),
+    "not_utf8": (_latin1, ["persons.csv", "ikke UTF-8", "linje 4", "byte-position", "0xf8"], None, None),
     "ragged_row": (
         _text("persons", PERSONS_HEADER + "\n1,2023,101,30,M,danish,basic,single,0,0\n2,2023,101,30,M\n"),
-        ["persons.csv", "row 2 (line 3)", "5 field(s)", "header has 10"],
+        ["persons.csv", "række 2 (linje 3)", "5 felt(er)", "overskriften har 10"],
         2,
         None,
     ),
     "unknown_extension": (
         _text("persons", "x", name="persons.xlsx"),
-        ["persons.xlsx", "unknown file extension", ".xlsx"],
+        ["persons.xlsx", "ukendt filendelse", ".xlsx"],
         None,
         None,
     ),
-    "unknown_extension_in_dir": (_dir_with("persons.txt"), ["persons.txt", "extension"], None, None),
+    "unknown_extension_in_dir": (_dir_with("persons.txt"), ["persons.txt", "filendelse"], None, None),
     "no_recognised_files": (
         _dir_with("notes.txt", "manifest.json"),
-        ["no input files found", "<kind>.parquet"],
+        ["ingen datafiler fundet", "<datatype>.parquet"],
         None,
         None,
     ),
-    "two_files_one_kind": (_dir_with("persons.csv", "persons.parquet"), ["two files for persons"], None, None),
-    "unknown_kind": (lambda folder: {"people": folder / "people.csv"}, ["unknown input kind", "people"], None, None),
+    "two_files_one_kind": (_dir_with("persons.csv", "persons.parquet"), ["to filer for persons"], None, None),
+    "unknown_kind": (lambda folder: {"people": folder / "people.csv"}, ["ukendt datatype", "people"], None, None),
     "codes_replacement_orphans_weeks": (
         _codes_without_used,
-        ["benefit_codes.csv", "stored benefit_weeks", "code"],
+        ["benefit_codes.csv", "gemte benefit_weeks", "code"],
         None,
         "code",
     ),
     "map_incomplete": (
         _map(lambda rows: rows[:-2]),
-        ["commuting_area_map.csv", "all 98 municipalities", "2 are missing"],
+        ["commuting_area_map.csv", "alle 98 kommuner", "2 mangler"],
         None,
         "kommunekode",
     ),
     "map_unknown_municipality": (
         _map(lambda rows: rows.append({"kommunekode": 411, "commuting_area": 1})),
-        ["commuting_area_map.csv", "row 99", "unknown kommunekode", "411"],
+        ["commuting_area_map.csv", "række 99", "ukendt kommunekode", "411"],
         99,
         "kommunekode",
     ),
-    "costs_bad_date": (_costs_bad_date, ["costs.csv", "row 1", "valid_from", "YYYY-MM-DD"], 1, "valid_from"),
+    "costs_bad_date": (_costs_bad_date, ["costs.csv", "række 1", "valid_from", "YYYY-MM-DD"], 1, "valid_from"),
 }
 
 
@@ -568,7 +573,7 @@ def test_reused_snapshot_id_is_refused_atomically(loaded_db, tmp_path):
     rows = tiny_rows()
     rows["labour_market"][3]["share_public_pct"] = 12.5
     before = table_contents(loaded_db)
-    with pytest.raises(ValidationError, match="snapshot id 'base' is already used"):
+    with pytest.raises(ValidationError, match="snapshot-id 'base' er allerede brugt"):
         load(loaded_db, write_inputs(tmp_path / "x", rows=rows), snapshot_id="base")
     assert table_contents(loaded_db) == before
 
@@ -600,7 +605,7 @@ def test_find_sources_mapping_and_single_file(tmp_path, inputs):
     assert files == {"persons": inputs / "persons.parquet"} and ignored == []
     files, _ = find_sources(inputs / "labour_market.parquet")
     assert list(files) == ["labour_market"]
-    with pytest.raises(ValidationError, match="does not exist"):
+    with pytest.raises(ValidationError, match="findes ikke"):
         find_sources(tmp_path / "nowhere")
 
 
@@ -612,7 +617,7 @@ def test_utf8_check_streams_across_chunk_boundaries(tmp_path):
     path.write_bytes(prefix + "ø".encode() + b"\nok\nbad \xe6 byte\n")
     with pytest.raises(ValidationError) as err:
         check_utf8(path)
-    assert f"byte offset {2**20 + 9}" in str(err.value) and "0xe6" in str(err.value)
+    assert f"byte-position {2**20 + 9}" in str(err.value) and "0xe6" in str(err.value)
     assert err.value.line == 2**19 + 2
     path.write_bytes(prefix + "ø".encode() + b"\n")
     check_utf8(path)  # valid: no error

@@ -161,28 +161,44 @@ def test_excel_leaves_the_small_cell_empty_with_formats_and_widths(case, tmp_pat
 # --- list downloads -------------------------------------------------------------------------------
 
 
+def _assert_national(row: dict[str, str], national: dict[str, Any]) -> None:
+    """A download's "Hele landet" row: never ranked, no code, shares as published or empty when withheld."""
+    assert row["Kommune"] == "Hele landet" and row["Placering"] == row["Kommunekode"] == ""
+    assert row["Befolkning 16-66 år"] == str(national["population"])
+    for col, key in (("Forventet andel (pct.)", "expected_share"), ("Forskel (pct.-point)", "diff_pp")):
+        shown = "" if national[key] is None else f"{national[key]:g}".replace(".", ",")
+        assert row[col] == shown, (col, row[col], national)
+    assert row["Undertrykt"] == ("Ja" if national["withheld"] else "Nej")
+
+
 def test_list_downloads_filter_and_suppress(case):
     rows = _csv_rows(report.list_csv_bytes(case.view, case.area))
     assert list(rows[0])[:3] == ["Placering", "Kommunekode", "Kommune"] and "Undertrykt" in rows[0]
-    assert "(uafrundet)" not in ";".join(rows[0]) and len(rows) == 98
+    assert "(uafrundet)" not in ";".join(rows[0]) and len(rows) == 99
+    assert not case.view.national[case.area]["withheld"]  # a real-size Denmark: the national row is shown
+    _assert_national(rows[-1], case.view.national[case.area])
     row = _row(rows, case.code)
     assert row["Faktisk antal"] == "" and row["Placering"] == "" and row["Undertrykt"] == "Ja"
     region = reference.municipality(case.code).regionskode
     plain = report.list_csv_bytes(case.view, case.area, region=region, dialect="plain").decode("utf-8")
     assert plain.splitlines()[0].startswith("Placering,Kommunekode")
-    in_region = _csv_rows(plain, sep=",")
+    in_region = _csv_rows(plain, sep=",")[:-1]  # "Hele landet" last, filters or not
     assert len(in_region) == sum(m.regionskode == region for m in reference.municipalities())
     assert str(case.code) in {r["Kommunekode"] for r in in_region}
     frame = case.view.frame(case.area)
     klynge = int(frame.loc[frame["kommunekode"] == case.code, "klynge"].iat[0])
     in_klynge = _csv_rows(report.list_csv_bytes(case.view, case.area, klynge=klynge))
+    assert in_klynge.pop()["Kommune"] == "Hele landet"
     assert len(in_klynge) == int((frame["klynge"] == klynge).sum()) and {r["Klynge"] for r in in_klynge} == {
         str(klynge)
     }
     wb = openpyxl.load_workbook(io.BytesIO(report.list_xlsx_bytes(case.view, "total", region=region)))
     assert wb.sheetnames == ["Ydelsesgrupper i alt", "Om kørslen"]
     headers, xrows = _sheet_rows(wb["Ydelsesgrupper i alt"])
-    assert headers[:3] == ["Placering", "Kommunekode", "Kommune"] and len(xrows) == len(in_region)
+    assert headers[:3] == ["Placering", "Kommunekode", "Kommune"] and len(xrows) == len(in_region) + 1
+    national = dict(zip(headers, xrows[-1], strict=True))
+    assert national["Kommune"] == "Hele landet" and national["Placering"] is None and national["Kommunekode"] is None
+    assert national["Forventet andel (pct.)"] == case.view.national["total"]["expected_share"]
     own = next(r for r in xrows if r[1] == case.code)
     assert own[headers.index("Faktisk antal")] is None and own[headers.index("Undertrykt")] == "Ja"
     meta = dict(wb["Om kørslen"].iter_rows(min_row=2, values_only=True))
@@ -293,7 +309,9 @@ def test_every_output_suppresses_the_same_municipalities(case, html, tmp_path):
     headers, rows = _sheet_rows(openpyxl.load_workbook(report.write_excel(case.view, tmp_path / "x"))["Samlet liste"])
     xlsx_set = {r[headers.index("Kommunekode")] for r in rows if r[headers.index("Undertrykt")] == "Ja"}
     download = {
-        int(r["Kommunekode"]) for r in _csv_rows(report.list_csv_bytes(case.view, "total")) if r["Undertrykt"] == "Ja"
+        int(r["Kommunekode"])
+        for r in _csv_rows(report.list_csv_bytes(case.view, "total"))
+        if r["Undertrykt"] == "Ja" and r["Kommunekode"]
     }
     names = {m.navn: m.kommunekode for m in reference.municipalities()}
     heads, hrows = _table(html[html.index('<section id="samlet">') :])

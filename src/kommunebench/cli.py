@@ -38,6 +38,7 @@ from kommunebench.cli_official import register_official
 from kommunebench.cli_published import print_beside, register
 from kommunebench.cli_rapport import register_rapport
 from kommunebench.cli_truth import validate
+from kommunebench.cli_usage import ABORTED, print_usage_error
 from kommunebench.cli_web import dashboard_url, serve, token_app
 from kommunebench.data.synth.effects import SCENARIOS, EffectSpec
 from kommunebench.errors import KommunebenchError, NotFoundError
@@ -338,11 +339,20 @@ def version() -> None:
 
 
 def main() -> None:
+    """Run the CLI; the parser's own errors are printed in Danish (:mod:`kommunebench.cli_usage`)."""
     try:
-        app()
+        code = app(standalone_mode=False, prog_name="kommunebench")
     except KommunebenchError as exc:
         err_console.print(f"[bold red]fejl:[/] {exc}", highlight=False, soft_wrap=True)
         sys.exit(2)
+    except typer.TyperException as exc:
+        print_usage_error(exc)
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        err_console.print(ABORTED, highlight=False)
+        sys.exit(1)
+    if isinstance(code, int) and not isinstance(code, bool) and code:
+        sys.exit(code)
 
 
 if __name__ == "__main__":

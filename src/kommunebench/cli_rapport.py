@@ -20,7 +20,7 @@ def rapport(
     run: Annotated[str | None, typer.Option("--run", help="Kørsel, fx R0001 (standard: den officielle).")] = None,
     db: DbOption = None,
 ) -> None:
-    """Kommunerapport som PDF (2-4 A4-sider): nøgletal, forventet niveau, lignende kommuner, joblog."""
+    """Kommunerapport som PDF (2-4 A4-sider): nøgletal, forventet niveau, ændring, lignende kommuner, joblog."""
     path = write_municipality_pdf(kommune, out, run_id=run, db=db_path(db))
     size = format_number_da(path.stat().st_size / 1024, "pct1")
     console.print(f"Rapporten er skrevet til {path} ({size} kB)")

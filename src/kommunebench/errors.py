@@ -111,19 +111,19 @@ class ValidationError(KommunebenchError):
         if self.file:
             parts.append(self.file)
         if self.row is not None:
-            where = f"row {self.row}"
+            where = f"række {self.row}"
             if self.line is not None:
-                where += f" (line {self.line})"
+                where += f" (linje {self.line})"
             parts.append(where)
         if self.column:
-            parts.append(f"column '{self.column}'")
+            parts.append(f"kolonne '{self.column}'")
         head = ", ".join(parts)
         msg = f"{head}: {self.rule}" if head else self.rule
         if self.value is not None:
             text = repr(self.value)
             if len(text) > _MAX_VALUE:  # a refusal never echoes a whole (possibly huge) value
                 text = f"{text[:_MAX_VALUE]}… ({len(text):,} tegn)"
-            msg += f" (found {text})"
+            msg += f" (fundet {text})"
         if self.more:
-            msg += f"; {self.more} more row(s) break the same rule"
+            msg += f"; yderligere {self.more} række(r) bryder samme regel"
         return msg

@@ -32,7 +32,7 @@ def _pdf(ctx: Ctx, kommunekode: int, run: str | None) -> Response:
     "/kommuner/{kommunekode}/rapport.pdf",
     tags=["downloads"],
     operation_id="municipality_report_pdf",
-    summary="Kommunerapporten som PDF: nøgletal, forklaring af det forventede niveau, lignende kommuner, joblog",
+    summary="Kommunerapporten som PDF: nøgletal, forventet niveau, ændring siden sidst, lignende kommuner, joblog",
     response_class=Response,
     responses={200: _PDF, **ERRORS},
 )

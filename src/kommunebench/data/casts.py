@@ -6,7 +6,9 @@ from __future__ import annotations
 from kommunebench.data.schemas import Column
 from kommunebench.data.sql import q
 
-__all__ = ["INT_TYPES", "FLOAT_TYPES", "text_expr", "column_exprs"]
+__all__ = ["INT_TYPES", "FLOAT_TYPES", "NOT_A_NUMBER", "text_expr", "column_exprs"]
+
+NOT_A_NUMBER = "ikke et tal"
 
 INT_TYPES = {
     "TINYINT",
@@ -40,7 +42,7 @@ def column_exprs(c: Column, src_type: str, decimal_comma: bool) -> tuple[str, st
     col, target, src = q(c.name), _base(c.sql_type), _base(src_type)
     numeric_src = src in INT_TYPES or src in FLOAT_TYPES or src == "DECIMAL"
     if target in INT_TYPES:
-        rule = "not a whole number"
+        rule = "ikke et helt tal"
         if src in INT_TYPES:
             return f"r.{col}", f"TRY_CAST(r.{col} AS {target})", rule
         if numeric_src:
@@ -49,7 +51,7 @@ def column_exprs(c: Column, src_type: str, decimal_comma: bool) -> tuple[str, st
         x = text_expr(col, src_type)
         return x, (f"CASE WHEN regexp_full_match({x}, '[+-]?[0-9]+') THEN TRY_CAST({x} AS {target}) END"), rule
     if target in FLOAT_TYPES:
-        rule = "not a number"
+        rule = NOT_A_NUMBER
         if numeric_src:
             x = f"r.{col}"
             v = f"TRY_CAST({x} AS DOUBLE)"
@@ -59,12 +61,12 @@ def column_exprs(c: Column, src_type: str, decimal_comma: bool) -> tuple[str, st
             if decimal_comma:  # '1.234' in a Danish file is a thousands separator, never a decimal point
                 v = f"CASE WHEN strpos({x}, '.') = 0 THEN {v} END"
                 rule = (
-                    "not a number (a ';'-separated file uses a decimal comma and no thousands separator: "
-                    "'1.234' is refused)"
+                    "ikke et tal (en ';'-separeret fil bruger decimalkomma og ingen tusindtalsseparator: "
+                    "'1.234' afvises)"
                 )
         return x, f"CASE WHEN isfinite({v}) THEN {v} END", rule
     if target == "BOOLEAN":
-        rule = "not true/false (accepted: true, false, 1, 0)"
+        rule = "ikke sand/falsk (tilladt: true, false, 1, 0)"
         if src == "BOOLEAN":
             return f"r.{col}", f"r.{col}", rule
         if numeric_src:
@@ -77,10 +79,10 @@ def column_exprs(c: Column, src_type: str, decimal_comma: bool) -> tuple[str, st
             rule,
         )
     if target == "DATE" and c.name == "month":
-        rule = "not a month of the form YYYY-MM (e.g. 2023-01)"
+        rule = "ikke en måned på formen YYYY-MM (fx 2023-01)"
         if src in ("DATE", "TIMESTAMP", "TIMESTAMP WITH TIME ZONE", "TIMESTAMP_NS", "TIMESTAMP_MS", "TIMESTAMP_S"):
             d = f"TRY_CAST(r.{col} AS DATE)"
-            return f"r.{col}", f"CASE WHEN day({d}) = 1 THEN {d} END", rule + " or a month's first day"
+            return f"r.{col}", f"CASE WHEN day({d}) = 1 THEN {d} END", rule + " eller en måneds første dag"
         x = text_expr(col, src_type)
         return (
             x,
@@ -89,12 +91,12 @@ def column_exprs(c: Column, src_type: str, decimal_comma: bool) -> tuple[str, st
         )
     if target == "DATE":
         if src in ("DATE", "TIMESTAMP", "TIMESTAMP WITH TIME ZONE", "TIMESTAMP_NS", "TIMESTAMP_MS", "TIMESTAMP_S"):
-            return f"r.{col}", f"TRY_CAST(r.{col} AS DATE)", "not a date"
+            return f"r.{col}", f"TRY_CAST(r.{col} AS DATE)", "ikke en dato"
         x = text_expr(col, src_type)
         return (
             x,
             (f"CASE WHEN regexp_full_match({x}, '[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}') THEN TRY_CAST({x} AS DATE) END"),
-            "not a date of the form YYYY-MM-DD",
+            "ikke en dato på formen YYYY-MM-DD",
         )
     x = text_expr(col, src_type)
-    return x, x, "not text"
+    return x, x, "ikke tekst"

@@ -35,7 +35,7 @@ def check_across(con: duckdb.DuckDBPyConnection, staged: dict[str, Staged]) -> N
         if missing:
             raise refuse(
                 s,
-                f"the commuting_area_map must map all 98 municipalities; {len(missing)} are missing",
+                f"commuting_area_map skal omfatte alle 98 kommuner; {len(missing)} mangler",
                 column="kommunekode",
                 value=missing[0],
                 more=len(missing) - 1,
@@ -61,8 +61,8 @@ def check_across(con: duckdb.DuckDBPyConnection, staged: dict[str, Staged]) -> N
         if n:
             raise refuse(
                 s,
-                f"the stored benefit_weeks refer to {n} person(s) that this "
-                "persons file lacks; load the matching benefit_weeks in the same load",
+                f"de gemte benefit_weeks henviser til {n} person(er), som denne "
+                "persons-fil ikke har; indlæs de tilhørende benefit_weeks i samme indlæsning",
                 column="person_id",
                 value=value,
                 more=n - 1,
@@ -79,8 +79,8 @@ def _check_weeks_persons(con: duckdb.DuckDBPyConnection, s: Staged, persons: str
     if n:
         raise refuse(
             s,
-            "person not in persons: every person_id in benefit_weeks must "
-            "have a row in persons (loaded together, or already stored)",
+            "personen findes ikke i persons: hvert person_id i benefit_weeks skal "
+            "have en række i persons (indlæst samtidig eller allerede gemt)",
             column="person_id",
             row=rn,
             value=value,
@@ -116,7 +116,8 @@ def _check_week_years(con: duckdb.DuckDBPyConnection, s: Staged) -> None:
     if n:
         raise refuse(
             s,
-            "week outside the person's years: a benefit week must fall in a year the person has a row in persons for",
+            "ugen ligger uden for personens år: en ydelsesuge skal ligge i et år, "
+            "som personen har en række i persons for",
             column="week",
             row=rn,
             value=value,
@@ -139,8 +140,8 @@ def _check_joblog_persons(
         if n:
             raise refuse(
                 s,
-                "person not in persons: every person_id in the joblog must have a row "
-                "in persons (loaded together, or already stored)",
+                "personen findes ikke i persons: hvert person_id i joblog skal have en række "
+                "i persons (indlæst samtidig eller allerede gemt)",
                 column="person_id",
                 row=rn,
                 value=value,
@@ -155,8 +156,8 @@ def _check_joblog_persons(
         if n:
             raise refuse(
                 staged["persons"],
-                f"the stored joblog refers to {n} person(s) that this "
-                "persons file lacks; load the matching joblog in the same load",
+                f"den gemte joblog henviser til {n} person(er), som denne "
+                "persons-fil ikke har; indlæs den tilhørende joblog i samme indlæsning",
                 column="person_id",
                 value=value,
                 more=n - 1,
@@ -173,8 +174,8 @@ def _stored_in(con: duckdb.DuckDBPyConnection, s: Staged, kind: str, column: str
     if n:
         raise refuse(
             s,
-            f"the stored {kind} use {n} {column} value(s) that this {s.kind.name} "
-            f"lacks; load matching {kind} in the same load",
+            f"de gemte {kind} bruger {n} {column}-værdi(er), som denne {s.kind.name} "
+            f"ikke har; indlæs de tilhørende {kind} i samme indlæsning",
             column=column,
             value=value,
             more=n - 1,

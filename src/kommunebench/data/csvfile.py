@@ -34,8 +34,8 @@ def check_utf8(path: Path) -> None:
                 line = fh.read(bad).count(b"\n") + 1
                 byte = exc.object[exc.start : exc.start + 1]
                 raise ValidationError(
-                    f"the file is not UTF-8 text: invalid byte 0x{byte.hex()} at line {line}, "
-                    f"byte offset {bad}; save it as UTF-8",
+                    f"filen er ikke UTF-8-tekst: ugyldig byte 0x{byte.hex()} i linje {line}, "
+                    f"byte-position {bad}; gem den som UTF-8",
                     file=path.name,
                     line=line,
                     value=None,
@@ -55,7 +55,7 @@ def sniff_header(path: Path) -> tuple[str, list[str]]:
     header = _read_header(path)
     if not header.strip():
         raise ValidationError(
-            "the first line must be a header with the column names, but it is empty", file=path.name, line=1
+            "første linje skal være en overskrift med kolonnenavnene, men den er tom", file=path.name, line=1
         )
     delimiter = ";" if header.count(";") > header.count(",") else ","
     names = next(csv.reader([header], delimiter=delimiter))
@@ -96,12 +96,12 @@ def csv_shape_error(path: Path, delimiter: str, ncols: int, exc: Exception) -> V
         for row, line, rec in _records(path, delimiter):
             if len(rec) != ncols:
                 return ValidationError(
-                    f"the row has {len(rec)} field(s) but the header has {ncols} (delimiter {delimiter!r})",
+                    f"rækken har {len(rec)} felt(er), men overskriften har {ncols} (skilletegn {delimiter!r})",
                     file=path.name,
                     row=row,
                     line=line,
                 )
     except csv.Error as err:
-        return ValidationError(f"the file is not valid CSV: {err}", file=path.name)
+        return ValidationError(f"filen er ikke gyldig CSV: {err}", file=path.name)
     first = str(exc).splitlines()[0]
-    return ValidationError(f"the file cannot be read as CSV: {first}", file=path.name)
+    return ValidationError(f"filen kan ikke læses som CSV: {first}", file=path.name)

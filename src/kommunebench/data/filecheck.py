@@ -33,7 +33,7 @@ def parquet_columns(path: Path) -> list[str]:
     try:
         return list(pq.read_schema(path).names)
     except (OSError, pa.ArrowException) as exc:
-        raise ValidationError(f"the file is not a readable Parquet file: {_first(exc)}", file=path.name) from None
+        raise ValidationError(f"filen er ikke en læsbar Parquet-fil: {_first(exc)}", file=path.name) from None
 
 
 def _first(exc: BaseException) -> str:
@@ -42,7 +42,7 @@ def _first(exc: BaseException) -> str:
 
 
 def _corrupt(path: Path, what: str) -> ValidationError:
-    return ValidationError(f"the Parquet file is corrupt ({what}); it was not loaded", file=path.name)
+    return ValidationError(f"Parquet-filen er beskadiget ({what}); den er ikke indlæst", file=path.name)
 
 
 def check_parquet(path: Path) -> None:
@@ -54,7 +54,9 @@ def check_parquet(path: Path) -> None:
             table = pf.read_row_group(i)
             rg = meta.row_group(i)
             if rg.num_rows != table.num_rows:
-                raise _corrupt(path, f"row group {i + 1} holds {table.num_rows} rows, its metadata says {rg.num_rows}")
+                raise _corrupt(
+                    path, f"rækkegruppe {i + 1} har {table.num_rows} rækker, dens metadata siger {rg.num_rows}"
+                )
             for j in range(rg.num_columns):
                 _check_stats(path, rg.column(j), table.column(j), i)
     except ValidationError:
@@ -69,7 +71,9 @@ def _check_stats(path: Path, chunk: pq.ColumnChunkMetaData, values: pa.ChunkedAr
         return
     name = chunk.path_in_schema
     if st.has_null_count and st.null_count != values.null_count:
-        raise _corrupt(path, f"column {name!r} in row group {group + 1}: null count differs from its statistics")
+        raise _corrupt(
+            path, f"kolonne {name!r} i rækkegruppe {group + 1}: antallet af tomme værdier afviger fra statistikken"
+        )
     if not st.has_min_max or values.null_count == len(values):
         return
     try:
@@ -78,7 +82,9 @@ def _check_stats(path: Path, chunk: pq.ColumnChunkMetaData, values: pa.ChunkedAr
         return
     lo, hi = mm["min"].as_py(), mm["max"].as_py()
     if isinstance(lo, (int, float, str)) and (lo != st.min or hi != st.max):
-        raise _corrupt(path, f"column {name!r} in row group {group + 1}: values outside its recorded min/max")
+        raise _corrupt(
+            path, f"kolonne {name!r} i rækkegruppe {group + 1}: værdier uden for den registrerede min./maks."
+        )
 
 
 def _sha256(path: Path) -> str:
@@ -101,12 +107,12 @@ def check_manifest(folder: Path, files: Iterable[Path]) -> None:
         digest, _, name = line.strip().partition(" ")
         name = name.strip().lstrip("*")
         if len(digest) != 64 or not name:
-            raise ValidationError("not a line of the form '<sha256>  <file>'", file=MANIFEST, row=n)
+            raise ValidationError("ikke en linje på formen '<sha256>  <fil>'", file=MANIFEST, row=n)
         listed[name] = digest.lower()
     for path in files:
         if path.name not in listed:
-            raise ValidationError(f"the file is not listed in {MANIFEST}", file=path.name)
+            raise ValidationError(f"filen står ikke i {MANIFEST}", file=path.name)
         if _sha256(path) != listed[path.name]:
             raise ValidationError(
-                f"the file does not match its SHA-256 in {MANIFEST} (changed or damaged)", file=path.name
+                f"filen passer ikke med sin SHA-256 i {MANIFEST} (ændret eller beskadiget)", file=path.name
             )

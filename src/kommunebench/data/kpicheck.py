@@ -45,8 +45,8 @@ def check_kpi_references(con: duckdb.DuckDBPyConnection, staged: dict[str, Stage
             if n:
                 raise refuse(
                     s,
-                    f"{column} not in {target}: every {column} in {kind} must have a row in {target} "
-                    "(loaded together, or already stored)",
+                    f"{column} findes ikke i {target}: hver {column} i {kind} skal have en række i {target} "
+                    "(indlæst samtidig eller allerede gemt)",
                     column=column,
                     row=rn,
                     value=value,
@@ -60,8 +60,8 @@ def check_kpi_references(con: duckdb.DuckDBPyConnection, staged: dict[str, Stage
             if n:
                 raise refuse(
                     staged[target],
-                    f"the stored {kind} refer to {n} {column} value(s) that this {target} file lacks; "
-                    f"load the matching {kind} in the same load",
+                    f"de gemte {kind} henviser til {n} {column}-værdi(er), som denne {target}-fil ikke har; "
+                    f"indlæs de tilhørende {kind} i samme indlæsning",
                     column=tcol,
                     value=value,
                     more=n - 1,

@@ -58,7 +58,7 @@ OFFER_WINDOW_WEEKS = 6
 def kinds(column: type[Column], kind: type[InputKind]) -> tuple[InputKind, ...]:
     """The four KPI input kinds, built with ``schemas``' classes."""
     c = column
-    to_rule = ("valid_to", "before valid_from: a period must not end before it starts", '"valid_to" < "valid_from"')
+    to_rule = ("valid_to", "før valid_from: en periode må ikke slutte, før den begynder", '"valid_to" < "valid_from"')
     return (
         kind(
             "caseworkers",
@@ -74,7 +74,7 @@ def kinds(column: type[Column], kind: type[InputKind]) -> tuple[InputKind, ...]:
             ),
             "one row per caseworker and period of employment",
             {"kommunekode": "municipalities"},
-            rules=(("fte", "out of range: must be above 0 (and at most 1.5)", '"fte" <= 0'), to_rule),
+            rules=(("fte", "uden for det tilladte område: skal være over 0 (og højst 1,5)", '"fte" <= 0'), to_rule),
         ),
         kind(
             "case_assignments",

@@ -161,25 +161,23 @@ def _reference_sets(con, kind: str) -> dict[str, tuple[set, str]]:
         return {
             "kommunekode": (
                 set(warehouse.municipality_commuting_area(con)),
-                "unknown kommunekode: not one of the 98 municipalities",
+                "ukendt kommunekode: ikke en af de 98 kommuner",
             )
         }
     if kind == "commuting_area_map":
         return {
             "kommunekode": (
                 {m.kommunekode for m in reference.municipalities()},
-                "unknown kommunekode: not one of the 98 municipalities",
+                "ukendt kommunekode: ikke en af de 98 kommuner",
             )
         }
     if kind == "labour_market":
-        return {
-            "commuting_area": (warehouse.effective_commuting_areas(con), "unknown commuting area (pendlingsområde)")
-        }
+        return {"commuting_area": (warehouse.effective_commuting_areas(con), "ukendt pendlingsområde (commuting_area)")}
     if kind == "benefit_weeks":
         return {
             "code": (
                 {r["code"] for r in warehouse.effective_benefit_codes(con)},
-                "unknown benefit code: not in the benefit code table",
+                "ukendt ydelseskode: findes ikke i tabellen over ydelseskoder",
             )
         }
     return {}
@@ -202,7 +200,7 @@ def load(
     if snapshot_id is not None and (
         not str(snapshot_id).strip() or len(str(snapshot_id)) > 200 or not str(snapshot_id).isprintable()
     ):
-        raise ValidationError(f"invalid snapshot id {snapshot_id!r}: use 1-200 printable characters")
+        raise ValidationError(f"ugyldigt snapshot-id {snapshot_id!r}: brug 1-200 synlige tegn")
     files, ignored = find_sources(sources)
     if not isinstance(sources, Mapping) and Path(sources).is_dir():
         check_manifest(Path(sources), files.values())  # SHA256SUMS beside the files, when there is one
@@ -305,7 +303,8 @@ def _record(con, loaded: list[Staged], snapshot_id: str, now: dt.datetime) -> No
         used = scalar(con, "SELECT count(*) FROM loads WHERE snapshot_id = ? AND kind = ?", [snapshot_id, kind])
         if used:
             raise ValidationError(
-                f"snapshot id {snapshot_id!r} is already used for {kind}; choose another (or none: a new one is made)",
+                f"snapshot-id {snapshot_id!r} er allerede brugt til {kind}; "
+                "vælg et andet (eller intet: så laves et nyt)",
                 file=s.name,
             )
         con.execute("UPDATE loads SET is_current = false WHERE kind = ? AND is_current", [kind])

@@ -223,7 +223,11 @@ KINDS: dict[str, InputKind] = {
             "one row per person and month in the joblog population",
             {"person_id": "persons", "kommunekode": "municipalities"},
             rules=(
-                ("availability_weight", "out of range: must be above 0 (and at most 1)", '"availability_weight" <= 0'),
+                (
+                    "availability_weight",
+                    "uden for det tilladte område: skal være over 0 (og højst 1)",
+                    '"availability_weight" <= 0',
+                ),
             ),
         ),
         InputKind(
@@ -258,8 +262,8 @@ KINDS: dict[str, InputKind] = {
             "one row per municipality and year: the cost input of the DEA cost-efficiency (issue 14)",
             {"kommunekode": "municipalities"},
             rules=(
-                ("admin_cost_kr", "out of range: must be above 0", '"admin_cost_kr" <= 0'),
-                ("fuldtidspersoner", "out of range: must be above 0", '"fuldtidspersoner" <= 0'),
+                ("admin_cost_kr", "uden for det tilladte område: skal være over 0", '"admin_cost_kr" <= 0'),
+                ("fuldtidspersoner", "uden for det tilladte område: skal være over 0", '"fuldtidspersoner" <= 0'),
             ),
         ),
         InputKind(

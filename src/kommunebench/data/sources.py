@@ -17,7 +17,7 @@ def format_of(path: Path) -> str:
     ext = path.name.partition(".")[2].lower()
     if ext not in FORMATS:
         raise ValidationError(
-            f"unknown file extension {'.' + ext if ext else '(none)'!r}: use .parquet or .csv", file=path.name
+            f"ukendt filendelse {'.' + ext if ext else '(ingen)'!r}: brug .parquet eller .csv", file=path.name
         )
     return FORMATS[ext]
 
@@ -30,23 +30,24 @@ def find_sources(sources: str | Path | Mapping[str, str | Path]) -> tuple[dict[s
     if isinstance(sources, Mapping):
         for kind, p in sources.items():
             if kind not in KINDS:
-                raise ValidationError(f"unknown input kind {kind!r} (known: {known})", file=str(p))
+                raise ValidationError(f"ukendt datatype {kind!r} (kendte: {known})", file=str(p))
             path = Path(p)
             format_of(path)
             if not path.is_file():
-                raise ValidationError("the file does not exist", file=str(path))
+                raise ValidationError("filen findes ikke", file=str(path))
             files[kind] = path
         if not files:
-            raise ValidationError("nothing to load: the mapping of kinds to files is empty")
+            raise ValidationError("intet at indlæse: tilknytningen af datatyper til filer er tom")
         return files, ignored
     folder = Path(sources)
     if not folder.exists():
-        raise ValidationError(f"{folder} does not exist")
+        raise ValidationError(f"{folder} findes ikke")
     if folder.is_file():
         kind = folder.name.partition(".")[0]
         if kind not in KINDS:
             raise ValidationError(
-                f"cannot tell the kind of {folder.name}: name it <kind>.parquet or <kind>.csv (kinds: {known})",
+                f"kan ikke se datatypen for {folder.name}: kald filen <datatype>.parquet eller "
+                f"<datatype>.csv (datatyper: {known})",
                 file=folder.name,
             )
         format_of(folder)
@@ -58,10 +59,11 @@ def find_sources(sources: str | Path | Mapping[str, str | Path]) -> tuple[dict[s
             continue
         format_of(path)
         if kind in files:
-            raise ValidationError(f"two files for {kind}: {files[kind].name} and {path.name}; keep one", file=path.name)
+            raise ValidationError(f"to filer for {kind}: {files[kind].name} og {path.name}; behold én", file=path.name)
         files[kind] = path
     if not files:
         raise ValidationError(
-            f"no input files found in {folder}: expected files named <kind>.parquet or <kind>.csv, kinds: {known}"
+            f"ingen datafiler fundet i {folder}: forventede filer med navnet <datatype>.parquet "
+            f"eller <datatype>.csv (datatyper: {known})"
         )
     return files, ignored

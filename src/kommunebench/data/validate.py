@@ -20,16 +20,17 @@ is a second query run to find the first offending row (and, for CSV, its physica
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
-from kommunebench.data.casts import column_exprs, text_expr
+from kommunebench.data.casts import NOT_A_NUMBER, column_exprs, text_expr
 from kommunebench.data.csvfile import check_utf8, csv_line, csv_shape_error, sniff_header
 from kommunebench.data.filecheck import check_parquet, parquet_columns
-from kommunebench.data.periods import format_iso_week, parse_iso_week
+from kommunebench.data.periods import format_iso_week, parse_iso_week, weeks_in_year
 from kommunebench.data.schemas import InputKind
 from kommunebench.data.sql import lit, one, q, scalar
 from kommunebench.errors import ValidationError
@@ -79,21 +80,21 @@ def _match_columns(kind: InputKind, names: list[str], file: str) -> dict[str, st
     for n in names:
         key = n.strip().lower()
         if key in seen:
-            raise ValidationError(f"column {n!r} appears more than once in the header", file=file, column=n)
+            raise ValidationError(f"kolonnen {n!r} står mere end én gang i overskriften", file=file, column=n)
         seen[key] = n
     wanted = kind.column_names
     missing = [c for c in wanted if c not in seen]
     extra = [seen[k] for k in seen if k not in wanted]
     if missing:
-        rule = f"missing column(s) {', '.join(repr(c) for c in missing)}"
+        rule = f"mangler kolonne(r) {', '.join(repr(c) for c in missing)}"
         if extra:
-            rule += f"; the file has unexpected column(s) {', '.join(repr(c) for c in extra)}"
-        rule += f" (a {kind.name} file has the columns {', '.join(wanted)})"
+            rule += f"; filen har uventede kolonne(r) {', '.join(repr(c) for c in extra)}"
+        rule += f" (en {kind.name}-fil har kolonnerne {', '.join(wanted)})"
         raise ValidationError(rule, file=file, column=missing[0])
     if extra:
         raise ValidationError(
-            f"unexpected column(s) {', '.join(repr(c) for c in extra)}: extra columns are refused "
-            f"(a {kind.name} file has exactly the columns {', '.join(wanted)})",
+            f"uventede kolonne(r) {', '.join(repr(c) for c in extra)}: ekstra kolonner afvises "
+            f"(en {kind.name}-fil har præcis kolonnerne {', '.join(wanted)})",
             file=file,
             column=extra[0],
         )
@@ -104,7 +105,7 @@ def stage(con: duckdb.DuckDBPyConnection, s: Staged, weekmap: str) -> None:
     """Create the ``raw`` and ``typed`` views of the file (see the module docstring)."""
     path, kind = s.path, s.kind
     if path.stat().st_size == 0:
-        raise ValidationError("the file is empty (0 bytes)", file=s.name)
+        raise ValidationError("filen er tom (0 byte)", file=s.name)
     s.raw, s.typed = f"__kb_raw_{kind.name}", f"__kb_typed_{kind.name}"
     if s.fmt == "csv":
         check_utf8(path)
@@ -133,7 +134,7 @@ def stage(con: duckdb.DuckDBPyConnection, s: Staged, weekmap: str) -> None:
             desc = con.execute(f"DESCRIBE SELECT * FROM read_parquet({lit(path)})").fetchall()
         except duckdb.Error as exc:
             first = str(exc).splitlines()[0]
-            raise ValidationError(f"the file is not a readable Parquet file: {first}", file=s.name) from None
+            raise ValidationError(f"filen er ikke en læsbar Parquet-fil: {first}", file=s.name) from None
         types = {r[0]: r[1] for r in desc}
         cols = _match_columns(kind, list(types), s.name)
         select = ", ".join(f"{q(cols[c])} AS {q(c)}" for c in kind.column_names)
@@ -142,8 +143,8 @@ def stage(con: duckdb.DuckDBPyConnection, s: Staged, weekmap: str) -> None:
     s.temp.append(("VIEW", s.raw))
     s.rows = scalar(con, f"SELECT count(*) FROM {s.raw}")
     if s.rows == 0:
-        what = "a header but no data rows" if s.fmt == "csv" else "no rows"
-        raise ValidationError(f"the file has {what}", file=s.name)
+        what = "en overskrift men ingen datarækker" if s.fmt == "csv" else "ingen rækker"
+        raise ValidationError(f"filen har {what}", file=s.name)
     exprs = []
     for c in kind.columns:
         raw, typed, s.type_rules[c.name] = column_exprs(c, s.src_types[c.name], s.delimiter == ";")
@@ -160,6 +161,15 @@ def stage(con: duckdb.DuckDBPyConnection, s: Staged, weekmap: str) -> None:
 # ------------------------------------------------------------------------------ row rules
 
 
+def _week_problem(text: str) -> str:
+    """Why ``text`` is no ISO week, in Danish (the form, or a week number the year lacks)."""
+    m = re.fullmatch(r"\s*(\d{4})-W(\d{2})\s*", text)
+    if m is None:
+        return f"{text!r} er ikke en ISO-uge på formen YYYY-Www"
+    year = int(m.group(1))
+    return f"{text!r} findes ikke: {year} har {weeks_in_year(year)} ISO-uger"
+
+
 def check_weeks(con: duckdb.DuckDBPyConnection, s: Staged, weekmap: str) -> None:
     """Validate the distinct ``week`` texts in Python and fill the week → Monday mapping."""
     week = text_expr(q("week"), s.src_types["week"])  # = the typed view's r$week, without its join
@@ -168,11 +178,11 @@ def check_weeks(con: duckdb.DuckDBPyConnection, s: Staged, weekmap: str) -> None
     for t in texts:
         try:
             monday = parse_iso_week(t)
-        except ValueError as exc:
-            bad[t] = str(exc)
+        except ValueError:
+            bad[t] = _week_problem(t)
             continue
         if format_iso_week(monday) != t:
-            bad[t] = f"{t!r} is not an ISO week of the form YYYY-Www"
+            bad[t] = f"{t!r} er ikke en ISO-uge på formen YYYY-Www"
             continue
         good.append((t, monday))
     con.execute(f"DELETE FROM {weekmap}")
@@ -186,7 +196,7 @@ def check_weeks(con: duckdb.DuckDBPyConnection, s: Staged, weekmap: str) -> None
             f"WHERE {q('r$week')} IN ({in_list})",
         )
         raise refuse(
-            s, f"not an existing ISO week (YYYY-Www): {bad[value]}", column="week", row=rn, value=value, more=n - 1
+            s, f"ikke en eksisterende ISO-uge (YYYY-Www): {bad[value]}", column="week", row=rn, value=value, more=n - 1
         )
 
 
@@ -200,23 +210,29 @@ def row_rules(s: Staged, sets: dict[str, tuple[set, str]]) -> list[tuple[str, st
     for c in s.kind.columns:
         r, t = q("r$" + c.name), q(c.name)
         if not c.nullable:
-            out.append((c.name, "missing value: the column must not be empty", f"{r} IS NULL"))
+            out.append((c.name, "manglende værdi: kolonnen må ikke være tom", f"{r} IS NULL"))
         out.append((c.name, s.type_rules[c.name], f"{r} IS NOT NULL AND {t} IS NULL"))
         if c.sql_type == "DOUBLE" and (c.min is None or c.max is None):  # every number has finite bounds
-            out.append((c.name, f"out of range: must be within ±{_LIMIT:g}", f"abs({t}) > {_LIMIT}"))
+            out.append(
+                (c.name, f"uden for det tilladte område: skal ligge inden for ±{_LIMIT:g}", f"abs({t}) > {_LIMIT}")
+            )
         if c.min is not None and c.max is not None:
             out.append(
-                (c.name, f"out of range: must be between {c.min:g} and {c.max:g}", f"{t} < {c.min} OR {t} > {c.max}")
+                (
+                    c.name,
+                    f"uden for det tilladte område: skal ligge mellem {c.min:g} og {c.max:g}",
+                    f"{t} < {c.min} OR {t} > {c.max}",
+                )
             )
         elif c.min is not None:
-            out.append((c.name, f"out of range: must be at least {c.min:g}", f"{t} < {c.min}"))
+            out.append((c.name, f"uden for det tilladte område: skal være mindst {c.min:g}", f"{t} < {c.min}"))
         elif c.max is not None:
-            out.append((c.name, f"out of range: must be at most {c.max:g}", f"{t} > {c.max}"))
+            out.append((c.name, f"uden for det tilladte område: skal være højst {c.max:g}", f"{t} > {c.max}"))
         if c.allowed is not None:
             out.append(
                 (
                     c.name,
-                    f"not an allowed value (allowed: {', '.join(c.allowed)})",
+                    f"ikke en tilladt værdi (tilladt: {', '.join(c.allowed)})",
                     f"{t} NOT IN ({', '.join(lit(a) for a in c.allowed)})",
                 )
             )
@@ -224,7 +240,7 @@ def row_rules(s: Staged, sets: dict[str, tuple[set, str]]) -> list[tuple[str, st
             out.append(
                 (
                     c.name,
-                    "not a quarter of the form YYYYQn (e.g. 2023Q1)",
+                    "ikke et kvartal på formen YYYYQn (fx 2023Q1)",
                     f"NOT regexp_full_match({t}, '[0-9]{{4}}Q[1-4]')",
                 )
             )
@@ -247,8 +263,8 @@ def check_rows(con: duckdb.DuckDBPyConnection, s: Staged, sets: dict[str, tuple[
     for (column, rule, cond), k in zip(rules, broken, strict=True):
         if k:
             rn, value = one(con, f"SELECT __rn, {q('r$' + column)} FROM {s.typed} WHERE {cond} ORDER BY __rn LIMIT 1")
-            if rule == "not a number" and s.delimiter == "," and isinstance(value, str) and "," in value:
-                rule += " (a decimal comma is accepted only in ';'-separated files)"
+            if rule == NOT_A_NUMBER and s.delimiter == "," and isinstance(value, str) and "," in value:
+                rule += " (decimalkomma accepteres kun i ';'-separerede filer)"
             raise refuse(s, rule, column=column, row=rn, value=value, more=k - 1)
     return n, int(hsum or 0)
 
@@ -299,9 +315,8 @@ def check_keys(con: duckdb.DuckDBPyConnection, s: Staged, *, stored: str | None 
         shown, first, last, _, c1, c2, more = conflict
         raise refuse(
             s,
-            f"two different benefit codes ({c1} and {c2}) for the same person "
-            f"and week (first in row {first}); at most one code per person and week is "
-            "allowed",
+            f"to forskellige ydelseskoder ({c1} og {c2}) for samme person "
+            f"og uge (første i række {first}); højst én kode pr. person og uge er tilladt",
             column="code",
             row=last,
             value=shown,
@@ -310,10 +325,10 @@ def check_keys(con: duckdb.DuckDBPyConnection, s: Staged, *, stored: str | None 
     found = worst("true")
     assert found is not None  # a duplicate key was found above
     shown, first, last, _, _, _, more = found
-    what = "duplicate row" if kind.name == "benefit_weeks" else "duplicate key"
+    what = "dobbelt række" if kind.name == "benefit_weeks" else "dobbelt nøgle"
     raise refuse(
         s,
-        f"{what}: ({', '.join(key)}) must be unique, but this key is also in row {first}",
+        f"{what}: ({', '.join(key)}) skal være entydig, men nøglen står også i række {first}",
         column=key[0] if len(key) == 1 else None,
         row=last,
         value=shown,

@@ -1,4 +1,5 @@
-"""The municipality PDF report job: one municipality of a stored run as a 3-page A4 PDF."""
+"""The municipality PDF report job: one municipality of a stored run as a 3-page A4 PDF, compared with
+the previous run (:func:`kommunebench.pipeline.runs.previous_for`) for the change section."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from kommunebench.data import reference
 from kommunebench.errors import KommunebenchError, ReferenceDataError
 from kommunebench.pipeline import joblog as jobs
 from kommunebench.pipeline.config import Store
-from kommunebench.pipeline.runs import default_public_run, open_run, publish_run
+from kommunebench.pipeline.runs import default_public_run, open_run, previous_for, publish_run
 from kommunebench.publish.joblog import public_joblog
 from kommunebench.report.common import file_path, write_atomic
 from kommunebench.report.pdf import municipality_pdf_bytes
@@ -48,7 +49,7 @@ def municipality_pdf(
     except ReferenceDataError as exc:
         raise ReferenceDataError(f"ukendt kommune {kommune!r}: {exc}") from None
     run = open_run(run_id, db=db) if run_id else default_public_run(db=db)
-    view = publish_run(run, threshold=threshold)
+    view = publish_run(run, threshold=threshold, previous=previous_for(run, db=db))
     drivers = run_drivers(run.artifacts, run.lists.total_areas)
     rows = _joblog_rows(m.kommunekode, view.threshold, db)
     return municipality_pdf_bytes(view, drivers, m, rows, run_id=run.record.run_id), run.record.run_id

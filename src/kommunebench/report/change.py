@@ -17,13 +17,36 @@ from kommunebench.report.figures import figure_json
 
 __all__ = ["change_waterfall", "change_waterfall_json"]
 
+#: Short category names so that the bars keep their room on a 390 px screen (the table has the long ones).
+_SHORT = {
+    "actual": "Faktisk andel",
+    "composition": "Sammensætning",
+    "labour_market": "Arbejdsmarked",
+    "model": "Koefficienter",
+}
 _FONT = "system-ui, -apple-system, Segoe UI, Roboto, Arial, sans-serif"
+
+
+def _x_range(values: list[float]) -> list[float]:
+    """The axis range with room for the value labels outside the bars at both ends (no label runs
+    into the category names on a 390 px screen)."""
+    ends = [0.0, float(values[0])]
+    for v in values[1:-1]:
+        ends.append(ends[-1] + float(v))
+    ends.append(float(values[-1]))
+    lo, hi = min(ends), max(ends)
+    pad = max(0.5 * (hi - lo), 0.02)
+    return [lo - pad, hi + pad]
 
 
 def change_waterfall(block: Mapping[str, Any]) -> go.Figure:
     """Previous difference → the parts → the difference now (one list), horizontal for 390 px."""
     parts = list(block["parts"])
-    labels = [f"Forskel {block['previous_period']}", *(str(p["label"]) for p in parts), "Forskel nu"]
+    labels = [
+        f"Forskel {block['previous_period']}",
+        *(_SHORT.get(p.get("part"), p["label"]) for p in parts),
+        "Forskel nu",
+    ]
     values = [block["diff_pp_previous"], *(p["change_pp"] for p in parts), block["diff_pp"]]
     fig = go.Figure(
         go.Waterfall(
@@ -45,7 +68,11 @@ def change_waterfall(block: Mapping[str, Any]) -> go.Figure:
         separators=",.",
         showlegend=False,
         margin={"l": 10, "r": 50, "t": 10, "b": 40},
-        xaxis={"title": {"text": "Forskel mellem faktisk og forventet andel (pct.-point)"}, "zeroline": True},
+        xaxis={
+            "title": {"text": "Faktisk − forventet (pct.-point)"},
+            "zeroline": True,
+            "range": _x_range(values),
+        },
         yaxis={"type": "category", "autorange": "reversed", "automargin": True},
         font={"family": _FONT},
         height=360,

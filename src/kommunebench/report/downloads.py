@@ -4,10 +4,19 @@ Unlike the run exports (:func:`~kommunebench.report.write_csv`, :func:`~kommuneb
 a download holds only the published figures: rounded as published, small cells empty and flagged
 in the column "Undertrykt", no unrounded columns. The workbook adds an "Om kørslen" sheet (run,
 period, scope, fingerprint, results hash, model, version, filters, suppression, source).
+
+Both end with the never-ranked "Hele landet" row, as the list page's foot (filters or not): the
+national population and, unless withheld (:mod:`kommunebench.publish.change`: they could give a
+suppressed cell back), the national expected and actual shares and difference; a withheld row is
+marked in "Undertrykt".
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
 import pandas as pd
 
 from kommunebench.data import reference
@@ -17,7 +26,7 @@ from kommunebench.report import xlsx
 from kommunebench.report.common import as_view
 from kommunebench.report.exports import csv_bytes
 
-__all__ = ["list_frame", "list_csv_bytes", "list_xlsx_bytes", "list_download_name", "regions"]
+__all__ = ["download_frame", "list_frame", "list_csv_bytes", "list_xlsx_bytes", "list_download_name", "regions"]
 
 _DROPPED = ("area",)  # the list is named by the file and the sheet
 
@@ -47,12 +56,35 @@ def list_frame(view: PublicRun, area: str, *, region: int | None = None, klynge:
     return frame[keep.to_numpy(dtype=bool)].drop(columns=[c for c in _DROPPED if c in frame]).reset_index(drop=True)
 
 
+def _with_national(frame: pd.DataFrame, national: Mapping[str, Any] | None) -> pd.DataFrame:
+    """The list with the "Hele landet" row last: no rank, no code, withheld shares empty."""
+    if national is None:
+        return frame
+    row: dict[str, object] = {c: np.nan for c in frame.columns}
+    row.update(
+        navn=national["navn"],
+        population=float(national["population"]),
+        expected_share=np.nan if national["expected_share"] is None else national["expected_share"],
+        actual_share=np.nan if national["actual_share"] is None else national["actual_share"],
+        diff_pp=np.nan if national["diff_pp"] is None else national["diff_pp"],
+        suppressed=bool(national["withheld"]),
+    )
+    tail = pd.DataFrame([row], columns=frame.columns).astype({"suppressed": bool})
+    return pd.concat([frame, tail], ignore_index=True)
+
+
+def download_frame(view: PublicRun, area: str, *, region: int | None = None, klynge: int | None = None) -> pd.DataFrame:
+    """What a download holds: the filtered public list in Danish, "Hele landet" last."""
+    frame = _with_national(list_frame(view, area, region=region, klynge=klynge), view.national.get(area))
+    return display_frame(frame)
+
+
 def list_csv_bytes(
     view: object, area: str, *, region: int | None = None, klynge: int | None = None, dialect: str = "da"
 ) -> bytes:
     """The filtered public list as CSV (``da``: Danish Excel; ``plain``: comma and decimal point)."""
     pv = as_view(view)
-    return csv_bytes(display_frame(list_frame(pv, area, region=region, klynge=klynge)), dialect=dialect)
+    return csv_bytes(download_frame(pv, area, region=region, klynge=klynge), dialect=dialect)
 
 
 def _about(pv: PublicRun, area: str, region: int | None, klynge: int | None) -> list[tuple[str, object]]:
@@ -84,7 +116,7 @@ def _about(pv: PublicRun, area: str, region: int | None, klynge: int | None) -> 
 def list_xlsx_bytes(view: object, area: str, *, region: int | None = None, klynge: int | None = None) -> bytes:
     """The filtered public list as a workbook: the list's sheet and "Om kørslen"."""
     pv = as_view(view)
-    frame = display_frame(list_frame(pv, area, region=region, klynge=klynge))
+    frame = download_frame(pv, area, region=region, klynge=klynge)
     wb = xlsx.new_workbook(f"kommunebench {pv.period} {AREA_LABELS.get(area, area)}")
     used: set[str] = set()
     xlsx.write_table(wb.create_sheet(xlsx.sheet_title(AREA_LABELS.get(area, area), used)), frame)

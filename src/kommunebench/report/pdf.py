@@ -1,7 +1,9 @@
 """The municipality report as PDF (fpdf2, pure Python): 3 A4 pages for the meeting room.
 
 Page 1: key figures per list and skærpet tilsyn; page 2: why the expected level is what it is
-(the drivers); page 3: similar municipalities, klynge and the joblog's last months. Every figure
+(the drivers) and what changed since the previous run (rank change, change in the difference
+and its parts: actual, composition, labour market, coefficients; suppressed in either run →
+"Undertrykt"); page 3: similar municipalities, klynge and the joblog's last months. Every figure
 comes from the public view (:mod:`kommunebench.publish`), rounded and suppressed as everywhere
 else, and is formatted by :mod:`kommunebench.publish.format`. The PDF's core font (Helvetica) has
 the Danish letters; the few characters outside its encoding (en dash, minus, ≤) are replaced.
@@ -29,9 +31,16 @@ from kommunebench.publish import (
     similar_rows,
     tilsyn_block,
 )
+from kommunebench.publish.change import change_block
 from kommunebench.publish.drivers import drivers_block
 
 __all__ = ["municipality_pdf_bytes"]
+
+PARTS_NOTE = "De fire sidste kolonner er ændringen i forskellen delt op; de summerer til ændringen."
+NOTE_CHANGE = (
+    "Ændringen i forskellen er opdelt eksakt i ændringen i den faktiske andel og ændringen i den forventede "
+    "andel fordelt på sammensætning, arbejdsmarked og modellens koefficienter."
+)
 
 _REPLACE = {"–": "-", "−": "-", "≤": "<=", "≥": ">=", "…": "...", "\u2009": " "}
 
@@ -159,6 +168,48 @@ def _drivers(pdf: FPDF, view: PublicRun, drivers: Drivers | None, kode: int) -> 
     )
 
 
+def _change_row(block: Mapping[str, Any], label: str) -> list[object]:
+    if not block["available"]:
+        return [label, "Undertrykt" if block["previous_run_id"] else "-", *(["-"] * 6)]
+    before, now = block["rank_previous"], block["rank"]
+    ranks = "-" if before is None or now is None else f"{before} -> {now}"
+    return [
+        label,
+        ranks,
+        signed_da(block["rank_change"], "rank"),
+        signed_da(block["diff_pp_change"]),
+        *(signed_da(p["change_pp"]) for p in block["parts"]),
+    ]
+
+
+def _change(pdf: FPDF, view: PublicRun, kode: int) -> None:
+    """Rank change, change in the difference and its four parts per list (suppressed cells stay empty)."""
+    blocks = [change_block(view, kode, name) for name in view.lists]
+    first = blocks[0]
+    if first["previous_run_id"] is None:
+        _p(pdf, first["note"])
+        return
+    _p(pdf, f"Sammenlignet med kørsel {first['previous_run_id']} ({first['previous_period']}).")
+    if first["available"]:
+        _p(pdf, first["sentence"], 10.5)
+    head = [
+        "Ydelsesgruppe",
+        "Placering før -> nu",
+        "Ændring i placering",
+        "Ændring i forskel (pct.-point)",
+        "Faktisk andel",
+        "Sammensætning",
+        "Arbejdsmarked",
+        "Koefficienter",
+    ]
+    rows = [_change_row(b, AREA_LABELS.get(b["list"], b["list"])) for b in blocks]
+    _table(pdf, head, rows, (33, 17, 17, 19, 15, 27, 25, 21))
+    notes = [PARTS_NOTE, first["note"] if first["available"] else NOTE_CHANGE]
+    if any(not b["available"] for b in blocks):
+        notes.append("Undertrykt: tallene er undertrykt (for få personer) i en af kørslerne.")
+    _p(pdf, " ".join(notes) + " + på placeringen er en bevægelse op mod nr. 1.", 8)
+
+
 def _similar(pdf: FPDF, view: PublicRun, kode: int) -> None:
     rows = [
         [
@@ -204,6 +255,8 @@ def municipality_pdf_bytes(
     pdf.add_page()
     _h2(pdf, "Hvorfor er det forventede niveau som det er?")
     _drivers(pdf, view, drivers, m.kommunekode)
+    _h2(pdf, "Hvad er ændret siden sidst, og hvorfor?")
+    _change(pdf, view, m.kommunekode)
     pdf.add_page()
     _h2(pdf, "Lignende kommuner og klynge (ydelsesgrupper i alt)")
     _similar(pdf, view, m.kommunekode)
