@@ -66,6 +66,11 @@ NOTE = (
     "forventede andel fordelt på ny sammensætning af personerne (samme koefficienter), det lokale "
     "arbejdsmarked (samme koefficienter) og modellens nye koefficienter. Afrundede tal summerer ikke altid præcist."
 )
+SAME_YEAR = (
+    " Begge perioder slutter i {year}, så befolkningen (pr. 1. januar {year}) og det lokale arbejdsmarked er de "
+    "samme: sammensætning og arbejdsmarked er 0 pr. konstruktion, og hele ændringen ligger i den faktiske andel "
+    "og modellens koefficienter."
+)
 
 
 def _r2(values: Any) -> np.ndarray:
@@ -225,8 +230,14 @@ def change_block(view: PublicRun, kommunekode: int, name: str) -> dict[str, Any]
         "diff_pp_change": change,
         "parts": parts,
         "sentence": _sentence(change, parts, rank_change, prev.period),
-        "note": NOTE,
+        "note": NOTE + _same_year(view.period, prev.period),
     }
+
+
+def _same_year(period: str, previous: str) -> str:
+    """The note's addition when both periods share their population year (the year they end in)."""
+    year, previous_year = period[:4], previous[:4]
+    return SAME_YEAR.format(year=year) if year == previous_year and year.isdigit() else ""
 
 
 def _sentence(change: float, parts: list[dict], rank_change: int | None, period: str) -> str:
