@@ -226,6 +226,7 @@ class AreaBlock(_M):
     similar: list[SimilarRow]
     klynge: Klynge
     uncertainty: str | None = Field(None, description="the rank set and flag in words (null if suppressed)")
+    n_ranked: int = Field(0, description="how many municipalities have a published rank in this list")
 
 
 class Potential(_M):

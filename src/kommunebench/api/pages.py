@@ -280,6 +280,7 @@ def _blocks(view: PublicRun, kommunekode: int) -> list[AreaBlock]:
             similar=[SimilarRow(**s) for s in similar_rows(view, kommunekode, name)],
             klynge=Klynge(**klynge_block(view, kommunekode, name)),
             uncertainty=rank_sentence(view.row(name, kommunekode)),
+            n_ranked=int((~view.lists[name]["suppressed"].to_numpy(dtype=bool)).sum()),
         )
         for name in view.lists
     ]

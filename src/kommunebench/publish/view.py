@@ -208,7 +208,7 @@ def public_view(
     tilsyn = suppress.public_tilsyn(st.frame, mask)
     national, national_extra, n_above, n_failed = suppress.public_facts(potential, tilsyn)
     facts = Facts(
-        n_ranked=len(lists.overall),
+        n_ranked=int((~overall["suppressed"].to_numpy(dtype=bool)).sum()),  # published ranks
         national_potential_mio_kr=national,
         national_potential_incl_extra_mio_kr=national_extra if pot.national_incl_extra_mio_kr is not None else None,
         n_above_expected=n_above,
