@@ -14,7 +14,14 @@ from fastapi import Query
 from kommunebench import alerts, pipeline
 from kommunebench.api.models import JoblogMonth, Municipality, Option, RunInfo, Suppression
 from kommunebench.api.twins import Ctx
-from kommunebench.benchmark.official import RunStatus, default_run, period_runs, previous_run, run_statuses
+from kommunebench.benchmark.official import (
+    RunStatus,
+    default_run,
+    period_runs,
+    previous_run,
+    published_series,
+    run_statuses,
+)
 from kommunebench.benchmark.runs import RunRecord, StoredRun
 from kommunebench.data import reference
 from kommunebench.data.periods import Period
@@ -71,7 +78,10 @@ def status(ctx: Ctx, record: RunRecord) -> RunStatus:
 
 
 def series(ctx: Ctx, record: RunRecord) -> list[RunRecord]:
-    """ "Placering over tid": one run per period of the run's scope (the official one, else the first)."""
+    """ "Placering over tid": one run per period of the run's scope (the official one, else the
+    first); for a run of published figures the published runs of its table, one per period."""
+    if record.is_published:
+        return published_series(runs(ctx), table=record.params.get("table"))
     return period_runs(runs(ctx), official(ctx), scope=record.scope)
 
 

@@ -65,6 +65,7 @@ from kommunebench.publish import (
     tilsyn_block,
 )
 from kommunebench.publish.change import largest_moves
+from kommunebench.publish.jobindsats import total_gap_note
 from kommunebench.publish.uncertainty import rank_sentence
 from kommunebench.report import funnel_figure_json, map_figure_json
 
@@ -244,6 +245,7 @@ def list_page(
         suppression=suppression_info(ctx),
         attribution=ATTRIBUTION,
         national=NationalRow(**view.national[area]),
+        published_note=total_gap_note(view.lists[area]) if area == TOTAL else None,
     )
 
 
