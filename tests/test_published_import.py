@@ -211,6 +211,10 @@ def test_decimal_convention_refusals(tmp_path):
     plain.write_text(fixed, "utf-8")
     [(figures, _)] = read_published([plain])
     assert figures.shape == "csv" and len(figures.frame) == len(recs)
+    excel = tmp_path / "gemt_af_excel.csv"  # the download saved again by Danish Excel: Windows-1252
+    excel.write_bytes(write("csv", tmp_path / "b", recs).read_text("utf-8-sig").encode("cp1252"))
+    [(saved, _)] = read_published([excel])
+    assert fingerprint(saved.frame) == fingerprint(read_published([write("jsonl", tmp_path / "c", recs)])[0][0].frame)
 
 
 def test_wrong_key_body_and_unknown_json_are_refused(tmp_path):

@@ -2,8 +2,8 @@
 
 Shapes: the v3 API reply ``{"columns": [...], "rows": [[...], ...]}``; the v2 reply
 ``[{"Variables": [{"Label": ...}], "Data": [[...], ...]}]``; JSON Lines (one object a line, as the
-shared extract); the CSV download (``;``, decimal comma, UTF-8 with or without BOM; a ``,`` file is
-read with decimal point) and the Excel download (first sheet; title rows above the header are
+shared extract); the CSV download (``;``, decimal comma, UTF-8 with or without BOM, or Windows-1252
+when Excel saved it again; a ``,`` file is read with decimal point) and the Excel download (first sheet; title rows above the header are
 skipped). Every row keeps its 1-based data-row number and, for CSV/JSON Lines, its line number.
 """
 
@@ -130,7 +130,9 @@ def read_bytes(name: str, data: bytes) -> RawTable:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise _fail(name, "ikke UTF-8-tekst (jobindsats skriver UTF-8)") from None
+        if suffix not in {".csv", ".txt"}:
+            raise _fail(name, "ikke UTF-8-tekst (jobindsats skriver UTF-8)") from None
+        text = data.decode("cp1252", errors="replace")  # a download saved again by Excel ("CSV (semikolon)")
     text = text.lstrip("\ufeff")
     head = text.lstrip()[:1]
     if suffix in {".jsonl", ".ndjson"}:
