@@ -121,8 +121,10 @@ def test_a_published_run_in_the_list_and_municipality_views(site):
     assert beyond == ["Furesø", "Herlev"] and gaps["Herlev"] == pytest.approx(0.32)
     note = data["published_note"]
     assert f"hos {sum(g > 0 for g in gaps.values())} kommuner" in note and "Herlev (0,32 pct.-point)" in note
+    assert data["suppression"]["threshold"] == 0 and "intet undertrykkes" in data["suppression"]["note"]
     status, html = _get(f"{url}/lister/total?run={run}")
     assert status == 200 and 'id="kb-total-gap"' in html and "Total − sum af grupper (pct.-point)" in html
+    assert "Celler med færre end" not in html  # nothing is suppressed in the ministry's figures
     herlev = reference.resolve_municipality("Herlev")
     status, body = _get(f"{url}/api/v1/kommuner/{herlev}?run={run}")
     page = json.loads(body)

@@ -29,6 +29,7 @@ from kommunebench.errors import NotFoundError, ReferenceDataError
 from kommunebench.pipeline import official as official_jobs
 from kommunebench.publish import AREA_LABELS, SUPPRESSED_FIELDS, TOTAL, PublicRun, period_text, public_joblog
 from kommunebench.publish import suppression_note as _note
+from kommunebench.publish.labels import PUBLISHED_FIGURES_NOTE
 
 __all__ = [
     "RUN_QUERY",
@@ -187,7 +188,11 @@ def muni(m: reference.Municipality) -> Municipality:
     )
 
 
-def suppression_info(ctx: Ctx) -> Suppression:
+def suppression_info(ctx: Ctx, record: RunRecord | None = None) -> Suppression:
+    """The server's suppression rule; a run of published figures is shown as published (nothing
+    suppressed further, the note says so)."""
+    if record is not None and record.is_published:
+        return Suppression(threshold=0, fields=[], note=PUBLISHED_FIGURES_NOTE)
     return Suppression(threshold=ctx.threshold, fields=list(SUPPRESSED_FIELDS), note=_note(ctx.threshold))
 
 

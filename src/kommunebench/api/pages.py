@@ -161,7 +161,7 @@ def map_page(
         areas=area_options(view),
         facts=_facts(view),
         municipalities=points,
-        suppression=suppression_info(ctx),
+        suppression=suppression_info(ctx, record),
         attribution=ATTRIBUTION,
         moves=_moves(view),
     )
@@ -242,7 +242,7 @@ def list_page(
         n_total=len(all_rows),
         rows=[ListRow(**r) for r in rows],
         downloads={"csv": f"/api/v1/lister/{area}/csv?{query}", "xlsx": f"/api/v1/lister/{area}/xlsx?{query}"},
-        suppression=suppression_info(ctx),
+        suppression=suppression_info(ctx, record),
         attribution=ATTRIBUTION,
         national=NationalRow(**view.national[area]),
         published_note=total_gap_note(view.lists[area]) if area == TOTAL else None,
@@ -337,7 +337,7 @@ def municipality_page(kommunekode: int, ctx: Ctx = Depends(get_ctx), run: str | 
         skaerpet_tilsyn=Tilsyn(**tilsyn_block(view, m.kommunekode)),
         joblog=joblog,
         joblog_note=joblog_note,
-        suppression=suppression_info(ctx),
+        suppression=suppression_info(ctx, record),
         attribution=ATTRIBUTION,
     )
 

@@ -3,8 +3,9 @@
 Shapes: the v3 API reply ``{"columns": [...], "rows": [[...], ...]}``; the v2 reply
 ``[{"Variables": [{"Label": ...}], "Data": [[...], ...]}]``; JSON Lines (one object a line, as the
 shared extract); the CSV download (``;``, decimal comma, UTF-8 with or without BOM, or Windows-1252
-when Excel saved it again; a ``,`` file is read with decimal point) and the Excel download (first sheet; title rows above the header are
-skipped). Every row keeps its 1-based data-row number and, for CSV/JSON Lines, its line number.
+when Excel saved it again; a ``,`` file is read with decimal point) and the Excel download (first
+sheet; title rows above the header are skipped). Every row keeps its 1-based data-row number and,
+for CSV/JSON Lines, its line number.
 """
 
 from __future__ import annotations
