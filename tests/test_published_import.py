@@ -226,6 +226,10 @@ def test_wrong_key_body_and_unknown_json_are_refused(tmp_path):
     path.write_text(json.dumps({"data": []}), "utf-8")
     with pytest.raises(ValidationError, match="ukendt JSON-form"):
         read_published([path])
+    with pytest.raises(ValidationError, match="^.*nope.csv: filen findes ikke$"):
+        read_published([tmp_path / "nope.csv"])
+    with pytest.raises(ValidationError, match="det er en mappe"):
+        read_published([tmp_path])
 
 
 def test_displayed_difference_matches_published():

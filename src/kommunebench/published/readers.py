@@ -22,7 +22,7 @@ from openpyxl import load_workbook
 from kommunebench.errors import ValidationError
 from kommunebench.published.labels import field_of
 
-__all__ = ["RawTable", "read_file", "read_bytes"]
+__all__ = ["RawTable", "read_file", "read_bytes", "unreadable"]
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,17 @@ class RawTable:
     decimal: str  # comma | point
     labels: tuple[str, ...]
     rows: tuple[tuple[int, int | None, dict[str, Any]], ...]
+
+
+def unreadable(exc: OSError) -> str:
+    """Why a file cannot be read, in Danish."""
+    if isinstance(exc, FileNotFoundError):
+        return "filen findes ikke"
+    if isinstance(exc, IsADirectoryError):
+        return "det er en mappe, ikke en fil"
+    if isinstance(exc, PermissionError):
+        return "ingen adgang til at læse filen"
+    return f"kan ikke læse filen (fejlkode {exc.errno})"
 
 
 def _fail(file: str, rule: str, **kw: Any) -> ValidationError:
@@ -155,5 +166,5 @@ def read_file(path: str | Path) -> RawTable:
     try:
         data = p.read_bytes()
     except OSError as exc:
-        raise _fail(str(p), f"kan ikke læse filen ({exc.strerror})") from None
+        raise _fail(str(p), unreadable(exc)) from None
     return read_bytes(p.name, data)
