@@ -85,6 +85,10 @@ def test_rank_history_of_one_municipality(site):
     assert diff.lstrip("+") in html  # decimal comma
     status, body = _get(f"{url}/api/v1/offentliggjort/placeringer?kommune=Atlantis")
     assert status == 404 and "ukendt kommune" in json.loads(body)["error"]["message"]
+    status, body = _get(f"{url}/api/v1/offentliggjort/placeringer?kommune=%C2%B3")  # '³' is a digit, not a code
+    assert status == 404, body
+    status, body = _get(f"{url}/api/jobindsats/v3/data/Y30R21?period.QMAT=latest:%C2%B3&hierarchy._nykom=Herlev")
+    assert status == 200 and {r[1] for r in json.loads(body)["rows"]} == {"2022QMAT04"}
 
 
 def test_pages_without_published_runs(tmp_path):

@@ -187,7 +187,7 @@ def resolve_municipality(text: str | int) -> int:
     """A kommunekode from a code (``101``, ``"0101"``), any known spelling (``"Århus"``, ``"aarhus"``,
     ``"Koebenhavns Kommune"``); an unknown name raises with suggestions ("mente du København?")."""
     s = str(text).strip()
-    if s.isdigit():
+    if s.isascii() and s.isdigit():
         return municipality(int(s)).kommunekode
     code = _aliases().get(_norm(s))
     if code is None:
