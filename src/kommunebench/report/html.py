@@ -114,7 +114,7 @@ def table(
 def _notes(pv: PublicRun, n_failed: int) -> tuple[str, str]:
     total = (
         "Ydelsesgrupper i alt = "
-        + " + ".join(AREA_LABELS[a] for a in pv.total_areas)
+        + " + ".join(AREA_LABELS[a] for a in pv.total_areas).rstrip(".")
         + ". "
         + (
             "Førtidspension og fleksjob (udvidet scope) vises separat og indgår ikke i totalen, "
