@@ -12,8 +12,10 @@ import pytest
 
 from kommunebench import pipeline
 from kommunebench.benchmark.ranking import displayed_difference
+from kommunebench.cli_common import error_text
 from kommunebench.data import reference, warehouse
 from kommunebench.errors import ValidationError
+from kommunebench.publish.jobindsats import total_gap_note
 from kommunebench.published import fingerprint, read_published
 from published_shapes import EXTRACT, columns, records, write
 
@@ -101,6 +103,9 @@ def test_published_run_in_every_view(imported, tmp_path):
     assert len(view.klynger) == 4 * 98 and len(view.similar) == 4 * 98 * 5
     paths = pipeline.export_run(run, tmp_path / "out")
     assert paths.excel.exists() and paths.html.exists() and len(list(paths.csv.glob("*.csv"))) >= 8
+    note = total_gap_note(view.lists["total"])  # the HTML report says where the total differs
+    n_gaps = int((view.lists["total"]["total_vs_areas_pp"] > 0).sum())
+    assert note is not None and f"hos {n_gaps} kommuner" in note and note in paths.html.read_text("utf-8")
     con = duckdb.connect(str(db), read_only=True)
     try:
         actions = [r[0] for r in con.execute("SELECT action FROM audit_log").fetchall()]
@@ -109,12 +114,18 @@ def test_published_run_in_every_view(imported, tmp_path):
     assert actions.count("published.import") == 6
 
 
+ALIASES = {"Aarhus": "Århus", "København": "Copenhagen", "Vesthimmerlands": "Vesthimmerland"}
+
+
 @pytest.mark.parametrize("shape", ["v3", "v2", "jsonl", "csv", "xlsx"])
 def test_every_shape_gives_the_same_figures(shape, tmp_path):
     recs = records()
+    if shape == "csv":  # other spellings of the names, resolved through the alias table
+        recs = [{**r, "Area": ALIASES.get(r["Area"], r["Area"])} for r in records()]
+        assert sum(r["Area"] in ALIASES.values() for r in recs) == 3 * 4
     path = write(shape, tmp_path, recs)
     [(figures, _)] = read_published([path])
-    [(reference_figures, _)] = read_published([write("jsonl", tmp_path / "ref", recs)])
+    [(reference_figures, _)] = read_published([write("jsonl", tmp_path / "ref", records())])
     assert figures.shape == shape
     assert figures.set_aside == (2 * 4 if shape in {"csv", "xlsx"} else 0)
     assert fingerprint(figures.frame) == fingerprint(reference_figures.frame)
@@ -135,8 +146,9 @@ def _mutate(recs: list[dict], rule: str) -> tuple[list[dict], str]:
         recs[5]["Periode"] = "2022QMAT05"
         return recs, "ukendt periodekode"
     if rule == "missing group":
+        label = recs[6]["Ydelsesgrupper"]
         del recs[6]
-        return recs, "mangler ydelsesgruppen"
+        return recs, f"mangler ydelsesgruppen '{label}'"
     if rule == "forskel":
         recs[5][cols[8]] = "9,99"
         return recs, "forskel (pct.-point) er ikke"
@@ -162,6 +174,12 @@ def test_refusals_store_nothing(rule, tmp_path):
     err = exc.value
     assert message in err.rule and err.file == str(bad) and err.row is not None
     assert rule == "missing group" or err.column is not None
+    line = error_text(err)  # as the CLI prints it: Danish words around the Danish rule
+    assert line.startswith(str(bad)) and message in line and not any(w in line for w in ("row ", "found ", " more "))
+    if isinstance(err.row, int):
+        assert f"række {err.row}" in line
+    else:  # a key, not a row: the municipality by name, and the period
+        assert reference.municipality(int(str(err.row).split("(")[1].split(")")[0])).navn in line
     con = duckdb.connect(str(db), read_only=True)
     try:
         assert con.execute("SELECT COUNT(*) FROM runs").fetchone() == (0,)
@@ -193,6 +211,10 @@ def test_decimal_convention_refusals(tmp_path):
     plain.write_text(fixed, "utf-8")
     [(figures, _)] = read_published([plain])
     assert figures.shape == "csv" and len(figures.frame) == len(recs)
+    excel = tmp_path / "gemt_af_excel.csv"  # the download saved again by Danish Excel: Windows-1252
+    excel.write_bytes(write("csv", tmp_path / "b", recs).read_text("utf-8-sig").encode("cp1252"))
+    [(saved, _)] = read_published([excel])
+    assert fingerprint(saved.frame) == fingerprint(read_published([write("jsonl", tmp_path / "c", recs)])[0][0].frame)
 
 
 def test_wrong_key_body_and_unknown_json_are_refused(tmp_path):
@@ -204,6 +226,10 @@ def test_wrong_key_body_and_unknown_json_are_refused(tmp_path):
     path.write_text(json.dumps({"data": []}), "utf-8")
     with pytest.raises(ValidationError, match="ukendt JSON-form"):
         read_published([path])
+    with pytest.raises(ValidationError, match="^.*nope.csv: filen findes ikke$"):
+        read_published([tmp_path / "nope.csv"])
+    with pytest.raises(ValidationError, match="det er en mappe"):
+        read_published([tmp_path])
 
 
 def test_displayed_difference_matches_published():

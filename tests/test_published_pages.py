@@ -85,6 +85,10 @@ def test_rank_history_of_one_municipality(site):
     assert diff.lstrip("+") in html  # decimal comma
     status, body = _get(f"{url}/api/v1/offentliggjort/placeringer?kommune=Atlantis")
     assert status == 404 and "ukendt kommune" in json.loads(body)["error"]["message"]
+    status, body = _get(f"{url}/api/v1/offentliggjort/placeringer?kommune=%C2%B3")  # '³' is a digit, not a code
+    assert status == 404, body
+    status, body = _get(f"{url}/api/jobindsats/v3/data/Y30R21?period.QMAT=latest:%C2%B3&hierarchy._nykom=Herlev")
+    assert status == 200 and {r[1] for r in json.loads(body)["rows"]} == {"2022QMAT04"}
 
 
 def test_pages_without_published_runs(tmp_path):
@@ -97,3 +101,39 @@ def test_pages_without_published_runs(tmp_path):
         assert status == 404 and "kommunebench import jobindsats" in html
     finally:
         running.stop()
+
+
+def test_a_published_run_in_the_list_and_municipality_views(site):
+    """The lists of a published period: rank change since the previous *published* period, the
+    total taken as published and its gap to the sum of the groups said (Herlev and Furesø,
+    2021QMAT04, beyond rounding); the municipality page's rank over time is the published series."""
+    db, url = site
+    records = {r.period: r for r in pipeline.published.published_records(db=db)}
+    run, before = records["2021QMAT04"].run_id, records["2021QMAT02"].run_id
+    truth = pipeline.published.published_history(db=db)
+    truth = truth[truth["area"] == "total"]
+    rank = {(r.period, r.kommunekode): int(r.rank) for r in truth.itertuples()}
+    status, body = _get(f"{url}/api/v1/lister/total?run={run}")
+    data = json.loads(body)
+    assert status == 200 and data["run"]["compared_with"] == before
+    for row in data["rows"]:
+        code = row["kommunekode"]
+        assert row["rank"] == rank[("2021QMAT04", code)]
+        assert row["rank_change"] == rank[("2021QMAT02", code)] - rank[("2021QMAT04", code)]
+    gaps = {r["navn"]: r["total_vs_areas_pp"] for r in data["rows"]}
+    beyond = sorted(n for n, g in gaps.items() if g > 0.02 + 1e-9)
+    assert beyond == ["Furesø", "Herlev"] and gaps["Herlev"] == pytest.approx(0.32)
+    note = data["published_note"]
+    assert f"hos {sum(g > 0 for g in gaps.values())} kommuner" in note and "Herlev (0,32 pct.-point)" in note
+    assert data["suppression"]["threshold"] == 0 and "intet undertrykkes" in data["suppression"]["note"]
+    status, html = _get(f"{url}/lister/total?run={run}")
+    assert status == 200 and 'id="kb-total-gap"' in html and "Total − sum af grupper (pct.-point)" in html
+    assert "Celler med færre end" not in html  # nothing is suppressed in the ministry's figures
+    herlev = reference.resolve_municipality("Herlev")
+    status, body = _get(f"{url}/api/v1/kommuner/{herlev}?run={run}")
+    page = json.loads(body)
+    assert [h["period"] for h in page["history"]] == sorted(records, key=lambda p: (p[:4], p[-2:]))
+    assert [h["ranks"]["total"] for h in page["history"]] == [rank[(h["period"], herlev)] for h in page["history"]]
+    status, html = _get(f"{url}/kommuner/{herlev}?run={run}")
+    assert status == 200 and 'id="kb-history-published"' in html and "0,32 pct.-point fra summen" in html
+    assert "kør benchmarket igen" not in html  # no advice to re-run the ministry's figures

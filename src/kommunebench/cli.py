@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from kommunebench import __version__, pipeline
 from kommunebench.benchmark.runs import StoredRun
@@ -22,6 +23,7 @@ from kommunebench.cli_common import (
     db_path,
     decimal,
     err_console,
+    error_text,
     new_table,
     print_list,
     print_load_report,
@@ -35,7 +37,7 @@ from kommunebench.cli_efficiency import efficiency_app
 from kommunebench.cli_joblog import joblog_app
 from kommunebench.cli_kpi import kpi_app
 from kommunebench.cli_official import register_official
-from kommunebench.cli_published import print_beside, register
+from kommunebench.cli_published import print_beside, print_published_note, register
 from kommunebench.cli_rapport import register_rapport
 from kommunebench.cli_truth import validate
 from kommunebench.cli_usage import ABORTED, print_usage_error
@@ -325,6 +327,7 @@ def show(
     view = pipeline.publish_run(stored, previous=pipeline.previous_for(stored, db=db_path(db)))
     title = f"{area_label(name)}, {view.period} (kørsel {stored.record.run_id})"
     print_list(view.frame(name), title, national=view.national.get(name))
+    print_published_note(view, name)
     console.print(
         f"Kørt af {stored.record.actor or 'ukendt'} {stored.record.created_at.isoformat(timespec='seconds')} UTC."
     )
@@ -343,7 +346,7 @@ def main() -> None:
     try:
         code = app(standalone_mode=False, prog_name="kommunebench")
     except KommunebenchError as exc:
-        err_console.print(f"[bold red]fejl:[/] {exc}", highlight=False, soft_wrap=True)
+        err_console.print(f"[bold red]fejl:[/] {escape(error_text(exc))}", highlight=False, soft_wrap=True)
         sys.exit(2)
     except typer.TyperException as exc:
         print_usage_error(exc)

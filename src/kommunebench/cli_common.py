@@ -28,6 +28,7 @@ from kommunebench.alerts.calendar import parse_date
 from kommunebench.data import reference
 from kommunebench.data.load import LoadReport
 from kommunebench.data.summary import LoadedSummary
+from kommunebench.errors import KommunebenchError, ValidationError
 from kommunebench.publish import AREA_LABELS, display_frame, format_number_da
 from kommunebench.publish.change import national_display
 
@@ -54,6 +55,7 @@ __all__ = [
     "new_table",
     "keep_columns",
     "print_left_out",
+    "error_text",
 ]
 
 # A pipe gets 160 columns unless COLUMNS says otherwise (COLUMNS=80 shows what an 80-column terminal sees).
@@ -319,3 +321,24 @@ def print_list(frame: pd.DataFrame, title: str, national: Mapping[str, Any] | No
         table.add_row(*(cells.get(c, "") for c in cols))
     console.print(table)
     print_left_out(left_out)
+
+
+def error_text(exc: KommunebenchError) -> str:
+    """A domain error as one Danish line: a refusal of input names file, row (line), column, rule,
+    the value found and how many more rows break the rule, in Danish words."""
+    if not isinstance(exc, ValidationError):
+        return str(exc)
+    parts = [exc.file] if exc.file else []
+    if isinstance(exc.row, int):
+        parts.append(f"række {exc.row}" + (f" (linje {exc.line})" if exc.line is not None else ""))
+    elif exc.row is not None:
+        parts.append(str(exc.row))
+    if exc.column:
+        parts.append(f"kolonne '{exc.column}'")
+    text = f"{', '.join(parts)}: {exc.rule}" if parts else exc.rule
+    if exc.value is not None:
+        found = repr(exc.value)
+        text += f" (fundet {found[:200]}{'…' if len(found) > 200 else ''})"
+    if exc.more:
+        text += f"; {exc.more} række{'r' if exc.more > 1 else ''} mere bryder samme regel"
+    return text

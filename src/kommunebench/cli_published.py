@@ -16,10 +16,11 @@ from kommunebench.data import reference
 from kommunebench.errors import ConfigError, NotFoundError, ReferenceDataError
 from kommunebench.pipeline.published import FetchReport
 from kommunebench.publish import PublicRun, format_number_da, rounded_frame, signed_da
+from kommunebench.publish.jobindsats import total_gap_note
 from kommunebench.published import ImportReport
 from kommunebench.published.coverage import missing_text
 
-__all__ = ["register", "print_beside"]
+__all__ = ["register", "print_beside", "print_published_note"]
 
 import_app = typer.Typer(no_args_is_help=True, help="Importér offentliggjorte tal (jobindsats).")
 fetch_app = typer.Typer(no_args_is_help=True, help="Hent offentliggjorte tal direkte fra jobindsats' API.")
@@ -210,6 +211,17 @@ def print_beside(own: PublicRun, published: PublicRun, n: int = 10) -> None:
         t.add_row(str(i), a.navn, signed_da(a.diff_pp, "share"), b.navn, signed_da(b.diff_pp, "share"))
     console.print(t)
     console.print("Kilde til den offentliggjorte liste: jobindsats.dk, STAR (tabel Y30R21).")
+
+
+def print_published_note(view: PublicRun, name: str) -> None:
+    """Under a list of a published run: the source and, for the total, where it differs from the
+    sum of the benefit groups (``kommunebench show``)."""
+    if view.record is None or not view.record.is_published:
+        return
+    note = total_gap_note(view.lists[name]) if name == reference.TOTAL else None
+    console.print(f"Offentliggjort liste: jobindsats.dk, STAR (tabel {view.record.params.get('table', 'Y30R21')}).")
+    if note:
+        console.print(note)
 
 
 @published_app.command("approximate")

@@ -14,7 +14,14 @@ from fastapi import Query
 from kommunebench import alerts, pipeline
 from kommunebench.api.models import JoblogMonth, Municipality, Option, RunInfo, Suppression
 from kommunebench.api.twins import Ctx
-from kommunebench.benchmark.official import RunStatus, default_run, period_runs, previous_run, run_statuses
+from kommunebench.benchmark.official import (
+    RunStatus,
+    default_run,
+    period_runs,
+    previous_run,
+    published_series,
+    run_statuses,
+)
 from kommunebench.benchmark.runs import RunRecord, StoredRun
 from kommunebench.data import reference
 from kommunebench.data.periods import Period
@@ -22,6 +29,7 @@ from kommunebench.errors import NotFoundError, ReferenceDataError
 from kommunebench.pipeline import official as official_jobs
 from kommunebench.publish import AREA_LABELS, SUPPRESSED_FIELDS, TOTAL, PublicRun, period_text, public_joblog
 from kommunebench.publish import suppression_note as _note
+from kommunebench.publish.labels import PUBLISHED_FIGURES_NOTE
 
 __all__ = [
     "RUN_QUERY",
@@ -71,7 +79,10 @@ def status(ctx: Ctx, record: RunRecord) -> RunStatus:
 
 
 def series(ctx: Ctx, record: RunRecord) -> list[RunRecord]:
-    """ "Placering over tid": one run per period of the run's scope (the official one, else the first)."""
+    """ "Placering over tid": one run per period of the run's scope (the official one, else the
+    first); for a run of published figures the published runs of its table, one per period."""
+    if record.is_published:
+        return published_series(runs(ctx), table=record.params.get("table"))
     return period_runs(runs(ctx), official(ctx), scope=record.scope)
 
 
@@ -177,7 +188,11 @@ def muni(m: reference.Municipality) -> Municipality:
     )
 
 
-def suppression_info(ctx: Ctx) -> Suppression:
+def suppression_info(ctx: Ctx, record: RunRecord | None = None) -> Suppression:
+    """The server's suppression rule; a run of published figures is shown as published (nothing
+    suppressed further, the note says so)."""
+    if record is not None and record.is_published:
+        return Suppression(threshold=0, fields=[], note=PUBLISHED_FIGURES_NOTE)
     return Suppression(threshold=ctx.threshold, fields=list(SUPPRESSED_FIELDS), note=_note(ctx.threshold))
 
 

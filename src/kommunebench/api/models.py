@@ -125,6 +125,9 @@ class ListRow(_M):
         None, description="Ændring i placering: previous published rank - this one (+ = moved up); null if not shown"
     )
     diff_pp_change: float | None = Field(None, description="change in the published difference, pct. points")
+    total_vs_areas_pp: float | None = Field(
+        None, description="published run's total list: published total − sum of the groups (largest gap, pct. points)"
+    )
 
 
 # ---------------------------------------------------------------------------------- pages
@@ -177,6 +180,9 @@ class ListPage(_M):
     suppression: Suppression
     attribution: str
     national: NationalRow | None = Field(None, description="Hele landet (never ranked)")
+    published_note: str | None = Field(
+        None, description="published run's total list: where the published total differs from the sum of the groups"
+    )
 
 
 class HistoryPoint(_M):

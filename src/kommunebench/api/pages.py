@@ -65,6 +65,7 @@ from kommunebench.publish import (
     tilsyn_block,
 )
 from kommunebench.publish.change import largest_moves
+from kommunebench.publish.jobindsats import total_gap_note
 from kommunebench.publish.uncertainty import rank_sentence
 from kommunebench.report import funnel_figure_json, map_figure_json
 
@@ -160,7 +161,7 @@ def map_page(
         areas=area_options(view),
         facts=_facts(view),
         municipalities=points,
-        suppression=suppression_info(ctx),
+        suppression=suppression_info(ctx, record),
         attribution=ATTRIBUTION,
         moves=_moves(view),
     )
@@ -241,9 +242,10 @@ def list_page(
         n_total=len(all_rows),
         rows=[ListRow(**r) for r in rows],
         downloads={"csv": f"/api/v1/lister/{area}/csv?{query}", "xlsx": f"/api/v1/lister/{area}/xlsx?{query}"},
-        suppression=suppression_info(ctx),
+        suppression=suppression_info(ctx, record),
         attribution=ATTRIBUTION,
         national=NationalRow(**view.national[area]),
+        published_note=total_gap_note(view.lists[area]) if area == TOTAL else None,
     )
 
 
@@ -336,7 +338,7 @@ def municipality_page(kommunekode: int, ctx: Ctx = Depends(get_ctx), run: str | 
         skaerpet_tilsyn=Tilsyn(**tilsyn_block(view, m.kommunekode)),
         joblog=joblog,
         joblog_note=joblog_note,
-        suppression=suppression_info(ctx),
+        suppression=suppression_info(ctx, record),
         attribution=ATTRIBUTION,
     )
 

@@ -66,8 +66,9 @@ def _periods(ctx: Ctx, asked: list[str] | None, run: str | None) -> list[RunReco
     if not asked or asked == ["*"]:
         return ordered
     if len(asked) == 1 and asked[0].startswith("latest:"):
-        n = int(asked[0].split(":", 1)[1]) if asked[0].split(":", 1)[1].isdigit() else 1
-        return ordered[-n:]
+        tail = asked[0].split(":", 1)[1]
+        n = int(tail) if tail.isascii() and tail.isdigit() else 1
+        return ordered[-max(n, 1) :]
     missing = [p for p in asked if p not in by_period]
     if missing:
         raise NotFoundError(f"ukendt periode {missing[0]!r}; kendte: {', '.join(sorted(by_period)) or 'ingen'}")

@@ -41,6 +41,7 @@ __all__ = [
     "official_marks",
     "period_runs",
     "previous_run",
+    "published_series",
     "run_statuses",
 ]
 
@@ -190,12 +191,25 @@ def default_run(records: Sequence[RunRecord], official: Iterable[str]) -> RunRec
     return max(records, key=lambda r: (_end(r), r.run_id)) if records else None
 
 
+def published_series(records: Sequence[RunRecord], *, table: object = None) -> list[RunRecord]:
+    """One run of published figures per period (of ``table``; None = any), oldest period first:
+    the newest import of the period (a re-import with other figures replaces the earlier one)."""
+    latest: dict[str, RunRecord] = {}
+    for r in sorted(records, key=lambda r: r.run_id):
+        if r.is_published and (table is None or r.params.get("table") == table):
+            latest[r.period] = r
+    return sorted(latest.values(), key=lambda r: (_end(r), r.run_id))
+
+
 def previous_run(records: Sequence[RunRecord], official: Iterable[str], current: RunRecord) -> RunRecord | None:
     """The run to compare ``current`` with: the previous official run of its scope (an earlier
-    period), else the previous period's first run; ``None`` when there is no earlier period, and for
-    a run of published figures (its ranks are not comparable with our own runs')."""
+    period), else the previous period's first run; ``None`` when there is no earlier period. A run
+    of published figures is compared with the published run of the previous imported period of the
+    same table (never with an own run: the ranks of the two are not comparable)."""
     if current.is_published:
-        return None
+        end = _end(current)
+        before = [r for r in published_series(records, table=current.params.get("table")) if _end(r) < end]
+        return before[-1] if before else None
     marked = set(official)
     end = _end(current)
     earlier = [r for r in period_runs(records, marked, scope=current.scope) if _end(r) < end]

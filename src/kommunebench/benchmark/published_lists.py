@@ -104,7 +104,7 @@ def build_published_lists(
     p = period if isinstance(period, Period) else Period.parse(period)
     missing = [c for c in PUBLISHED_COLUMNS if c not in published.columns]
     if missing:
-        raise ValidationError(f"missing column(s) {', '.join(missing)}", file="published")
+        raise ValidationError(f"de offentliggjorte tal mangler kolonne(r) {', '.join(missing)}", file="published")
     df = published[list(PUBLISHED_COLUMNS)].copy()
     df["area"] = np.asarray(df["area"].astype(str), dtype=object)  # plain strings (fast row access)
     total_areas = tuple(a for a in MINISTRY_AREAS if a in set(df["area"]))

@@ -60,6 +60,10 @@ PART_LABELS = {
 }
 NO_PREVIOUS = "Der er ingen tidligere kørsel af samme scope at sammenligne med."
 NOT_STORED = "Opdelingen af ændringen er ikke gemt for en af kørslerne (kør benchmarket igen)."
+PUBLISHED = (
+    "Offentliggjorte tal (jobindsats.dk) indeholder ikke ministeriets model, så ændringen kan ikke opdeles her; "
+    "ændringen i placering siden forrige offentliggjorte periode står i listerne og under Placering over tid."
+)
 SUPPRESSED = "Ændringen vises ikke, fordi tallene er undertrykt (for få personer) i en af kørslerne."
 NOTE = (
     "Ændringen i forskellen er opdelt eksakt: ændringen i den faktiske andel, minus ændringen i den "
@@ -205,7 +209,8 @@ def change_block(view: PublicRun, kommunekode: int, name: str) -> dict[str, Any]
     if prev is None:
         return base
     if view.changes is None:
-        return {**base, "note": NOT_STORED}
+        published = view.record is not None and view.record.is_published
+        return {**base, "note": PUBLISHED if published else NOT_STORED}
     rows = view.changes[(view.changes["kommunekode"] == kommunekode) & (view.changes["list"] == name)]
     if rows.empty or bool(rows["suppressed"].iloc[0]):
         return {**base, "note": SUPPRESSED}

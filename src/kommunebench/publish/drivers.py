@@ -37,6 +37,10 @@ GROUP_LABELS = {
 _AGAINST = 0.1  # an opposing group at least this large (pct. points) is named too
 _LEVEL = 0.05  # below this (pct. points, |deviation|) the expected share is "på niveau"
 UNAVAILABLE = "Forklaringen af det forventede niveau er ikke gemt for denne kørsel (kør benchmarket igen)."
+PUBLISHED = (
+    "Offentliggjorte tal (jobindsats.dk) indeholder ikke ministeriets model, så det forventede niveau kan ikke "
+    "opdeles i forklarende grupper her."
+)
 WITHHELD = "Forklaringen vises ikke, fordi kommunens befolkning er under grænsen for små tal."
 NOTE = (
     "Bidragene er beregnet eksakt af den lineære model (kommunens gennemsnit af hver forklarende "
@@ -79,7 +83,8 @@ def drivers_block(view: PublicRun, drivers: Drivers | None, kommunekode: int, na
     label = AREA_LABELS.get(name, name)
     base: dict[str, Any] = {"list": name, "list_label": label, "available": False, "groups": [], "sentence": ""}
     if drivers is None or name not in drivers.lists:
-        return {**base, "note": UNAVAILABLE}
+        published = view.record is not None and view.record.is_published
+        return {**base, "note": PUBLISHED if published else UNAVAILABLE}
     if view.row(name, kommunekode)["population"] is None:
         return {**base, "note": WITHHELD}
     m = int(np.flatnonzero(drivers.kommunekoder == kommunekode)[0])

@@ -12,10 +12,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+import pandas as pd
+
+from kommunebench.publish.format import format_number_da
 from kommunebench.publish.labels import TOTAL
 from kommunebench.publish.view import PublicRun
 
-__all__ = ["V3_COLUMNS", "GROUP_LABELS", "v3_rows", "group_of"]
+__all__ = ["V3_COLUMNS", "GROUP_LABELS", "v3_rows", "group_of", "total_gap_note", "ROUNDING_GAP_PP"]
 
 _N = "Forventet og faktisk antal fuldtidspersoner på offentlig forsørgelse"
 _S = "Forventet og faktisk andel fuldtidspersoner på offentlig forsørgelse"
@@ -79,3 +82,30 @@ def v3_rows(view: PublicRun, *, groups: Iterable[str], kommunekoder: set[int] | 
                 ]
             )
     return [row for code in sorted(by_code) for row in by_code[code]]
+
+
+#: A published total may differ this much from the sum of its rounded areas by rounding alone.
+ROUNDING_GAP_PP = 0.02
+
+
+def total_gap_note(overall: pd.DataFrame) -> str | None:
+    """One Danish sentence on a published overall list: where its total (taken as published)
+    differs from the sum of the benefit groups, naming the municipalities beyond rounding;
+    ``None`` for a list without the column ``total_vs_areas_pp`` (an own run's)."""
+    if "total_vs_areas_pp" not in overall.columns:
+        return None
+    gaps = pd.to_numeric(overall["total_vs_areas_pp"], errors="coerce").fillna(0.0).to_numpy(float)
+    n = int((gaps > 1e-9).sum())
+    if n == 0:
+        return "Den offentliggjorte total er lig summen af ydelsesgrupperne hos alle kommuner."
+    text = f"Den offentliggjorte total afviger fra summen af ydelsesgrupperne hos {n} kommuner"
+    shown = overall.assign(_gap=gaps)[gaps > ROUNDING_GAP_PP + 1e-9]
+    beyond = shown.sort_values(["_gap", "navn"], ascending=[False, True])
+    if beyond.empty:
+        step = format_number_da(ROUNDING_GAP_PP, "share")
+        return f"{text} med højst {step} pct.-point (afrunding af totalen for sig)."
+    named = ", ".join(
+        f"{name} ({format_number_da(gap, 'share')} pct.-point)"
+        for name, gap in zip(beyond["navn"], beyond["_gap"], strict=True)
+    )
+    return f"{text}; mere end afrunding hos {named}. Listen bruger den offentliggjorte total."

@@ -14,6 +14,7 @@ __all__ = [
     "TOTAL",
     "COLUMNS",
     "SHEET_NAMES",
+    "PUBLISHED_FIGURES_NOTE",
     "column_label",
     "ROUNDING_NOTE",
     "KLYNGE_METHOD",
@@ -101,6 +102,14 @@ ROUNDING_NOTE = (
     "følger den viste forskel i procentpoint (laveste = 1), så den viste forskel aldrig "
     "falder ned gennem listen; ved ens vist forskel afgør den uafrundede forskel og ved helt "
     "ens forskel kommunekoden. Kolonner mærket '(uafrundet)' har fuld præcision."
+)
+
+
+#: What a run of published (jobindsats) figures shows instead of the suppression note.
+PUBLISHED_FIGURES_NOTE = (
+    "Offentliggjorte tal vises, som ministeriet har offentliggjort dem (jobindsats.dk, STAR): intet "
+    "undertrykkes yderligere, antal er afrundet til nærmeste 10 og andele til 2 decimaler af ministeriet, "
+    "og totalen er den offentliggjorte."
 )
 
 

@@ -21,7 +21,7 @@ from kommunebench.errors import ConfigError, NotFoundError
 from kommunebench.publish import suppress
 from kommunebench.publish.change import national_frame, national_rows, published_changes, with_change_columns
 from kommunebench.publish.display import rounded_frame
-from kommunebench.publish.labels import AREA_LABELS, SHEET_NAMES, TOTAL, suppression_note
+from kommunebench.publish.labels import AREA_LABELS, PUBLISHED_FIGURES_NOTE, SHEET_NAMES, TOTAL, suppression_note
 from kommunebench.publish.meta import check_lists, run_meta_rows
 from kommunebench.publish.uncertainty import with_uncertainty
 
@@ -95,6 +95,8 @@ class PublicRun:
 
     @property
     def suppression_note(self) -> str:
+        if self.record is not None and self.record.is_published:
+            return PUBLISHED_FIGURES_NOTE
         return suppression_note(self.threshold)
 
     def frame(self, name: str) -> pd.DataFrame:

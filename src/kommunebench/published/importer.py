@@ -22,7 +22,7 @@ from kommunebench.benchmark.runs import RunRecord
 from kommunebench.data.transactions import transaction
 from kommunebench.errors import ValidationError
 from kommunebench.published.labels import TABLE
-from kommunebench.published.readers import read_bytes
+from kommunebench.published.readers import read_bytes, unreadable
 from kommunebench.published.records import PublishedFigures, validate
 
 __all__ = ["ImportReport", "read_published", "import_published", "fingerprint"]
@@ -54,7 +54,7 @@ def read_published(files: Sequence[str | Path]) -> list[tuple[PublishedFigures, 
         try:
             data = p.read_bytes()
         except OSError as exc:
-            raise ValidationError(f"kan ikke læse filen ({exc.strerror})", file=str(p)) from None
+            raise ValidationError(unreadable(exc), file=str(p)) from None
         out.append((validate(read_bytes(str(p), data)), hashlib.sha256(data).hexdigest()))
     return out
 

@@ -2,9 +2,10 @@
 
 Shapes: the v3 API reply ``{"columns": [...], "rows": [[...], ...]}``; the v2 reply
 ``[{"Variables": [{"Label": ...}], "Data": [[...], ...]}]``; JSON Lines (one object a line, as the
-shared extract); the CSV download (``;``, decimal comma, UTF-8 with or without BOM; a ``,`` file is
-read with decimal point) and the Excel download (first sheet; title rows above the header are
-skipped). Every row keeps its 1-based data-row number and, for CSV/JSON Lines, its line number.
+shared extract); the CSV download (``;``, decimal comma, UTF-8 with or without BOM, or Windows-1252
+when Excel saved it again; a ``,`` file is read with decimal point) and the Excel download (first
+sheet; title rows above the header are skipped). Every row keeps its 1-based data-row number and,
+for CSV/JSON Lines, its line number.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from openpyxl import load_workbook
 from kommunebench.errors import ValidationError
 from kommunebench.published.labels import field_of
 
-__all__ = ["RawTable", "read_file", "read_bytes"]
+__all__ = ["RawTable", "read_file", "read_bytes", "unreadable"]
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,17 @@ class RawTable:
     decimal: str  # comma | point
     labels: tuple[str, ...]
     rows: tuple[tuple[int, int | None, dict[str, Any]], ...]
+
+
+def unreadable(exc: OSError) -> str:
+    """Why a file cannot be read, in Danish."""
+    if isinstance(exc, FileNotFoundError):
+        return "filen findes ikke"
+    if isinstance(exc, IsADirectoryError):
+        return "det er en mappe, ikke en fil"
+    if isinstance(exc, PermissionError):
+        return "ingen adgang til at læse filen"
+    return f"kan ikke læse filen (fejlkode {exc.errno})"
 
 
 def _fail(file: str, rule: str, **kw: Any) -> ValidationError:
@@ -130,7 +142,9 @@ def read_bytes(name: str, data: bytes) -> RawTable:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise _fail(name, "ikke UTF-8-tekst (jobindsats skriver UTF-8)") from None
+        if suffix not in {".csv", ".txt"}:
+            raise _fail(name, "ikke UTF-8-tekst (jobindsats skriver UTF-8)") from None
+        text = data.decode("cp1252", errors="replace")  # a download saved again by Excel ("CSV (semikolon)")
     text = text.lstrip("\ufeff")
     head = text.lstrip()[:1]
     if suffix in {".jsonl", ".ndjson"}:
@@ -152,5 +166,5 @@ def read_file(path: str | Path) -> RawTable:
     try:
         data = p.read_bytes()
     except OSError as exc:
-        raise _fail(str(p), f"kan ikke læse filen ({exc.strerror})") from None
+        raise _fail(str(p), unreadable(exc)) from None
     return read_bytes(p.name, data)

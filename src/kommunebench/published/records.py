@@ -19,7 +19,7 @@ import pandas as pd
 from kommunebench.data import reference
 from kommunebench.data.periods import Period
 from kommunebench.errors import KommunebenchError, ValidationError
-from kommunebench.published.labels import FIELDS, GROUPS, NON_MUNICIPAL_AREAS, field_of, norm
+from kommunebench.published.labels import FIELDS, GROUP_LABELS, GROUPS, NON_MUNICIPAL_AREAS, field_of, norm
 from kommunebench.published.numbers import NumberError, parse_number
 from kommunebench.published.readers import RawTable
 
@@ -156,8 +156,8 @@ def _check_keys(frame: pd.DataFrame, errs: _Errors, cols: dict[str, str], lines:
         code, period = cast(tuple[int, str], key)
         for g in sorted(set(GROUPS.values()) - set(have)):
             errs.add(
-                f"kommunen mangler ydelsesgruppen {g!r} i perioden",
-                row=f"{code} {period}",
+                f"kommunen mangler ydelsesgruppen '{GROUP_LABELS[g]}' i perioden",
+                row=f"{reference.municipality(code).navn} ({code}), {period}",
                 column=cols["group"],
                 value=None,
                 line=None,
@@ -167,7 +167,7 @@ def _check_keys(frame: pd.DataFrame, errs: _Errors, cols: dict[str, str], lines:
         if len(f) != n_munis:
             errs.add(
                 f"listen har {len(f)} kommuner, ikke alle {n_munis}",
-                row=f"{list_period} {group}",
+                row=f"{list_period}, {GROUP_LABELS[str(group)]}",
                 column=cols["area"],
                 value=None,
                 line=None,

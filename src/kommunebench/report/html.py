@@ -26,6 +26,7 @@ from plotly.offline import get_plotlyjs
 from kommunebench.publish import AREA_LABELS, ATTRIBUTION, ROUNDING_NOTE, TOTAL, PublicRun, display_frame, period_lead
 from kommunebench.publish.change import largest_moves, national_display
 from kommunebench.publish.efficiency import PublicEfficiency
+from kommunebench.publish.jobindsats import total_gap_note
 from kommunebench.publish.method import method_sections
 from kommunebench.report.common import as_view, file_path, write_atomic
 from kommunebench.report.efficiency import efficiency_context
@@ -113,7 +114,7 @@ def table(
 def _notes(pv: PublicRun, n_failed: int) -> tuple[str, str]:
     total = (
         "Ydelsesgrupper i alt = "
-        + " + ".join(AREA_LABELS[a] for a in pv.total_areas)
+        + " + ".join(AREA_LABELS[a] for a in pv.total_areas).rstrip(".")
         + ". "
         + (
             "Førtidspension og fleksjob (udvidet scope) vises separat og indgår ikke i totalen, "
@@ -171,6 +172,13 @@ def report_context(pv: PublicRun, *, n_top: int = 10) -> dict[str, Any]:
     top, bottom = pv.top(n_top), pv.bottom(n_top)  # validates n_top
     failed = pv.tilsyn[np.array(_flags(pv.tilsyn, "result_target_failed"), dtype=bool)]
     total_note, tilsyn_note = _notes(pv, len(failed))
+    if pv.record is not None and pv.record.is_published:
+        gap = total_gap_note(pv.lists[TOTAL])
+        total_note = (
+            "Offentliggjort liste (jobindsats.dk, STAR): totalen er den offentliggjorte. "
+            + (f"{gap} " if gap else "")
+            + total_note
+        )
     areas = [
         {
             "area": a,
