@@ -8,7 +8,12 @@ import statsmodels.api as sm
 
 from kommunebench.model import MunicipalCrossproducts, ols
 from kommunebench.uncertainty import cluster_covariance
-from kommunebench.uncertainty.intervals import jackknife_covariance, residual_crossproducts
+from kommunebench.uncertainty.intervals import (
+    PRIOR_COUNT,
+    jackknife_covariance,
+    noise_variance,
+    residual_crossproducts,
+)
 
 
 def _case(seed: int):
@@ -80,3 +85,49 @@ def test_jackknife_covariance_equals_explicit_refits():
     n_g = b.shape[0]
     want = (n_g - 1) / n_g * np.einsum("gka,gla->akl", dev, dev)
     np.testing.assert_allclose(v, want, rtol=1e-6, atol=1e-14)
+
+
+def test_noise_variance_trusts_the_model_in_a_small_cell_without_events():
+    """Rare outcome, one tiny municipality with nobody on the benefit: its empirical residual
+    variance is near zero (the residuals are just the fitted values); the moderated variance
+    leans on the national variance function φ·Σ μ̂(1 − μ̂) there and on the municipality's own
+    residuals where many are expected on the benefit (computed here from the persons)."""
+    seed = int(np.random.default_rng().integers(1 << 31))
+    print("seed", seed)
+    rng = np.random.default_rng(seed)
+    n, n_mun = 30000, 30
+    mun = np.concatenate([np.zeros(15, int), rng.integers(1, n_mun, n - 15)])
+    d = (rng.random((n, 2)) < [0.4, 0.3]).astype(float)
+    x = np.column_stack([np.ones(n), d])
+    y = (rng.random(n) < 0.03 + 0.04 * d[:, 0]).astype(float)[:, None]
+    y[mun == 0] = 0.0
+    xx = np.stack([x[mun == m].T @ x[mun == m] for m in range(n_mun)])
+    xy = np.stack([x[mun == m].T @ y[mun == m] for m in range(n_mun)])
+    yy = np.stack([y[mun == m].T @ y[mun == m] for m in range(n_mun)])
+    pop = np.bincount(mun, minlength=n_mun).astype(float)
+    xp = MunicipalCrossproducts(
+        kommunekoder=np.arange(n_mun),
+        mun_ca=np.arange(n_mun) % 5,
+        population=pop,
+        xx=xx,
+        xy=xy,
+        yy=yy,
+        shift=np.zeros(3),
+        intercept=0,
+    )
+    res = ols(x, y, ["x0", "x1", "x2"], ["a"])
+    mu = x @ res.coef[:, 0]
+    e = y[:, 0] - mu
+    diff = np.bincount(mun, weights=e, minlength=n_mun)[:, None]
+    v_emp = np.array([((e[mun == m] - e[mun == m].mean()) ** 2).sum() for m in range(n_mun)]) * pop / (pop - 1)
+    w = np.bincount(mun, weights=mu * (1 - mu), minlength=n_mun)
+    expected = np.bincount(mun, weights=mu, minlength=n_mun)
+    phi = v_emp.sum() / w.sum()
+    weight = PRIOR_COUNT / (expected + PRIOR_COUNT)
+    v, got_phi, got_weight = noise_variance(xp, res.coef, np.eye(1), diff)
+    np.testing.assert_allclose(got_phi, [phi], rtol=1e-9)
+    np.testing.assert_allclose(got_weight[:, 0], weight, rtol=1e-8)
+    np.testing.assert_allclose(v[:, 0], (1 - weight) * v_emp + weight * phi * w, rtol=1e-8, atol=1e-12)
+    assert got_weight[0, 0] > 0.9 and v[0, 0] > 5 * v_emp[0]  # the empty cell: the model, not ≈ 0
+    assert 0.5 < phi < 1.5  # a 0/1 outcome: the binomial variance function fits
+    assert got_weight[1:, 0].max() < 0.5  # ≥ 20 expected on the benefit: mostly their own residuals

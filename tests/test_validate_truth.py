@@ -61,15 +61,19 @@ def test_intervals_cover_the_planted_effect_where_the_model_is_right(tmp_path):
 @pytest.mark.slow
 def test_rank_sets_hold_in_twenty_replications(tmp_path):
     """Acceptance: simultaneous 90 % rank sets hold all true ranks in ≥ 85 % of ≥ 20 replications;
-    τ-best sets hold no municipality outside the true top τ in ≥ 90 % of them."""
+    τ-best sets hold no municipality outside the true top τ in ≥ 90 % of them — for the total and
+    each area list (kontanthjælp, rare in the smallest municipalities, is the hard one)."""
     # 4 populations × 5 outcome draws = 20 replications (one calibration per population)
     res = validate_truth(scenarios=["independent"], seeds=_seeds(4), scale=0.02, workdir=tmp_path, redraws=5)
     r = res.replications
-    assert len(r[r.area == "total"]) >= 20
-    total = r[r.area == "total"]
-    print(total[["seed", "rank_cover_sim", "tau_best_ok", "tau_worst_ok"]].to_string())
-    assert total["rank_cover_sim"].mean() >= 0.85
-    assert total["tau_best_ok"].mean() >= 0.9 and total["tau_worst_ok"].mean() >= 0.9
+    print(r[["area", "seed", "redraw", "rank_cover_sim", "tau_best_ok", "tau_worst_ok"]].to_string())
+    per_list = r.groupby("area")[["rank_cover_sim", "tau_best_ok", "tau_worst_ok"]].agg(["mean", "size"])
+    print(per_list.to_string())
+    assert set(per_list.index) == {"a_dagpenge", "sygedagpenge", "kontanthjaelp", "total"}
+    for area, row in per_list.iterrows():  # every list, not just the total
+        assert row[("rank_cover_sim", "size")] >= 20, area
+        assert row[("rank_cover_sim", "mean")] >= 0.85, area
+        assert row[("tau_best_ok", "mean")] >= 0.9 and row[("tau_worst_ok", "mean")] >= 0.9, area
 
 
 @pytest.mark.slow

@@ -3,7 +3,8 @@
 * ``uncertainty`` — per area (and total) × municipality: difference, SE (and its outcome-noise
   and coefficient parts), interval, flag, marginal and simultaneous rank sets, "surely among the
   τ best/worst", the funnel limits and the empirical-Bayes shrunken difference;
-* ``uncertainty_summary`` — per area: level, clusters, τ², critical values, the labour-market
+* ``uncertainty_summary`` — per area: level, clusters, τ², critical values, the national
+  dispersion φ of the outcome-noise variance model (``noise_dispersion``), the labour-market
   diagnostic (share of between-area variance absorbed, parameters vs. commuting areas, warning);
 * ``funnel_curve`` — per area the funnel's control limits along population;
 * ``robustness`` — per area × municipality the rank and difference under each specification and
@@ -83,6 +84,7 @@ def run_frames(
                 "crit_simultaneous": rs.crit_simultaneous,
                 "tau2_pp2": fn.tau2,
                 "phi": fn.phi,
+                "noise_dispersion": float(unc.dispersion[a]),
                 "n_better": int((unc.flag[a] < 0).sum()),
                 "n_worse": int((unc.flag[a] > 0).sum()),
                 "lm_absorbed_share": float(rob.absorbed_share[a]),

@@ -6,8 +6,12 @@ the design). Around the target — the municipality's own performance, net of wh
 composition and labour market predict — it moves for two reasons:
 
 * **outcome noise**: ``Σ_{i∈m} ε_i``, estimated by the within-municipality residual sum of squares
-  ``v_m = Σ_{i∈m} (e_i − ē_m)²`` (heteroskedasticity-robust; the municipality's own mean
-  residual — its performance — is taken out);
+  ``v_m = N_m/(N_m−1) · Σ_{i∈m} (e_i − ē_m)²`` (heteroskedasticity-robust; the municipality's own
+  mean residual — its performance — is taken out), averaged with what the national model
+  predicts for its residents, ``φ · Σ_{i∈m} μ̂_i(1 − μ̂_i)``, with more weight on the model the
+  fewer residents are expected on the benefit (see :func:`noise_variance`: in a small
+  municipality with few or no residents on a benefit the residuals hardly vary, and the
+  empirical variance is smallest exactly where the difference is most negative);
 * **coefficient uncertainty**: ``X_m'(b − β)``, with the covariance of ``b`` *clustered by
   commuting area* (CR1, as statsmodels' ``cov_type="cluster"``):
   ``V = c · (X'X)⁻¹ (Σ_g s_g s_g') (X'X)⁻¹``, ``s_g = Σ_{i∈g} x_i e_i``,
@@ -32,9 +36,18 @@ from scipy import stats
 from kommunebench.errors import ConfigError
 from kommunebench.model import BenchmarkFit, MunicipalCrossproducts
 
-__all__ = ["DifferenceUncertainty", "cluster_covariance", "difference_uncertainty", "FLAG_LABELS", "TOTAL"]
+__all__ = [
+    "DifferenceUncertainty",
+    "cluster_covariance",
+    "difference_uncertainty",
+    "noise_variance",
+    "FLAG_LABELS",
+    "PRIOR_COUNT",
+    "TOTAL",
+]
 
 TOTAL = "total"
+PRIOR_COUNT = 20.0  # expected fuldtidspersoner the national noise-variance model counts as (noise_variance)
 FLAG_LABELS = {-1: "bedre end forventet", 0: "ikke til at skelne fra forventet", 1: "dårligere end forventet"}
 
 
@@ -66,6 +79,8 @@ class DifferenceUncertainty:
     lower_pp: np.ndarray
     upper_pp: np.ndarray
     flag: np.ndarray
+    dispersion: np.ndarray  # per outcome: φ of the national noise-variance model (see noise_variance)
+    noise_model_weight: np.ndarray  # outcomes × municipalities: weight of the model in the noise variance
 
     def area_index(self, area: str) -> int:
         try:
@@ -146,6 +161,38 @@ def cluster_covariance(
     return out
 
 
+def noise_variance(
+    xp: MunicipalCrossproducts, coef: np.ndarray, combo: np.ndarray, diff: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Outcome-noise variance ``Var(Σ_{i∈m} ε_i)`` per municipality and outcome, moderated.
+
+    Empirical: ``v_m = N/(N−1) · Σ_{i∈m} (e_i − ē_m)²`` (``N/(N−1)``: the municipality's own mean
+    was taken out). For a rare outcome in a small municipality it is a poor estimate, and one that
+    moves with the difference itself: with no resident on the benefit the residuals are just the
+    fitted values, the variance is near zero and the difference at its most negative — a tiny
+    municipality would then be "surely among the best" by luck. Model: the variance the national
+    model predicts for the municipality's residents, ``u_m = φ · Σ_{i∈m} μ̂_i(1 − μ̂_i)`` (the
+    outcomes are shares of a year, 0–1 per person; ``μ̂`` the fitted values, ``φ`` the national
+    dispersion ``Σ_m v_m / Σ_m Σ_{i∈m} μ̂_i(1 − μ̂_i)``); it does not depend on the municipality's
+    own outcomes. The two are averaged with weights ``E_m`` and :data:`PRIOR_COUNT`, ``E_m =
+    Σ_{i∈m} μ̂_i`` the expected number (fuldtidspersoner) on the benefit — the information in
+    ``v_m`` grows with ``E_m`` (an empirical-Bayes "moderated" variance, Smyth 2004): a large
+    municipality keeps its own variance, a tiny one gets the model's.
+    Returns (variance (n_mun, outcomes), φ (outcomes,), weight of the model (n_mun, outcomes)).
+    """
+    pop = xp.population
+    resid_ss = np.einsum("maa->ma", residual_crossproducts(xp, coef, combo))
+    dof = np.where(pop > 1, pop / np.maximum(pop - 1, 1.0), 1.0)[:, None]
+    v_emp = np.maximum(resid_ss - diff * diff / pop[:, None], 0.0) * dof
+    b = xp.shifted(coef @ combo)
+    expected = np.maximum(xp.xx[:, xp.intercept, :] @ b, 0.0)  # E_m = Σ μ̂_i
+    w = np.maximum(expected - np.einsum("ka,mkl,la->ma", b, xp.xx, b), 0.0)  # Σ μ̂_i(1 − μ̂_i)
+    total_w = w.sum(axis=0)
+    phi = np.where(total_w > 0, v_emp.sum(axis=0) / np.where(total_w > 0, total_w, 1.0), 0.0)
+    weight = PRIOR_COUNT / (expected + PRIOR_COUNT)
+    return (1 - weight) * v_emp + weight * phi[None, :] * w, phi, weight
+
+
 def jackknife_covariance(
     cov_unscaled: np.ndarray, xp: MunicipalCrossproducts, groups: np.ndarray, *, combo: np.ndarray
 ) -> np.ndarray:
@@ -216,9 +263,7 @@ def difference_uncertainty(
     diff = (xp.xy[:, xp.intercept, :] @ combo) - np.einsum(
         "mk,kc->mc", xp.xx[:, xp.intercept, :], xp.shifted(coef @ combo)
     )
-    rc = residual_crossproducts(xp, coef, combo)
-    resid_ss = np.einsum("maa->ma", rc)
-    v_noise = np.maximum(resid_ss - diff * diff / pop[:, None], 0.0)  # (n_mun, outcomes)
+    v_noise, phi, model_weight = noise_variance(xp, coef, combo, diff)
     h = x @ bread @ x.T  # X_m'(X'X)⁻¹X_l
     projected = fit.projected
     n_out = combo.shape[1]
@@ -254,4 +299,6 @@ def difference_uncertainty(
         lower_pp=_ro(lower),
         upper_pp=_ro(upper),
         flag=flag.astype(np.int8),
+        dispersion=_ro(phi),
+        noise_model_weight=_ro(model_weight.T),
     )
