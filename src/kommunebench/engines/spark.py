@@ -199,7 +199,8 @@ class SparkEngine:
             n_buckets = bucket_count(root)
             _check_rows(con, bucket_rows(root, "benefit_weeks"))
             task = bucket_task(str(root), _spark_sql(design, area_codes, period, False), layout, nf, gram)
-            rdd = self.session.sparkContext.parallelize(range(n_buckets), n_buckets)
+            sc = self.session.sparkContext  # two tasks per core, each over a run of buckets
+            rdd = sc.parallelize(range(n_buckets), max(1, min(n_buckets, 2 * int(sc.defaultParallelism))))
             rows = [dict(zip(("rows", "bad", "sums", "g"), r, strict=True)) for r in rdd.mapPartitions(task).collect()]
         else:
             sql = _spark_sql(design, area_codes, period, mode == PARTS)
