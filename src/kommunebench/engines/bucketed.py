@@ -1,13 +1,14 @@
-"""The co-bucketed Parquet copy of a snapshot, and the Spark task that reads one bucket.
+"""The co-bucketed Parquet copy of a snapshot, and the Spark task that reads runs of buckets.
 
 ``<snapshot>/buckets/persons/bucket=b/*.parquet`` and
-``<snapshot>/buckets/benefit_weeks/bucket=b/*.parquet`` (``b = person_id mod B``, sorted by
-person and year/week): every person's rows of both kinds sit in the same bucket, so the model
-stage needs **no shuffle** — the Spark engine runs one task per bucket, each task joins its own
-bucket's persons and benefit weeks locally (embedded DuckDB, one thread, the same SQL as the
-other Spark mode) and feeds the model's own accumulator; the driver adds the tasks' integer
-statistics (exact). The layout works on a cluster when the executors see the snapshot at the
-same path (shared file system or mounted object store). The loader ignores ``buckets``.
+``<snapshot>/buckets/benefit_weeks/bucket=b/*.parquet`` (``b = person_id mod B``, 0 ≤ b < B,
+sorted by person and year/week): every person's rows of both kinds sit in the same bucket, so
+the model stage needs **no shuffle** — the Spark engine runs the buckets as tasks (two tasks per
+core, each over a run of buckets); a task joins each of its buckets' persons and benefit weeks
+locally (embedded DuckDB, one thread, the same SQL as the other Spark mode) and feeds the
+model's own accumulator; the driver adds the tasks' integer statistics (exact). The layout works
+on a cluster when the executors see the snapshot at the same path (shared file system or
+mounted object store). The loader ignores ``buckets``.
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ def write_bucketed(snapshot: Path, *, buckets: int = DEFAULT_BUCKETS) -> Path:
     try:
         for kind, order in (("persons", "person_id, year"), ("benefit_weeks", "person_id, week")):
             con.execute(
-                f"COPY (SELECT *, CAST(person_id % {buckets} AS INTEGER) AS bucket "
+                f"COPY (SELECT *, CAST(((person_id % {buckets}) + {buckets}) % {buckets} AS INTEGER) AS bucket "
                 f"FROM read_parquet({_lit(files[kind])}) ORDER BY bucket, {order}) TO {_lit(out / kind)} "
                 "(FORMAT PARQUET, PARTITION_BY (bucket), COMPRESSION zstd)"
             )
