@@ -10,9 +10,17 @@ Every measurement is a fresh Python process (peak RSS its own). Steps:
 2. the incremental engine fits the previous period (first use: it materialises the quarters);
 3. the full benefit weeks are loaded (one more quarter) — timed, that is the load;
 4. the model stage (``fit_benchmark``, all areas) for ``--period``: DuckDB engine, incremental
-   engine (new quarter only; then again with everything stored), Spark ``local[2]`` on the flat
-   files and on the partitioned copy (the JVM start timed apart);
+   engine (new quarter only; then again with everything stored), Spark ``local[2]`` on the
+   co-bucketed copy (``--buckets``, written under ``--work``/bucketed), on the flat files, on the
+   partitioned copy, and as Spark SQL aggregates (the JVM start timed apart; CPU seconds of the
+   whole process tree — JVM and Python workers — beside each model stage);
 5. the coefficients, expected counts and ranks of every engine against the DuckDB engine's.
+
+With ``--loaded DIR`` (a work folder already through steps 1-3, used read-only; its warehouse is
+copied into ``--work``) only step 4's DuckDB engine and Spark modes run, ``--repeat`` times
+alternating:
+
+    python benchmarks/bench_engines.py --work /tmp/kb-b --loaded /tmp/kb-engines --spark spark-buckets
 """
 
 from __future__ import annotations
@@ -33,7 +41,7 @@ import pandas as pd
 
 from kommunebench.benchmark.ranking import rank_as_published
 from kommunebench.data.periods import Period, format_iso_week
-from kommunebench.engines import write_partitioned
+from kommunebench.engines import write_bucketed, write_partitioned
 
 _CHILD = r"""
 import json, resource, sys, time
@@ -42,6 +50,21 @@ what, db, period, out = sys.argv[1:5]
 from kommunebench.data import reference, warehouse
 from kommunebench.model import DEFAULT_ENGINE, IncrementalEngine, fit_benchmark
 info = {}
+def tree_cpu():  # CPU seconds of this process and all its descendants (the JVM, Python workers)
+    import os
+    stats = {}
+    for d in os.listdir("/proc"):
+        try:
+            f = open(f"/proc/{d}/stat").read().rsplit(")", 1)[1].split()
+            stats[int(d)] = (int(f[1]), sum(map(int, f[11:15])))
+        except (ValueError, OSError):
+            pass
+    todo, total = [os.getpid()], 0
+    while todo:
+        p = todo.pop()
+        total += stats.get(p, (0, 0))[1]
+        todo += [c for c, (pp, _) in stats.items() if pp == p]
+    return total / os.sysconf("SC_CLK_TCK")
 if what == "load":
     from kommunebench.data.load import load
     load(db, json.loads(period))
@@ -57,9 +80,15 @@ if what.startswith("spark"):
     t1 = time.perf_counter()
     session = spark_session("local[2]")
     session.range(1).count()
+    if what == "spark-buckets-warm":  # the Python workers started (and the task's imports) before
+        from kommunebench.engines import bucketed
+        session.sparkContext.parallelize(range(4), 4).map(lambda x: bucketed.BUCKETS).collect()
+        what = "spark-buckets"
     info["jvm_seconds"] = time.perf_counter() - t1
     snap = Path(sys.argv[5])
-    engine = SparkEngine(session=session, source=snap if what == "spark-parts" else None)
+    engine = SparkEngine(session=session, source=snap if what in ("spark-parts", "spark-buckets") else None)
+    if what == "spark-buckets":  # the co-bucketed copy (under --work/bucketed)
+        engine.source = Path(sys.argv[6])
     if what in ("spark", "spark-sql"):  # the flat files: hide the partitioned copy
         engine.source = snap / "flat"
 elif what in ("incremental", "prepare"):
@@ -80,9 +109,9 @@ if what == "spark-sql":  # the alternative: Spark SQL aggregates SUM(e_i * e_j) 
     e = [f"CAST(f{j} = {i} AS INT)" for j, f in enumerate(DEFAULT_DESIGN.factors)
          for i, lvl in enumerate(f.levels) if lvl != f.reference] + [f"w{a}" for a in range(len(area_codes))]
     aggs = ", ".join(f"sum(CAST({x} * {y} AS BIGINT))" for i, x in enumerate(e) for y in e[i:])
-    t1 = time.perf_counter()
+    t1, c1 = time.perf_counter(), tree_cpu()
     rows = session.sql(f"SELECT kommunekode, count(*), {aggs} FROM kb_rows GROUP BY kommunekode").collect()
-    info["model_seconds"] = time.perf_counter() - t1
+    info["model_seconds"], info["model_cpu_seconds"] = time.perf_counter() - t1, tree_cpu() - c1
     info["groups"], info["aggregates"] = len(rows), len(e) * (len(e) + 1) // 2
     print(json.dumps({"seconds": time.perf_counter() - t0,
                       "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, **info}))
@@ -92,9 +121,9 @@ if what == "prepare":  # the load-time part of the incremental engine
     n = engine.prepare(con)
     print(json.dumps({"seconds": time.perf_counter() - t1, "quarters": n, "scans": dict(engine.scans)}))
     raise SystemExit
-t1 = time.perf_counter()
+t1, c1 = time.perf_counter(), tree_cpu()
 fit = fit_benchmark(con, period, engine=engine, **kw)
-info["model_seconds"] = time.perf_counter() - t1
+info["model_seconds"], info["model_cpu_seconds"] = time.perf_counter() - t1, tree_cpu() - c1
 if what == "incremental":
     info["scans"] = dict(engine.scans)
 con.close()
@@ -147,14 +176,70 @@ def main() -> None:
     ap.add_argument("--period", default="2023QMAT04")
     ap.add_argument("--no-spark", action="store_true")
     ap.add_argument(
-        "--spark", default="spark,spark-parts,spark-sql", help="Spark measurements: flat files, parts, SQL aggregates"
+        "--spark",
+        default="spark-buckets,spark,spark-parts,spark-sql",
+        help="Spark measurements: co-bucketed copy (spark-buckets-warm: Python workers started with "
+        "the session), flat files, parts, SQL aggregates",
     )
+    ap.add_argument("--buckets", type=int, default=64, help="buckets of the co-bucketed copy (spark-buckets)")
+    ap.add_argument(
+        "--loaded",
+        type=Path,
+        help="a work folder already through steps 1-3 (snapshot/ + warehouse.duckdb), used read-only: its "
+        "warehouse is copied into --work and only the duckdb engine and the Spark modes are measured",
+    )
+    ap.add_argument("--repeat", type=int, default=1, help="measure the duckdb/Spark rounds this often (alternating)")
     a = ap.parse_args()
 
     p = Period.parse(a.period)
-    prev = Period(p.year - (p.quarter == 1), 4 if p.quarter == 1 else p.quarter - 1)
     snap, db, res = a.work / "snapshot", a.work / "warehouse.duckdb", a.work / "results"
     res.mkdir(parents=True, exist_ok=True)
+    if a.loaded:
+        snap = a.loaded / "snapshot"
+        shutil.copy(a.loaded / "warehouse.duckdb", db)
+    else:
+        _prepare(a, snap, db, res, p)
+    bucketed = a.work / "bucketed"  # the co-bucketed copy apart: spark-parts reads the snapshot folder
+    if not a.no_spark and "spark-buckets" in a.spark and not (bucketed / "buckets").exists():
+        bucketed.mkdir(exist_ok=True)
+        for kind in ("persons", "benefit_weeks"):
+            if not (bucketed / f"{kind}.parquet").exists():
+                (bucketed / f"{kind}.parquet").symlink_to((snap / f"{kind}.parquet").resolve())
+        t0 = time.perf_counter()
+        write_bucketed(bucketed, buckets=a.buckets)
+        print(f"co-bucketed copy ({a.buckets} buckets by person): {time.perf_counter() - t0:.1f} s ({_load_avg()})")
+
+    runs = [("duckdb", [])] + ([] if a.loaded else [("incremental", []), ("incremental-again", [])])
+    if not a.no_spark:
+        runs += [(name, [str(snap), str(bucketed)]) for name in a.spark.split(",")]
+    for i in range(a.repeat):
+        for name, extra in runs:
+            what = "incremental" if name.startswith("incremental") else name
+            tag = name if a.repeat == 1 else f"{name}-{i + 1}"
+            r = _child(what, str(db), p.label, str(res / f"{tag}.parquet"), *extra)
+            more = f", scans {r['scans']}" if "scans" in r else ""
+            if "aggregates" in r:
+                more = f" (Spark SQL: {r['aggregates']} SUM(e_i*e_j) aggregates × {r['groups']} municipalities)"
+            jvm = f", JVM + session start {r['jvm_seconds']:.1f} s" if "jvm_seconds" in r else ""
+            print(
+                f"{tag:18s} {p.label}: model stage {r['model_seconds']:.2f} s in process "
+                f"({r['model_cpu_seconds']:.1f} CPU s, process tree){jvm}, whole process "
+                f"{r['seconds']:.1f} s, peak {r['peak_mb']:,.0f} MB{more} ({_load_avg()})",
+                flush=True,
+            )
+    base = "duckdb" if a.repeat == 1 else "duckdb-1"
+    for i in range(a.repeat):
+        for name, _ in runs:
+            tag = name if a.repeat == 1 else f"{name}-{i + 1}"
+            if name == "spark-sql" or tag == base:
+                continue
+            print(_compare(tag, str(res / f"{base}.parquet"), str(res / f"{tag}.parquet")))
+    shutil.rmtree(res)
+
+
+def _prepare(a: argparse.Namespace, snap: Path, db: Path, res: Path, p: Period) -> None:
+    """Steps 1-3 of the module doc: synth, the early load, the incremental engine, the new quarter."""
+    prev = Period(p.year - (p.quarter == 1), 4 if p.quarter == 1 else p.quarter - 1)
     if not (snap / "persons.parquet").exists():
         t0 = time.perf_counter()
         subprocess.run(
@@ -199,27 +284,6 @@ def main() -> None:
         f"incremental prepare after the load (quarter keys + the new quarter's per-person weeks): "
         f"{r['seconds']:.2f} s, {r['quarters']} quarter(s) materialised, scans {r['scans']} ({_load_avg()})"
     )
-
-    runs = [("duckdb", []), ("incremental", []), ("incremental-again", [])]
-    if not a.no_spark:
-        runs += [(name, [str(snap)]) for name in a.spark.split(",")]
-    for name, extra in runs:
-        what = "incremental" if name.startswith("incremental") else name
-        r = _child(what, str(db), p.label, str(res / f"{name}.parquet"), *extra)
-        more = f", scans {r['scans']}" if "scans" in r else ""
-        if "aggregates" in r:
-            more = f" (Spark SQL: {r['aggregates']} SUM(e_i*e_j) aggregates × {r['groups']} municipalities)"
-        jvm = f", JVM + session start {r['jvm_seconds']:.1f} s" if "jvm_seconds" in r else ""
-        print(
-            f"{name:18s} {p.label}: model stage {r['model_seconds']:.2f} s in process{jvm}, whole process "
-            f"{r['seconds']:.1f} s, peak {r['peak_mb']:,.0f} MB{more} ({_load_avg()})",
-            flush=True,
-        )
-    for name, _ in runs[1:]:
-        if name == "spark-sql":
-            continue
-        print(_compare(name, str(res / "duckdb.parquet"), str(res / f"{name}.parquet")))
-    shutil.rmtree(res)
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ from kb_server import shared_site
 from kommunebench import pipeline
 from kommunebench.data import reference, warehouse
 from kommunebench.data.periods import Period
-from kommunebench.engines import SparkEngine, build_engine, spark_session, write_partitioned
+from kommunebench.engines import SparkEngine, build_engine, spark_session, write_bucketed, write_partitioned
 from kommunebench.errors import ConfigError, WarehouseError
 from kommunebench.model import DEFAULT_DESIGN, DEFAULT_ENGINE, fit_benchmark
 
@@ -59,7 +59,7 @@ def _same_stats(a, b) -> None:
     assert np.array_equal(a.mun_gram, b.mun_gram)
 
 
-def test_spark_and_duckdb_give_bit_identical_statistics_flat_and_partitioned(site, spark, tmp_path):
+def test_spark_and_duckdb_give_bit_identical_statistics_flat_partitioned_and_bucketed(site, spark, tmp_path):
     db = tmp_path / "warehouse.duckdb"
     shutil.copy(site.db, db)
     con = warehouse.connect(db, read_only=True)
@@ -84,6 +84,15 @@ def test_spark_and_duckdb_give_bit_identical_statistics_flat_and_partitioned(sit
             _same_stats(duck, SparkEngine(session=spark).period_statistics(con, p, **args))
         finally:
             shutil.rmtree(parts)
+        # the co-bucketed copy (one task per bucket, no shuffle) gives the same; its buckets are
+        # written in a copy of the snapshot, which the Spark engine is pointed at
+        folder = tmp_path / "bucketed"
+        folder.mkdir()
+        for kind in ("persons", "benefit_weeks"):
+            (folder / f"{kind}.parquet").symlink_to(site.snapshot / f"{kind}.parquet")
+        write_bucketed(folder, buckets=5)
+        assert (folder / "buckets" / "benefit_weeks" / "bucket=4").is_dir()
+        _same_stats(duck, SparkEngine(session=spark, source=folder).period_statistics(con, p, **args))
     finally:
         con.close()
 
@@ -120,6 +129,9 @@ def test_spark_refuses_parquet_that_is_not_the_loaded_data(site, spark, tmp_path
     pq.write_table(weeks.slice(0, weeks.num_rows - 1), folder / "benefit_weeks.parquet")
     con = warehouse.connect(site.db, read_only=True)
     try:
+        with pytest.raises(WarehouseError, match="ikke de indlæste"):
+            fit_benchmark(con, "2023QMAT04", **_inputs(con), engine=SparkEngine(session=spark, source=folder))
+        write_bucketed(folder, buckets=2)  # the bucketed copy of the same files: refused too
         with pytest.raises(WarehouseError, match="ikke de indlæste"):
             fit_benchmark(con, "2023QMAT04", **_inputs(con), engine=SparkEngine(session=spark, source=folder))
     finally:

@@ -83,7 +83,7 @@ def synth(
     effect_size: Annotated[float, typer.Option(help="Ganger den realistiske effektstørrelse.")] = 1.0,
     outcome_seed: Annotated[int | None, typer.Option(help="Ny støj på udfaldene for samme personer.")] = None,
     partitioned: Annotated[
-        bool, typer.Option("--partitioned", help="Skriv også en kopi opdelt efter år og kommune (til Spark).")
+        bool, typer.Option("--partitioned", help="Skriv også kopier til Spark (spande, år × kommune).")
     ] = False,
 ) -> None:
     """Dan et syntetisk Danmark (personer, ugentlige ydelser, arbejdsmarked, plantet sandhed) som Parquet."""
@@ -98,7 +98,7 @@ def synth(
         f"(seed {res.seed}, skala {decimal(res.scale)})."
     )
     if partitioned:
-        console.print(f"[green]Opdelt kopi[/] (år og kommune): {pipeline.partition_snapshot(res.out_dir)}")
+        console.print(f"[green]Opdelte kopier[/] (spande; år og kommune): {pipeline.partition_snapshot(res.out_dir)}")
     areas = list(next(iter(res.national_shares.values())))
     table = new_table(
         "Nationale andele (pct. af befolkningen 16-66 år)",

@@ -9,13 +9,24 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from kommunebench.engines.bucketed import BUCKETS, write_bucketed
 from kommunebench.engines.partition import write_partitioned
 from kommunebench.engines.spark import PARTS, SparkEngine, spark_session
 from kommunebench.errors import ConfigError
 from kommunebench.model.engine import DEFAULT_ENGINE, StatsEngine
 from kommunebench.model.incremental import IncrementalEngine
 
-__all__ = ["ENGINES", "IncrementalEngine", "build_engine", "SparkEngine", "spark_session", "write_partitioned", "PARTS"]
+__all__ = [
+    "ENGINES",
+    "IncrementalEngine",
+    "build_engine",
+    "SparkEngine",
+    "spark_session",
+    "write_partitioned",
+    "write_bucketed",
+    "PARTS",
+    "BUCKETS",
+]
 
 ENGINES = ("duckdb", "incremental", "spark")
 

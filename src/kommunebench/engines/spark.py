@@ -35,11 +35,12 @@ import pandas as pd
 
 from kommunebench.data import schemas, warehouse
 from kommunebench.data.periods import Period, format_iso_week
+from kommunebench.engines.bucketed import BUCKETS, add_rows, bucket_count, bucket_rows, bucket_task
 from kommunebench.engines.partition import PARTS
 from kommunebench.errors import ConfigError, ValidationError, WarehouseError
 from kommunebench.model.accumulate import PeriodStats, assemble, period_frame
 from kommunebench.model.design import Design
-from kommunebench.model.kernel import Accumulator, Layout, factor_codes
+from kommunebench.model.kernel import Accumulator, Layout
 
 __all__ = ["SparkEngine", "spark_session", "PARTS"]
 
@@ -72,8 +73,12 @@ def spark_session(master: str = "local[2]", *, app: str = "kommunebench") -> Any
         raise ConfigError(f"Spark kunne ikke starte med master {master!r}: {str(exc).splitlines()[0]}") from exc
 
 
-def _sources(con: duckdb.DuckDBPyConnection, source: Path | None) -> tuple[str, str, bool]:
-    """(persons path, benefit_weeks path, partitioned?) — by default the loaded snapshot's files."""
+def _sources(con: duckdb.DuckDBPyConnection, source: Path | None) -> tuple[str, str, str]:
+    """(persons path, benefit_weeks path, layout) — by default the loaded snapshot's files.
+
+    The layout is ``buckets`` when the folder has the co-bucketed copy, else ``parts`` when it
+    has the partitioned copy, else ``flat``.
+    """
     if source is None:
         loads = {d["kind"]: d for d in warehouse.current_loads(con)}
         missing = [k for k in ("persons", "benefit_weeks") if k not in loads]
@@ -86,13 +91,14 @@ def _sources(con: duckdb.DuckDBPyConnection, source: Path | None) -> tuple[str, 
     else:
         folder = Path(source)
         files = {k: folder / f"{k}.parquet" for k in ("persons", "benefit_weeks")}
-    parts = {k: folder / PARTS / k for k in files}
-    if all(p.is_dir() for p in parts.values()):
-        return str(parts["persons"]), str(parts["benefit_weeks"]), True
+    for layout in (BUCKETS, PARTS):
+        parts = {k: folder / layout / k for k in files}
+        if all(p.is_dir() for p in parts.values()):
+            return str(parts["persons"]), str(parts["benefit_weeks"]), layout
     gone = [str(p) for p in files.values() if not p.exists()]
     if gone:
         raise ConfigError(f"Spark-motoren finder ikke Parquet-filerne: {', '.join(gone)}")
-    return str(files["persons"]), str(files["benefit_weeks"]), False
+    return str(files["persons"]), str(files["benefit_weeks"]), "flat"
 
 
 def _spark_sql(design: Design, area_codes: Sequence[Sequence[int]], period: Period, partitioned: bool) -> str:
@@ -118,21 +124,14 @@ def _spark_sql(design: Design, area_codes: Sequence[Sequence[int]], period: Peri
     )
 
 
-def _partition_function(layout: Layout, nf: int, n_areas: int, gram: bool):
+def _partition_function(layout: Layout, nf: int, gram: bool):
     """The function every partition runs: the model's accumulator over its Arrow batches."""
 
     def accumulate(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
         acc = Accumulator(layout, gram=gram)
         bad = 0
         for b in batches:
-            cols = [b.iloc[:, i].to_numpy() for i in range(b.shape[1])]
-            f = factor_codes(cols[1 : 1 + nf])
-            ok = (f >= 0).all(axis=1) if len(f) else np.zeros(0, bool)
-            mi = layout.rows_of(cols[0])
-            ok &= mi >= 0
-            bad += int((~ok).sum())
-            w = np.column_stack(cols[1 + nf : 1 + nf + n_areas]).astype(float)
-            acc.add(mi[ok], f[ok], w[ok])
+            bad += add_rows(acc, [b.iloc[:, i].to_numpy() for i in range(b.shape[1])], nf)
         g = acc.g.tobytes() if acc.g is not None else b""
         yield pd.DataFrame({"rows": [acc.rows], "bad": [bad], "sums": [acc.sums.tobytes()], "g": [g]})
 
@@ -165,6 +164,18 @@ class SparkEngine:
     def describe(self) -> dict[str, str]:
         return {"name": self.name, "master": self.master}
 
+    def _sql_rows(
+        self, con: duckdb.DuckDBPyConnection, paths: tuple[str, str], sql: str, layout: Layout, nf: int, gram: bool
+    ) -> list[Any]:
+        """Spark SQL (group by person, join) then ``mapInPandas`` with the accumulator."""
+        spark = self.session
+        spark.read.parquet(paths[0]).createOrReplaceTempView("kb_persons")
+        bw = spark.read.parquet(paths[1])
+        bw.createOrReplaceTempView("kb_benefit_weeks")
+        _check_rows(con, bw.count())
+        fn = _partition_function(layout, nf, gram)
+        return list(spark.sql(sql).mapInPandas(fn, _OUT_SCHEMA).collect())
+
     def period_statistics(
         self,
         con: duckdb.DuckDBPyConnection,
@@ -178,20 +189,22 @@ class SparkEngine:
     ) -> PeriodStats:
         frame = period_frame(con, period, design=design, commuting_area_of=commuting_area_of)
         layout = Layout.build(design, frame.kommunekoder, len(area_codes))
-        persons, weeks, partitioned = _sources(con, self.source)
+        persons, weeks, mode = _sources(con, self.source)
         label = f"model data {period.label} (Spark {self.master})"
         if progress:
             progress(label, 0, frame.n_total)
-        spark = self.session
-        spark.read.parquet(persons).createOrReplaceTempView("kb_persons")
-        bw = spark.read.parquet(weeks)
-        bw.createOrReplaceTempView("kb_benefit_weeks")
-        _check_rows(con, bw.count())
-        rows = (
-            spark.sql(_spark_sql(design, area_codes, period, partitioned))
-            .mapInPandas(_partition_function(layout, len(design.factors), len(area_codes), gram), _OUT_SCHEMA)
-            .collect()
-        )
+        nf = len(design.factors)
+        if mode == BUCKETS:  # one task per bucket, no shuffle (engines/bucketed.py)
+            root = Path(persons).parent
+            n_buckets = bucket_count(root)
+            _check_rows(con, bucket_rows(root, "benefit_weeks"))
+            task = bucket_task(str(root), _spark_sql(design, area_codes, period, False), layout, nf, gram)
+            sc = self.session.sparkContext  # two tasks per core, each over a run of buckets
+            rdd = sc.parallelize(range(n_buckets), max(1, min(n_buckets, 2 * int(sc.defaultParallelism))))
+            rows = [dict(zip(("rows", "bad", "sums", "g"), r, strict=True)) for r in rdd.mapPartitions(task).collect()]
+        else:
+            sql = _spark_sql(design, area_codes, period, mode == PARTS)
+            rows = self._sql_rows(con, (persons, weeks), sql, layout, nf, gram)
         acc = Accumulator(layout, gram=gram, piece_rows=1)
         for r in rows:
             g = np.frombuffer(r["g"]).reshape(layout.n_mun, layout.kg, layout.kg) if gram else None

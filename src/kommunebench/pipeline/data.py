@@ -15,7 +15,7 @@ from kommunebench.data.load import load as _load
 from kommunebench.data.periods import Period
 from kommunebench.data.synth import SynthResult, generate
 from kommunebench.data.synth.effects import EffectSpec
-from kommunebench.engines import write_partitioned
+from kommunebench.engines import write_bucketed, write_partitioned
 from kommunebench.errors import ConfigError, NotFoundError
 from kommunebench.pipeline.config import Store, using
 
@@ -116,5 +116,7 @@ def loaded_summary(
 
 def partition_snapshot(folder: Path) -> Path:
     """``synth --partitioned``: the snapshot's persons and benefit weeks again, partitioned by year
-    and municipality under ``folder/parts`` (for the Spark engine; the loader ignores it)."""
+    and municipality under ``folder/parts`` and co-bucketed by person under ``folder/buckets``
+    (for the Spark engine, which prefers the buckets; the loader ignores both)."""
+    write_bucketed(folder)
     return write_partitioned(folder)
