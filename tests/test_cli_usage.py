@@ -64,3 +64,16 @@ def test_a_load_refusal_names_file_row_column_and_rule_in_danish(monkeypatch, ca
     code, err = _main(monkeypatch, capsys, ["load", str(folder), "--db", str(tmp_path / "w.duckdb")])
     assert code == 2
     assert "fejl: persons.csv, række 2 (linje 3), kolonne 'person_id': ikke et helt tal (fundet '12x')" in err, err
+
+
+@pytest.mark.parametrize("args", [[], ["synth"], ["joblog"], ["joblog", "letter"], ["run"]], ids=str)
+def test_help_screens_have_a_danish_usage_line(monkeypatch, capsys, args):
+    monkeypatch.setattr(sys, "argv", ["kommunebench", *args, "--help"])
+    monkeypatch.setenv("COLUMNS", "100")
+    try:
+        cli.main()
+    except SystemExit as exc:
+        assert not exc.code, exc.code
+    out = " ".join(capsys.readouterr().out.split())
+    assert out.startswith(" ".join(["Brug: kommunebench", *args, "[TILVALG]"])), out[:200]
+    assert "Usage:" not in out and "[OPTIONS]" not in out and "COMMAND [ARGS]" not in out, out[:200]

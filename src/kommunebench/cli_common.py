@@ -71,6 +71,10 @@ def narrow() -> bool:
     return console.width < NARROW
 
 
+#: click's fixed words in a usage line
+_USAGE_WORDS = {"[OPTIONS]": "[TILVALG]", "COMMAND [ARGS]...": "KOMMANDO [ARGUMENTER]..."}
+
+
 def _danish_typer() -> None:
     """Typer's own words in the help screens in Danish (its panels, defaults and the --help option)."""
     ru = typer.rich_utils
@@ -91,6 +95,13 @@ def _danish_typer() -> None:
 
         get_help_option._danish = True  # type: ignore[attr-defined]
         cls.get_help_option = get_help_option  # type: ignore[method-assign]
+
+        def format_usage(self: Any, ctx: Any, formatter: Any) -> None:
+            """The usage line as click writes it, with "Brug:" for click's fixed "Usage:"."""
+            pieces = [_USAGE_WORDS.get(p, p) for p in self.collect_usage_pieces(ctx)]
+            formatter.write_usage(ctx.command_path, " ".join(pieces), prefix="Brug: ")
+
+        cls.format_usage = format_usage  # type: ignore[method-assign]
 
 
 _danish_typer()
