@@ -22,6 +22,7 @@ from kommunebench.data.reference import TOTAL
 from kommunebench.errors import ConfigError
 from kommunebench.model.change import decompose_change
 from kommunebench.pipeline import RunConfig
+from kommunebench.publish.change import change_block
 from official_site import ACTOR, official_site
 
 
@@ -88,6 +89,11 @@ def test_the_change_between_real_runs_sums_exactly_and_matches_the_stored_lists(
     # each part is what it says: the model part is 0 when only the persons changed, and vice versa
     same = run_change(new, new)
     assert same is not None and max(np.abs(v).max() for v in same.parts().values()) < 1e-12
+    # 2023QMAT02 and 2023QMAT04 share their population (1 January 2023): composition is exactly 0,
+    # while the labour market (quarterly) and the coefficients move
+    assert old.record.period[:4] == new.record.period[:4]
+    assert np.abs(ch.composition).max() < 1e-12
+    assert np.abs(ch.labour_market).max() > 1e-6 and np.abs(ch.model).max() > 1e-6
 
 
 def test_no_change_of_a_suppressed_cell_is_published(runs):
@@ -114,6 +120,8 @@ def test_no_change_of_a_suppressed_cell_is_published(runs):
         assert view.national[name]["withheld"] and view.national[name]["actual_share"] is None
     ranks = [r["rank"] for r in view.rows(TOTAL) if r["rank"] is not None]
     assert ranks == list(range(1, len(ranks) + 1))  # still dense: the national row is not in the list
+    block = change_block(view, next(iter(set(view.lists[TOTAL]["kommunekode"]) - view.mask[TOTAL])), TOTAL)
+    assert block["available"] and "sammensætningen er 0 pr. konstruktion" in block["note"]
     open_view = pipeline.publish_run(new, threshold=0, previous=old)
     nat = open_view.national[TOTAL]
     assert not nat["withheld"] and nat["actual_share"] == nat["expected_share"]  # own-period fit

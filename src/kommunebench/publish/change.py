@@ -71,9 +71,8 @@ NOTE = (
     "arbejdsmarked (samme koefficienter) og modellens nye koefficienter. Afrundede tal summerer ikke altid præcist."
 )
 SAME_YEAR = (
-    " Begge perioder slutter i {year}, så befolkningen (pr. 1. januar {year}) og det lokale arbejdsmarked er de "
-    "samme: sammensætning og arbejdsmarked er 0 pr. konstruktion, og hele ændringen ligger i den faktiske andel "
-    "og modellens koefficienter."
+    " Begge perioder slutter i {year}, så personerne er de samme (befolkningen pr. 1. januar {year}): "
+    "sammensætningen er 0 pr. konstruktion. Det lokale arbejdsmarked måles pr. kvartal og kan ændre sig."
 )
 
 
