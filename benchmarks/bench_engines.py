@@ -7,10 +7,13 @@ Every measurement is a fresh Python process (peak RSS its own). Steps:
 
 1. ``synth --partitioned`` (once per work folder) and a load of the snapshot with the benefit
    weeks up to the quarter before ``--period``'s last (the "old" data);
-2. the incremental engine fits the previous period (first use: it materialises the quarters);
-3. the full benefit weeks are loaded (one more quarter) — timed, that is the load;
+2. the load-time step of ``kommunebench load --forbered`` (``pipeline.prepare_periods``: every
+   quarter's per-person weeks and the previous period's blocks), then the incremental engine fits
+   the previous period (stored blocks only);
+3. the full benefit weeks are loaded (one more quarter) — timed, that is the load — and the
+   ``--forbered`` step again (the new quarter and the blocks touching it);
 4. the model stage (``fit_benchmark``, all areas) for ``--period``: DuckDB engine, incremental
-   engine (new quarter only; then again with everything stored), Spark ``local[2]`` on the
+   engine (after the ``--forbered`` step: stored blocks only; then again), Spark ``local[2]`` on the
    co-bucketed copy (``--buckets``, written under ``--work``/bucketed), on the flat files, on the
    partitioned copy, and as Spark SQL aggregates (the JVM start timed apart; CPU seconds of the
    whole process tree — JVM and Python workers — beside each model stage);
@@ -116,10 +119,13 @@ if what == "spark-sql":  # the alternative: Spark SQL aggregates SUM(e_i * e_j) 
     print(json.dumps({"seconds": time.perf_counter() - t0,
                       "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, **info}))
     raise SystemExit
-if what == "prepare":  # the load-time part of the incremental engine
-    t1 = time.perf_counter()
-    n = engine.prepare(con)
-    print(json.dumps({"seconds": time.perf_counter() - t1, "quarters": n, "scans": dict(engine.scans)}))
+if what == "prepare":  # the load-time part of the incremental engine (kommunebench load --forbered)
+    con.close()
+    from kommunebench.pipeline import prepare_periods
+    t1, c1 = time.perf_counter(), tree_cpu()
+    prep = prepare_periods(db=db, actor="bench")
+    print(json.dumps({"seconds": time.perf_counter() - t1, "cpu_seconds": tree_cpu() - c1, "period": prep.period,
+                      "quarters": prep.scans.get("benefit_weeks", 0), "scans": prep.scans}))
     raise SystemExit
 t1, c1 = time.perf_counter(), tree_cpu()
 fit = fit_benchmark(con, period, engine=engine, **kw)
@@ -271,7 +277,10 @@ def _prepare(a: argparse.Namespace, snap: Path, db: Path, res: Path, p: Period) 
     r = _child("load", str(db), json.dumps({**files, "benefit_weeks": str(early)}), "")
     print(f"load (weeks before {last_q_first}): {r['seconds']:.1f} s, peak {r['peak_mb']:,.0f} MB ({_load_avg()})")
     r = _child("prepare", str(db), p.label, "")
-    print(f"incremental prepare (all stored quarters): {r['seconds']:.2f} s, {r['quarters']} quarters ({_load_avg()})")
+    print(
+        f"load --forbered step ({r['period']}: every stored quarter, the period's blocks): {r['seconds']:.2f} s, "
+        f"{r['cpu_seconds']:.1f} CPU s, scans {r['scans']} ({_load_avg()})"
+    )
     r = _child("incremental", str(db), prev.label, str(res / "prev.parquet"))
     print(
         f"incremental {prev.label}, first period of the population year: model stage {r['model_seconds']:.2f} s, "
@@ -281,8 +290,8 @@ def _prepare(a: argparse.Namespace, snap: Path, db: Path, res: Path, p: Period) 
     print(f"load of one more quarter (all benefit weeks): {r['seconds']:.1f} s ({_load_avg()})")
     r = _child("prepare", str(db), p.label, "")
     print(
-        f"incremental prepare after the load (quarter keys + the new quarter's per-person weeks): "
-        f"{r['seconds']:.2f} s, {r['quarters']} quarter(s) materialised, scans {r['scans']} ({_load_avg()})"
+        f"load --forbered step after the load ({r['period']}: the new quarter's per-person weeks and the blocks "
+        f"touching it): {r['seconds']:.2f} s, {r['cpu_seconds']:.1f} CPU s, scans {r['scans']} ({_load_avg()})"
     )
 
 

@@ -85,3 +85,36 @@ def test_a_new_quarter_reuses_the_stored_blocks_and_the_period_is_exact(site, tm
     run = pipeline.run_benchmark(pipeline.RunConfig.build(period="2023QMAT04", engine="incremental"), db=db)
     assert run.record.params["engine"] == {"name": "incremental"}
     assert run.record.results_sha256 == pipeline.open_run("R0001", db=db).record.results_sha256
+
+
+def test_prepared_at_load_a_new_period_only_assembles_stored_blocks(site, tmp_path):
+    """``load --forbered``: after a load with one more quarter, the newest period's blocks are
+    stored in the load step (audited), so the model stage for it scans nothing."""
+    db = tmp_path / "warehouse.duckdb"
+    shutil.copy(site.db, db)
+    assert site.snapshot is not None
+    weeks = pq.read_table(site.snapshot / "benefit_weeks.parquet")
+    early = tmp_path / "early" / "benefit_weeks.parquet"
+    early.parent.mkdir()
+    pq.write_table(weeks.filter(pc.less(weeks["week"], "2023-W40")), early)
+    pipeline.load_data({"benefit_weeks": early}, db=db)
+    first = pipeline.prepare_periods(db=db, actor="test:prepare")
+    assert first is not None and first.period == "2023QMAT03"  # 2023Q4 is not loaded yet
+    pipeline.load_data({"benefit_weeks": site.snapshot / "benefit_weeks.parquet"}, db=db)
+    second = pipeline.prepare_periods(db=db, actor="test:prepare")
+    assert second is not None and second.period == "2023QMAT04"
+    # the load step read only the new quarter and computed only the blocks touching it
+    assert second.scans == {"week_keys": 1, "benefit_weeks": 1, "weeks_pass": 1}
+    con = warehouse.connect(db)
+    try:
+        engine = IncrementalEngine()
+        args = _args(con)
+        p4 = Period.parse("2023QMAT04")
+        _same(DEFAULT_ENGINE.period_statistics(con, p4, **args), engine.period_statistics(con, p4, **args))
+        assert engine.scans == {}  # the model stage assembles stored blocks only
+        audited = con.execute(
+            "SELECT target, actor FROM audit_log WHERE action = 'model.prepare' ORDER BY audit_id"
+        ).fetchall()
+        assert audited == [("2023QMAT03", "test:prepare"), ("2023QMAT04", "test:prepare")]
+    finally:
+        con.close()

@@ -28,6 +28,7 @@ from kommunebench.cli_common import (
     print_list,
     print_load_report,
     print_loads,
+    print_prepared,
     print_summary,
     progress,
     seconds,
@@ -121,12 +122,21 @@ def load(
     ],
     db: DbOption = None,
     snapshot: Annotated[str | None, typer.Option(help="Snapshot-id (standard: tidspunkt + fingeraftryk).")] = None,
+    forbered: Annotated[
+        bool,
+        typer.Option(
+            "--forbered",
+            help="Forbered også den nyeste rullende periode til 'run --engine incremental' (gemte kvartalsblokke).",
+        ),
+    ] = False,
 ) -> None:
     """Validér og indlæs registerdata i datavarehuset: alt eller intet (revisionslogget)."""
     path = db_path(db)
     with progress("load") as cb:
         rep = pipeline.load_data(pipeline.parse_sources(sources), db=path, snapshot_id=snapshot, progress=cb)
     print_load_report(rep, path)
+    if forbered:
+        print_prepared(pipeline.prepare_periods(db=path))
 
 
 @app.command()

@@ -29,6 +29,7 @@ from kommunebench.data import reference
 from kommunebench.data.load import LoadReport
 from kommunebench.data.summary import LoadedSummary
 from kommunebench.errors import KommunebenchError, ValidationError
+from kommunebench.pipeline.data import PreparedPeriod
 from kommunebench.publish import AREA_LABELS, display_frame, format_number_da
 from kommunebench.publish.change import national_display
 
@@ -230,6 +231,16 @@ def print_load_report(rep: LoadReport, path: Path) -> None:
         console.print(f"[green]Indlæst[/] på {seconds(rep.seconds)}.")
 
 
+def print_prepared(prep: PreparedPeriod | None) -> None:
+    if prep is None:
+        console.print("[yellow]Ingen ydelsesuger indlæst: intet at forberede.[/]")
+        return
+    what = ", ".join(f"{_SCAN_DA.get(k, k)} {v}" for k, v in sorted(prep.scans.items())) or "alt var gemt i forvejen"
+    console.print(
+        f"[green]Forberedt[/] {prep.period} til 'run --engine incremental' på {seconds(prep.seconds)} ({what})."
+    )
+
+
 def print_summary(s: LoadedSummary, top: int | None = None) -> None:
     areas = (*s.areas, "total")
     all_cols = ("Kode", "Kommune", "Befolkning 16-66", "Personer på ydelse", *(area_label(a) for a in areas))
@@ -279,6 +290,12 @@ def print_loads(loads: Sequence[dict]) -> None:
 
 
 _STATUS_DA = {"loaded": "indlæst", "unchanged": "uændret"}
+_SCAN_DA = {
+    "week_keys": "kvartalsnøgler",
+    "benefit_weeks": "kvartaler læst",
+    "persons": "personblokke",
+    "weeks_pass": "ugepas",
+}
 
 
 _LIST_COLUMNS = (

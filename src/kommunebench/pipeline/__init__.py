@@ -9,12 +9,14 @@ call these jobs and print or serialise what they return. Every job takes ``db``:
 from kommunebench.pipeline import joblog, kpi, official, published, tokens
 from kommunebench.pipeline.config import ExportPaths, RunConfig, Store, using
 from kommunebench.pipeline.data import (
+    PreparedPeriod,
     current_loads,
     default_synth_dir,
     load_data,
     loaded_summary,
     parse_sources,
     partition_snapshot,
+    prepare_periods,
     synthesize,
 )
 from kommunebench.pipeline.demo import DemoResult, demo
@@ -49,6 +51,8 @@ __all__ = [
     "official",
     "parse_sources",
     "partition_snapshot",
+    "PreparedPeriod",
+    "prepare_periods",
     "previous_for",
     "published",
     "publish_run",

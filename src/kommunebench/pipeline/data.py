@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import time
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
 from kommunebench import settings
 from kommunebench.access import audit, cli_actor, record_actor
-from kommunebench.data import summary, warehouse
+from kommunebench.data import reference, summary, warehouse
 from kommunebench.data.load import LoadReport
 from kommunebench.data.load import load as _load
-from kommunebench.data.periods import Period
+from kommunebench.data.periods import Period, week_quarter
+from kommunebench.data.sql import transaction
 from kommunebench.data.synth import SynthResult, generate
 from kommunebench.data.synth.effects import EffectSpec
-from kommunebench.engines import write_bucketed, write_partitioned
+from kommunebench.engines import IncrementalEngine, write_bucketed, write_partitioned
 from kommunebench.errors import ConfigError, NotFoundError
+from kommunebench.model import fit_benchmark
 from kommunebench.pipeline.config import Store, using
 
 __all__ = [
@@ -120,3 +125,55 @@ def partition_snapshot(folder: Path) -> Path:
     (for the Spark engine, which prefers the buckets; the loader ignores both)."""
     write_bucketed(folder)
     return write_partitioned(folder)
+
+
+@dataclass(frozen=True)
+class PreparedPeriod:
+    """What :func:`prepare_periods` stored: the period, and what it had to compute rather than reuse."""
+
+    period: str
+    scans: dict[str, int]
+    seconds: float
+
+
+def newest_period(con: duckdb.DuckDBPyConnection) -> Period | None:
+    """The rolling period ending with the newest complete quarter of the loaded benefit weeks."""
+    row = con.execute("SELECT max(week) FROM benefit_weeks").fetchone()
+    if row is None or row[0] is None:
+        return None
+    newest: dt.date = row[0]
+    period = Period(*week_quarter(newest))
+    if newest < period.last_week:  # the newest quarter is not complete: the one before it
+        y, q = period.year, period.quarter
+        period = Period(y - (q == 1), 4 if q == 1 else q - 1)
+    return period
+
+
+def prepare_periods(*, db: Store | None = None, scope: str = "2019", actor: str | None = None) -> PreparedPeriod | None:
+    """After a load: store what ``--engine incremental`` needs for the newest rolling period.
+
+    Each new quarter's per-person weeks and the quarter and pair blocks of the period ending with
+    the newest complete quarter (default design, ``scope``'s areas), so that ``run --engine
+    incremental`` for that period only assembles stored blocks. One transaction with its audit
+    row (``model.prepare``); ``None`` when no benefit weeks are loaded.
+    """
+    who = actor or cli_actor()
+    with using(db, write=True) as con:
+        period = newest_period(con)
+        if period is None:
+            return None
+        engine = IncrementalEngine()
+        t0 = time.perf_counter()
+        with transaction(con, "modellens kvartalsblokke"):
+            engine.prepare(con)
+            fit_benchmark(
+                con,
+                period,
+                scope=scope,
+                code_areas=reference.code_areas(scope, warehouse.effective_benefit_codes(con)),
+                commuting_area_of=warehouse.municipality_commuting_area(con),
+                engine=engine,
+            )
+            scans = {k: int(v) for k, v in engine.scans.items()}
+            audit(con, actor=who, role=None, action="model.prepare", target=period.label, detail={"scans": scans})
+        return PreparedPeriod(period=period.label, scans=scans, seconds=time.perf_counter() - t0)
