@@ -40,8 +40,13 @@ def test_drill_9_public_export_is_exactly_the_webs_figures(run) -> None:
     common = set(web[0]) & set(samlet[0])
     assert len(common) >= 10 and not any("(uafrundet)" in c for c in samlet[0])
     by_code = {r["Kommunekode"]: r for r in samlet}
-    for r in web:
+    *municipalities, country = web  # the web download ends with the never-ranked "Hele landet" row
+    assert country["Kommunekode"] == "" and country["Placering"] == "" and "Hele landet" in country.values()
+    assert len(municipalities) == len(samlet) == 98
+    for r in municipalities:
         assert {c: r[c] for c in common} == {c: by_code[r["Kommunekode"]][c] for c in common}
+    national = _rows(next(paths.csv.glob("*hele_landet.csv")).read_text(encoding="utf-8-sig"))
+    assert national, "the export's Hele landet file has the country's rows"
     assert CONFIDENTIAL not in paths.html.read_text(encoding="utf-8")
     done = json.loads((paths.folder / "eksport.json").read_text())
     assert done["profile"] == "public" and len(done["files"]) == 11  # + hele_landet.csv (issue 12)
