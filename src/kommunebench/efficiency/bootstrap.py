@@ -45,6 +45,7 @@ from kommunebench.efficiency.dea import DEAScores, build_problem, scores_of
 from kommunebench.efficiency.lp import Problem
 from kommunebench.efficiency.replicate import EngineSettings, replicate_scores
 from kommunebench.efficiency.subsample import (
+    dea_minimum_units,
     rate_exponent,
     subsample_distances,
     subsample_draws,
@@ -238,7 +239,7 @@ def bootstrap_scores(
         if exponent == MIN_VOLATILITY:
             m, st, _ = min_volatility(candidate_sizes(ref.size), run)
         else:
-            m = subsample_size(ref.size, float(exponent))
+            m = subsample_size(ref.size, float(exponent), dea_minimum_units(problem))
             st = run(m)
         return BootstrapScores(
             replications=replications, alpha=alpha, bandwidth=0.0, bandwidth_rule="none", interval="subsampling",
