@@ -299,7 +299,8 @@ def bootstrap_dea(
 ) -> tuple[DEAScores, BootstrapScores]:
     """:func:`~kommunebench.efficiency.dea.solve_dea` plus a bootstrap of its scores.
 
-    ``method`` ``"subsampling"`` (default; Kneip, Simar & Wilson 2008, m = n^``exponent``, or
+    ``method`` ``"subsampling"`` (default; Kneip, Simar & Wilson 2008, m = n^``exponent`` but at least
+    max(p·q, 3(p + q)), or
     ``exponent="min_volatility"`` for m chosen from the data, :mod:`kommunebench.efficiency.volatility`) or
     ``"smoothed"`` (Simar & Wilson 1998; ``bandwidth`` and ``interval`` apply to it only).
 
