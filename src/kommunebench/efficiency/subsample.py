@@ -35,7 +35,15 @@ from kommunebench.efficiency.replicate import worker_context
 
 _ART_TOL = 1e-9
 
-__all__ = ["subsample_size", "dea_minimum_units", "variable_counts", "rate_exponent", "subsample_draws", "subsample_distances", "summarise_subsample"]
+__all__ = [
+    "subsample_size",
+    "dea_minimum_units",
+    "variable_counts",
+    "rate_exponent",
+    "subsample_draws",
+    "subsample_distances",
+    "summarise_subsample",
+]
 
 
 def subsample_size(n: int, exponent: float, minimum: int = 2) -> int:
