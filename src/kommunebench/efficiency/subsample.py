@@ -18,7 +18,7 @@ default 0.5, chosen on seeds 1–4 of the planted data of tests/test_efficiency.
 variables, VRS; Simar & Wilson 2011 found 0.6–0.8 in their designs; see docs/efficiency.md) but at
 least the usual DEA rule of thumb for a sample that can discriminate, max(p·q, 3(p + q)) with p
 inputs (here: non-constant inputs and environment variables) and q outputs (Banker et al. 1989;
-Cooper, Seiford & Tone 2007, §4.9; :func:`dea_minimum_units`) — each subsample is itself a DEA
+Cooper, Seiford & Tone 2007; :func:`dea_minimum_units`) — each subsample is itself a DEA
 sample; or m is chosen from the data by the minimum-volatility rule
 (:mod:`kommunebench.efficiency.volatility`).
 """
