@@ -330,6 +330,24 @@ def test_bootstrap_is_reproducible_and_independent_of_n_jobs():
         assert one.bandwidth > 0 if method == "smoothed" else one.subsample == 10
 
 
+def test_the_subsample_is_at_least_the_dea_rule_of_thumb():
+    """m = max(⌊n^γ⌉, p·q, 3(p + q)): a constant input does not count, an environment variable does."""
+    rng = np.random.default_rng(8)
+    x = rng.uniform(1, 2, (98, 1))
+    y3 = rng.uniform(0.5, 1.5, (98, 3))
+    env = rng.uniform(0, 1, 98)
+    cases = [
+        (x, y3[:, :2], {}, 10),  # p = 1, q = 2: 9 < ⌊√98⌉ = 10
+        (np.ones((98, 1)), y3, {}, 10),  # constant input (uden udgifter), q = 3: 9
+        (x, y3, {}, 12),  # med udgifter: 3·(1 + 3)
+        (x, y3, {"environment": env, "environment_higher_is": "better"}, 15),
+        (x, y3, {"exponent": 0.8}, 39),  # ⌊98^0.8⌉ above the floor
+    ]
+    for inputs, outputs, kwargs, m in cases:
+        _, boot = bootstrap_dea(inputs, outputs, orientation="input", replications=12, seed=1, **kwargs)
+        assert boot.subsample == m, (inputs.shape, outputs.shape, kwargs, boot.subsample)
+
+
 def test_bootstrap_of_an_all_efficient_sample_is_the_sample():
     x = np.ones(5)
     y = np.array([[1, 4], [2, 3.5], [3, 3], [3.5, 2], [4, 1]])

@@ -63,7 +63,8 @@ def compute_efficiency(
     (the same results for less); ``rts`` ``"vrs"`` (default; outputs are ratios) or ``"crs"``;
     ``exclude`` ids or names of units kept out of the reference set but still scored (the report
     left out Ærø, Samsø, Langeland). ``bootstrap`` replications of the ``bootstrap_method``:
-    ``"subsampling"`` (default; m-out-of-n, Kneip, Simar & Wilson 2008, m = n^``subsample_exponent``)
+    ``"subsampling"`` (default; m-out-of-n, Kneip, Simar & Wilson 2008, m = n^``subsample_exponent``,
+    at least max(p·q, 3(p + q)))
     (``"min_volatility"``: m chosen from the data) or ``"smoothed"`` (Simar & Wilson 1998, with
     ``bandwidth`` rule and ``interval`` kind), with
     (1 − ``alpha``) intervals, ``seed`` and

@@ -45,6 +45,7 @@ from kommunebench.efficiency.dea import DEAScores, build_problem, scores_of
 from kommunebench.efficiency.lp import Problem
 from kommunebench.efficiency.replicate import EngineSettings, replicate_scores
 from kommunebench.efficiency.subsample import (
+    dea_minimum_units,
     rate_exponent,
     subsample_distances,
     subsample_draws,
@@ -238,7 +239,7 @@ def bootstrap_scores(
         if exponent == MIN_VOLATILITY:
             m, st, _ = min_volatility(candidate_sizes(ref.size), run)
         else:
-            m = subsample_size(ref.size, float(exponent))
+            m = subsample_size(ref.size, float(exponent), dea_minimum_units(problem))
             st = run(m)
         return BootstrapScores(
             replications=replications, alpha=alpha, bandwidth=0.0, bandwidth_rule="none", interval="subsampling",
@@ -298,7 +299,8 @@ def bootstrap_dea(
 ) -> tuple[DEAScores, BootstrapScores]:
     """:func:`~kommunebench.efficiency.dea.solve_dea` plus a bootstrap of its scores.
 
-    ``method`` ``"subsampling"`` (default; Kneip, Simar & Wilson 2008, m = n^``exponent``, or
+    ``method`` ``"subsampling"`` (default; Kneip, Simar & Wilson 2008, m = n^``exponent`` but at least
+    max(p·q, 3(p + q)), or
     ``exponent="min_volatility"`` for m chosen from the data, :mod:`kommunebench.efficiency.volatility`) or
     ``"smoothed"`` (Simar & Wilson 1998; ``bandwidth`` and ``interval`` apply to it only).
 

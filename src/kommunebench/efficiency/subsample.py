@@ -15,8 +15,12 @@ Park, Jeong & Simar 2010). With f = (m/n)^κ and the distances δ = 1/score ≥ 
 A replication in which a unit has no feasible comparison (possible under VRS once its natural
 peers are left out) is skipped for that unit. The subsample size is m = ⌊n^γ⌉ (``exponent`` γ,
 default 0.5, chosen on seeds 1–4 of the planted data of tests/test_efficiency.py — n = 98, three
-variables, VRS; Simar & Wilson 2011 found 0.6–0.8 in their designs; see docs/efficiency.md), or
-chosen from the data by the minimum-volatility rule (:mod:`kommunebench.efficiency.volatility`).
+variables, VRS; Simar & Wilson 2011 found 0.6–0.8 in their designs; see docs/efficiency.md) but at
+least the usual DEA rule of thumb for a sample that can discriminate, max(p·q, 3(p + q)) with p
+inputs (here: non-constant inputs and environment variables) and q outputs (Banker et al. 1989;
+Cooper, Seiford & Tone 2007; :func:`dea_minimum_units`) — each subsample is itself a DEA
+sample; or m is chosen from the data by the minimum-volatility rule
+(:mod:`kommunebench.efficiency.volatility`).
 """
 
 from __future__ import annotations
@@ -31,19 +35,38 @@ from kommunebench.efficiency.replicate import worker_context
 
 _ART_TOL = 1e-9
 
-__all__ = ["subsample_size", "rate_exponent", "subsample_draws", "subsample_distances", "summarise_subsample"]
+__all__ = [
+    "subsample_size",
+    "dea_minimum_units",
+    "variable_counts",
+    "rate_exponent",
+    "subsample_draws",
+    "subsample_distances",
+    "summarise_subsample",
+]
 
 
-def subsample_size(n: int, exponent: float) -> int:
-    """m = ⌊n^γ⌉, at least 2 and at most n − 1."""
-    return int(min(max(round(n**exponent), 2), n - 1))
+def subsample_size(n: int, exponent: float, minimum: int = 2) -> int:
+    """m = ⌊n^γ⌉, at least ``minimum`` (and 2) and at most n − 1."""
+    return int(min(max(round(n**exponent), minimum, 2), n - 1))
+
+
+def variable_counts(problem: Problem) -> tuple[int, int]:
+    """(p, q): non-constant inputs plus environment variables, and outputs."""
+    x = problem.x[problem.reference]
+    varying = int((np.ptp(x, axis=0) > 0).sum()) if x.size else 0
+    return varying + problem.z.shape[1], problem.y.shape[1]
+
+
+def dea_minimum_units(problem: Problem) -> int:
+    """The DEA rule of thumb max(p·q, 3(p + q)) for the number of units a DEA sample needs."""
+    p, q = variable_counts(problem)
+    return max(p * q, 3 * (p + q))
 
 
 def rate_exponent(problem: Problem, *, vrs: bool) -> float:
     """κ: DEA's rate of convergence n^κ (2/(d+1) VRS, 2/d CRS; constant inputs do not count)."""
-    x = problem.x[problem.reference]
-    varying = int((np.ptp(x, axis=0) > 0).sum()) if x.size else 0
-    d = max(varying + problem.z.shape[1] + problem.y.shape[1], 1)
+    d = max(sum(variable_counts(problem)), 1)
     return 2.0 / (d + 1) if vrs else 2.0 / d
 
 
