@@ -21,17 +21,35 @@ import pyarrow.parquet as pq
 import pytest
 from scipy import stats
 
+from kb_server import shared_site
 from kommunebench.benchmark.runs import execute_run
 from kommunebench.data import warehouse
 from kommunebench.data.load import load
 from kommunebench.data.synth import generate
+from kommunebench.data.synth.costs import FRONTIER_KR
 from kommunebench.efficiency import compute_efficiency, loefteevne_data
 from kommunebench.efficiency.costs import stored_costs
 
-pytestmark = pytest.mark.slow
-
 PERIOD = "2023QMAT04"
 REPLICATIONS = 2000
+
+
+def test_the_truth_is_the_planted_cost_factor_of_the_loaded_costs(tmp_path_factory, request):
+    """The truth the slow tests score against: in the shared site's snapshot every municipality's
+    cost per fuldtidsperson is best practice (38,000 kr. the first year, +2 % a year) × its planted
+    factor ≥ 1, and ``cost_efficiency`` = 1 ÷ that factor."""
+    snap = shared_site(tmp_path_factory, request).snapshot
+    assert snap is not None
+    truth = pq.read_table(snap / "truth_costs.parquet").to_pandas().set_index("kommunekode")
+    costs = pq.read_table(snap / "admin_costs.parquet").to_pandas()
+    assert len(truth) == 98 and set(costs["kommunekode"]) == set(truth.index)
+    assert (truth["excess_factor"] >= 1).all() and truth["excess_factor"].nunique() > 90
+    np.testing.assert_allclose(truth["cost_efficiency"], 1 / truth["excess_factor"], rtol=1e-12)
+    first = int(costs["year"].min())
+    best = FRONTIER_KR * 1.02 ** (costs["year"] - first)
+    factor = costs["admin_cost_kr"] / costs["fuldtidspersoner"] / best
+    expected = truth.loc[costs["kommunekode"], "excess_factor"].to_numpy()
+    np.testing.assert_allclose(factor, expected, rtol=1e-4)  # the file rounds kr. and fuldtidspersoner
 
 
 @pytest.fixture(scope="module")
@@ -52,6 +70,7 @@ def denmark(tmp_path_factory):
     return seed, data, truth.loc[list(data.units), "cost_efficiency"].to_numpy()
 
 
+@pytest.mark.slow
 def test_the_input_oriented_score_ranks_the_planted_cost_inefficiency(denmark):
     seed, data, truth = denmark
     assert data.n == 98
@@ -62,6 +81,7 @@ def test_the_input_oriented_score_ranks_the_planted_cost_inefficiency(denmark):
     assert (res.scores.score >= truth - 1e-9).all(), f"seed {seed}: DEA may only overstate efficiency"
 
 
+@pytest.mark.slow
 def test_bootstrap_intervals_cover_the_planted_cost_efficiency(denmark):
     seed, data, truth = denmark
     started = time.perf_counter()
