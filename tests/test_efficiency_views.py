@@ -20,6 +20,7 @@ import pandas as pd
 import pytest
 
 from kb_server import shared_site
+from kommunebench import pipeline
 from kommunebench.benchmark import MINISTRY_AREAS
 from kommunebench.data import reference
 from kommunebench.efficiency import compute_efficiency, loefteevne_data
@@ -27,6 +28,7 @@ from kommunebench.efficiency.jobcentres import jobcentre_mapping
 from kommunebench.errors import ConfigError
 from kommunebench.pipeline import RunConfig
 from kommunebench.pipeline.efficiency import efficiency_view, run_and_export_with_efficiency
+from published_shapes import SUBSET
 
 SEED = 14
 
@@ -159,3 +161,19 @@ def test_run_exports_the_dea_section_when_costs_are_loaded(joint_db, tmp_path):
     _, paths, note = run_and_export_with_efficiency(again, db=joint_db)
     assert note.startswith("Intet DEA-afsnit i rapporten: der er ingen udgifter i lageret")
     assert 'id="kb-dea-table"' not in paths.html.read_text("utf-8")
+
+
+def test_a_published_run_feeds_the_dea_with_the_costs_of_its_own_year(tmp_path_factory, request):
+    """The real published 2022QMAT04 list (jobindsats Y30R21) goes through the same view as an own
+    run; by default with the costs of its own year (2022), not the newest stored (2023)."""
+    site = shared_site(tmp_path_factory, request)
+    db = tmp_path_factory.mktemp("published-dea") / "warehouse.duckdb"
+    shutil.copy(site.db, db)
+    rep = pipeline.published.import_jobindsats([SUBSET], db=db, actor="test:dea")
+    (record,) = rep.stored
+    view = efficiency_view(db=db, run_id=record.run_id)
+    assert view.run_id == record.run_id and view.period == "2022QMAT04" and view.cost_year == 2022
+    assert len(view.rows) == 98  # published figures: nothing suppressed, every municipality a unit
+    assert efficiency_view(db=db, run_id=record.run_id, year=2023).cost_year == 2023
+    mine = next(r for r in pipeline.list_runs(db=db) if r.period == "2023QMAT04")  # an own run
+    assert efficiency_view(db=db, run_id=mine.run_id).cost_year == 2023

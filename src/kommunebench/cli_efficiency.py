@@ -26,7 +26,14 @@ efficiency_app = typer.Typer(
 )
 
 Run = Annotated[str | None, typer.Option("--run", help="Kørsels-id (standard: den nyeste kørsel).", show_default=False)]
-Year = Annotated[int | None, typer.Option("--year", help="Omkostningsår (standard: det nyeste).", show_default=False)]
+Year = Annotated[
+    int | None,
+    typer.Option(
+        "--year",
+        help="Omkostningsår (standard: kørslens år, hvis det er indlæst, ellers det nyeste).",
+        show_default=False,
+    ),
+]
 Rts = Annotated[str, typer.Option("--rts", help="Skalaafkast: vrs eller crs.")]
 Exclude = Annotated[
     str, typer.Option("--exclude", help="Kommuner holdt uden for fronten, kommasepareret (fx Ærø,Samsø).")

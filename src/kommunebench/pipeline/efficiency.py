@@ -61,6 +61,9 @@ def efficiency_view(
     """
     run = open_run(run_id, db=db) if run_id else latest_run(db=db)
     with using(db) as con:
+        if year is None:  # the costs of the run's own year when stored, else the newest (as in run)
+            run_year = int(run.record.period[:4])
+            year = run_year if run_year in cost_years(con) else None
         cost_year, costs = stored_costs(con, year)
     limit = settings.get_int("suppress_below", threshold)
     safe, hidden = efficiency_inputs(run.lists, limit)
