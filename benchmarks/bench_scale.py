@@ -11,6 +11,9 @@ Every figure comes from whole processes and is printed with the load average (1 
   machine and while two processes of pure Python busy loops run beside it (a 2-process CPU load),
   with the BLAS threads pinned (``pinned_blas``, the default setting) and unpinned (the BLAS
   library's own default: one thread per core). Target: under the load no worse than 2.5× quiet.
+  ``--engine default`` (the default engine: the stored quarter blocks when the warehouse has them
+  all for the period, after ``load --forbered``, else the one pass; each line says which) or
+  ``--engine one-pass`` (always the streaming pass over the benefit weeks).
 * ``pages``: ``kommunebench serve`` in a subprocess; ``wrk`` (50 connections, ``--latency``; an
   asyncio client when ``wrk`` is missing) against ``/kommuner/101`` (HTML), ``/lister/total``
   (HTML) and ``/api/v1/lister/total`` (the overall list, JSON). Targets: the municipality page
@@ -41,16 +44,20 @@ import bench_api  # noqa: E402  (the server start-up and the asyncio client are 
 _MODEL = r"""
 import contextlib, json, resource, sys, time
 from kommunebench.data import reference, warehouse
-from kommunebench.model import fit_benchmark
+from kommunebench.model import DEFAULT_ENGINE, ONE_PASS, fit_benchmark
 from kommunebench.model.threads import pinned_blas
-db, period, pin = sys.argv[1:4]
+db, period, pin, which = sys.argv[1:5]
+labels = set()
 con = warehouse.connect(db, read_only=True)
 code_areas = reference.code_areas("2019", warehouse.effective_benefit_codes(con))
 ca = warehouse.municipality_commuting_area(con)
 t0 = time.perf_counter()
 with (pinned_blas() if pin == "pinned" else contextlib.nullcontext()):
-    fit = fit_benchmark(con, period, code_areas=code_areas, commuting_area_of=ca, total=False)
+    fit = fit_benchmark(con, period, code_areas=code_areas, commuting_area_of=ca, total=False,
+                        engine=ONE_PASS if which == "one-pass" else DEFAULT_ENGINE,
+                        progress=lambda d, i, n: labels.add(d))
 print("RESULT", json.dumps({"seconds": time.perf_counter() - t0,
+                  "path": "stored quarter blocks" if any("stored" in d for d in labels) else "one pass",
                   "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
 
@@ -84,10 +91,14 @@ def _env(pin: str) -> dict[str, str]:
     return env
 
 
-def _model_once(db: Path, period: str, pin: str) -> dict:
+def _model_once(db: Path, period: str, pin: str, engine: str) -> dict:
     t0 = time.perf_counter()
     out = subprocess.run(
-        [sys.executable, "-c", _MODEL, str(db), period, pin], check=True, capture_output=True, text=True, env=_env(pin)
+        [sys.executable, "-c", _MODEL, str(db), period, pin, engine],
+        check=True,
+        capture_output=True,
+        text=True,
+        env=_env(pin),
     )
     res = _result(out.stdout)
     return {**res, "wall": time.perf_counter() - t0}
@@ -103,8 +114,8 @@ def _stop(procs: list[subprocess.Popen]) -> None:
         p.wait()
 
 
-def bench_model(db: Path, period: str, repeat: int) -> None:
-    print(f"\n== model stage ({period}, all areas), {repeat}× each, whole processes")
+def bench_model(db: Path, period: str, repeat: int, engine: str = "default") -> None:
+    print(f"\n== model stage ({period}, all areas), {repeat}× each, whole processes, engine: {engine}")
     quiet: dict[str, float] = {}
     for pin in ("pinned", "unpinned"):
         for loaded in (False, True):
@@ -112,7 +123,7 @@ def bench_model(db: Path, period: str, repeat: int) -> None:
             try:
                 time.sleep(1.0 if loaded else 0.0)
                 la = _la()
-                runs = [_model_once(db, period, pin) for _ in range(repeat)]
+                runs = [_model_once(db, period, pin, engine) for _ in range(repeat)]
             finally:
                 _stop(busy)
             ins = sorted(r["seconds"] for r in runs)
@@ -130,6 +141,7 @@ def bench_model(db: Path, period: str, repeat: int) -> None:
             print(
                 f"{pin:8s} {label:27s}: in process {ins[0]:.2f}–{ins[-1]:.2f} s (median {med:.2f}), "
                 f"process {walls[0]:.2f}–{walls[-1]:.2f} s, peak {max(r['peak_mb'] for r in runs):,.0f} MB{extra} "
+                f"({'/'.join(sorted({r['path'] for r in runs}))}) "
                 f"[{la} before, {_la()} after]"
             )
 
@@ -219,6 +231,13 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--clients", type=int, default=50)
     ap.add_argument("--seconds", type=int, default=10)
+    ap.add_argument(
+        "--engine",
+        choices=("default", "one-pass"),
+        default="default",
+        help="model: the default engine (stored quarter blocks when the warehouse has them, "
+        "else one pass) or always the one pass",
+    )
     ap.add_argument("--work", type=Path, help="folder for the load's warehouse (default: a temporary one)")
     a = ap.parse_args()
     parts = a.only or ["model", "pages", "load"]
@@ -226,7 +245,7 @@ def main() -> None:
     if ("model" in parts or "pages" in parts) and a.db is None:
         raise SystemExit("--db is needed for the model and pages figures")
     if "model" in parts:
-        bench_model(a.db, a.period, a.repeat)
+        bench_model(a.db, a.period, a.repeat, a.engine)
     if "pages" in parts:
         bench_pages(a.db, a.clients, a.seconds)
     if "load" in parts:

@@ -24,7 +24,7 @@ from kommunebench.data import reference, warehouse
 from kommunebench.data.periods import Period
 from kommunebench.engines import SparkEngine, build_engine, spark_session, write_bucketed, write_partitioned
 from kommunebench.errors import ConfigError, WarehouseError
-from kommunebench.model import DEFAULT_DESIGN, DEFAULT_ENGINE, fit_benchmark
+from kommunebench.model import DEFAULT_DESIGN, DEFAULT_ENGINE, ONE_PASS, fit_benchmark
 
 pytest.importorskip("pyspark")
 
@@ -74,7 +74,7 @@ def test_spark_and_duckdb_give_bit_identical_statistics_flat_partitioned_and_buc
             "area_codes": [sorted(by_area[a]) for a in reference.AREA_LABELS if a in by_area],
             "commuting_area_of": warehouse.municipality_commuting_area(con),
         }
-        duck = DEFAULT_ENGINE.period_statistics(con, p, **args)
+        duck = ONE_PASS.period_statistics(con, p, **args)
         _same_stats(duck, SparkEngine(session=spark).period_statistics(con, p, **args))
         # the partitioned copy (year × municipality, pruned by ISO year) gives the same
         assert site.snapshot is not None

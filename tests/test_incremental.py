@@ -21,7 +21,7 @@ from kommunebench import pipeline
 from kommunebench.data import reference, warehouse
 from kommunebench.data.load import load
 from kommunebench.data.periods import Period
-from kommunebench.model import DEFAULT_DESIGN, DEFAULT_ENGINE, IncrementalEngine
+from kommunebench.model import DEFAULT_DESIGN, DEFAULT_ENGINE, ONE_PASS, IncrementalEngine
 
 SCOPE = "2019"
 
@@ -63,18 +63,18 @@ def test_a_new_quarter_reuses_the_stored_blocks_and_the_period_is_exact(site, tm
         args = _args(con)
         first = IncrementalEngine()
         p3 = Period.parse("2023QMAT03")
-        _same(DEFAULT_ENGINE.period_statistics(con, p3, **args), first.period_statistics(con, p3, **args))
+        _same(ONE_PASS.period_statistics(con, p3, **args), first.period_statistics(con, p3, **args))
         assert first.scans == {"week_keys": 1, "benefit_weeks": 4, "persons": 1, "weeks_pass": 1}
 
         load(con, {"benefit_weeks": site.snapshot / "benefit_weeks.parquet"})  # one more quarter
         second = IncrementalEngine()
         p4 = Period.parse("2023QMAT04")
-        _same(DEFAULT_ENGINE.period_statistics(con, p4, **args), second.period_statistics(con, p4, **args))
+        _same(ONE_PASS.period_statistics(con, p4, **args), second.period_statistics(con, p4, **args))
         # only 2023Q4 is read from benefit_weeks; the persons block and 2023Q1-Q3 come from the store
         assert second.scans == {"week_keys": 1, "benefit_weeks": 1, "weeks_pass": 1}
 
         third = IncrementalEngine()
-        _same(DEFAULT_ENGINE.period_statistics(con, p4, **args), third.period_statistics(con, p4, **args))
+        _same(ONE_PASS.period_statistics(con, p4, **args), third.period_statistics(con, p4, **args))
         assert third.scans == {}  # everything stored: no scan at all
         blocks = dict(con.execute("SELECT kind, count(*) FROM model_blocks GROUP BY kind").fetchall())
         # 4 quarters: 10 pairs; one more quarter: 4 more
@@ -110,11 +110,41 @@ def test_prepared_at_load_a_new_period_only_assembles_stored_blocks(site, tmp_pa
         engine = IncrementalEngine()
         args = _args(con)
         p4 = Period.parse("2023QMAT04")
-        _same(DEFAULT_ENGINE.period_statistics(con, p4, **args), engine.period_statistics(con, p4, **args))
+        _same(ONE_PASS.period_statistics(con, p4, **args), engine.period_statistics(con, p4, **args))
         assert engine.scans == {}  # the model stage assembles stored blocks only
         audited = con.execute(
             "SELECT target, actor FROM audit_log WHERE action = 'model.prepare' ORDER BY audit_id"
         ).fetchall()
         assert audited == [("2023QMAT03", "test:prepare"), ("2023QMAT04", "test:prepare")]
+    finally:
+        con.close()
+    # the default engine reuses the stored blocks on its own (read-only, no scan) and says so …
+    con = warehouse.connect(db, read_only=True)
+    try:
+        labels: list[str] = []
+        stored = DEFAULT_ENGINE.period_statistics(con, p4, **args, progress=lambda d, i, n: labels.append(d))
+        assert labels and all("stored quarters" in d for d in labels)
+        _same(ONE_PASS.period_statistics(con, p4, **args), stored)
+        # … but not for a period whose blocks are not all stored (2023QMAT02: 2022Q3 has none)
+        labels.clear()
+        p2 = Period.parse("2023QMAT02")
+        _same(
+            ONE_PASS.period_statistics(con, p2, **args),
+            DEFAULT_ENGINE.period_statistics(con, p2, **args, progress=lambda d, i, n: labels.append(d)),
+        )
+        assert labels and not any("stored quarters" in d for d in labels)
+    finally:
+        con.close()
+    # back to the early weeks (the content of the first load: its blocks are stored again, exact),
+    # 2023QMAT04 is no longer stored: the current weeks have no 2023Q4 (one pass instead)
+    pipeline.load_data({"benefit_weeks": early}, db=db)
+    con = warehouse.connect(db, read_only=True)
+    try:
+        for period, reused in (("2023QMAT03", True), ("2023QMAT04", False)):
+            labels.clear()
+            p = Period.parse(period)
+            got = DEFAULT_ENGINE.period_statistics(con, p, **args, progress=lambda d, i, n: labels.append(d))
+            assert labels and all(("stored quarters" in d) == reused for d in labels), period
+            _same(ONE_PASS.period_statistics(con, p, **args), got)
     finally:
         con.close()

@@ -126,7 +126,8 @@ def load(
         bool,
         typer.Option(
             "--forbered",
-            help="Forbered også den nyeste rullende periode til 'run --engine incremental' (gemte kvartalsblokke).",
+            help="Forbered også den nyeste rullende periode (gemte kvartalsblokke): så samler 'run' dens "
+            "summer af dem uden at læse ydelsesugerne igen.",
         ),
     ] = False,
 ) -> None:
@@ -200,7 +201,11 @@ def demo(
 
 
 EngineOption = Annotated[
-    str, typer.Option(help="Motor til modellens summer: duckdb (indbygget), incremental (gemte kvartaler), spark.")
+    str,
+    typer.Option(
+        help="Motor til modellens summer: duckdb (indbygget; gemte kvartalsblokke, når de alle findes), "
+        "incremental (gemte kvartaler, beregner og gemmer de manglende), spark."
+    ),
 ]
 MasterOption = Annotated[
     str | None, typer.Option(help="Spark-master: local[2], spark://vært:7077 eller yarn (kun --engine spark).")

@@ -8,7 +8,7 @@ Entry point :func:`fit_benchmark`; the design is :data:`DEFAULT_DESIGN` (see
 
 from kommunebench.model.accumulate import InsufficientDataError, PeriodStats, period_statistics
 from kommunebench.model.design import DEFAULT_DESIGN, INTERCEPT, Design, Factor
-from kommunebench.model.engine import DEFAULT_ENGINE, DuckDBEngine, StatsEngine
+from kommunebench.model.engine import DEFAULT_ENGINE, ONE_PASS, DuckDBEngine, StatsEngine
 from kommunebench.model.fit import fit_benchmark, fit_model
 from kommunebench.model.incremental import IncrementalEngine
 from kommunebench.model.municipal import MunicipalCrossproducts, municipal_crossproducts
@@ -21,6 +21,7 @@ __all__ = [
     "StatsEngine",
     "DuckDBEngine",
     "DEFAULT_ENGINE",
+    "ONE_PASS",
     "IncrementalEngine",
     "BenchmarkFit",
     "ModelFit",

@@ -112,28 +112,41 @@ class IncrementalEngine:
         )
         return keys
 
-    def _materialise(self, con: duckdb.DuckDBPyConnection, q: Quarter, key: str) -> None:
-        """Each person's weeks per code in quarter ``q`` (once per quarter content)."""
-        marker = f"weeks:{key}"
-        if con.execute("SELECT 1 FROM model_blocks WHERE key = ?", [marker]).fetchone():
+    def _materialise(self, con: duckdb.DuckDBPyConnection, wanted: Mapping[Quarter, str]) -> None:
+        """Each person's weeks per code in the quarters ``wanted`` (quarter → content key) that are
+        not stored yet: one scan of ``benefit_weeks`` for all of them (once per quarter content)."""
+        new = {
+            q: key
+            for q, key in sorted(wanted.items())
+            if not con.execute("SELECT 1 FROM model_blocks WHERE key = ?", [f"weeks:{key}"]).fetchone()
+        }
+        if not new:
             return
-        self.scans["benefit_weeks"] += 1
-        first, last = _quarter_span(q)
-        con.execute("DELETE FROM model_quarter_weeks WHERE quarter_key = ?", [key])
+        self.scans["benefit_weeks"] += len(new)
+        spans = [_quarter_span(q) for q in new]
+        keys = list(new.values())
+        # a week's quarter is its Thursday's (periods.week_quarter): year * 10 + quarter
+        label = "(year(week + 3) * 10 + quarter(week + 3))"
+        pairs = ", ".join(f"({y * 10 + qq}, ?)" for y, qq in new)
+        con.execute(f"DELETE FROM model_quarter_weeks WHERE quarter_key IN ({', '.join('?' * len(keys))})", keys)
         con.execute(
-            "INSERT INTO model_quarter_weeks SELECT ?, person_id, code, count(*) FROM benefit_weeks "
-            "WHERE week BETWEEN ? AND ? GROUP BY person_id, code",
-            [key, first, last],
+            "INSERT INTO model_quarter_weeks SELECT k.quarter_key, b.person_id, b.code, count(*) "
+            f"FROM (SELECT person_id, code, {label} AS q FROM benefit_weeks WHERE week BETWEEN ? AND ?) b "
+            f"JOIN (VALUES {pairs}) k(q, quarter_key) USING (q) GROUP BY ALL",
+            [min(f for f, _ in spans), max(last for _, last in spans), *keys],
         )
-        _store(con, marker, "quarter_weeks", b"")
+        for key in keys:
+            _store(con, f"weeks:{key}", "quarter_weeks", b"")
 
     def prepare(self, con: duckdb.DuckDBPyConnection) -> int:
         """The load-time part, ahead of any run: quarter keys, and each new quarter's per-person
         weeks. Returns the number of quarters materialised now (0 when all were stored)."""
         before = self.scans["benefit_weeks"]
-        for label, key in sorted(self._quarter_keys(con).items()):
+        wanted = {}
+        for label, key in self._quarter_keys(con).items():
             y, q = label.split("Q")
-            self._materialise(con, (int(y), int(q)), key)
+            wanted[(int(y), int(q))] = key
+        self._materialise(con, wanted)
         return self.scans["benefit_weeks"] - before
 
     # ------------------------------------------------------------------ the blocks
@@ -150,40 +163,60 @@ class IncrementalEngine:
         progress: Progress | None = None,
     ) -> PeriodStats:
         frame = period_frame(con, period, design=design, commuting_area_of=commuting_area_of)
-        n_a = len(area_codes)
-        layout = Layout.build(design, frame.kommunekoder, n_a)
         label = f"model data {period.label} (stored quarters)"
         if progress:
             progress(label, 0, frame.n_total)
         keys = self._quarter_keys(con)
         quarters = [(int(y), int(q)) for y, q in period.quarters]
         qk = [keys.get(_qlabel(q), _sha(_qlabel(q), 0, 0)) for q in quarters]
-        for q, k in zip(quarters, qk, strict=True):
-            if _qlabel(q) in keys:
-                self._materialise(con, q, k)
-        people = _sha(
-            self._fingerprint(con, "persons"), period.population_year, repr(design.factors), frame.kommunekoder.tolist()
-        )
-        base = _sha(people, repr([list(map(int, c)) for c in area_codes]))
+        self._materialise(con, {q: k for q, k in zip(quarters, qk, strict=True) if _qlabel(q) in keys})
+        people, base = self._bases(con, period, design, area_codes, frame.kommunekoder)
         persons = self._persons_block(con, period, design, frame.kommunekoder, people)
-        if int(persons["sums"][:, 0].sum()) != frame.n_total:
-            raise WarehouseError(f"persons of {period.population_year} changed during the model pass")
         blocks = self._week_blocks(con, period, design, area_codes, frame.kommunekoder, base, qk)
-        n_dum, wc = layout.n_dum, layout.week_col
-        sums = np.zeros((layout.n_mun, layout.ks))
-        sums[:, :wc] = persons["sums"]
-        g = np.zeros((layout.n_mun, layout.kg, layout.kg))
-        g[:, :n_dum, :n_dum] = persons["g"]
-        for ki in qk:
-            sums[:, wc:] += blocks[("q", ki)]["w"]
-            g[:, :n_dum, n_dum:] += blocks[("q", ki)]["dw"]
-            for kj in qk:
-                ww = blocks[("p", *sorted((ki, kj)))]["ww"]
-                g[:, n_dum:, n_dum:] += ww if ki <= kj else ww.transpose(0, 2, 1)
-        g[:, n_dum:, :n_dum] = g[:, :n_dum, n_dum:].transpose(0, 2, 1)
+        st = _assembled(frame, design, len(area_codes), persons, blocks, qk, gram)
         if progress:
             progress(label, frame.n_total, frame.n_total)
-        return assemble(frame, layout, sums, g if gram else None)
+        return st
+
+    def stored_statistics(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        period: Period,
+        *,
+        design: Design,
+        area_codes: Sequence[Sequence[int]],
+        commuting_area_of: Mapping[int, int],
+        gram: bool = True,
+    ) -> PeriodStats | None:
+        """The statistics of ``period`` from stored blocks only, or ``None`` when any block (or the
+        quarter keys of the current benefit weeks) is not stored. Reads; never scans nor writes."""
+        try:
+            bw = self._fingerprint(con, "benefit_weeks")
+            self._fingerprint(con, "persons")
+        except WarehouseError:
+            return None
+        keys = dict(
+            con.execute("SELECT quarter, quarter_key FROM model_week_keys WHERE benefit_weeks = ?", [bw]).fetchall()
+        )
+        if not keys:
+            return None
+        frame = period_frame(con, period, design=design, commuting_area_of=commuting_area_of)
+        qk = [keys.get(_qlabel((int(y), int(q))), _sha(_qlabel((int(y), int(q))), 0, 0)) for y, q in period.quarters]
+        people, base = self._bases(con, period, design, area_codes, frame.kommunekoder)
+        wanted = {("persons",): f"persons:{people}", **_block_keys(base, qk)}
+        rows = con.execute(
+            f"SELECT key, data FROM model_blocks WHERE key IN ({', '.join('?' * len(wanted))})", list(wanted.values())
+        ).fetchall()
+        found = {k: _unpack(v) for k, v in rows}
+        if any(key not in found for key in wanted.values()):
+            return None
+        blocks = {w: found[key] for w, key in wanted.items() if w != ("persons",)}
+        return _assembled(frame, design, len(area_codes), found[wanted[("persons",)]], blocks, qk, gram)
+
+    def _bases(self, con, period: Period, design: Design, area_codes, kk: np.ndarray) -> tuple[str, str]:
+        """The content keys of the persons block and of the week blocks' design and areas."""
+        people = _sha(self._fingerprint(con, "persons"), period.population_year, repr(design.factors), kk.tolist())
+        return people, _sha(people, repr([list(map(int, c)) for c in area_codes]))
 
     def _persons_block(self, con, period: Period, design: Design, kk: np.ndarray, base: str) -> dict[str, np.ndarray]:
         key = f"persons:{base}"
@@ -213,8 +246,7 @@ class IncrementalEngine:
 
     def _week_blocks(self, con, period, design, area_codes, kk, base: str, qk: list[str]) -> dict:
         """Quarter blocks (``w``, ``dw``) and pair blocks (``ww``) of the period's quarters."""
-        wanted: dict[tuple[str, ...], str] = {("q", k): f"q:{base}:{k}" for k in qk}
-        wanted |= {("p", a, b): f"p:{base}:{a}:{b}" for a in qk for b in qk if a <= b}
+        wanted = _block_keys(base, qk)
         rows = con.execute(
             f"SELECT key, data FROM model_blocks WHERE key IN ({', '.join('?' * len(wanted))})", list(wanted.values())
         ).fetchall()
@@ -291,6 +323,33 @@ class IncrementalEngine:
                 elif ki <= kj and i in hit:  # (W_j'W_i)'
                     out[("p", ki, kj)] = {"ww": g[:, rows(j), at(i)].transpose(0, 2, 1)}
         return out
+
+
+def _block_keys(base: str, qk: list[str]) -> dict[tuple[str, ...], str]:
+    """The stored keys of a period's quarter blocks and pair blocks."""
+    wanted: dict[tuple[str, ...], str] = {("q", k): f"q:{base}:{k}" for k in qk}
+    wanted |= {("p", a, b): f"p:{base}:{a}:{b}" for a in qk for b in qk if a <= b}
+    return wanted
+
+
+def _assembled(frame, design: Design, n_a: int, persons: dict, blocks: dict, qk: list[str], gram: bool) -> PeriodStats:
+    """The period's statistics: the persons block plus the sums of its quarter and pair blocks."""
+    layout = Layout.build(design, frame.kommunekoder, n_a)
+    if int(persons["sums"][:, 0].sum()) != frame.n_total:
+        raise WarehouseError(f"persons of {frame.period.population_year} changed during the model pass")
+    n_dum, wc = layout.n_dum, layout.week_col
+    sums = np.zeros((layout.n_mun, layout.ks))
+    sums[:, :wc] = persons["sums"]
+    g = np.zeros((layout.n_mun, layout.kg, layout.kg))
+    g[:, :n_dum, :n_dum] = persons["g"]
+    for ki in qk:
+        sums[:, wc:] += blocks[("q", ki)]["w"]
+        g[:, :n_dum, n_dum:] += blocks[("q", ki)]["dw"]
+        for kj in qk:
+            ww = blocks[("p", *sorted((ki, kj)))]["ww"]
+            g[:, n_dum:, n_dum:] += ww if ki <= kj else ww.transpose(0, 2, 1)
+    g[:, n_dum:, :n_dum] = g[:, :n_dum, n_dum:].transpose(0, 2, 1)
+    return assemble(frame, layout, sums, g if gram else None)
 
 
 def _quarter_span(q: Quarter) -> tuple[dt.date, dt.date]:
