@@ -65,6 +65,10 @@ def test_wrong_key(replay, api):
     with pytest.raises(SourceError) as exc:
         _client(replay, api, key="EXPIRED").data("Y30R21", periods=PERIODS[:1])
     assert str(exc.value) == WRONG_KEY
+    # a key from another variable (--token-env) is named as such
+    with pytest.raises(SourceError) as exc:
+        _client(replay, api, key="EXPIRED", token_name="MIN_NOEGLE").data("Y30R21", periods=PERIODS[:1])
+    assert "sæt den i MIN_NOEGLE" in str(exc.value) and "KOMMUNEBENCH_JOBINDSATS_TOKEN" not in str(exc.value)
 
 
 @pytest.mark.parametrize("api", ["v3", "v2"])

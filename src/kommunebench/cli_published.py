@@ -127,6 +127,7 @@ def fetch_jobindsats(
         api=api,
         url=url,
         token=pipeline.published.token_from_env(token_env),
+        token_name=token_env,
         out=out,
         refresh=refresh,
         do_import=not no_import,

@@ -21,7 +21,7 @@ from kommunebench.errors import NotFoundError
 from kommunebench.pipeline.config import Store, using
 from kommunebench.published import TABLE, ImportReport, Reproduction, import_published, rank_history, reproduce
 from kommunebench.published.approximation import Approximation, approximate
-from kommunebench.published.client import FetchResult, JobindsatsClient
+from kommunebench.published.client import TOKEN_ENV, FetchResult, JobindsatsClient
 from kommunebench.published.coverage import cover
 from kommunebench.published.statbank import read_factor
 
@@ -111,6 +111,7 @@ def fetch_jobindsats(
     api: str = "v3",
     url: str | None = None,
     token: str | None = None,
+    token_name: str = TOKEN_ENV,
     out: Path | None = None,
     refresh: bool = False,
     do_import: bool = True,
@@ -128,6 +129,7 @@ def fetch_jobindsats(
     client = JobindsatsClient(
         base_url=base,
         token=settings.get_str("jobindsats_token", token),
+        token_name=token_name if token else TOKEN_ENV,
         api=api,
         retries=settings.get_int("jobindsats_retries"),
         cache_dir=settings.home_dir() / "cache" / "jobindsats",

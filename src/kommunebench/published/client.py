@@ -27,12 +27,20 @@ from typing import Any
 
 from kommunebench.errors import ConfigError, SourceError
 
-__all__ = ["JobindsatsClient", "FetchResult", "WRONG_KEY"]
+__all__ = ["JobindsatsClient", "FetchResult", "WRONG_KEY", "TOKEN_ENV", "wrong_key"]
 
-WRONG_KEY = (
-    "jobindsats afviste API-nøglen (forkert eller udløbet). Søg om en nøgle hos jobindsats@star.dk "
-    "og sæt den i KOMMUNEBENCH_JOBINDSATS_TOKEN (v3 bruger 'Bearer'-nøgler; v2 lukkede 30.9.2026)."
-)
+TOKEN_ENV = "KOMMUNEBENCH_JOBINDSATS_TOKEN"
+
+
+def wrong_key(name: str = TOKEN_ENV) -> str:
+    """The message for a refused key that came from environment variable ``name``."""
+    return (
+        "jobindsats afviste API-nøglen (forkert eller udløbet). Søg om en nøgle hos jobindsats@star.dk "
+        f"og sæt den i {name} (v3 bruger 'Bearer'-nøgler; v2 lukkede 30.9.2026)."
+    )
+
+
+WRONG_KEY = wrong_key()
 _RETRY = {429, 500, 502, 503, 504}
 
 
@@ -63,13 +71,14 @@ class JobindsatsClient:
     cache_dir: Path | None = None
     refresh: bool = False
     sleep: Callable[[float], None] = time.sleep
+    token_name: str = TOKEN_ENV  # where the key came from (named in the messages)
     _stats: dict[str, int] = field(default_factory=lambda: {"requests": 0, "cached": 0, "retries": 0})
 
     def __post_init__(self) -> None:
         if self.api not in {"v2", "v3"}:
             raise ConfigError(f"ukendt API-version {self.api!r}: vælg v3 eller v2")
         if not self.token:
-            raise SourceError("ingen jobindsats-nøgle: sæt KOMMUNEBENCH_JOBINDSATS_TOKEN eller brug --token-env")
+            raise SourceError(f"ingen jobindsats-nøgle: sæt {self.token_name} eller brug --token-env")
         self.base_url = self.base_url.rstrip("/")
 
     def data(
@@ -143,10 +152,10 @@ class JobindsatsClient:
                 with urllib.request.urlopen(req, timeout=self.timeout) as resp:
                     raw = resp.read()
                     nxt = _next_link(resp.headers.get("Link", ""))
-                return _decode(raw), nxt
+                return _decode(raw, self.token_name), nxt
             except urllib.error.HTTPError as exc:
                 if exc.code in (401, 403):
-                    raise SourceError(WRONG_KEY) from None
+                    raise SourceError(wrong_key(self.token_name)) from None
                 if exc.code not in _RETRY or attempt == self.retries:
                     text = exc.read()[:200].decode("utf-8", "replace")
                     raise SourceError(f"jobindsats svarede HTTP {exc.code} på {url}: {text}") from None
@@ -161,13 +170,13 @@ class JobindsatsClient:
         raise SourceError(f"jobindsats svarede ikke på {url}")  # pragma: no cover - loop always returns
 
 
-def _decode(raw: bytes) -> Any:
+def _decode(raw: bytes, token_name: str = TOKEN_ENV) -> Any:
     try:
         doc = json.loads(raw.decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError):
         raise SourceError(f"jobindsats svarede ikke med JSON: {raw[:120]!r}") from None
     if isinstance(doc, dict) and len(doc) == 1 and "nøgle" in next(iter(doc)).lower():
-        raise SourceError(WRONG_KEY)
+        raise SourceError(wrong_key(token_name))
     return doc
 
 
