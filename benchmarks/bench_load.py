@@ -2,7 +2,8 @@
 
     python benchmarks/bench_load.py --snapshot DIR --db PATH [--threads N] [--memory-limit 4GB]
 
-Prints the wall time, the peak resident memory (``ru_maxrss`` of this process, and of child
+Prints each step's wall and CPU seconds (the step named on a line is the one that took them), the
+load average, the wall time, the peak resident memory (``ru_maxrss`` of this process, and of child
 processes if any ran), the rows per kind, the file sizes and the database file size. A
 full-scale snapshot directory comes from ``kommunebench.data.synth.generate(out_dir, scale=1)``.
 """
@@ -10,6 +11,7 @@ full-scale snapshot directory comes from ``kommunebench.data.synth.generate(out_
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import sys
 import time
@@ -37,17 +39,27 @@ def main(argv: list[str] | None = None) -> int:
         for p in (args.db, args.db.with_name(args.db.name + ".wal")):
             p.unlink(missing_ok=True)
     t0 = time.perf_counter()
+    last = [t0, time.process_time(), "start"]
+    print(f"load average {os.getloadavg()[0]:.2f} at the start", flush=True)
+
+    def step_done() -> None:
+        now, cpu = time.perf_counter(), time.process_time()
+        if not args.quiet:
+            print(f"  {now - t0:7.1f} s  {now - last[0]:6.2f} s  {cpu - last[1]:6.2f} CPU s  {last[2]}", flush=True)
+        last[:2] = [now, cpu]
 
     def progress(message: str, fraction: float) -> None:
-        if not args.quiet:
-            print(f"  {time.perf_counter() - t0:7.1f} s  {fraction:6.1%}  {message}", flush=True)
+        step_done()
+        last[2] = message
 
     con = warehouse.connect(args.db, threads=args.threads, memory_limit=args.memory_limit)
     try:
         report = load(con, args.snapshot, progress=progress)
+        step_done()
     finally:
         con.close()
     wall = time.perf_counter() - t0
+    print(f"load average {os.getloadavg()[0]:.2f} at the end")
 
     # ru_maxrss is in KiB on Linux, in bytes on macOS.
     unit = 1 if sys.platform == "darwin" else 1024

@@ -6,7 +6,7 @@ from __future__ import annotations
 from kommunebench.data.schemas import Column
 from kommunebench.data.sql import q
 
-__all__ = ["INT_TYPES", "FLOAT_TYPES", "NOT_A_NUMBER", "text_expr", "column_exprs"]
+__all__ = ["INT_TYPES", "FLOAT_TYPES", "NOT_A_NUMBER", "raw_text", "text_expr", "column_exprs", "cast_never_fails"]
 
 NOT_A_NUMBER = "ikke et tal"
 
@@ -29,12 +29,28 @@ def _base(sql_type: str) -> str:
     return sql_type.split("(")[0].strip().upper()
 
 
+def raw_text(col: str, src_type: str) -> str:
+    """The untrimmed text of a column (its cast to VARCHAR when it is no text)."""
+    x = f"r.{col}" if not col.startswith("r.") else col
+    return x if _base(src_type) == "VARCHAR" else f"CAST({x} AS VARCHAR)"
+
+
 def text_expr(col: str, src_type: str) -> str:
     """Trimmed text of a column, NULL when empty."""
-    x = f"r.{col}" if not col.startswith("r.") else col
-    if _base(src_type) != "VARCHAR":
-        x = f"CAST({x} AS VARCHAR)"
-    return f"NULLIF(trim({x}), '')"
+    return f"NULLIF(trim({raw_text(col, src_type)}), '')"
+
+
+def cast_never_fails(c: Column, src_type: str) -> bool:
+    """Whether the typed value of :func:`column_exprs` is NULL exactly when the raw value is (the
+    type rule cannot be broken): text, and a source already of the target type."""
+    target, src = _base(c.sql_type), _base(src_type)
+    if target in INT_TYPES:
+        return src == target
+    if target == "BOOLEAN":
+        return src == "BOOLEAN"
+    if target == "DATE":
+        return c.name != "month" and src == "DATE"
+    return target not in FLOAT_TYPES
 
 
 def column_exprs(c: Column, src_type: str, decimal_comma: bool) -> tuple[str, str, str]:

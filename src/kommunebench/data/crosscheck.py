@@ -1,7 +1,15 @@
 """The load's rules that tie input kinds together, checked inside the load's transaction on the
-content as it will be after the load (see :mod:`kommunebench.data.load`)."""
+content as it will be after the load (see :mod:`kommunebench.data.load`).
+
+Each rule is first decided on the stored tables (a staged kind's table holds exactly the file's
+typed rows), against each person's span of years (the persons key check's by-product, else one
+aggregate of the stored persons); only when a rule is broken are the file's rows searched for
+the first offender.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import duckdb
 
@@ -24,8 +32,34 @@ def _first_missing(con: duckdb.DuckDBPyConnection, sql: str) -> tuple[int, objec
     return n, value, rn
 
 
+class _Years:
+    """Each stored person's first and last year (``person_id, lo, hi``), made on first use."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, staged: dict[str, Staged]):
+        self.con, self.table = con, staged["persons"].span if "persons" in staged else ""
+        self.made = ""
+
+    def __call__(self) -> str:
+        if not self.table:
+            self.made = self.table = "__kb_span_stored_persons"
+            self.con.execute(
+                f"CREATE OR REPLACE TEMP TABLE {self.table} AS SELECT person_id, min(year) AS lo, max(year) AS hi "
+                f"FROM {KINDS['persons'].table} GROUP BY person_id"
+            )
+        return self.table
+
+
 def check_across(con: duckdb.DuckDBPyConnection, staged: dict[str, Staged]) -> None:
     """Rules that tie kinds together, on the content as it will be after the load."""
+    years = _Years(con, staged)
+    try:
+        _check_across(con, staged, years)
+    finally:
+        if years.made:
+            con.execute(f"DROP TABLE IF EXISTS {years.made}")
+
+
+def _check_across(con: duckdb.DuckDBPyConnection, staged: dict[str, Staged], years: _Years) -> None:
     changed = {k for k, s in staged.items() if s.status == "loaded"}
     bw = KINDS["benefit_weeks"].table
     if "commuting_area_map" in changed:
@@ -49,14 +83,17 @@ def check_across(con: duckdb.DuckDBPyConnection, staged: dict[str, Staged]) -> N
     if "benefit_codes" in changed and "benefit_weeks" not in staged:
         codes = {r["code"] for r in warehouse.effective_benefit_codes(con)}
         _stored_in(con, staged["benefit_codes"], "benefit_weeks", "code", codes)
-    persons = f"(SELECT DISTINCT person_id FROM {KINDS['persons'].table})"
+
+    def persons() -> str:
+        return f"(SELECT person_id FROM {years()})"
+
     if "benefit_weeks" in changed or ("persons" in changed and "benefit_weeks" in staged):
-        if _weeks_break(con):
-            _check_weeks_persons(con, staged["benefit_weeks"], persons)
+        if _weeks_break(con, staged["benefit_weeks"], years()):
+            _check_weeks_persons(con, staged["benefit_weeks"], persons(), years())
     elif "persons" in changed:
         s = staged["persons"]
         n, value, _ = _first_missing(
-            con, f"SELECT DISTINCT b.person_id, NULL::BIGINT FROM {bw} b ANTI JOIN {persons} p USING (person_id)"
+            con, f"SELECT DISTINCT b.person_id, NULL::BIGINT FROM {bw} b ANTI JOIN {persons()} p USING (person_id)"
         )
         if n:
             raise refuse(
@@ -68,10 +105,10 @@ def check_across(con: duckdb.DuckDBPyConnection, staged: dict[str, Staged]) -> N
                 more=n - 1,
             )
     _check_joblog_persons(con, staged, changed, persons)
-    check_kpi_references(con, staged, changed)
+    check_kpi_references(con, staged, changed, persons)
 
 
-def _check_weeks_persons(con: duckdb.DuckDBPyConnection, s: Staged, persons: str) -> None:
+def _check_weeks_persons(con: duckdb.DuckDBPyConnection, s: Staged, persons: str, years: str) -> None:
     """The first benefit week (by row in the file) without its person, or outside its years."""
     n, value, rn = _first_missing(
         con, f"SELECT b.person_id, b.__rn FROM {s.typed} b ANTI JOIN {persons} p USING (person_id)"
@@ -86,28 +123,31 @@ def _check_weeks_persons(con: duckdb.DuckDBPyConnection, s: Staged, persons: str
             value=value,
             more=n - 1,
         )
-    _check_week_years(con, s)
+    _check_week_years(con, s, years)
 
 
-def _weeks_break(con: duckdb.DuckDBPyConnection) -> bool:
+def _weeks_break(con: duckdb.DuckDBPyConnection, s: Staged, years: str) -> bool:
     """Whether a stored benefit week lacks its person, or falls outside the person's years.
 
     Inside the load, a staged kind's table holds exactly the file's typed rows (replaced, or
-    unchanged: the same fingerprint), so one pass over the stored columns decides both rules;
-    only when one is broken are the file's rows searched for the first offender (its row number).
+    unchanged: the same fingerprint), so the stored weeks' span per person (the key check's, else
+    one aggregate) decides both rules (the ISO year only grows with the week); only when one is
+    broken are the file's rows searched for the first offender (its row number).
     """
-    years = f"(SELECT person_id, min(year) AS lo, max(year) AS hi FROM {KINDS['persons'].table} GROUP BY person_id)"
+    weeks = s.span or (
+        f"(SELECT person_id, isoyear(min(week)) AS lo, isoyear(max(week)) AS hi "
+        f"FROM {KINDS['benefit_weeks'].table} GROUP BY person_id)"
+    )
     missing, outside = one(
         con,
-        f"SELECT count_if(p.person_id IS NULL), count_if(isoyear(b.week) < p.lo OR isoyear(b.week) > p.hi) "
-        f"FROM {KINDS['benefit_weeks'].table} b LEFT JOIN {years} p USING (person_id)",
+        f"SELECT count_if(p.person_id IS NULL), count_if(b.lo < p.lo OR b.hi > p.hi) "
+        f"FROM {weeks} b LEFT JOIN {years} p USING (person_id)",
     )
     return bool(missing or outside)
 
 
-def _check_week_years(con: duckdb.DuckDBPyConnection, s: Staged) -> None:
+def _check_week_years(con: duckdb.DuckDBPyConnection, s: Staged, years: str) -> None:
     """A benefit week must fall in a year the person is in persons for (ISO year of the week)."""
-    years = f"(SELECT person_id, min(year) AS lo, max(year) AS hi FROM {KINDS['persons'].table} GROUP BY person_id)"
     n, value, rn = _first_missing(
         con,
         f"SELECT strftime(b.week, '%G-W%V'), b.__rn FROM {s.typed} b JOIN {years} p USING (person_id) "
@@ -126,16 +166,16 @@ def _check_week_years(con: duckdb.DuckDBPyConnection, s: Staged) -> None:
 
 
 def _check_joblog_persons(
-    con: duckdb.DuckDBPyConnection, staged: dict[str, Staged], changed: set[str], persons: str
+    con: duckdb.DuckDBPyConnection, staged: dict[str, Staged], changed: set[str], persons: Callable[[], str]
 ) -> None:
     """Every person in the joblog must exist in persons (as for benefit_weeks)."""
     if "joblog" in changed or ("persons" in changed and "joblog" in staged):
         s = staged["joblog"]
-        stored = f"SELECT 1 FROM {KINDS['joblog'].table} j ANTI JOIN {persons} p USING (person_id)"
+        stored = f"SELECT 1 FROM {KINDS['joblog'].table} j ANTI JOIN {persons()} p USING (person_id)"
         if not scalar(con, f"SELECT EXISTS ({stored})"):  # the stored rows are the file's (see below)
             return
         n, value, rn = _first_missing(
-            con, f"SELECT j.person_id, j.__rn FROM {s.typed} j ANTI JOIN {persons} p USING (person_id)"
+            con, f"SELECT j.person_id, j.__rn FROM {s.typed} j ANTI JOIN {persons()} p USING (person_id)"
         )
         if n:
             raise refuse(
@@ -151,7 +191,7 @@ def _check_joblog_persons(
         n, value, _ = _first_missing(
             con,
             f"SELECT DISTINCT j.person_id, NULL::BIGINT FROM {KINDS['joblog'].table} j "
-            f"ANTI JOIN {persons} p USING (person_id)",
+            f"ANTI JOIN {persons()} p USING (person_id)",
         )
         if n:
             raise refuse(

@@ -4,12 +4,17 @@ Checked inside the load's transaction on the content as it will be after the loa
 in ``case_assignments``, ``offers`` and ``conversations`` exists in ``persons``, and every
 caseworker they name exists in ``caseworkers`` (loaded together, or already stored). A
 replacement of ``persons`` or ``caseworkers`` that stored rows would then contradict is refused.
+Each rule is decided on the stored table first (a staged kind's table holds exactly the file's
+typed rows); only when it is broken are the file's rows searched for the first offender.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import duckdb
 
+from kommunebench.data.schemas import KINDS
 from kommunebench.data.sql import one, q, scalar
 from kommunebench.data.validate import Staged, refuse
 
@@ -33,12 +38,21 @@ def _missing(con: duckdb.DuckDBPyConnection, sql: str) -> tuple[int, object, int
     return int(n), value, rn
 
 
-def check_kpi_references(con: duckdb.DuckDBPyConnection, staged: dict[str, Staged], changed: set[str]) -> None:
-    """Refuse references to persons or caseworkers that will not exist after the load."""
+def check_kpi_references(
+    con: duckdb.DuckDBPyConnection, staged: dict[str, Staged], changed: set[str], persons: Callable[[], str]
+) -> None:
+    """Refuse references to persons or caseworkers that will not exist after the load.
+    ``persons()``: a relation of the distinct stored person ids (column ``person_id``)."""
     for kind, column, target, tcol in _REFERENCES:
-        known = f"(SELECT DISTINCT {q(tcol)} AS v FROM {target})"
+        if kind not in changed and target not in changed:
+            continue
+        ids = persons() if target == "persons" else f"(SELECT DISTINCT {q(tcol)} FROM {KINDS[target].table})"
+        known = f"(SELECT {q(tcol)} AS v FROM {ids})"
         if kind in changed or (target in changed and kind in staged):
             s = staged[kind]
+            stored = f"SELECT 1 FROM {KINDS[kind].table} x ANTI JOIN {known} k ON k.v = x.{q(column)}"
+            if not scalar(con, f"SELECT EXISTS ({stored})"):
+                continue
             n, value, rn = _missing(
                 con, f"SELECT x.{q(column)}, x.__rn FROM {s.typed} x ANTI JOIN {known} k ON k.v = x.{q(column)}"
             )
@@ -55,7 +69,8 @@ def check_kpi_references(con: duckdb.DuckDBPyConnection, staged: dict[str, Stage
         elif target in changed:
             n, value, _ = _missing(
                 con,
-                f"SELECT DISTINCT x.{q(column)}, NULL::BIGINT FROM {kind} x ANTI JOIN {known} k ON k.v = x.{q(column)}",
+                f"SELECT DISTINCT x.{q(column)}, NULL::BIGINT FROM {KINDS[kind].table} x "
+                f"ANTI JOIN {known} k ON k.v = x.{q(column)}",
             )
             if n:
                 raise refuse(

@@ -65,12 +65,13 @@ import duckdb
 from kommunebench.data import reference, warehouse
 from kommunebench.data.crosscheck import check_across
 from kommunebench.data.filecheck import check_manifest
+from kommunebench.data.keycheck import check_keys
 from kommunebench.data.kpischemas import KPI_KIND_NAMES
 from kommunebench.data.schemas import KINDS
 from kommunebench.data.sources import find_sources, format_of
 from kommunebench.data.sql import q, scalar, transaction
 from kommunebench.data.transactions import session
-from kommunebench.data.validate import Staged, check_keys, check_rows, check_weeks, stage
+from kommunebench.data.validate import Staged, check_rows, check_weeks, stage
 from kommunebench.errors import ValidationError, WarehouseError
 
 __all__ = ["LOAD_ORDER", "KindReport", "LoadAudit", "LoadReport", "find_sources", "load"]
@@ -245,32 +246,8 @@ def _check_and_store(
 ) -> tuple[str, dt.datetime, bool]:
     """Inside the load's transaction: check every staged kind, store the changed ones, record and audit."""
     for s in staged:
-        tk, kind = time.perf_counter(), s.kind.name
-        prog.step(f"{kind}: kontrollerer {s.rows:,} rækker".replace(",", "."), kind, 0.2)
-        if kind == "benefit_weeks":
-            check_weeks(con, s, _WEEKMAP)
-        n, hsum = check_rows(con, s, _reference_sets(con, kind))
-        s.fingerprint = _fingerprint(kind, n, hsum)
-        if kind in current and current[kind]["fingerprint"] == s.fingerprint:
-            s.status = "unchanged"
-            prog.step(f"{kind}: uændret", kind, 0.4)
-        else:
-            s.status = "loaded"
-            table, cols = s.kind.table, ", ".join(q(c) for c in s.kind.column_names)
-            # A table with a key constraint would refuse a duplicate with DuckDB's message: check
-            # first. Else store first and look for duplicates in the stored columns, which is far
-            # cheaper than another pass over the file (the offending rows are then found in the
-            # file); a refusal rolls the whole load back either way.
-            keyed = _has_key_constraint(con, table)
-            if keyed:
-                prog.step(f"{kind}: kontrollerer nøgler", kind, 0.2)
-                check_keys(con, s)
-            prog.step(f"{kind}: gemmer {s.rows:,} rækker".replace(",", "."), kind, 0.2)
-            con.execute(f"DELETE FROM {table}")
-            con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {s.typed}")
-            if not keyed:
-                prog.step(f"{kind}: kontrollerer nøgler", kind, 0.2)
-                check_keys(con, s, stored=table)
+        tk = time.perf_counter()
+        _check_and_store_kind(con, s, current.get(s.kind.name), prog)
         s.seconds += time.perf_counter() - tk
     prog.step("kontrollerer henvisninger mellem datatyperne")
     check_across(con, {s.kind.name: s for s in staged})
@@ -287,6 +264,64 @@ def _check_and_store(
     if audit is not None:
         audit(con, str(snapshot_id), {s.kind.name: s.fingerprint for s in loaded})
     return str(snapshot_id), now, False
+
+
+def _check_and_store_kind(con, s: Staged, current: dict | None, prog: _Progress) -> None:
+    """Check one staged kind and store it when its content changed.
+
+    A table with a key constraint would refuse a duplicate with DuckDB's message: its file is
+    checked first. Else, when the content surely changed (no current load, or another row count:
+    the count is part of the fingerprint), the file's typed rows are stored first and the rules
+    read the stored columns, far cheaper than more passes over the file (the offending rows are
+    then found in the file); a refusal rolls the whole load back either way. Otherwise the file
+    is checked and fingerprinted first, so that unchanged content is not rewritten.
+    """
+    kind, table = s.kind.name, s.kind.table
+    prog.step(f"{kind}: kontrollerer {s.rows:,} rækker".replace(",", "."), kind, 0.2)
+    sets = _reference_sets(con, kind)
+    if kind == "benefit_weeks":
+        check_weeks(con, s, _WEEKMAP)
+    keyed = _has_key_constraint(con, table)
+    if not keyed and (current is None or current["n_rows"] != s.rows):
+        prog.step(f"{kind}: gemmer {s.rows:,} rækker".replace(",", "."), kind, 0.2)
+        _store(con, s, sets)
+        prog.step(f"{kind}: kontrollerer {s.rows:,} gemte rækker".replace(",", "."))
+        s.fingerprint, s.status = _fingerprint(kind, *check_rows(con, s, sets, stored=table)), "loaded"
+        prog.step(f"{kind}: kontrollerer nøgler", kind, 0.2)
+        check_keys(con, s, stored=table)
+        return
+    s.fingerprint = _fingerprint(kind, *check_rows(con, s, sets))
+    if current is not None and current["fingerprint"] == s.fingerprint:
+        s.status = "unchanged"
+        prog.step(f"{kind}: uændret", kind, 0.4)
+        return
+    s.status = "loaded"
+    if keyed:
+        prog.step(f"{kind}: kontrollerer nøgler", kind, 0.2)
+        check_keys(con, s)
+    prog.step(f"{kind}: gemmer {s.rows:,} rækker".replace(",", "."), kind, 0.2)
+    _store(con, s, sets)
+    if not keyed:
+        prog.step(f"{kind}: kontrollerer nøgler", kind, 0.2)
+        check_keys(con, s, stored=table)
+
+
+def _store(con, s: Staged, sets: dict[str, tuple[set, str]]) -> None:
+    """Replace the kind's table by the file's typed rows. When the insert fails before the rules
+    ran (a missing value in a NOT NULL column), the transaction is rolled back and the file is
+    checked outside it, to refuse it by the rule it breaks."""
+    table, cols = s.kind.table, ", ".join(q(c) for c in s.kind.column_names)
+    try:
+        con.execute(f"DELETE FROM {table}")
+        con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {s.typed}")
+    except duckdb.Error:
+        if s.status:  # checked already: the failure is no broken rule
+            raise
+        con.rollback()  # the failed statement ended the transaction's usefulness
+        if s.kind.name == "benefit_weeks":
+            check_weeks(con, s, _WEEKMAP)  # the rollback emptied the week map
+        check_rows(con, s, sets)  # raises the refusal
+        raise
 
 
 def _has_key_constraint(con, table: str) -> bool:

@@ -10,12 +10,18 @@ A file is *staged* as two temporary views (before the load's transaction begins)
   the typed value (``"<column>"``) obtained by TRY_CAST. Whole numbers must look like whole
   numbers (``1.5`` is refused, not rounded); numbers must be finite; with ``;``-separated CSV a
   decimal comma is accepted. ``benefit_weeks.week`` is joined to a small mapping table from the
-  (Python-validated) ``YYYY-Www`` texts to their Monday. A ``month`` column is ``YYYY-MM`` text
+  file's distinct week texts (as they stand, so no row is trimmed) whose trimmed ``YYYY-Www``
+  form Python validated, to their Monday. A ``month`` column is ``YYYY-MM`` text
   (or, in Parquet, a date on a month's first day) and is stored as the month's first day.
   Booleans are ``true``/``false``/``1``/``0`` (any case) or a Parquet boolean.
 
 Every rule is checked in SQL over the whole file with one aggregate; only when a rule is broken
-is a second query run to find the first offending row (and, for CSV, its physical line).
+is a second query run to find the first offending row (and, for CSV, its physical line). When
+the file's typed rows are already stored (inside the load's transaction), the aggregate reads
+the stored columns instead of the file: the rules on typed values are the same there, and the
+two rules on raw values (a missing value, a failed cast) cannot be broken in a column the table
+keeps NOT NULL, nor the cast rule where the cast cannot fail (:func:`casts.cast_never_fails`);
+any other raw rule still reads the file.
 """
 
 from __future__ import annotations
@@ -27,7 +33,7 @@ from typing import Any
 
 import duckdb
 
-from kommunebench.data.casts import NOT_A_NUMBER, column_exprs, text_expr
+from kommunebench.data.casts import NOT_A_NUMBER, cast_never_fails, column_exprs, raw_text
 from kommunebench.data.csvfile import check_utf8, csv_line, csv_shape_error, sniff_header
 from kommunebench.data.filecheck import check_parquet, parquet_columns
 from kommunebench.data.periods import format_iso_week, parse_iso_week, weeks_in_year
@@ -36,7 +42,7 @@ from kommunebench.data.sql import lit, one, q, scalar
 from kommunebench.errors import ValidationError
 
 # q, lit (kommunebench.data.sql) and check_utf8, csv_line (kommunebench.data.csvfile) are re-exported.
-__all__ = ["Staged", "stage", "check_rows", "check_keys", "check_utf8", "csv_line", "refuse", "q", "lit"]
+__all__ = ["Staged", "stage", "check_rows", "check_weeks", "check_utf8", "csv_line", "refuse", "q", "lit"]
 
 FORMATS = {"csv": "csv", "parquet": "parquet"}
 _LIMIT = 1e12  # the bound of a decimal column without a narrower one (a full-scale municipality spends > 1e9 kr)
@@ -53,6 +59,8 @@ class Staged:
     rows: int = 0
     src_types: dict[str, str] = field(default_factory=dict)
     type_rules: dict[str, str] = field(default_factory=dict)
+    exact: set[str] = field(default_factory=set)  # columns whose cast cannot fail
+    span: str = ""  # a temporary table of the key check: per first key column, its span (see keycheck)
     fingerprint: str = ""
     status: str = ""
     seconds: float = 0.0
@@ -146,6 +154,7 @@ def stage(con: duckdb.DuckDBPyConnection, s: Staged, weekmap: str) -> None:
         what = "en overskrift men ingen datarækker" if s.fmt == "csv" else "ingen rækker"
         raise ValidationError(f"filen har {what}", file=s.name)
     exprs = []
+    s.exact = {c.name for c in kind.columns if cast_never_fails(c, s.src_types[c.name])}
     for c in kind.columns:
         raw, typed, s.type_rules[c.name] = column_exprs(c, s.src_types[c.name], s.delimiter == ";")
         if kind.name == "benefit_weeks" and c.name == "week":
@@ -153,7 +162,7 @@ def stage(con: duckdb.DuckDBPyConnection, s: Staged, weekmap: str) -> None:
         exprs.append(f"{raw} AS {q('r$' + c.name)}, {typed} AS {q(c.name)}")
     join = ""
     if kind.name == "benefit_weeks":
-        join = f" LEFT JOIN {weekmap} AS w ON w.txt = {text_expr(q('week'), s.src_types['week'])}"
+        join = f" LEFT JOIN {weekmap} AS w ON w.txt = {raw_text(q('week'), s.src_types['week'])}"
     con.execute(f"CREATE OR REPLACE TEMP VIEW {s.typed} AS SELECT r.__rn, {', '.join(exprs)} FROM {s.raw} AS r{join}")
     s.temp.append(("VIEW", s.typed))
 
@@ -171,11 +180,18 @@ def _week_problem(text: str) -> str:
 
 
 def check_weeks(con: duckdb.DuckDBPyConnection, s: Staged, weekmap: str) -> None:
-    """Validate the distinct ``week`` texts in Python and fill the week → Monday mapping."""
-    week = text_expr(q("week"), s.src_types["week"])  # = the typed view's r$week, without its join
-    texts = [t for (t,) in con.execute(f"SELECT DISTINCT {week} FROM {s.raw} AS r WHERE {week} IS NOT NULL").fetchall()]
+    """Validate the distinct ``week`` texts in Python and fill the week → Monday mapping.
+
+    The mapping is keyed by the text as it stands in the file (the distinct texts are few: each is
+    trimmed once here, never row by row); a blank text maps to nothing (a missing value)."""
+    raw = raw_text(q("week"), s.src_types["week"])  # r$week of the typed view = NULLIF(trim(raw), '')
+    texts = con.execute(
+        f"SELECT v, NULLIF(trim(v), '') FROM (SELECT DISTINCT {raw} AS v FROM {s.raw} AS r) WHERE v IS NOT NULL"
+    ).fetchall()
     good, bad = [], {}
-    for t in texts:
+    for v, t in texts:
+        if t is None:
+            continue
         try:
             monday = parse_iso_week(t)
         except ValueError:
@@ -184,7 +200,7 @@ def check_weeks(con: duckdb.DuckDBPyConnection, s: Staged, weekmap: str) -> None
         if format_iso_week(monday) != t:
             bad[t] = f"{t!r} er ikke en ISO-uge på formen YYYY-Www"
             continue
-        good.append((t, monday))
+        good.append((v, monday))
     con.execute(f"DELETE FROM {weekmap}")
     if good:
         con.executemany(f"INSERT INTO {weekmap} VALUES (?, ?)", good)
@@ -201,7 +217,8 @@ def check_weeks(con: duckdb.DuckDBPyConnection, s: Staged, weekmap: str) -> None
 
 
 def row_rules(s: Staged, sets: dict[str, tuple[set, str]]) -> list[tuple[str, str, str]]:
-    """(column, rule text, SQL condition of a broken row) in the order they are reported.
+    """(column, rule text, SQL condition of a broken row) in the order they are reported. Only
+    the first two rules of a column (missing value, failed cast) read its raw value ``"r$<column>"``.
 
     ``sets`` maps a column to (allowed values, rule text) for the reference rules (kommunekode,
     commuting area, benefit code) that depend on the warehouse's effective reference tables.
@@ -252,14 +269,21 @@ def row_rules(s: Staged, sets: dict[str, tuple[set, str]]) -> list[tuple[str, st
     return out
 
 
-def check_rows(con: duckdb.DuckDBPyConnection, s: Staged, sets: dict[str, tuple[set, str]]) -> tuple[int, int]:
+def check_rows(
+    con: duckdb.DuckDBPyConnection, s: Staged, sets: dict[str, tuple[set, str]], *, stored: str | None = None
+) -> tuple[int, int]:
     """Check every row rule in one pass; return (row count, sum of row hashes) for the
-    fingerprint. Raises on the first broken rule with its first row and the count of others."""
+    fingerprint. Raises on the first broken rule with its first row and the count of others.
+    ``stored``: the table already holding exactly the file's typed rows (inside the load's
+    transaction): the pass reads it, and the file only for a raw rule that can still be broken."""
     rules = row_rules(s, sets)
     cols = ", ".join(q(c) for c in s.kind.column_names)
-    counts = ", ".join(f"count_if({cond})" for _, _, cond in rules)
-    res = one(con, f"SELECT count(*), sum(hash({cols})::HUGEINT), {counts} FROM {s.typed}")
-    n, hsum, broken = res[0], res[1], res[2:]
+    total = f"count(*), sum(hash({cols})::HUGEINT)"
+    if stored is None:
+        res = one(con, f"SELECT {total}, {', '.join(f'count_if({cond})' for _, _, cond in rules)} FROM {s.typed}")
+        n, hsum, broken = res[0], res[1], list(res[2:])
+    else:
+        n, hsum, broken = _stored_counts(con, s, rules, stored, total)
     for (column, rule, cond), k in zip(rules, broken, strict=True):
         if k:
             rn, value = one(con, f"SELECT __rn, {q('r$' + column)} FROM {s.typed} WHERE {cond} ORDER BY __rn LIMIT 1")
@@ -269,68 +293,30 @@ def check_rows(con: duckdb.DuckDBPyConnection, s: Staged, sets: dict[str, tuple[
     return n, int(hsum or 0)
 
 
-# ------------------------------------------------------------------------------ keys
-
-
-def check_keys(con: duckdb.DuckDBPyConnection, s: Staged, *, stored: str | None = None) -> None:
-    """Refuse duplicate keys. ``benefit_weeks`` tells a repeated row from two different codes in
-    one week. It is checked with a per-person bitmask of weeks (67 M rows in ~1.5 s, little
-    memory); only when that finds something are the offending persons' rows grouped by key.
-    ``stored``: the table already holding exactly the file's typed rows (inside the load's
-    transaction): the search for duplicates reads it instead of the file."""
-    kind, key = s.kind, s.kind.key
-    keys = ", ".join(q(k) for k in key)
-    src = stored or s.typed
-    if kind.name == "benefit_weeks":
-        offenders = (
-            f"SELECT DISTINCT person_id FROM (SELECT person_id, w // 64, count(*) AS n, "
-            f"bit_or((1::UBIGINT) << (w % 64)::INTEGER) AS m FROM (SELECT person_id, "
-            f"((week - DATE '0001-01-01') // 7)::BIGINT AS w FROM {src}) GROUP BY ALL) "
-            "WHERE n <> bit_count(m)"
-        )
-        if not scalar(con, f"SELECT count(*) FROM ({offenders})"):
-            return
-        where, codes = f"WHERE person_id IN ({offenders})", "min(code) AS c1, max(code) AS c2"
-    else:
-        if not scalar(con, f"SELECT count(*) FROM (SELECT 1 FROM {src} GROUP BY {keys} HAVING count(*) > 1)"):
-            return
-        where, codes = "", "NULL::SMALLINT AS c1, NULL::SMALLINT AS c2"
-    dups = f"__kb_dups_{kind.name}"
-    show = " || ', ' || ".join(f"'{k}=' || any_value({q('r$' + k)})" for k in key)
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {dups} AS SELECT {show} AS shown, min(__rn) AS "
-        f"first, max(__rn) AS last, count(*) AS n, {codes} FROM {s.typed} {where} "
-        f"GROUP BY {keys} HAVING count(*) > 1"
+def _stored_counts(
+    con: duckdb.DuckDBPyConnection, s: Staged, rules: list[tuple[str, str, str]], stored: str, total: str
+) -> tuple[int, Any, list[int]]:
+    """The counts of :func:`check_rows` with the typed rules read from ``stored`` (see the module doc)."""
+    sql = (
+        "SELECT column_name FROM duckdb_columns() WHERE table_name = ? AND NOT is_nullable "
+        "AND database_name = current_database() AND schema_name = current_schema()"
     )
-    s.temp.append(("TABLE", dups))
+    not_null = {name for (name,) in con.execute(sql, [stored]).fetchall()}
 
-    def worst(cond: str) -> tuple[Any, ...] | None:
-        n_groups, extra = one(con, f"SELECT count(*), sum(n - 1) FROM {dups} WHERE {cond}")
-        if not n_groups:
-            return None
-        return (*one(con, f"SELECT * FROM {dups} WHERE {cond} ORDER BY first LIMIT 1"), int(extra) - 1)
+    def on_file(column: str, cond: str) -> bool:
+        if '"r$' not in cond or column in not_null:  # a typed rule, or a raw rule the insert kept
+            return False
+        return not (column in s.exact and cond == f"{q('r$' + column)} IS NOT NULL AND {q(column)} IS NULL")
 
-    conflict = worst("c1 <> c2") if kind.name == "benefit_weeks" else None
-    if conflict:
-        shown, first, last, _, c1, c2, more = conflict
-        raise refuse(
-            s,
-            f"to forskellige ydelseskoder ({c1} og {c2}) for samme person "
-            f"og uge (første i række {first}); højst én kode pr. person og uge er tilladt",
-            column="code",
-            row=last,
-            value=shown,
-            more=more,
-        )
-    found = worst("true")
-    assert found is not None  # a duplicate key was found above
-    shown, first, last, _, _, _, more = found
-    what = "dobbelt række" if kind.name == "benefit_weeks" else "dobbelt nøgle"
-    raise refuse(
-        s,
-        f"{what}: ({', '.join(key)}) skal være entydig, men nøglen står også i række {first}",
-        column=key[0] if len(key) == 1 else None,
-        row=last,
-        value=shown,
-        more=more,
-    )
+    where = [on_file(column, cond) for column, _, cond in rules]
+    table = [i for i, w in enumerate(where) if not w and '"r$' not in rules[i][2]]
+    res = one(con, f"SELECT {', '.join([total, *(f'count_if({rules[i][2]})' for i in table)])} FROM {stored}")
+    broken = [0] * len(rules)
+    for i, k in zip(table, res[2:], strict=True):
+        broken[i] = k
+    files = [i for i, w in enumerate(where) if w]
+    if files:
+        counts = one(con, f"SELECT {', '.join(f'count_if({rules[i][2]})' for i in files)} FROM {s.typed}")
+        for i, k in zip(files, counts, strict=True):
+            broken[i] = k
+    return res[0], res[1], broken
