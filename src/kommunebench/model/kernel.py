@@ -85,48 +85,148 @@ class Layout:
 
 
 class Accumulator:
-    """Adds pieces of persons into ``sums`` and (with ``gram``) ``g``; see the module doc."""
+    """Adds pieces of persons into ``sums`` and (with ``gram``) ``g``; see the module doc.
+
+    With ``gram`` a piece becomes ``A = [1 | dummies]`` in a reused float32 buffer: one row of a
+    table of every combination of factor levels (at most :data:`_MAX_TABLE` rows; otherwise the
+    one-hot ones are put flat), taken by the row's mixed-radix combination code. Per
+    municipality's run of rows ``A'A`` and ``A'W`` give ``sums`` and ``g`` but ``W'W``: every
+    entry is an integer below ``piece_rows × 53 < 2²⁴`` (a person has at most 53 weeks), exact in
+    float32. ``W'W`` (up to 53² per person) is summed in float64 over only the persons with any
+    weeks. The totals are the same integers as a dense float64 product's.
+    """
 
     def __init__(
-        self, layout: Layout, *, gram: bool = True, piece_rows: int = 32_768, columns: np.ndarray | None = None
+        self, layout: Layout, *, gram: bool = True, piece_rows: int = 8_192, columns: np.ndarray | None = None
     ) -> None:
         """``columns``: only these columns of ``e'e`` (all rows), when only they are needed."""
+        if not 0 < piece_rows <= _MAX_PIECE:
+            raise ValueError(f"piece_rows must be in 1 .. {_MAX_PIECE} (float32 sums stay exact)")
         self.layout = layout
         self.sums = np.zeros((layout.n_mun, layout.ks))
         self.columns = None if columns is None else np.asarray(columns, dtype=np.int64)
         width = layout.kg if self.columns is None else len(self.columns)
         self.g: np.ndarray | None = np.zeros((layout.n_mun, layout.kg, width)) if gram else None
         self.rows = 0
-        self._buf = np.empty((piece_rows, layout.kg + 1))
-        self._idx = np.arange(piece_rows)[:, None]
+        self._step = piece_rows
+        nd = layout.n_dum
+        to_a = np.where(layout.to_e < nd, layout.to_e + 1, nd + 1).astype(np.intp)  # reference → sink
+        self._to_a = to_a
+        n_levels = np.diff(np.append(layout.offsets, layout.week_col))
+        self._radix = np.append(np.cumprod(n_levels[:0:-1])[::-1], 1).astype(np.intp)  # C order
+        n_combos = int(np.prod(n_levels))
+        self._table: np.ndarray | None = None
+        if n_combos <= _MAX_TABLE:
+            lv = np.indices(n_levels).reshape(len(n_levels), -1)  # levels of combination c, radix order
+            table = np.zeros((n_combos, nd + 2), dtype=np.float32)
+            table[:, 0] = 1.0
+            table[np.arange(n_combos)[:, None], to_a[(lv + layout.offsets[:, None]).T]] = 1.0
+            self._table = np.ascontiguousarray(table[:, : nd + 1])
+            self._t = np.empty((piece_rows, nd + 1), dtype=np.float32)  # contiguous: take unbuffered
+        self._a = np.zeros((piece_rows, nd + 2), dtype=np.float32)
+        self._a[:, 0] = 1.0
+        self._w = np.zeros((piece_rows, layout.n_areas), dtype=np.float32)
+        self._base = (np.arange(piece_rows, dtype=np.intp) * (nd + 2))[:, None]
+        fac = np.searchsorted(layout.offsets, np.arange(layout.week_col), side="right") - 1
+        ref = np.flatnonzero(layout.to_e == layout.kg)
+        self._ref_cols, self._ref_fac = ref[ref > 0], fac[ref[ref > 0]]
+        self._dum_cols, self._dum_fac = list(layout.design_cols[1:]), fac[list(layout.design_cols[1:])]
 
     def add(self, mi: np.ndarray, f: np.ndarray, w: np.ndarray) -> None:
         """Rows ``mi`` (layout rows), ``f`` (m × factors, 0-based levels ≥ 0), ``w`` (m × areas)."""
+        for start in range(0, len(mi), self._step):
+            sl = slice(start, start + self._step)
+            mi_, f_, w_ = np.asarray(mi[sl], dtype=np.intp), f[sl], w[sl]
+            if len(mi_) and not np.all(mi_[1:] >= mi_[:-1]):  # the scan usually delivers runs
+                order = np.argsort(mi_.astype(np.int16), kind="stable")  # a radix sort for small ints
+                mi_, f_, w_ = mi_[order], f_[order], w_[order]
+            if self.g is None:
+                self._sums_only(mi_, f_, w_)
+            else:
+                self._piece(mi_, f_, w_)
+            self.rows += len(mi_)
+
+    def _sums_only(self, mi: np.ndarray, f: np.ndarray, w: np.ndarray) -> None:
         lay = self.layout
-        n_mun, ks, kg, n_dum = lay.n_mun, lay.ks, lay.kg, lay.n_dum
-        step = self._buf.shape[0]
-        for start in range(0, len(mi), step):
-            m_i = mi[start : start + step]
-            fo = f[start : start + step] + lay.offsets
-            ww = np.asarray(w[start : start + step], dtype=float)
-            m = len(m_i)
-            self.sums += np.bincount((m_i[:, None] * ks + fo).ravel(), minlength=n_mun * ks).reshape(n_mun, ks)
-            self.sums[:, 0] += np.bincount(m_i, minlength=n_mun)
-            for a in range(lay.n_areas):
-                self.sums[:, lay.week_col + a] += np.bincount(m_i, weights=ww[:, a], minlength=n_mun)
-            if self.g is not None:
-                e = self._buf[:m]
-                e.fill(0.0)
-                e[self._idx[:m], lay.to_e[fo]] = 1.0
-                e[:, n_dum:kg] = ww
-                add_mun_gram(self.g, e[:, :kg], m_i, self.columns)
-            self.rows += m
+        n_mun, ks = lay.n_mun, lay.ks
+        at = np.concatenate([(mi[:, None] * ks + (f + lay.offsets)).ravel("K"), mi * ks])
+        self.sums += np.bincount(at, minlength=n_mun * ks).reshape(n_mun, ks)
+        for a in range(lay.n_areas):
+            self.sums[:, lay.week_col + a] += np.bincount(mi, weights=w[:, a], minlength=n_mun)
+
+    def _one_hot(self, f: np.ndarray) -> np.ndarray:
+        """``[1 | dummies]`` of the piece's rows (float32)."""
+        m, nd = len(f), self.layout.n_dum
+        if self._table is not None:
+            code = f[:, 0] * self._radix[0]
+            for j in range(1, f.shape[1]):
+                code += f[:, j] * self._radix[j]
+            return np.take(self._table, code, axis=0, out=self._t[:m], mode="clip")
+        a = self._a[:m]
+        a[:, 1:] = 0.0
+        a.reshape(-1)[(self._base[:m] + self._to_a[f + self.layout.offsets]).ravel("K")] = 1.0
+        return a[:, : nd + 1]
+
+    def _piece(self, mi: np.ndarray, f: np.ndarray, w: np.ndarray) -> None:
+        assert self.g is not None
+        lay = self.layout
+        nd, m = lay.n_dum, len(mi)
+        a = self._one_hot(f)
+        if self.columns is not None:  # a few columns of e'e: float64 over all rows
+            e = np.concatenate([a[:, 1:], w], axis=1).astype(float)
+            add_mun_gram(self.g, e, mi, self.columns)
+            for m_, lo, hi in _runs(mi):
+                self._add_sums(m_, e[lo:hi].sum(axis=0), hi - lo)
+            return
+        ww = self._w[:m]
+        ww[:] = w
+        for m_, lo, hi in _runs(mi):
+            block = a[lo:hi]
+            p = block.T @ block  # exact in float32 (see the class doc)
+            q = block.T @ ww[lo:hi]
+            self._add_sums(m_, np.concatenate([p[0, 1:], q[0]]), hi - lo)
+            self.g[m_, :nd, :nd] += p[1:, 1:]
+            self.g[m_, :nd, nd:] += q[1:]
+            self.g[m_, nd:, :nd] += q[1:].T
+        if lay.n_areas:
+            has = w[:, 0] != 0
+            for k in range(1, lay.n_areas):
+                has |= w[:, k] != 0
+            hw = np.flatnonzero(has)
+            wh = np.asarray(w[hw], dtype=float)
+            for m_, lo, hi in _runs(mi[hw]):
+                self.g[m_, nd:, nd:] += wh[lo:hi].T @ wh[lo:hi]
+
+    def _add_sums(self, m_: int, col_e: np.ndarray, n: int) -> None:
+        """``sums[m_]`` from one run's column sums of ``e``: a reference level is n minus the rest."""
+        lay = self.layout
+        nd = lay.n_dum
+        row = self.sums[m_]
+        row[0] += n
+        dum = col_e[:nd].astype(float)
+        row[self._dum_cols] += dum
+        row[self._ref_cols] += n - np.bincount(self._dum_fac, weights=dum, minlength=len(lay.offsets))[self._ref_fac]
+        row[lay.week_col :] += col_e[nd:]
 
     def merge(self, other_sums: np.ndarray, other_g: np.ndarray | None) -> None:
         """Add another accumulator's totals (exact: integers)."""
         self.sums += other_sums
         if self.g is not None and other_g is not None:
             self.g += other_g
+
+
+_MAX_PIECE = (2**24 - 1) // 53  # float32 counts and week sums of a piece stay exact
+_MAX_TABLE = 1 << 18  # rows of the table of level combinations (≤ 32 MB at 30 columns)
+
+
+def _runs(ms: np.ndarray) -> list[tuple[int, int, int]]:
+    """``(value, lo, hi)`` of each run of equal values in ``ms``."""
+    if not len(ms):
+        return []
+    cuts = np.flatnonzero(ms[1:] != ms[:-1]) + 1
+    los = [0, *cuts.tolist()]
+    his = [*cuts.tolist(), len(ms)]
+    return [(int(ms[lo]), lo, hi) for lo, hi in zip(los, his, strict=True)]
 
 
 def add_mun_gram(g: np.ndarray, e: np.ndarray, mi: np.ndarray, columns: np.ndarray | None = None) -> None:
@@ -158,7 +258,7 @@ def border(layout: Layout, sums: np.ndarray, g: np.ndarray) -> tuple[np.ndarray,
 def factor_codes(columns: Sequence[np.ndarray]) -> np.ndarray:
     """The factor columns of a piece as one (m × factors) int64 array."""
     m = len(columns[0]) if columns else 0
-    f = np.empty((m, len(columns)), dtype=np.int64)
+    f = np.empty((len(columns), m), dtype=np.int64)  # column-major: each column one contiguous copy
     for j, c in enumerate(columns):
-        f[:, j] = c
-    return f
+        f[j] = c
+    return f.T
