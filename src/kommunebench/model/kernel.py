@@ -110,7 +110,7 @@ class Accumulator:
         self.rows = 0
         self._step = piece_rows
         nd = layout.n_dum
-        to_a = np.where(layout.to_e < nd, layout.to_e + 1, nd + 1).astype(np.intp)  # reference → sink
+        to_a = np.where(layout.to_e < nd, layout.to_e + 1, layout.kg + 1).astype(np.intp)  # reference → sink
         self._to_a = to_a
         n_levels = np.diff(np.append(layout.offsets, layout.week_col))
         self._radix = np.append(np.cumprod(n_levels[:0:-1])[::-1], 1).astype(np.intp)  # C order
@@ -118,15 +118,14 @@ class Accumulator:
         self._table: np.ndarray | None = None
         if n_combos <= _MAX_TABLE:
             lv = np.indices(n_levels).reshape(len(n_levels), -1)  # levels of combination c, radix order
-            table = np.zeros((n_combos, nd + 2), dtype=np.float32)
+            table = np.zeros((n_combos, layout.kg + 2), dtype=np.float32)  # weeks 0; the sink dropped
             table[:, 0] = 1.0
             table[np.arange(n_combos)[:, None], to_a[(lv + layout.offsets[:, None]).T]] = 1.0
-            self._table = np.ascontiguousarray(table[:, : nd + 1])
-            self._t = np.empty((piece_rows, nd + 1), dtype=np.float32)  # contiguous: take unbuffered
-        self._a = np.zeros((piece_rows, nd + 2), dtype=np.float32)
+            self._table = np.ascontiguousarray(table[:, : layout.kg + 1])
+            self._t = np.empty((piece_rows, self._table.shape[1]), dtype=np.float32)  # take unbuffered
+        self._a = np.zeros((piece_rows, layout.kg + 2), dtype=np.float32)  # [1 | dummies | weeks | sink]
         self._a[:, 0] = 1.0
-        self._w = np.zeros((piece_rows, layout.n_areas), dtype=np.float32)
-        self._base = (np.arange(piece_rows, dtype=np.intp) * (nd + 2))[:, None]
+        self._base = (np.arange(piece_rows, dtype=np.intp) * (layout.kg + 2))[:, None]
         fac = np.searchsorted(layout.offsets, np.arange(layout.week_col), side="right") - 1
         ref = np.flatnonzero(layout.to_e == layout.kg)
         self._ref_cols, self._ref_fac = ref[ref > 0], fac[ref[ref > 0]]
@@ -154,40 +153,39 @@ class Accumulator:
         for a in range(lay.n_areas):
             self.sums[:, lay.week_col + a] += np.bincount(mi, weights=w[:, a], minlength=n_mun)
 
-    def _one_hot(self, f: np.ndarray) -> np.ndarray:
-        """``[1 | dummies]`` of the piece's rows (float32)."""
+    def _one_hot(self, f: np.ndarray, w: np.ndarray) -> np.ndarray:
+        """``[1 | dummies | weeks]`` of the piece's rows (float32)."""
         m, nd = len(f), self.layout.n_dum
         if self._table is not None:
             code = f[:, 0] * self._radix[0]
             for j in range(1, f.shape[1]):
                 code += f[:, j] * self._radix[j]
-            return np.take(self._table, code, axis=0, out=self._t[:m], mode="clip")
-        a = self._a[:m]
-        a[:, 1:] = 0.0
-        a.reshape(-1)[(self._base[:m] + self._to_a[f + self.layout.offsets]).ravel("K")] = 1.0
-        return a[:, : nd + 1]
+            a = np.take(self._table, code, axis=0, out=self._t[:m], mode="clip")
+        else:
+            a = self._a[:m]
+            a[:, 1:] = 0.0
+            a.reshape(-1)[(self._base[:m] + self._to_a[f + self.layout.offsets]).ravel("K")] = 1.0
+            a = a[:, : a.shape[1] - 1]  # without the sink
+        a[:, nd + 1 :] = w
+        return a
 
     def _piece(self, mi: np.ndarray, f: np.ndarray, w: np.ndarray) -> None:
         assert self.g is not None
         lay = self.layout
-        nd, m = lay.n_dum, len(mi)
-        a = self._one_hot(f)
+        nd = lay.n_dum
+        a = self._one_hot(f, w)
         if self.columns is not None:  # a few columns of e'e: float64 over all rows
-            e = np.concatenate([a[:, 1:], w], axis=1).astype(float)
+            e = a[:, 1:].astype(float)
             add_mun_gram(self.g, e, mi, self.columns)
             for m_, lo, hi in _runs(mi):
                 self._add_sums(m_, e[lo:hi].sum(axis=0), hi - lo)
             return
-        ww = self._w[:m]
-        ww[:] = w
         for m_, lo, hi in _runs(mi):
             block = a[lo:hi]
-            p = block.T @ block  # exact in float32 (see the class doc)
-            q = block.T @ ww[lo:hi]
-            self._add_sums(m_, np.concatenate([p[0, 1:], q[0]]), hi - lo)
-            self.g[m_, :nd, :nd] += p[1:, 1:]
-            self.g[m_, :nd, nd:] += q[1:]
-            self.g[m_, nd:, :nd] += q[1:].T
+            p = block.T @ block  # exact in float32 but the W'W corner (see the class doc)
+            self._add_sums(m_, p[0, 1:], hi - lo)
+            self.g[m_, :nd] += p[1 : nd + 1, 1:]
+            self.g[m_, nd:, :nd] += p[nd + 1 :, 1 : nd + 1]
         if lay.n_areas:
             has = w[:, 0] != 0
             for k in range(1, lay.n_areas):
