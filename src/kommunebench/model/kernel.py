@@ -87,49 +87,65 @@ class Layout:
 class Accumulator:
     """Adds pieces of persons into ``sums`` and (with ``gram``) ``g``; see the module doc.
 
-    With ``gram`` a piece becomes ``A = [1 | dummies]`` in a reused float32 buffer: one row of a
-    table of every combination of factor levels (at most :data:`_MAX_TABLE` rows; otherwise the
-    one-hot ones are put flat), taken by the row's mixed-radix combination code. Per
-    municipality's run of rows ``A'A`` and ``A'W`` give ``sums`` and ``g`` but ``W'W``: every
-    entry is an integer below ``piece_rows × 53 < 2²⁴`` (a person has at most 53 weeks), exact in
-    float32. ``W'W`` (up to 53² per person) is summed in float64 over only the persons with any
-    weeks. The totals are the same integers as a dense float64 product's.
+    With ``gram`` and at most :data:`_MAX_TABLE` combinations of factor levels (the default
+    design has 39,600), a person is its municipality and the mixed-radix code of its levels'
+    combination: the pass counts persons per (municipality, combination) with ``bincount`` and
+    ``D'D`` follows per municipality from the combinations present (about 15 % of the persons
+    at full scale), weighted by their counts, in float64 when ``sums`` or ``g`` is read. The
+    weeks' columns ``[1 | D | W]'W`` are products over only the persons with any weeks (a
+    quarter of them), their rows taken from a table of ``[1 | dummies]`` per combination.
+    With more combinations the rows ``[1 | dummies | weeks]`` are put one-hot into a float32
+    buffer (one product per municipality's run; every entry but the unused ``W'W`` corner is an
+    integer below ``piece_rows × 53 < 2²⁴``, exact in float32) and ``W'W`` is added in float64.
+    Either way the totals are the same integers as a dense float64 product's.
     """
 
     def __init__(
-        self, layout: Layout, *, gram: bool = True, piece_rows: int = 8_192, columns: np.ndarray | None = None
+        self, layout: Layout, *, gram: bool = True, piece_rows: int = 32_768, columns: np.ndarray | None = None
     ) -> None:
         """``columns``: only these columns of ``e'e`` (all rows), when only they are needed."""
         if not 0 < piece_rows <= _MAX_PIECE:
             raise ValueError(f"piece_rows must be in 1 .. {_MAX_PIECE} (float32 sums stay exact)")
         self.layout = layout
-        self.sums = np.zeros((layout.n_mun, layout.ks))
+        self._sums = np.zeros((layout.n_mun, layout.ks))
         self.columns = None if columns is None else np.asarray(columns, dtype=np.int64)
         width = layout.kg if self.columns is None else len(self.columns)
-        self.g: np.ndarray | None = np.zeros((layout.n_mun, layout.kg, width)) if gram else None
+        self._g: np.ndarray | None = np.zeros((layout.n_mun, layout.kg, width)) if gram else None
         self.rows = 0
         self._step = piece_rows
-        nd = layout.n_dum
-        to_a = np.where(layout.to_e < nd, layout.to_e + 1, layout.kg + 1).astype(np.intp)  # reference → sink
-        self._to_a = to_a
+        kg, nd = layout.kg, layout.n_dum
+        self._to_a = np.where(layout.to_e < nd, layout.to_e + 1, kg + 1).astype(np.intp)  # reference → sink
         n_levels = np.diff(np.append(layout.offsets, layout.week_col))
         self._radix = np.append(np.cumprod(n_levels[:0:-1])[::-1], 1).astype(np.intp)  # C order
         n_combos = int(np.prod(n_levels))
         self._table: np.ndarray | None = None
-        if n_combos <= _MAX_TABLE:
+        self._counts: np.ndarray | None = None
+        if gram and self.columns is None and n_combos <= _MAX_TABLE:
             lv = np.indices(n_levels).reshape(len(n_levels), -1)  # levels of combination c, radix order
-            table = np.zeros((n_combos, layout.kg + 2), dtype=np.float32)  # weeks 0; the sink dropped
+            table = np.zeros((n_combos, kg + 2))  # [1 | dummies | weeks (0) | sink]
             table[:, 0] = 1.0
-            table[np.arange(n_combos)[:, None], to_a[(lv + layout.offsets[:, None]).T]] = 1.0
-            self._table = np.ascontiguousarray(table[:, : layout.kg + 1])
-            self._t = np.empty((piece_rows, self._table.shape[1]), dtype=np.float32)  # take unbuffered
-        self._a = np.zeros((piece_rows, layout.kg + 2), dtype=np.float32)  # [1 | dummies | weeks | sink]
-        self._a[:, 0] = 1.0
-        self._base = (np.arange(piece_rows, dtype=np.intp) * (layout.kg + 2))[:, None]
+            table[np.arange(n_combos)[:, None], self._to_a[(lv + layout.offsets[:, None]).T]] = 1.0
+            self._table = np.ascontiguousarray(table[:, : kg + 1])
+            self._table32 = np.ascontiguousarray(table[:, : nd + 1], dtype=np.float32)
+            self._counts = np.zeros((layout.n_mun, n_combos), dtype=np.int32)
+        else:
+            self._a = np.zeros((piece_rows, kg + 2), dtype=np.float32)  # [1 | dummies | weeks | sink]
+            self._a[:, 0] = 1.0
+            self._base = (np.arange(piece_rows, dtype=np.intp) * (kg + 2))[:, None]
         fac = np.searchsorted(layout.offsets, np.arange(layout.week_col), side="right") - 1
-        ref = np.flatnonzero(layout.to_e == layout.kg)
+        ref = np.flatnonzero(layout.to_e == kg)
         self._ref_cols, self._ref_fac = ref[ref > 0], fac[ref[ref > 0]]
         self._dum_cols, self._dum_fac = list(layout.design_cols[1:]), fac[list(layout.design_cols[1:])]
+
+    @property
+    def sums(self) -> np.ndarray:
+        self._flush()
+        return self._sums
+
+    @property
+    def g(self) -> np.ndarray | None:
+        self._flush()
+        return self._g
 
     def add(self, mi: np.ndarray, f: np.ndarray, w: np.ndarray) -> None:
         """Rows ``mi`` (layout rows), ``f`` (m × factors, 0-based levels ≥ 0), ``w`` (m × areas)."""
@@ -139,82 +155,115 @@ class Accumulator:
             if len(mi_) and not np.all(mi_[1:] >= mi_[:-1]):  # the scan usually delivers runs
                 order = np.argsort(mi_.astype(np.int16), kind="stable")  # a radix sort for small ints
                 mi_, f_, w_ = mi_[order], f_[order], w_[order]
-            if self.g is None:
+            if self._g is None:
                 self._sums_only(mi_, f_, w_)
+            elif self._counts is not None:
+                self._coded(mi_, f_, w_)
             else:
-                self._piece(mi_, f_, w_)
+                self._one_hot(mi_, f_, w_)
             self.rows += len(mi_)
 
     def _sums_only(self, mi: np.ndarray, f: np.ndarray, w: np.ndarray) -> None:
         lay = self.layout
         n_mun, ks = lay.n_mun, lay.ks
         at = np.concatenate([(mi[:, None] * ks + (f + lay.offsets)).ravel("K"), mi * ks])
-        self.sums += np.bincount(at, minlength=n_mun * ks).reshape(n_mun, ks)
+        self._sums += np.bincount(at, minlength=n_mun * ks).reshape(n_mun, ks)
         for a in range(lay.n_areas):
-            self.sums[:, lay.week_col + a] += np.bincount(mi, weights=w[:, a], minlength=n_mun)
+            self._sums[:, lay.week_col + a] += np.bincount(mi, weights=w[:, a], minlength=n_mun)
 
-    def _one_hot(self, f: np.ndarray, w: np.ndarray) -> np.ndarray:
-        """``[1 | dummies | weeks]`` of the piece's rows (float32)."""
-        m, nd = len(f), self.layout.n_dum
-        if self._table is not None:
-            code = f[:, 0] * self._radix[0]
-            for j in range(1, f.shape[1]):
-                code += f[:, j] * self._radix[j]
-            a = np.take(self._table, code, axis=0, out=self._t[:m], mode="clip")
-        else:
-            a = self._a[:m]
-            a[:, 1:] = 0.0
-            a.reshape(-1)[(self._base[:m] + self._to_a[f + self.layout.offsets]).ravel("K")] = 1.0
-            a = a[:, : a.shape[1] - 1]  # without the sink
-        a[:, nd + 1 :] = w
-        return a
-
-    def _piece(self, mi: np.ndarray, f: np.ndarray, w: np.ndarray) -> None:
-        assert self.g is not None
-        lay = self.layout
-        nd = lay.n_dum
-        a = self._one_hot(f, w)
-        if self.columns is not None:  # a few columns of e'e: float64 over all rows
-            e = a[:, 1:].astype(float)
-            add_mun_gram(self.g, e, mi, self.columns)
-            for m_, lo, hi in _runs(mi):
-                self._add_sums(m_, e[lo:hi].sum(axis=0), hi - lo)
-            return
+    def _coded(self, mi: np.ndarray, f: np.ndarray, w: np.ndarray) -> None:
+        assert self._counts is not None and self._table is not None and self._g is not None
+        code = f[:, 0] * self._radix[0]
+        for j in range(1, f.shape[1]):
+            code += f[:, j] * self._radix[j]
+        n_combos = self._counts.shape[1]
         for m_, lo, hi in _runs(mi):
-            block = a[lo:hi]
-            p = block.T @ block  # exact in float32 but the W'W corner (see the class doc)
-            self._add_sums(m_, p[0, 1:], hi - lo)
-            self.g[m_, :nd] += p[1 : nd + 1, 1:]
-            self.g[m_, nd:, :nd] += p[nd + 1 :, 1 : nd + 1]
-        if lay.n_areas:
-            has = w[:, 0] != 0
-            for k in range(1, lay.n_areas):
-                has |= w[:, k] != 0
-            hw = np.flatnonzero(has)
-            wh = np.asarray(w[hw], dtype=float)
-            for m_, lo, hi in _runs(mi[hw]):
-                self.g[m_, nd:, nd:] += wh[lo:hi].T @ wh[lo:hi]
-
-    def _add_sums(self, m_: int, col_e: np.ndarray, n: int) -> None:
-        """``sums[m_]`` from one run's column sums of ``e``: a reference level is n minus the rest."""
+            self._counts[m_] += np.bincount(code[lo:hi], minlength=n_combos)
         lay = self.layout
-        nd = lay.n_dum
-        row = self.sums[m_]
+        if not lay.n_areas:
+            return
+        has = w[:, 0] != 0
+        for k in range(1, lay.n_areas):
+            has |= w[:, k] != 0
+        hw = np.flatnonzero(has)
+        e = np.take(self._table, code[hw], axis=0)
+        e[:, lay.n_dum + 1 :] = w[hw]
+        for m_, lo, hi in _runs(mi[hw]):
+            self._add_weeks(m_, e[lo:hi].T @ e[lo:hi, lay.n_dum + 1 :])
+
+    def _add_weeks(self, m_: int, q: np.ndarray) -> None:
+        """``[1 | D | W]'W`` of one municipality's rows into ``sums`` and ``g``."""
+        assert self._g is not None
+        nd = self.layout.n_dum
+        self._sums[m_, self.layout.week_col :] += q[0]
+        self._g[m_, :nd, nd:] += q[1 : nd + 1]
+        self._g[m_, nd:, :nd] += q[1 : nd + 1].T
+        self._g[m_, nd:, nd:] += q[nd + 1 :]
+
+    def _flush(self) -> None:
+        """``D'D`` and the level counts of the persons counted per combination since the last read."""
+        if self._counts is None or self._table is None or self._g is None:
+            return
+        nd = self.layout.n_dum
+        n = self._counts.sum(axis=1, dtype=np.int64)
+        for m_ in np.flatnonzero(n).tolist():
+            nz = np.flatnonzero(self._counts[m_])
+            # every entry is a count of persons: below 2**24 exact in float32, else float64
+            t = self._table32[nz] if n[m_] < 2**24 else self._table[nz, : nd + 1]
+            p = ((t * self._counts[m_, nz, None].astype(t.dtype)).T @ t).astype(float)
+            self._add_dummies(m_, p[0, 1:], p[0, 0])
+            self._g[m_, :nd, :nd] += p[1:, 1:]
+            self._counts[m_, nz] = 0
+
+    def _one_hot(self, mi: np.ndarray, f: np.ndarray, w: np.ndarray) -> None:
+        assert self._g is not None
+        lay = self.layout
+        nd, kg, m = lay.n_dum, lay.kg, len(mi)
+        a = self._a[:m]
+        flat = a.reshape(-1)
+        flat[(self._base[:m] + self._to_a[f + lay.offsets]).ravel("K")] = 1.0
+        a[:, nd + 1 : kg + 1] = w
+        try:
+            if self.columns is not None:  # a few columns of e'e: float64 over all rows
+                e = a[:, 1 : kg + 1].astype(float)
+                add_mun_gram(self._g, e, mi, self.columns)
+                for m_, lo, hi in _runs(mi):
+                    self._add_dummies(m_, e[lo:hi, :nd].sum(axis=0), hi - lo)
+                    self._sums[m_, lay.week_col :] += e[lo:hi, nd:].sum(axis=0)
+                return
+            for m_, lo, hi in _runs(mi):
+                block = a[lo:hi, : kg + 1]
+                p = block.T @ block  # exact in float32 but the W'W corner (see the class doc)
+                self._add_dummies(m_, p[0, 1 : nd + 1], hi - lo)
+                self._sums[m_, lay.week_col :] += p[0, nd + 1 :]
+                self._g[m_, :nd] += p[1 : nd + 1, 1:]
+                self._g[m_, nd:, :nd] += p[nd + 1 :, 1 : nd + 1]
+            if lay.n_areas:
+                wh = np.asarray(w, dtype=float)
+                for m_, lo, hi in _runs(mi):
+                    self._g[m_, nd:, nd:] += wh[lo:hi].T @ wh[lo:hi]
+        finally:
+            a[:, 1:] = 0.0
+
+    def _add_dummies(self, m_: int, dummies: np.ndarray, n: float) -> None:
+        """``sums[m_]`` from a run's n and dummy column sums: a reference level is n minus the rest."""
+        row = self._sums[m_]
         row[0] += n
-        dum = col_e[:nd].astype(float)
+        dum = dummies.astype(float)
         row[self._dum_cols] += dum
-        row[self._ref_cols] += n - np.bincount(self._dum_fac, weights=dum, minlength=len(lay.offsets))[self._ref_fac]
-        row[lay.week_col :] += col_e[nd:]
+        per_factor = np.bincount(self._dum_fac, weights=dum, minlength=len(self.layout.offsets))
+        row[self._ref_cols] += n - per_factor[self._ref_fac]
 
     def merge(self, other_sums: np.ndarray, other_g: np.ndarray | None) -> None:
         """Add another accumulator's totals (exact: integers)."""
-        self.sums += other_sums
-        if self.g is not None and other_g is not None:
-            self.g += other_g
+        self._flush()
+        self._sums += other_sums
+        if self._g is not None and other_g is not None:
+            self._g += other_g
 
 
 _MAX_PIECE = (2**24 - 1) // 53  # float32 counts and week sums of a piece stay exact
-_MAX_TABLE = 1 << 18  # rows of the table of level combinations (≤ 32 MB at 30 columns)
+_MAX_TABLE = 1 << 17  # combinations of factor levels counted per municipality (int32 counts)
 
 
 def _runs(ms: np.ndarray) -> list[tuple[int, int, int]]:
