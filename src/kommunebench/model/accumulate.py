@@ -2,20 +2,22 @@
 
 The pass is one DuckDB query: the persons of the period's population year aged 16–66, each with
 its factor levels as small integer codes and, LEFT JOINed, its count of benefit weeks per area
-inside the period. The result is streamed as Arrow record batches; per piece of ~32k rows NumPy
-accumulates
+inside the period (the benefit weeks find their area by a join with a small table of codes and
+are counted in one packed sum per three areas; see :func:`_main_sql`). The result is streamed
+as Arrow record batches into the :class:`~kommunebench.model.kernel.Accumulator`, which keeps
 
-* ``gram = e'e`` for ``e = [design dummies | weeks per area]`` with one matrix multiply (all
-  areas cost the same as one; ~32 columns), and
 * ``sums[m] = Σ [1 | one-hot of every factor level | weeks per area]`` over the persons of
-  municipality ``m`` (``np.bincount``), which also gives the intercept's row of the Gram matrix,
-* the same Gram matrix per municipality (``mun_gram``; rows of a piece sorted by municipality,
-  one small product per municipality present): the within-municipality residual sums of squares
-  and the cluster scores of the uncertainty stage follow from it exactly, and ``gram`` is its sum,
+  municipality ``m``, and
+* the Gram matrix of ``e = [design dummies | weeks per area]`` per municipality (``mun_gram``,
+  bordered with the intercept): the within-municipality residual sums of squares and the
+  cluster scores of the uncertainty stage follow from it exactly, and ``gram`` is its sum.
 
-so memory never grows with persons × columns. Every entry is a small integer, so every partial
-sum is an integer below 2⁵³ and exact in float64: the statistics are bit-identical whatever
-order DuckDB's parallel scan delivers the rows in (no ``ORDER BY`` needed).
+The kernel counts persons per (municipality, combination of factor levels) — the dummies' block
+follows from the combinations present — and forms the weeks' columns only over the persons
+with any weeks, so memory never grows with persons × columns. Every entry is a small integer,
+so every partial sum is an integer below 2⁵³ and exact in float64: the statistics are
+bit-identical whatever order DuckDB's parallel scan delivers the rows in (no ``ORDER BY``
+needed).
 
 The labour-market columns are not in ``d``: they are constant within a commuting area, so their
 cross-products follow exactly from the per-municipality sums (see :mod:`kommunebench.model.fit`).

@@ -121,7 +121,7 @@ class Accumulator:
         self._table: np.ndarray | None = None
         self._counts: np.ndarray | None = None
         if gram and self.columns is None and n_combos <= _MAX_TABLE:
-            lv = np.indices(n_levels).reshape(len(n_levels), -1)  # levels of combination c, radix order
+            lv = np.indices(tuple(int(x) for x in n_levels)).reshape(len(n_levels), -1)  # combination c, radix order
             table = np.zeros((n_combos, kg + 2))  # [1 | dummies | weeks (0) | sink]
             table[:, 0] = 1.0
             table[np.arange(n_combos)[:, None], self._to_a[(lv + layout.offsets[:, None]).T]] = 1.0
