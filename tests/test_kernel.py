@@ -81,3 +81,16 @@ def test_a_piece_too_large_for_exact_float32_is_refused():
     layout = Layout.build(DEFAULT_DESIGN, np.array([101]), 1)
     with pytest.raises(ValueError, match="piece_rows"):
         Accumulator(layout, piece_rows=2**24)
+
+
+def test_many_municipalities_in_one_piece_are_counted_exactly():
+    seed = int(np.random.SeedSequence().entropy % 2**31)
+    print("seed", seed)
+    layout = Layout.build(DEFAULT_DESIGN, np.arange(1, 99), 2)
+    mi, f, w = _data(DEFAULT_DESIGN, 3_000, 98, 2, seed)
+    rng = np.random.default_rng(seed)
+    mi = rng.permutation(mi)  # every piece holds most municipalities, in no order
+    sums, g = _dense(layout, mi, f, w)
+    acc = Accumulator(layout)
+    acc.add(mi, f, w)
+    assert np.array_equal(acc.sums, sums) and np.array_equal(acc.g, g)

@@ -177,8 +177,13 @@ class Accumulator:
         for j in range(1, f.shape[1]):
             code += f[:, j] * self._radix[j]
         n_combos = self._counts.shape[1]
-        for m_, lo, hi in _runs(mi):
-            self._counts[m_] += np.bincount(code[lo:hi], minlength=n_combos)
+        runs = _runs(mi)
+        if len(runs) * n_combos <= 4 * len(mi):  # a few municipalities: a bincount per run
+            for m_, lo, hi in runs:
+                self._counts[m_] += np.bincount(code[lo:hi], minlength=n_combos)
+        else:  # many (e.g. a Spark partition's rows): count the distinct keys
+            keys, n = np.unique(mi * n_combos + code, return_counts=True)
+            self._counts.reshape(-1)[keys] += n.astype(np.int32)
         lay = self.layout
         if not lay.n_areas:
             return
