@@ -91,12 +91,14 @@ class Accumulator:
     design has 39,600), a person is its municipality and the mixed-radix code of its levels'
     combination: the pass counts persons per (municipality, combination) with ``bincount`` and
     ``D'D`` follows per municipality from the combinations present (about 15 % of the persons
-    at full scale), weighted by their counts, in float64 when ``sums`` or ``g`` is read. The
+    at full scale), weighted by their counts, when ``sums`` or ``g`` is read (float32 below 2²⁴
+    persons per municipality: every partial sum is an integer below that; else float64). The
     weeks' columns ``[1 | D | W]'W`` are products over only the persons with any weeks (a
     quarter of them), their rows taken from a table of ``[1 | dummies]`` per combination.
     With more combinations the rows ``[1 | dummies | weeks]`` are put one-hot into a float32
     buffer (one product per municipality's run; every entry but the unused ``W'W`` corner is an
-    integer below ``piece_rows × 53 < 2²⁴``, exact in float32) and ``W'W`` is added in float64.
+    integer below ``piece_rows × 53 < 2²⁴`` when no count exceeds a year's 53 weeks, exact in
+    float32; a piece with larger counts is multiplied in float64) and ``W'W`` is added in float64.
     Either way the totals are the same integers as a dense float64 product's.
     """
 
@@ -236,9 +238,10 @@ class Accumulator:
                     self._add_dummies(m_, e[lo:hi, :nd].sum(axis=0), hi - lo)
                     self._sums[m_, lay.week_col :] += e[lo:hi, nd:].sum(axis=0)
                 return
+            exact32 = not w.size or int(w.max()) <= 53
             for m_, lo, hi in _runs(mi):
-                block = a[lo:hi, : kg + 1]
-                p = block.T @ block  # exact in float32 but the W'W corner (see the class doc)
+                block = a[lo:hi, : kg + 1] if exact32 else a[lo:hi, : kg + 1].astype(float)
+                p = block.T @ block  # exact but the W'W corner (see the class doc)
                 self._add_dummies(m_, p[0, 1 : nd + 1], hi - lo)
                 self._sums[m_, lay.week_col :] += p[0, nd + 1 :]
                 self._g[m_, :nd] += p[1 : nd + 1, 1:]
