@@ -96,11 +96,12 @@ def test_many_municipalities_in_one_piece_are_counted_exactly():
     assert np.array_equal(acc.sums, sums) and np.array_equal(acc.g, g)
 
 
-def test_counts_above_a_years_weeks_stay_exact_on_the_one_hot_path():
+@pytest.mark.parametrize("design", [DEFAULT_DESIGN, _MANY], ids=["counted", "one-hot"])
+def test_counts_above_a_years_weeks_stay_exact(design):
     seed = int(np.random.SeedSequence().entropy % 2**31)
     print("seed", seed)
-    layout = Layout.build(_MANY, np.arange(101, 103), 2)
-    mi, f, _ = _data(_MANY, 4_000, 2, 2, seed)
+    layout = Layout.build(design, np.arange(101, 103), 2)
+    mi, f, _ = _data(design, 4_000, 2, 2, seed)
     w = np.random.default_rng(seed).integers(20_000, 30_000, (4_000, 2)).astype(np.int16)  # sums beyond 2**24
     sums, g = _dense(layout, np.sort(mi), f, w)
     acc = Accumulator(layout)

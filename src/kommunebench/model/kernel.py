@@ -124,11 +124,11 @@ class Accumulator:
         self._counts: np.ndarray | None = None
         if gram and self.columns is None and n_combos <= _MAX_TABLE:
             lv = np.indices(tuple(int(x) for x in n_levels)).reshape(len(n_levels), -1)  # combination c, radix order
-            table = np.zeros((n_combos, kg + 2))  # [1 | dummies | weeks (0) | sink]
+            table = np.zeros((n_combos, kg + 2))  # [1 | dummies | weeks (unused) | sink]
             table[:, 0] = 1.0
             table[np.arange(n_combos)[:, None], self._to_a[(lv + layout.offsets[:, None]).T]] = 1.0
-            self._table = np.ascontiguousarray(table[:, : kg + 1])
-            self._table32 = np.ascontiguousarray(table[:, : nd + 1], dtype=np.float32)
+            self._table = np.ascontiguousarray(table[:, : nd + 1])  # [1 | dummies] per combination
+            self._table32 = self._table.astype(np.float32)
             self._counts = np.zeros((layout.n_mun, n_combos), dtype=np.int32)
         else:
             self._a = np.zeros((piece_rows, kg + 2), dtype=np.float32)  # [1 | dummies | weeks | sink]
@@ -193,10 +193,13 @@ class Accumulator:
         for k in range(1, lay.n_areas):
             has |= w[:, k] != 0
         hw = np.flatnonzero(has)
-        e = np.take(self._table, code[hw], axis=0)
-        e[:, lay.n_dum + 1 :] = w[hw]
+        wh = np.asarray(w[hw], dtype=float)
+        # [1 | D]'W in float32 when its every sum is an integer below 2**24, W'W in float64
+        table = self._table32 if wh.max(initial=0.0) * len(hw) < 2**24 else self._table
+        d = np.take(table, code[hw], axis=0)
+        wd = wh.astype(table.dtype)
         for m_, lo, hi in _runs(mi[hw]):
-            self._add_weeks(m_, e[lo:hi].T @ e[lo:hi, lay.n_dum + 1 :])
+            self._add_weeks(m_, np.concatenate([d[lo:hi].T @ wd[lo:hi], wh[lo:hi].T @ wh[lo:hi]]))
 
     def _add_weeks(self, m_: int, q: np.ndarray) -> None:
         """``[1 | D | W]'W`` of one municipality's rows into ``sums`` and ``g``."""
@@ -216,7 +219,7 @@ class Accumulator:
         for m_ in np.flatnonzero(n).tolist():
             nz = np.flatnonzero(self._counts[m_])
             # every entry is a count of persons: below 2**24 exact in float32, else float64
-            t = self._table32[nz] if n[m_] < 2**24 else self._table[nz, : nd + 1]
+            t = self._table32[nz] if n[m_] < 2**24 else self._table[nz]
             p = ((t * self._counts[m_, nz, None].astype(t.dtype)).T @ t).astype(float)
             self._add_dummies(m_, p[0, 1:], p[0, 0])
             self._g[m_, :nd, :nd] += p[1:, 1:]
