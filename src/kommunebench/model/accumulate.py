@@ -257,7 +257,7 @@ def period_statistics(
     """The pass over ``period``: see the module doc. ``area_codes[a]`` are area ``a``'s codes."""
     frame = period_frame(con, period, design=design, commuting_area_of=commuting_area_of)
     layout = Layout.build(design, frame.kommunekoder, len(area_codes))
-    acc = Accumulator(layout, gram=gram, piece_rows=batch_rows)
+    acc = Accumulator(layout, gram=gram, piece_rows=min(batch_rows, 65_536))  # a batch may be larger
     lo, hi = schemas.BENCHMARK_AGE
     sql = _main_sql(design, area_codes)
     params = [period.first_week, period.last_week, period.population_year, lo, hi]
