@@ -2,20 +2,22 @@
 
 The pass is one DuckDB query: the persons of the period's population year aged 16–66, each with
 its factor levels as small integer codes and, LEFT JOINed, its count of benefit weeks per area
-inside the period. The result is streamed as Arrow record batches; per piece of ~32k rows NumPy
-accumulates
+inside the period (the benefit weeks find their area by a join with a small table of codes and
+are counted in one packed sum per three areas; see :func:`_main_sql`). The result is streamed
+as Arrow record batches into the :class:`~kommunebench.model.kernel.Accumulator`, which keeps
 
-* ``gram = e'e`` for ``e = [design dummies | weeks per area]`` with one matrix multiply (all
-  areas cost the same as one; ~32 columns), and
 * ``sums[m] = Σ [1 | one-hot of every factor level | weeks per area]`` over the persons of
-  municipality ``m`` (``np.bincount``), which also gives the intercept's row of the Gram matrix,
-* the same Gram matrix per municipality (``mun_gram``; rows of a piece sorted by municipality,
-  one small product per municipality present): the within-municipality residual sums of squares
-  and the cluster scores of the uncertainty stage follow from it exactly, and ``gram`` is its sum,
+  municipality ``m``, and
+* the Gram matrix of ``e = [design dummies | weeks per area]`` per municipality (``mun_gram``,
+  bordered with the intercept): the within-municipality residual sums of squares and the
+  cluster scores of the uncertainty stage follow from it exactly, and ``gram`` is its sum.
 
-so memory never grows with persons × columns. Every entry is a small integer, so every partial
-sum is an integer below 2⁵³ and exact in float64: the statistics are bit-identical whatever
-order DuckDB's parallel scan delivers the rows in (no ``ORDER BY`` needed).
+The kernel counts persons per (municipality, combination of factor levels) — the dummies' block
+follows from the combinations present — and forms the weeks' columns only over the persons
+with any weeks, so memory never grows with persons × columns. Every entry is a small integer,
+so every partial sum is an integer below 2⁵³ and exact in float64: the statistics are
+bit-identical whatever order DuckDB's parallel scan delivers the rows in (no ``ORDER BY``
+needed).
 
 The labour-market columns are not in ``d``: they are constant within a commuting area, so their
 cross-products follow exactly from the per-municipality sums (see :mod:`kommunebench.model.fit`).
@@ -150,18 +152,35 @@ def _labour_market(con, period: Period, areas: np.ndarray, variables: Sequence[s
     return out
 
 
+_FIELD = 16  # bits of one area's count in a packed sum: at most 53 weeks < 2**16 (see _main_sql)
+_PER_WORD = 3  # areas per BIGINT sum
+
+
 def _main_sql(design: Design, area_codes: Sequence[Sequence[int]]) -> str:
-    counts = ",\n".join(
-        f"    count(*) FILTER (WHERE code IN ({', '.join(str(int(c)) for c in codes)})) AS w{a}"
-        for a, codes in enumerate(area_codes)
-    )
-    every = sorted({int(c) for codes in area_codes for c in codes})
+    """The pass's query. A benefit week finds its area(s) by a join with a small table of codes
+    (cheaper than ``IN`` lists) and every person's counts per area are one packed sum per three
+    areas: area ``a`` adds ``2**(16·(a mod 3))``. Exact: the loader keeps at most one row per
+    person and week, so a count is at most the period's 53 weeks and never carries into the next
+    field."""
+    n_words = -(-len(area_codes) // _PER_WORD)
+    rows = []
+    for a, codes in enumerate(area_codes):
+        vals = ["0"] * n_words
+        vals[a // _PER_WORD] = str(1 << (_FIELD * (a % _PER_WORD)))
+        rows += [f"({int(c)}::SMALLINT, " + ", ".join(f"{v}::BIGINT" for v in vals) + ")" for c in codes]
+    words = ", ".join(f"v{k}" for k in range(n_words))
+    sums = ", ".join(f"sum(t.v{k})::BIGINT AS x{k}" for k in range(n_words))
     factors = ",\n".join(f"  ({f.sql_code('p')})::TINYINT AS f{j}" for j, f in enumerate(design.factors))
-    weeks = ",\n".join(f"  coalesce(w.w{a}, 0)::SMALLINT AS w{a}" for a in range(len(area_codes)))
+    mask = (1 << _FIELD) - 1
+    weeks = ",\n".join(
+        f"  ((coalesce(w.x{a // _PER_WORD}, 0) >> {_FIELD * (a % _PER_WORD)}) & {mask})::SMALLINT AS w{a}"
+        for a in range(len(area_codes))
+    )
     return (
-        "WITH w AS (\n  SELECT person_id,\n" + counts + "\n  FROM benefit_weeks\n"
-        f"  WHERE week BETWEEN ? AND ? AND code IN ({', '.join(map(str, every))})\n"
-        "  GROUP BY person_id)\n"
+        f"WITH t(code, {words}) AS (VALUES {', '.join(rows)}),\n"
+        f"w AS (\n  SELECT b.person_id, {sums}\n  FROM benefit_weeks b JOIN t ON b.code = t.code\n"
+        "  WHERE b.week BETWEEN ? AND ?\n"
+        "  GROUP BY b.person_id)\n"
         "SELECT p.kommunekode::SMALLINT AS kommunekode,\n" + factors + ",\n" + weeks + "\n"
         "FROM persons p LEFT JOIN w ON w.person_id = p.person_id\n"
         "WHERE p.year = ? AND p.age BETWEEN ? AND ?"
@@ -238,7 +257,7 @@ def period_statistics(
     """The pass over ``period``: see the module doc. ``area_codes[a]`` are area ``a``'s codes."""
     frame = period_frame(con, period, design=design, commuting_area_of=commuting_area_of)
     layout = Layout.build(design, frame.kommunekoder, len(area_codes))
-    acc = Accumulator(layout, gram=gram, piece_rows=batch_rows)
+    acc = Accumulator(layout, gram=gram, piece_rows=min(batch_rows, 65_536))  # a batch may be larger
     lo, hi = schemas.BENCHMARK_AGE
     sql = _main_sql(design, area_codes)
     params = [period.first_week, period.last_week, period.population_year, lo, hi]
