@@ -5,16 +5,14 @@
 
 Each measurement runs in a fresh Python process (peak RSS is its own):
 
-* ``baseline`` — the model stage with the streaming pass accumulating ONE Gram matrix, as before
-  issue 9 (the per-municipality accumulation swapped for the old one; numbers not used);
 * ``model`` — the model stage as it is (per-municipality Gram matrices, cross-products kept);
 * ``uncertainty`` — on top of ``model``: intervals (clustered jackknife), robustness
-  specifications and funnel, then the rank sets with ``--draws`` draws for each list;
-* ``kernel`` — the pass with both accumulations on the very same pieces, the CPU time of each
-  (robust to a busy machine: the extra cost of the per-municipality Gram matrices).
+  specifications and funnel, then the rank sets with ``--draws`` draws for each list.
 
-The extra cost of uncertainty = (model − baseline) + intervals/robustness/funnel; the rank sets
-are reported per list.
+The model stage's kernel counts persons per municipality and combination of factor levels
+(``model/kernel.py``), so the per-municipality Gram matrices the uncertainty stage needs are part
+of the one pass itself; the old comparison with a single Gram matrix (stages ``baseline`` and
+``kernel``, which swapped the accumulation) no longer applies and was removed.
 """
 
 from __future__ import annotations
@@ -52,29 +50,6 @@ def _fit(db: str, period: str):
 def stage(name: str, db: str, period: str, draws: int) -> dict:
     import numpy as np
 
-    from kommunebench.model import accumulate
-
-    timing = {"per_municipality": 0.0, "one_gram": 0.0}
-    if name == "baseline":
-
-        def one_gram(g, e, mi):  # the pre-issue-9 accumulation: one product per piece
-            g[0] += e.T @ e
-
-        accumulate._add_mun_gram = one_gram  # type: ignore[assignment]
-    if name == "kernel":  # both accumulations on the very same pieces, CPU time of each
-        real = accumulate._add_mun_gram
-        scratch = {}
-
-        def both(g, e, mi):
-            t0 = time.process_time()
-            real(g, e, mi)
-            t1 = time.process_time()
-            s = scratch.setdefault("g", np.zeros(g.shape[1:]))
-            s += e.T @ e
-            timing["per_municipality"] += t1 - t0
-            timing["one_gram"] += time.process_time() - t1
-
-        accumulate._add_mun_gram = both  # type: ignore[assignment]
     cpu0 = time.process_time()
     fit, seconds = _fit(db, period)
     out = {
@@ -83,8 +58,6 @@ def stage(name: str, db: str, period: str, draws: int) -> dict:
         "fit_cpu_seconds": round(time.process_time() - cpu0, 3),
         "n": fit.model.n,
     }
-    if name == "kernel":
-        out["accumulate_cpu_seconds"] = {k: round(v, 3) for k, v in timing.items()}
     if name == "uncertainty":
         from kommunebench.uncertainty import difference_uncertainty, funnel, rank_sets, robustness
 
@@ -124,7 +97,7 @@ def main() -> None:
     ap.add_argument("--period", default="2023QMAT04")
     ap.add_argument("--draws", type=int, default=10_000)
     ap.add_argument("--repeat", type=int, default=2)
-    ap.add_argument("--stage", choices=["baseline", "model", "uncertainty", "kernel"], help=argparse.SUPPRESS)
+    ap.add_argument("--stage", choices=["model", "uncertainty"], help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.stage:
         print(json.dumps(stage(a.stage, a.db, a.period, a.draws)))
@@ -143,7 +116,7 @@ def main() -> None:
         )
     print(f"load average {os.getloadavg()[0]:.2f}", flush=True)
     for _ in range(a.repeat):
-        for name in ("baseline", "model", "uncertainty", "kernel"):
+        for name in ("model", "uncertainty"):
             print(json.dumps(_child("--stage", name, "--db", db, "--period", a.period, "--draws", str(a.draws))))
     print(f"load average {os.getloadavg()[0]:.2f}")
     if tmp is not None:
