@@ -190,14 +190,13 @@ class IncrementalEngine:
     ) -> PeriodStats | None:
         """The statistics of ``period`` from stored blocks only, or ``None`` when any block (or the
         quarter keys of the current benefit weeks) is not stored. Reads; never scans nor writes."""
-        try:
+        try:  # a bare connection (tables without the warehouse's bookkeeping) has nothing stored
             bw = self._fingerprint(con, "benefit_weeks")
             self._fingerprint(con, "persons")
-        except WarehouseError:
+            sql = "SELECT quarter, quarter_key FROM model_week_keys WHERE benefit_weeks = ?"
+            keys = dict(con.execute(sql, [bw]).fetchall())
+        except (WarehouseError, duckdb.CatalogException):
             return None
-        keys = dict(
-            con.execute("SELECT quarter, quarter_key FROM model_week_keys WHERE benefit_weeks = ?", [bw]).fetchall()
-        )
         if not keys:
             return None
         frame = period_frame(con, period, design=design, commuting_area_of=commuting_area_of)
