@@ -110,6 +110,7 @@ def generate(
     progress: Callable[[str, float], None] | None = None,
     effects: planted.EffectSpec | None = None,
     chunk_persons: int | None = None,
+    cost_frontier: str = costs.DEFAULT_COST_FRONTIER,
 ) -> SynthResult:
     """Generate a synthetic Denmark at ``scale`` × the real 16–66 population into ``out_dir``.
 
@@ -117,11 +118,14 @@ def generate(
     :mod:`kommunebench.data.synth.effects`); default the realistic independent effects.
     ``scale`` may exceed 1 (up to :data:`MAX_SCALE`): each municipality is then simulated in
     chunks of at most ``chunk_persons`` persons (default its real 16–66 population), see
-    :mod:`kommunebench.data.synth.chunks`.
+    :mod:`kommunebench.data.synth.chunks`. ``cost_frontier``: ``"flad"`` (default: the
+    best-practice cost per fuldtidsperson does not depend on the results) or ``"stigende"`` (it
+    rises with the true løfteevne), see :mod:`kommunebench.data.synth.costs`.
     """
     spec = effects or planted.EffectSpec()
     if not 0 < scale <= MAX_SCALE:
         raise ConfigError(f"skalaen skal ligge i (0; {MAX_SCALE:g}], ikke {scale}")
+    costs.check_cost_frontier(cost_frontier)
     if chunk_persons is not None and chunk_persons < 1:
         raise ConfigError(f"chunk_persons skal være mindst 1, ikke {chunk_persons}")
     if not 1990 <= first_year <= 2090:
@@ -204,7 +208,11 @@ def generate(
         for year in years:
             pop_count[year] += pops[(m.kommunekode, year)]
         truth_rows.extend(chunks.merge_truth(truth_parts, in_pop_parts))
-        cost_rows.extend(costs.cost_rows(seed, m.kommunekode, years, aw, weeks))
+        cost_rows.extend(
+            costs.cost_rows(
+                seed, m.kommunekode, years, aw, weeks, effects_r[m.kommunekode], cost_frontier=cost_frontier
+            )
+        )
         for y_i, year in enumerate(years):
             area_weeks_total[year] += aw[y_i]
         ids, p_idx, w_idx, codes = mw.arrays()
@@ -233,7 +241,9 @@ def generate(
     pq.write_table(
         pa.Table.from_pylist(cost_rows, schema=costs.SCHEMA), out / "admin_costs.parquet", compression="zstd"
     )
-    cost_truth = [costs.truth_row(seed, m.kommunekode) for m in munis]
+    cost_truth = [
+        costs.truth_row(seed, m.kommunekode, effects_r[m.kommunekode], cost_frontier=cost_frontier) for m in munis
+    ]
     pq.write_table(pa.Table.from_pylist(cost_truth), out / "truth_costs.parquet", compression="zstd")
     national = {
         str(y): {
@@ -257,7 +267,7 @@ def generate(
         national,
         joblog_w.total,
     )
-    _write_manifest(out, result, cal, spec)
+    _write_manifest(out, result, cal, spec, cost_frontier)
     report("færdig", 1.0)
     return result
 
@@ -313,7 +323,7 @@ def _centred_lm(lm_cols, munis, years) -> dict[int, dict[int, dict[str, float]]]
     return out
 
 
-def _write_manifest(out: Path, result: SynthResult, cal, spec: planted.EffectSpec) -> None:
+def _write_manifest(out: Path, result: SynthResult, cal, spec: planted.EffectSpec, cost_frontier: str) -> None:
     from kommunebench import __version__
 
     manifest = {
@@ -323,6 +333,7 @@ def _write_manifest(out: Path, result: SynthResult, cal, spec: planted.EffectSpe
         "scale": result.scale,
         "zero_effects": result.zero_effects,
         "effects": spec.as_dict(),
+        "cost_frontier": cost_frontier,
         "years": list(result.years),
         "files": list(FILES),
         "counts": {
