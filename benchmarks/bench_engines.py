@@ -51,7 +51,7 @@ import json, resource, sys, time
 t0 = time.perf_counter()
 what, db, period, out = sys.argv[1:5]
 from kommunebench.data import reference, warehouse
-from kommunebench.model import DEFAULT_ENGINE, IncrementalEngine, fit_benchmark
+from kommunebench.model import ONE_PASS, IncrementalEngine, fit_benchmark
 info = {}
 def tree_cpu():  # CPU seconds of this process and all its descendants (the JVM, Python workers)
     import os
@@ -97,7 +97,7 @@ if what.startswith("spark"):
 elif what in ("incremental", "prepare"):
     engine = IncrementalEngine()
 else:
-    engine = DEFAULT_ENGINE
+    engine = ONE_PASS  # the one pass, also where stored blocks exist
 if what == "spark-sql":  # the alternative: Spark SQL aggregates SUM(e_i * e_j) per municipality
     from kommunebench.data.periods import Period
     from kommunebench.engines.spark import _spark_sql, _sources
