@@ -401,3 +401,18 @@ def test_no_imports_inside_function_bodies_at_the_edges():
     assert not found, (
         "imports inside function bodies in cli*.py, api/, web/ (import at module level):\n  " + "\n  ".join(found)
     )
+
+
+# Libraries one command or output needs, never every start of the command line (docs/architecture.md,
+# "Start-up"): the API (FastAPI) only for `serve`, fpdf only for the PDF report, scipy.stats nowhere.
+_NOT_AT_START = ("fastapi", "fpdf", "scipy.stats", "kommunebench.api", "kommunebench.report.pdf")
+
+
+def test_the_command_line_starts_without_the_heavy_libraries():
+    import subprocess
+    import sys
+
+    probe = f"import sys, kommunebench.cli\nprint(' '.join(m for m in {_NOT_AT_START!r} if m in sys.modules))"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    loaded = done.stdout.split()
+    assert not loaded, f"importing kommunebench.cli loads {loaded}: import them where they are used"

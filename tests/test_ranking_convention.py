@@ -14,7 +14,7 @@ import pytest
 
 from kommunebench.benchmark import build_lists, rank_by_difference
 from kommunebench.benchmark.published_lists import build_published_lists
-from kommunebench.benchmark.ranking import displayed_difference
+from kommunebench.benchmark.ranking import average_ranks, displayed_difference, spearman
 from kommunebench.data import reference
 from kommunebench.publish import public_view, rounded_frame
 from kommunebench.published import read_bytes, validate
@@ -116,3 +116,19 @@ def test_published_records_have_both_facts():
     recs["d"] = num[cols[8]]
     for _, f in recs.groupby(["Periode", "Ydelsesgrupper"]):
         assert (np.diff(f.sort_values(cols[9])["d"].to_numpy()) >= 0).all()
+
+
+def test_spearman_equals_scipy_with_ties() -> None:
+    """Our NumPy Spearman (kept out of ``scipy.stats`` for start-up time) is SciPy's, ties included."""
+    from scipy.stats import rankdata, spearmanr
+
+    seed = int(np.random.SeedSequence().entropy % 2**32)
+    print(f"seed {seed}")
+    rng = np.random.default_rng(seed)
+    for n in (3, 10, 98):
+        a = rng.integers(0, max(2, n // 4), n).astype(float)  # many ties
+        b = a + rng.normal(0, 2, n)
+        b[: n // 3] = np.round(b[: n // 3])
+        np.testing.assert_array_equal(average_ranks(a), rankdata(a))
+        assert spearman(a, b) == pytest.approx(float(spearmanr(a, b).statistic), abs=1e-12)
+    assert spearman([1, 2, 3, 4], [4, 3, 2, 1]) == pytest.approx(-1.0)

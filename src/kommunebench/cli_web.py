@@ -6,18 +6,23 @@ Registered in :mod:`kommunebench.cli` with one line each; domain errors become o
 from __future__ import annotations
 
 import gc
+import os
 from typing import Annotated
 
 import typer
 import uvicorn
 
 from kommunebench import settings
-from kommunebench.api import create_app
 from kommunebench.cli_common import DbOption, console, db_path, new_table
 from kommunebench.errors import ConfigError
 from kommunebench.pipeline import tokens
 
-__all__ = ["serve", "token_app", "dashboard_url", "ONE_WORKER"]
+__all__ = ["serve", "token_app", "dashboard_url", "ONE_WORKER", "APP_FACTORY"]
+
+# The app by its import string (uvicorn's factory interface): the command line does not import the
+# API (FastAPI and its pages, about 0.5 s) at every start, only `serve` does (docs/architecture.md,
+# "Start-up"). The factory reads the warehouse path from the `db` setting.
+APP_FACTORY = "kommunebench.api:create_app"
 
 ONE_WORKER = (
     "serve kører med én proces: grænserne for forkerte adgangsnøgler og browsersessionerne ligger i "
@@ -69,7 +74,9 @@ def serve(
     path = db_path(db)
     bind_host = settings.get_str("host", host)
     bind_port = settings.get_int("port", port)
-    app = create_app(path)  # creates or upgrades the file now, so errors show before listening
+    os.environ[settings.SETTINGS["db"].env] = str(path)  # the factory's warehouse
+    config = uvicorn.Config(APP_FACTORY, factory=True, host=bind_host, port=bind_port, log_level="warning")
+    config.load()  # imports the API, creates or upgrades the file now, so errors show before listening
     # Everything imported so far (plotly, pandas, duckdb, ...) lives as long as the server: move it
     # out of the garbage collector's view, so that full collections stay short (tail latency).
     gc.collect()
@@ -78,7 +85,7 @@ def serve(
         f"[bold]kommunebench-dashboard[/] på [link]{dashboard_url(bind_host, bind_port)}[/link] "
         f"(API: {dashboard_url(bind_host, bind_port)}api/v1/openapi.json) — datavarehus {path}. Ctrl+C stopper."
     )
-    uvicorn.run(app, host=bind_host, port=bind_port, log_level="warning")
+    uvicorn.Server(config).run()
 
 
 @token_app.command("create")

@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-__all__ = ["round_half_away", "displayed_difference", "rank_by_difference", "rank_as_published"]
+__all__ = ["round_half_away", "displayed_difference", "rank_by_difference", "rank_as_published", "spearman"]
 
 _TIE_DECIMALS = 9
 
@@ -94,3 +94,25 @@ def rank_as_published(
     ranks = np.empty(e.size, dtype=int)
     ranks[order] = np.arange(1, e.size + 1)
     return ranks
+
+
+def average_ranks(values: ArrayLike) -> NDArray[np.float64]:
+    """Ranks 1..n with ties given their mean rank (``scipy.stats.rankdata``'s ``"average"``)."""
+    x = np.asarray(values, dtype=np.float64).ravel()
+    order = np.argsort(x, kind="mergesort")
+    xs = x[order]
+    first = np.r_[True, xs[1:] != xs[:-1]] if x.size else np.zeros(0, dtype=bool)
+    starts = np.flatnonzero(first)
+    ends = np.r_[starts[1:], x.size]
+    out = np.empty(x.size)
+    out[order] = ((starts + 1 + ends) / 2.0)[np.cumsum(first) - 1]
+    return out
+
+
+def spearman(a: ArrayLike, b: ArrayLike) -> float:
+    """Spearman's rank correlation: Pearson's r of the average ranks (as ``scipy.stats.spearmanr``).
+
+    Kept here, in NumPy, because importing ``scipy.stats`` costs about a second at every start of
+    the command line; ``tests/test_ranking_convention.py`` compares it with SciPy.
+    """
+    return float(np.corrcoef(average_ranks(a), average_ranks(b))[0, 1])

@@ -187,9 +187,9 @@ def execute_run(
             progress=lambda d, done, total: report("model", done / max(total, 1)),
             engine=engine,
         )
-    report("lister", 0.9)
-    lists = build_lists(fit.municipal, period=p.label, costs=costs, k_similar=k_similar, n_klynger=n_klynger)
-    frames = _artifacts(fit, lists)
+        report("lister", 0.9)
+        lists = build_lists(fit.municipal, period=p.label, costs=costs, k_similar=k_similar, n_klynger=n_klynger)
+        frames = _artifacts(fit, lists)  # the rank sets' draws and eigendecompositions: pinned too
     blobs = {name: _parquet_bytes(f) for name, f in frames.items()}
     params = {
         "period": p.label,

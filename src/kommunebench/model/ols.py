@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import linalg, stats
+from scipy import linalg, special
 
 __all__ = ["OLSResult", "ols_from_crossproducts", "ols", "crossproducts"]
 
@@ -75,7 +75,7 @@ class OLSResult:
     @property
     def p_values(self) -> np.ndarray:
         """Two-sided p-values from Student's t with ``df_resid`` degrees of freedom."""
-        return 2.0 * stats.t.sf(np.abs(self.t_values), self.df_resid)
+        return 2.0 * special.stdtr(self.df_resid, -np.abs(self.t_values))
 
     def cov(self, outcome: str | int) -> np.ndarray:
         a = self.outcomes.index(outcome) if isinstance(outcome, str) else int(outcome)

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 from kommunebench.data.reference import AREA_LABELS
 from kommunebench.model.design import Design
@@ -131,7 +131,7 @@ class ModelFit:
             f"{'':<34}{'coef':>11}{'std err':>10}{'t':>8}{'P>|t|':>7}{'[0.025':>10}{'0.975]':>10}",
             "-" * width,
         ]
-        q = stats.t.ppf(0.975, self.df_resid)
+        q = special.stdtrit(self.df_resid, 0.975)
         t, p = self.ols.t_values[:, a], self.ols.p_values[:, a]
         for j, term in enumerate(self.terms):
             b, se = self.coef[j, a], self.std_err[j, a]

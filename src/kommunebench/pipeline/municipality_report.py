@@ -19,7 +19,6 @@ from kommunebench.pipeline.config import Store
 from kommunebench.pipeline.runs import default_public_run, open_run, previous_for, publish_run
 from kommunebench.publish.joblog import public_joblog
 from kommunebench.report.common import file_path, write_atomic
-from kommunebench.report.pdf import municipality_pdf_bytes
 
 __all__ = ["municipality_pdf", "write_municipality_pdf", "report_file_name"]
 
@@ -52,6 +51,10 @@ def municipality_pdf(
     view = publish_run(run, threshold=threshold, previous=previous_for(run, db=db))
     drivers = run_drivers(run.artifacts, run.lists.total_areas)
     rows = _joblog_rows(m.kommunekode, view.threshold, db)
+    # fpdf (and its fontTools) cost about 0.3 s to import: only the PDF report needs them, so they
+    # are not loaded at every start of the command line (docs/architecture.md, "Start-up").
+    from kommunebench.report.pdf import municipality_pdf_bytes
+
     return municipality_pdf_bytes(view, drivers, m, rows, run_id=run.record.run_id), run.record.run_id
 
 

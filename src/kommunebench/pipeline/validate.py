@@ -27,8 +27,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
-from scipy import stats
 
+from kommunebench.benchmark.ranking import spearman
 from kommunebench.data import reference, warehouse
 from kommunebench.data.load import load
 from kommunebench.data.synth import generate
@@ -90,7 +90,7 @@ def _metrics(est: np.ndarray, cov: np.ndarray, lower, upper, flag, truth: np.nda
             "tau_worst_ok": float((tr[rs.tau_worst] >= n - tau + 1).all()),
         }
     return {
-        "spearman": float(stats.spearmanr(est, truth).statistic) if var_t > 0 else float("nan"),
+        "spearman": spearman(est, truth) if var_t > 0 else float("nan"),
         "slope": float(np.cov(est, truth)[0, 1] / var_t) if var_t > 0 else float("nan"),
         "rmse": float(np.sqrt(np.mean((est - truth) ** 2))),
         "coverage": float(np.mean((lower <= truth) & (truth <= upper))),

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.stats import spearmanr
 
+from kommunebench.benchmark.ranking import spearman
 from kommunebench.errors import ConfigError
 from kommunebench.publish.labels import AREA_LABELS
 from kommunebench.publish.view import PublicRun
@@ -88,7 +88,7 @@ def _one(area: str, own: pd.DataFrame, pub: pd.DataFrame) -> tuple[pd.DataFrame,
     rows = rows.sort_values(["published_rank", "kommunekode"], na_position="last").reset_index(drop=True)
     ok = rows[["own_rank", "published_rank"]].notna().all(axis=1).to_numpy()
     both = rows[ok]
-    rho = float(spearmanr(both["own_rank"], both["published_rank"]).statistic) if len(both) > 2 else float("nan")
+    rho = spearman(both["own_rank"], both["published_rank"]) if len(both) > 2 else float("nan")
     absdiff = both["rank_difference"].abs()
     summary = {
         "area": area,

@@ -15,9 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.stats import spearmanr
 
-from kommunebench.benchmark.ranking import rank_as_published
+from kommunebench.benchmark.ranking import rank_as_published, spearman
 from kommunebench.errors import ValidationError
 
 __all__ = ["LABEL", "Approximation", "approximate", "LOG_FACTORS"]
@@ -100,6 +99,6 @@ def approximate(published_total: pd.DataFrame, factors: Mapping[str, pd.DataFram
         r2_weighted=r2,
         corr_expected=float(np.corrcoef(fitted, e)[0, 1]),
         mae_expected_pp=float(np.abs(fitted - e).mean()),
-        spearman_rank=float(spearmanr(out["approx_rank"], out["published_rank"]).statistic),
+        spearman_rank=spearman(out["approx_rank"], out["published_rank"]),
         within_10_ranks=int((np.abs(out["approx_rank"] - out["published_rank"]) <= 10).sum()),
     )

@@ -19,11 +19,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
+from scipy import special
 
 __all__ = ["Funnel", "funnel"]
 
-Z95, Z998 = float(stats.norm.ppf(0.975)), float(stats.norm.ppf(0.999))
+Z95, Z998 = float(special.ndtri(0.975)), float(special.ndtri(0.999))
 
 
 @dataclass(frozen=True, eq=False)

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 from kommunebench.errors import ConfigError
 from kommunebench.model import BenchmarkFit, MunicipalCrossproducts
@@ -282,7 +282,7 @@ def difference_uncertainty(
     cov_pp = cov * scale[None, :, None] * scale[None, None, :]
     diff_pp = (diff * scale[:, None]).T
     se = np.sqrt(np.maximum(np.einsum("amm->am", cov_pp), 0.0))
-    z = float(stats.norm.ppf(0.5 + level / 2))
+    z = float(special.ndtri(0.5 + level / 2))
     lower, upper = diff_pp - z * se, diff_pp + z * se
     flag = np.where(upper < 0, -1, np.where(lower > 0, 1, 0))
     return DifferenceUncertainty(
