@@ -21,6 +21,7 @@ from kommunebench.benchmark.runs import execute_run
 from kommunebench.data import warehouse
 from kommunebench.data.load import load
 from kommunebench.errors import KommunebenchError
+from kommunebench.model import IncrementalEngine
 
 
 def _cli(args: list[str], db, *, check: bool = True) -> subprocess.CompletedProcess[str]:
@@ -102,15 +103,18 @@ def _failing_audit(*_args: object) -> None:
     raise _AuditFailed("the audit trail refused the row")
 
 
-def test_a_run_whose_audit_fails_is_not_stored(site, tmp_path):
+@pytest.mark.parametrize("engine", ["default", "incremental"])
+def test_a_run_whose_audit_fails_is_not_stored(site, tmp_path, engine):
+    """Nothing of the run stays, also not the quarter blocks the incremental engine stores on the way."""
     _, _, db = site
     copy = tmp_path / "copy.duckdb"
     copy.write_bytes(db.read_bytes())
     before = table_contents(copy)
     con = warehouse.connect(copy)
+    kw = {"engine": IncrementalEngine()} if engine == "incremental" else {}
     try:
         with pytest.raises(_AuditFailed):
-            execute_run(con, period="2023QMAT02", audit=_failing_audit)
+            execute_run(con, period="2023QMAT02", audit=_failing_audit, **kw)
     finally:
         con.close()
     assert table_contents(copy) == before

@@ -168,43 +168,45 @@ def execute_run(
     if scope not in reference.SCOPES:
         raise ConfigError(f"unknown scope {scope!r}: choose one of {', '.join(reference.SCOPES)}")
     report = progress or (lambda step, frac: None)
-    code_rows = warehouse.effective_benefit_codes(con)
-    cost_rows = tuple(
-        (r["area"], r["valid_from"], float(r["dkk_per_fuldtidsperson"])) for r in warehouse.effective_costs(con)
-    )
-    cost_date = cost_date or period_end(p)
-    costs = reference.costs(cost_date, cost_rows)
-    report("model", 0.0)
-    with pinned_blas():  # a busy machine must not over-subscribe the cores (model/threads.py)
-        fit = fit_benchmark(
-            con,
-            p,
-            scope=scope,
-            code_areas=reference.code_areas(scope, code_rows),
-            commuting_area_of=warehouse.municipality_commuting_area(con),
-            base_period=bp,
-            total=False,
-            progress=lambda d, done, total: report("model", done / max(total, 1)),
-            engine=engine,
-        )
-        report("lister", 0.9)
-        lists = build_lists(fit.municipal, period=p.label, costs=costs, k_similar=k_similar, n_klynger=n_klynger)
-        frames = _artifacts(fit, lists)  # the rank sets' draws and eigendecompositions: pinned too
-    blobs = {name: _parquet_bytes(f) for name, f in frames.items()}
-    params = {
-        "period": p.label,
-        "scope": scope,
-        "base_period": bp.label if bp else None,
-        "k_similar": k_similar,
-        "n_klynger": n_klynger,
-        "cost_date": cost_date.isoformat(),
-        "costs_dkk_per_fuldtidsperson": costs,
-        "design": fit.model.design.describe(),
-        "uncertainty": UNCERTAINTY.as_dict(),
-        "engine": engine.describe(),
-    }
-    seconds = (dt.datetime.now(dt.UTC) - started).total_seconds()
+    # One transaction from the model stage to the audit row: what an engine stores on the way
+    # (the incremental quarter blocks) is committed with the run and its audit row, or not at all.
     with transaction(con, "the run"):
+        code_rows = warehouse.effective_benefit_codes(con)
+        cost_rows = tuple(
+            (r["area"], r["valid_from"], float(r["dkk_per_fuldtidsperson"])) for r in warehouse.effective_costs(con)
+        )
+        cost_date = cost_date or period_end(p)
+        costs = reference.costs(cost_date, cost_rows)
+        report("model", 0.0)
+        with pinned_blas():  # a busy machine must not over-subscribe the cores (model/threads.py)
+            fit = fit_benchmark(
+                con,
+                p,
+                scope=scope,
+                code_areas=reference.code_areas(scope, code_rows),
+                commuting_area_of=warehouse.municipality_commuting_area(con),
+                base_period=bp,
+                total=False,
+                progress=lambda d, done, total: report("model", done / max(total, 1)),
+                engine=engine,
+            )
+            report("lister", 0.9)
+            lists = build_lists(fit.municipal, period=p.label, costs=costs, k_similar=k_similar, n_klynger=n_klynger)
+            frames = _artifacts(fit, lists)  # the rank sets' draws and eigendecompositions: pinned too
+        blobs = {name: _parquet_bytes(f) for name, f in frames.items()}
+        params = {
+            "period": p.label,
+            "scope": scope,
+            "base_period": bp.label if bp else None,
+            "k_similar": k_similar,
+            "n_klynger": n_klynger,
+            "cost_date": cost_date.isoformat(),
+            "costs_dkk_per_fuldtidsperson": costs,
+            "design": fit.model.design.describe(),
+            "uncertainty": UNCERTAINTY.as_dict(),
+            "engine": engine.describe(),
+        }
+        seconds = (dt.datetime.now(dt.UTC) - started).total_seconds()
         run_id = _next_id(con)
         record = RunRecord(
             run_id,
