@@ -3,6 +3,7 @@
     python benchmarks/bench_efficiency.py                 # 2,000 replications, 2 worker processes
     python benchmarks/bench_efficiency.py --jobs 1        # one process
     python benchmarks/bench_efficiency.py --replications 200 --rts crs
+    python benchmarks/bench_efficiency.py --calibration none   # without the interval's calibration
 
 Synthetic data shaped like the real thing: per municipality a cost per fuldtidsperson (lognormal
 around 40,000 kr., sd 25 %), a frontier of løfteevne per area that rises with the cost, a random
@@ -114,6 +115,10 @@ def main() -> None:
     ap.add_argument("--rts", choices=("vrs", "crs"), default="vrs")
     ap.add_argument("--seed", type=int, default=20181102)
     ap.add_argument("--method", choices=("subsampling", "smoothed"), default="subsampling")
+    ap.add_argument(
+        "--calibration", choices=("default", "none", "level", "level_free", "rate"), default="default",
+        help="the subsampling interval's two-level calibration (default: the library's default)",
+    )  # fmt: skip
     args = ap.parse_args()
     municipal, costs = synthetic(args.seed)
     models = {
@@ -140,6 +145,7 @@ def main() -> None:
                 exclude=EXCLUDED,
                 bootstrap=args.replications,
                 bootstrap_method=args.method,
+                calibration=None if args.calibration == "default" else args.calibration,
                 seed=args.seed,
                 n_jobs=args.jobs,
             )
@@ -151,10 +157,12 @@ def main() -> None:
             s = res.scores
             b = res.bootstrap
             assert b is not None
+            cal = b.calibration
+            how = "" if cal is None else f", level {b.level:.3f} (K {cal.pseudo_samples}, B' {cal.inner_replications})"
             print(
                 f"  {name:<14} {orientation:<6} {wall:7.2f} s   efficient {int(s.efficient.sum()):>2}, "
                 f"mean score {np.nanmean(s.score):.3f}, bias-corrected {np.nanmean(b.bias_corrected):.3f}, "
-                f"{b.method}, m {b.subsample}"
+                f"{b.method}, m {b.subsample}{how}"
             )
     sampler.stop.set()
     cpu = _cpu_seconds(os.getpid()) + sum(sampler.cpu.values())

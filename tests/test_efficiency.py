@@ -326,6 +326,8 @@ def test_bootstrap_is_reproducible_and_independent_of_n_jobs():
         _, two = bootstrap_dea(x, y, replications=40, seed=3, n_jobs=2, method=method)
         assert np.array_equal(one.replicates, again.replicates, equal_nan=True)
         np.testing.assert_allclose(one.replicates, two.replicates, rtol=0, atol=1e-12)
+        np.testing.assert_allclose(one.lower, two.lower, rtol=0, atol=1e-12)  # the calibration too
+        assert one.level == two.level and (method == "smoothed") == (one.calibration is None)
         assert one.seed == 3 and one.method == method
         assert one.bandwidth > 0 if method == "smoothed" else one.subsample == 10
 
