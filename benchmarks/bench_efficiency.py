@@ -152,7 +152,11 @@ def main() -> None:
             wall = time.perf_counter() - t0
             total += wall
             time.sleep(0.3)  # let the sampler read the finished workers' last figures
-            busiest = max((c for pid, c in sampler.cpu.items() if pid not in seen), default=0.0)
+            # the worker pools of one model run one after the other (the subsampling's, then the
+            # calibration's), each with --jobs workers started in a row: the busiest worker of each pool
+            new = sorted(pid for pid in sampler.cpu if pid not in seen)
+            pools = [new[i : i + args.jobs] for i in range(0, len(new), args.jobs)]
+            busiest = sum(max(sampler.cpu[pid] for pid in pool) for pool in pools)
             critical += _cpu_seconds(os.getpid()) - main0 + busiest
             s = res.scores
             b = res.bootstrap
@@ -172,7 +176,7 @@ def main() -> None:
         f"cores the wall time would be about {cpu / 2:.0f}-{cpu:.0f} s"
     )
     print(
-        f"CPU seconds on the critical path (this process + the busiest worker of each model): {critical:.1f} s "
+        f"CPU seconds on the critical path (this process + the busiest worker of each pool): {critical:.1f} s "
         "= the wall time on two otherwise idle cores, if each worker had a core of its own"
     )
     workers = max(sampler.peaks.values(), default=0.0)

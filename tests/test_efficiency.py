@@ -227,7 +227,8 @@ def planted():
     covered = (boot.lower <= truth) & (truth <= boot.upper)
     print(
         f"Spearman {stats.spearmanr(scores.score, truth).statistic:.3f}; "
-        f"90 % interval coverage {covered.mean():.3f} (n={PLANTED_N}, B={PLANTED_B}, {boot.method}, m={boot.subsample})"
+        f"90 % interval coverage {covered.mean():.3f} (n={PLANTED_N}, B={PLANTED_B}, {boot.method}, "
+        f"m={boot.subsample}, calibrated level {boot.level:.3f})"
     )
     return seed, truth, scores, boot
 
