@@ -3,6 +3,7 @@
     python benchmarks/bench_efficiency.py                 # 2,000 replications, 2 worker processes
     python benchmarks/bench_efficiency.py --jobs 1        # one process
     python benchmarks/bench_efficiency.py --replications 200 --rts crs
+    python benchmarks/bench_efficiency.py --calibration none   # without the interval's calibration
 
 Synthetic data shaped like the real thing: per municipality a cost per fuldtidsperson (lognormal
 around 40,000 kr., sd 25 %), a frontier of løfteevne per area that rises with the cost, a random
@@ -114,6 +115,10 @@ def main() -> None:
     ap.add_argument("--rts", choices=("vrs", "crs"), default="vrs")
     ap.add_argument("--seed", type=int, default=20181102)
     ap.add_argument("--method", choices=("subsampling", "smoothed"), default="subsampling")
+    ap.add_argument(
+        "--calibration", choices=("default", "none", "level", "level_free", "rate"), default="default",
+        help="the subsampling interval's two-level calibration (default: the library's default)",
+    )  # fmt: skip
     args = ap.parse_args()
     municipal, costs = synthetic(args.seed)
     models = {
@@ -140,21 +145,28 @@ def main() -> None:
                 exclude=EXCLUDED,
                 bootstrap=args.replications,
                 bootstrap_method=args.method,
+                calibration=None if args.calibration == "default" else args.calibration,
                 seed=args.seed,
                 n_jobs=args.jobs,
             )
             wall = time.perf_counter() - t0
             total += wall
             time.sleep(0.3)  # let the sampler read the finished workers' last figures
-            busiest = max((c for pid, c in sampler.cpu.items() if pid not in seen), default=0.0)
+            # the worker pools of one model run one after the other (the subsampling's, then the
+            # calibration's), each with --jobs workers started in a row: the busiest worker of each pool
+            new = sorted(pid for pid in sampler.cpu if pid not in seen)
+            pools = [new[i : i + args.jobs] for i in range(0, len(new), args.jobs)]
+            busiest = sum(max(sampler.cpu[pid] for pid in pool) for pool in pools)
             critical += _cpu_seconds(os.getpid()) - main0 + busiest
             s = res.scores
             b = res.bootstrap
             assert b is not None
+            cal = b.calibration
+            how = "" if cal is None else f", level {b.level:.3f} (K {cal.pseudo_samples}, B' {cal.inner_replications})"
             print(
                 f"  {name:<14} {orientation:<6} {wall:7.2f} s   efficient {int(s.efficient.sum()):>2}, "
                 f"mean score {np.nanmean(s.score):.3f}, bias-corrected {np.nanmean(b.bias_corrected):.3f}, "
-                f"{b.method}, m {b.subsample}"
+                f"{b.method}, m {b.subsample}{how}"
             )
     sampler.stop.set()
     cpu = _cpu_seconds(os.getpid()) + sum(sampler.cpu.values())
@@ -164,7 +176,7 @@ def main() -> None:
         f"cores the wall time would be about {cpu / 2:.0f}-{cpu:.0f} s"
     )
     print(
-        f"CPU seconds on the critical path (this process + the busiest worker of each model): {critical:.1f} s "
+        f"CPU seconds on the critical path (this process + the busiest worker of each pool): {critical:.1f} s "
         "= the wall time on two otherwise idle cores, if each worker had a core of its own"
     )
     workers = max(sampler.peaks.values(), default=0.0)

@@ -227,7 +227,8 @@ def planted():
     covered = (boot.lower <= truth) & (truth <= boot.upper)
     print(
         f"Spearman {stats.spearmanr(scores.score, truth).statistic:.3f}; "
-        f"90 % interval coverage {covered.mean():.3f} (n={PLANTED_N}, B={PLANTED_B}, {boot.method}, m={boot.subsample})"
+        f"90 % interval coverage {covered.mean():.3f} (n={PLANTED_N}, B={PLANTED_B}, {boot.method}, "
+        f"m={boot.subsample}, calibrated level {boot.level:.3f})"
     )
     return seed, truth, scores, boot
 
@@ -326,6 +327,8 @@ def test_bootstrap_is_reproducible_and_independent_of_n_jobs():
         _, two = bootstrap_dea(x, y, replications=40, seed=3, n_jobs=2, method=method)
         assert np.array_equal(one.replicates, again.replicates, equal_nan=True)
         np.testing.assert_allclose(one.replicates, two.replicates, rtol=0, atol=1e-12)
+        np.testing.assert_allclose(one.lower, two.lower, rtol=0, atol=1e-12)  # the calibration too
+        assert one.level == two.level and (method == "smoothed") == (one.calibration is None)
         assert one.seed == 3 and one.method == method
         assert one.bandwidth > 0 if method == "smoothed" else one.subsample == 10
 

@@ -13,7 +13,8 @@ through ``loefteevne_data`` → ``compute_efficiency`` exactly as a user's would
 for all 98 municipalities (at this scale no cell is empty).
 
 The seed is drawn per run and printed (``KB_EFFICIENCY_DK_SEED`` replays one); the bootstrap has
-the default method and settings with 2,000 replications, as in the docs.
+the default method and settings with 2,000 replications, as in the docs (subsampling with the
+interval's level calibrated by a second level of subsampling, ``efficiency/calibrate.py``).
 """
 
 from __future__ import annotations
@@ -145,6 +146,8 @@ def test_bootstrap_intervals_cover_the_planted_cost_efficiency(denmark):
     print(
         f"seed {seed}: 90 % intervals cover {covered.mean():.3f} of {data.n} municipalities "
         f"(truth below the interval {(truth < b.lower).mean():.3f}, above {(truth > b.upper).mean():.3f}; "
-        f"{b.method}, m {b.subsample}, B {REPLICATIONS}, {time.perf_counter() - started:.0f} s)"
+        f"{b.method}, m {b.subsample}, calibrated level {b.level:.3f}, rate {b.rate:.3f}, B {REPLICATIONS}, "
+        f"{time.perf_counter() - started:.0f} s)"
     )
+    assert b.calibration is not None and b.calibration.target == "level"  # the default as documented
     assert covered.mean() >= 0.8, f"seed {seed}: 90 % intervals cover {covered.mean():.3f}"

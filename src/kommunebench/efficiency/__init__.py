@@ -17,6 +17,7 @@ from kommunebench.efficiency.bootstrap import (
     kernel_bandwidth,
     smoothed_draws,
 )
+from kommunebench.efficiency.calibrate import CALIBRATIONS, Calibration
 from kommunebench.efficiency.dea import DEAScores, solve_dea
 from kommunebench.efficiency.deadata import DEAData, dea_data
 from kommunebench.efficiency.groups import GROUP_RULES, assign_groups
@@ -42,6 +43,8 @@ __all__ = [
     "BANDWIDTH_RULES",
     "METHODS",
     "INTERVALS",
+    "CALIBRATIONS",
+    "Calibration",
     "assign_groups",
     "GROUP_RULES",
     "ORIENTATIONS",

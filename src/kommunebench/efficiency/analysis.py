@@ -10,6 +10,7 @@ from kommunebench.efficiency.bootstrap import (
     SUBSAMPLE_EXPONENT,
     bootstrap_scores,
     check_bootstrap_options,
+    check_calibration,
     check_method,
 )
 from kommunebench.efficiency.dea import build_problem, scores_of
@@ -47,6 +48,7 @@ def compute_efficiency(
     bootstrap: int = 0,
     bootstrap_method: str = "subsampling",
     subsample_exponent: float | str = SUBSAMPLE_EXPONENT,
+    calibration: str | None = None,
     alpha: float = 0.10,
     bandwidth: str | float = "silverman",
     interval: str = "percentile",
@@ -65,7 +67,10 @@ def compute_efficiency(
     left out Ærø, Samsø, Langeland). ``bootstrap`` replications of the ``bootstrap_method``:
     ``"subsampling"`` (default; m-out-of-n, Kneip, Simar & Wilson 2008, m = n^``subsample_exponent``,
     at least max(p·q, 3(p + q)))
-    (``"min_volatility"``: m chosen from the data) or ``"smoothed"`` (Simar & Wilson 1998, with
+    (``"min_volatility"``: m chosen from the data; ``calibration`` ``"level"`` — the default for a fixed
+    exponent — or ``"rate"``: the interval's nominal level or rate calibrated by a second level of
+    subsampling, :mod:`kommunebench.efficiency.calibrate`; ``"none"``: neither)
+    or ``"smoothed"`` (Simar & Wilson 1998, with
     ``bandwidth`` rule and ``interval`` kind), with
     (1 − ``alpha``) intervals, ``seed`` and
     ``n_jobs`` worker processes (the numbers do not depend on it; ``engine`` tunes speed only);
@@ -84,11 +89,13 @@ def compute_efficiency(
     rule, k, band_values = check_grouping(grouping, n_groups, bands)
     replications = check_int("bootstrap", bootstrap, minimum=0)
     bw: str | float = "silverman"
+    cal_target = "none"
     if replications:
         replications, alpha, bw, interval, n_jobs = check_bootstrap_options(
             replications, alpha, bandwidth, interval, n_jobs
         )
         bootstrap_method, subsample_exponent = check_method(bootstrap_method, subsample_exponent)
+        cal_target = check_calibration(calibration, bootstrap_method, subsample_exponent)
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0):
         raise ConfigError(f"seed must be a non-negative integer or None, got {seed!r}")
 
@@ -113,7 +120,11 @@ def compute_efficiency(
             settings=engine,
             method=bootstrap_method,
             exponent=subsample_exponent,
+            calibration=cal_target,
         )
+    notes = _notes(data, orientation, rts, excluded)
+    if boot is not None and boot.calibration is not None:
+        notes += (boot.calibration.describe(),)
     return EfficiencyResult(
         data=data,
         orientation=orientation,
@@ -125,5 +136,5 @@ def compute_efficiency(
         n_groups=k,
         bands=band_values,
         excluded=tuple(data.units[i] for i in excluded),
-        notes=_notes(data, orientation, rts, excluded),
+        notes=notes,
     )

@@ -41,6 +41,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from kommunebench.efficiency.calibrate import CALIBRATIONS, Calibration, calibrated_subsampling
 from kommunebench.efficiency.dea import DEAScores, build_problem, scores_of
 from kommunebench.efficiency.lp import Problem
 from kommunebench.efficiency.replicate import EngineSettings, replicate_scores
@@ -84,6 +85,7 @@ METHODS = ("subsampling", "smoothed")
 BANDWIDTH_RULES = ("silverman", "normal_reference")
 INTERVALS = ("percentile", "bias_shifted")
 SUBSAMPLE_EXPONENT = 0.5  # m = n^γ; see docs/efficiency.md for how γ was chosen and what it gives
+DEFAULT_CALIBRATION = "level"  # the interval's level calibrated by a second level of subsampling (docs)
 _FRONTIER_TOL = 1e-9
 
 
@@ -114,6 +116,9 @@ class BootstrapScores:
     advised: np.ndarray
     method: str = "smoothed"
     subsample: int = 0  # m of the m-out-of-n bootstrap (0: the smoothed bootstrap)
+    rate: float = 0.0  # κ in f = (m/n)^κ of the subsampling interval (0: the smoothed bootstrap)
+    level: float = float("nan")  # the nominal level of the interval (1 − alpha unless calibrated)
+    calibration: Calibration | None = None  # the two-level calibration (:mod:`.calibrate`), if asked for
 
     @property
     def bias_correction_advised(self) -> np.ndarray:
@@ -198,6 +203,22 @@ def check_bootstrap_options(
     return b, a, rule, check_choice("interval", interval, INTERVALS), check_int("n_jobs", n_jobs, minimum=1)
 
 
+def check_calibration(calibration: object, method: str, exponent: float | str) -> str:
+    """Validated calibration (``"none"``, ``"level"``, ``"level_free"``, ``"rate"``): only for subsampling with a
+    fixed exponent.
+
+    None (the default) is ``"level"`` where it applies (subsampling with a fixed exponent), else ``"none"``.
+    """
+    if calibration is None:
+        return DEFAULT_CALIBRATION if method == "subsampling" and exponent != MIN_VOLATILITY else "none"
+    name = check_choice("calibration", calibration, CALIBRATIONS)
+    if name != "none" and (method != "subsampling" or exponent == MIN_VOLATILITY):
+        raise ConfigError(
+            f"calibration={name!r} needs bootstrap_method='subsampling' with a numeric subsample_exponent"
+        )
+    return name
+
+
 def check_method(method: object, exponent: object) -> tuple[str, float | str]:
     """Validated (bootstrap method, subsample exponent γ in (0, 1) or ``"min_volatility"``)."""
     name = check_choice("bootstrap_method", method, METHODS)
@@ -225,6 +246,7 @@ def bootstrap_scores(
     settings: EngineSettings | None = None,
     method: str = "subsampling",
     exponent: float | str = SUBSAMPLE_EXPONENT,
+    calibration: str = "none",
 ) -> BootstrapScores:
     """The bootstrap of an already solved model (options validated by the caller)."""
     ref = problem.reference
@@ -236,15 +258,22 @@ def bootstrap_scores(
             sub = subsample_distances(problem, scores, subsample_draws(ref.size, m, replications, rng), n_jobs=n_jobs)
             return {**summarise_subsample(delta, sub, factor=(m / ref.size) ** kappa, alpha=alpha), "sub": sub}
 
+        cal = None
         if exponent == MIN_VOLATILITY:
             m, st, _ = min_volatility(candidate_sizes(ref.size), run)
         else:
             m = subsample_size(ref.size, float(exponent), dea_minimum_units(problem))
             st = run(m)
+            cal = calibrated_subsampling(
+                problem, delta, st, m=m, rate=kappa, target=calibration, exponent=float(exponent),
+                replications=replications, alpha=alpha, rng=rng, n_jobs=n_jobs,
+            )  # fmt: skip
+        level, kappa_used = (cal.level, cal.rate) if cal is not None else (1.0 - alpha, kappa)
         return BootstrapScores(
             replications=replications, alpha=alpha, bandwidth=0.0, bandwidth_rule="none", interval="subsampling",
             seed=seed, replicates=1.0 / st["sub"], bias=st["bias"], bias_corrected=st["bias_corrected"], std=st["std"],
             lower=st["lower"], upper=st["upper"], advised=st["advised"], method=method, subsample=m,
+            rate=kappa_used, level=level, calibration=cal,
         )  # fmt: skip
     delta_ref = delta[ref]
     h = kernel_bandwidth(delta_ref, bandwidth_rule)
@@ -276,6 +305,7 @@ def bootstrap_scores(
         upper=stats["upper"],
         advised=stats["advised"],
         method="smoothed",
+        level=1.0 - alpha,
     )
 
 
@@ -296,6 +326,7 @@ def bootstrap_dea(
     n_jobs: int = 1,
     method: str = "subsampling",
     exponent: float | str = SUBSAMPLE_EXPONENT,
+    calibration: str | None = None,
 ) -> tuple[DEAScores, BootstrapScores]:
     """:func:`~kommunebench.efficiency.dea.solve_dea` plus a bootstrap of its scores.
 
@@ -303,6 +334,9 @@ def bootstrap_dea(
     max(p·q, 3(p + q)), or
     ``exponent="min_volatility"`` for m chosen from the data, :mod:`kommunebench.efficiency.volatility`) or
     ``"smoothed"`` (Simar & Wilson 1998; ``bandwidth`` and ``interval`` apply to it only).
+    ``calibration`` ``"level"`` (the default for subsampling with a fixed exponent) or ``"rate"``
+    calibrates the subsampling interval by a second level of subsampling
+    (:mod:`kommunebench.efficiency.calibrate`); ``"none"`` keeps the nominal level and the theory's rate.
 
     ``seed`` (an int or a ``numpy.random.Generator``) makes the draws reproducible; the scores do
     not depend on ``n_jobs`` (worker processes for the LPs).
@@ -311,6 +345,7 @@ def bootstrap_dea(
     rts = check_choice("rts", rts, RETURNS_TO_SCALE)
     b, a, rule, kind, jobs = check_bootstrap_options(replications, alpha, bandwidth, interval, n_jobs)
     method, exponent = check_method(method, exponent)
+    calibration = check_calibration(calibration, method, exponent)
     x = check_inputs(matrix("inputs", inputs))
     if x.shape[0] < 2:
         raise ConfigError("DEA needs at least two units")
@@ -323,7 +358,7 @@ def bootstrap_dea(
     scores = scores_of(problem, x, y, orientation=orientation, rts=rts)
     boot = bootstrap_scores(
         problem, scores, replications=b, alpha=a, bandwidth_rule=rule, interval=kind, rng=rng, seed=seed_value,
-        n_jobs=jobs, method=method, exponent=exponent,
+        n_jobs=jobs, method=method, exponent=exponent, calibration=calibration,
     )  # fmt: skip
     return scores, boot
 

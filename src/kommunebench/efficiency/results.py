@@ -152,6 +152,8 @@ class EfficiencyResult:
             f["score_bc"], f["bias"], f["std"] = b.bias_corrected, b.bias, b.std
             f["lower"], f["upper"] = b.lower, b.upper
             f["bias_correction_advised"] = b.bias_correction_advised
+            if b.calibration is not None:  # what the two-level calibration chose, on every row
+                f["interval_level"], f["rate_exponent"] = b.level, b.rate
             if self.orientation == "output":
                 with np.errstate(divide="ignore"):
                     f["phi_bc"], f["phi_lower"], f["phi_upper"] = 1 / b.bias_corrected, 1 / b.upper, 1 / b.lower
@@ -208,6 +210,7 @@ class EfficiencyResult:
             b = self.bootstrap
             how = (
                 f"delstikprøver m = {b.subsample} (Kneip, Simar & Wilson 2008)"
+                + (f", {b.calibration.describe()}" if b.calibration is not None else "")
                 if b.method == "subsampling"
                 else f"Simar & Wilson 1998, båndbredde {b.bandwidth:.4f} ({b.bandwidth_rule})"
             )

@@ -42,6 +42,7 @@ __all__ = [
     "rate_exponent",
     "subsample_draws",
     "subsample_distances",
+    "subsample_radial",
     "summarise_subsample",
 ]
 
@@ -177,6 +178,14 @@ def _distances_part(
                 except LPFailure:
                     continue
     return t
+
+
+def subsample_radial(
+    problem: Problem, units: np.ndarray, present: np.ndarray, on_frontier: np.ndarray, *, stack: int = 500
+) -> np.ndarray:
+    """Radial values t (replications × ``units``) against the subsamples ``present`` (replications ×
+    reference units), in this process; ``on_frontier`` marks the reference units on the full frontier."""
+    return _distances_part(problem, units, present, on_frontier, stack)
 
 
 def subsample_distances(
