@@ -18,8 +18,9 @@ person and code, in row groups of :data:`WEEKS_ROW_GROUP` rows, so the quarter f
 other quarters' row groups by their min/max statistics without reading them; each file's
 footer holds the number of benefit-week rows it stands for (``kb_rows``), which the engine
 checks against the loaded count without reading data. Persons are sorted by population year,
-then person, in row groups of :data:`PERSONS_ROW_GROUP` rows, so the population year's filter
-skips the other years. A copy in the first layout (one row per person and week, sorted by
+then municipality and person, in row groups of :data:`PERSONS_ROW_GROUP` rows, so the
+population year's filter skips the other years and the accumulator gets each municipality's
+persons in long runs. A copy in the first layout (one row per person and week, sorted by
 person) is refused with a message saying how to write it again. The layout works on a cluster
 when the executors see the snapshot at the same path (shared file system or mounted object
 store). The loader ignores ``buckets``.
@@ -105,7 +106,7 @@ def write_bucketed(snapshot: Path, *, buckets: int = DEFAULT_BUCKETS) -> Path:
             for kind in KINDS:
                 (out / kind / f"bucket={b}").mkdir(parents=True)
             con.execute(
-                f"COPY (SELECT * EXCLUDE (bucket) FROM kb_p WHERE bucket = {b} ORDER BY year, person_id) "
+                f"COPY (SELECT * EXCLUDE (bucket) FROM kb_p WHERE bucket = {b} ORDER BY year, kommunekode, person_id) "
                 f"TO {_lit(out / 'persons' / f'bucket={b}' / FILE)} "
                 f"(FORMAT PARQUET, COMPRESSION zstd, ROW_GROUP_SIZE {PERSONS_ROW_GROUP})"
             )
