@@ -14,9 +14,10 @@ Every measurement is a fresh Python process (peak RSS its own). Steps:
    ``--forbered`` step again (the new quarter and the blocks touching it);
 4. the model stage (``fit_benchmark``, all areas) for ``--period``: DuckDB engine, incremental
    engine (after the ``--forbered`` step: stored blocks only; then again), Spark ``local[2]`` on the
-   co-bucketed copy (``--buckets``, written under ``--work``/bucketed), on the flat files, on the
-   partitioned copy, and as Spark SQL aggregates (the JVM start timed apart; CPU seconds of the
-   whole process tree — JVM and Python workers — beside each model stage);
+   co-bucketed copy (``--buckets``, written under ``--work``/bucketed when missing or in an older
+   layout), on the flat files, on the partitioned copy, and as Spark SQL aggregates (the JVM
+   start timed apart; CPU seconds of the whole process tree — JVM and Python workers — beside
+   each model stage);
 5. the coefficients, expected counts and ranks of every engine against the DuckDB engine's.
 
 With ``--loaded DIR`` (a work folder already through steps 1-3, used read-only; its warehouse is
@@ -45,6 +46,8 @@ import pandas as pd
 from kommunebench.benchmark.ranking import rank_as_published
 from kommunebench.data.periods import Period, format_iso_week
 from kommunebench.engines import write_bucketed, write_partitioned
+from kommunebench.engines.bucketed import bucket_count, bucket_rows
+from kommunebench.errors import ConfigError
 
 _CHILD = r"""
 import json, resource, sys, time
@@ -151,6 +154,15 @@ def _child(*args: str) -> dict:
     return json.loads(out.stdout[at:].splitlines()[0])
 
 
+def _current_copy(root: Path) -> bool:
+    """Whether ``root`` is a co-bucketed copy in the current layout (an older one is written again)."""
+    try:
+        bucket_count(root)
+    except ConfigError:
+        return False
+    return True
+
+
 def _load_avg() -> str:
     return "load average " + ", ".join(f"{x:.2f}" for x in os.getloadavg())
 
@@ -206,7 +218,7 @@ def main() -> None:
     else:
         _prepare(a, snap, db, res, p)
     bucketed = a.work / "bucketed"  # the co-bucketed copy apart: spark-parts reads the snapshot folder
-    if not a.no_spark and "spark-buckets" in a.spark and not (bucketed / "buckets").exists():
+    if not a.no_spark and "spark-buckets" in a.spark and not _current_copy(bucketed / "buckets"):
         bucketed.mkdir(exist_ok=True)
         for kind in ("persons", "benefit_weeks"):
             if not (bucketed / f"{kind}.parquet").exists():
@@ -214,6 +226,7 @@ def main() -> None:
         t0 = time.perf_counter()
         write_bucketed(bucketed, buckets=a.buckets)
         print(f"co-bucketed copy ({a.buckets} buckets by person): {time.perf_counter() - t0:.1f} s ({_load_avg()})")
+        print(f"  {bucket_rows(bucketed / 'buckets', 'benefit_weeks'):,} benefit-week rows as quarterly counts")
 
     runs = [("duckdb", [])] + ([] if a.loaded else [("incremental", []), ("incremental-again", [])])
     if not a.no_spark:

@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import sys
 
+import duckdb
 import numpy as np
 import pyarrow.parquet as pq
 import pytest
@@ -23,8 +24,10 @@ from kommunebench import pipeline
 from kommunebench.data import reference, warehouse
 from kommunebench.data.periods import Period
 from kommunebench.engines import SparkEngine, build_engine, spark_session, write_bucketed, write_partitioned
+from kommunebench.engines.bucketed import bucket_count, bucket_params, bucket_rows, bucket_sql, bucket_task
 from kommunebench.errors import ConfigError, WarehouseError
 from kommunebench.model import DEFAULT_DESIGN, DEFAULT_ENGINE, ONE_PASS, fit_benchmark
+from kommunebench.model.kernel import Layout
 
 pytest.importorskip("pyspark")
 
@@ -134,6 +137,11 @@ def test_spark_refuses_parquet_that_is_not_the_loaded_data(site, spark, tmp_path
         write_bucketed(folder, buckets=2)  # the bucketed copy of the same files: refused too
         with pytest.raises(WarehouseError, match="ikke de indlæste"):
             fit_benchmark(con, "2023QMAT04", **_inputs(con), engine=SparkEngine(session=spark, source=folder))
+        # a copy in the first layout (one row per person and week, the week as text) is refused
+        old = folder / "buckets" / "benefit_weeks" / "bucket=0" / "data.parquet"
+        pq.write_table(weeks.slice(0, 10), old)
+        with pytest.raises(ConfigError, match="ældre format.*synth --partitioned"):
+            fit_benchmark(con, "2023QMAT04", **_inputs(con), engine=SparkEngine(session=spark, source=folder))
     finally:
         con.close()
 
@@ -152,3 +160,33 @@ def test_engine_options_are_checked_at_the_boundary(tmp_path):
         env={**os.environ, "KOMMUNEBENCH_HOME": str(tmp_path)},
     )
     assert out.returncode == 2 and "kun for --engine spark" in out.stderr
+
+
+def test_the_bucketed_copy_keeps_every_row_also_in_empty_buckets(site, tmp_path):
+    """Without Spark: a few persons in many buckets (most empty): every bucket has its files, the
+    rows come from the footers (the weeks' from the quarterly counts' key), and the task over all
+    buckets counts the period's population."""
+    assert site.snapshot is not None
+    ids = sorted(set(pq.read_table(site.snapshot / "persons.parquet", columns=["person_id"])[0].to_pylist()))[:40]
+    for kind in ("persons", "benefit_weeks"):
+        duckdb.execute(
+            f"COPY (SELECT * FROM read_parquet('{site.snapshot / f'{kind}.parquet'}') "
+            f"WHERE person_id IN ({', '.join(map(str, ids))})) TO '{tmp_path / f'{kind}.parquet'}' (FORMAT PARQUET)"
+        )
+    n = {k: pq.ParquetFile(tmp_path / f"{k}.parquet").metadata.num_rows for k in ("persons", "benefit_weeks")}
+    root = write_bucketed(tmp_path, buckets=64)
+    assert bucket_count(root) == 64 and n["benefit_weeks"] > 0
+    assert {k: bucket_rows(root, k) for k in n} == n
+    p = Period.parse("2023QMAT04")
+    people = duckdb.execute(
+        f"SELECT kommunekode, count(*) FROM read_parquet('{tmp_path / 'persons.parquet'}') "
+        "WHERE year = 2023 AND age BETWEEN 16 AND 66 GROUP BY ALL ORDER BY kommunekode"
+    ).fetchall()
+    areas = [[111, 112], [701, 702]]
+    layout = Layout.build(DEFAULT_DESIGN, np.array([k for k, _ in people]), len(areas))
+    task = bucket_task(
+        str(root), bucket_sql(DEFAULT_DESIGN, areas), bucket_params(p), layout, len(DEFAULT_DESIGN.factors), True
+    )
+    rows, bad, sums, _ = next(task(range(64)))
+    assert bad == 0 and rows == sum(c for _, c in people) > 0
+    assert np.frombuffer(sums).reshape(layout.n_mun, layout.ks)[:, 0].tolist() == [c for _, c in people]

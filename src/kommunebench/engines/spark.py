@@ -1,7 +1,9 @@
 """The Spark engine: the model stage's sufficient statistics computed by pyspark from Parquet.
 
 The same statistics as the embedded DuckDB pass (:mod:`kommunebench.model.accumulate`), from the
-Parquet snapshot the warehouse loaded (or its partitioned copy, ``synth --partitioned``):
+Parquet snapshot the warehouse loaded. With its co-bucketed copy (``synth --partitioned``,
+:mod:`kommunebench.engines.bucketed`) one task per core runs the DuckDB engine's query over a run
+of buckets, no shuffle; otherwise (the flat files or the partitioned copy):
 
 1. Spark SQL: the period's benefit weeks (partition-pruned by ISO year when partitioned) are
    counted per person and area (``count(*) FILTER``), LEFT JOINed to the population year's
@@ -35,7 +37,15 @@ import pandas as pd
 
 from kommunebench.data import schemas, warehouse
 from kommunebench.data.periods import Period, format_iso_week
-from kommunebench.engines.bucketed import BUCKETS, add_rows, bucket_count, bucket_rows, bucket_task
+from kommunebench.engines.bucketed import (
+    BUCKETS,
+    add_rows,
+    bucket_count,
+    bucket_params,
+    bucket_rows,
+    bucket_sql,
+    bucket_task,
+)
 from kommunebench.engines.partition import PARTS
 from kommunebench.errors import ConfigError, ValidationError, WarehouseError
 from kommunebench.model.accumulate import PeriodStats, assemble, period_frame
@@ -62,6 +72,7 @@ def spark_session(master: str = "local[2]", *, app: str = "kommunebench") -> Any
         .config("spark.ui.enabled", "false")
         .config("spark.sql.sources.parallelPartitionDiscovery.threshold", "100000")  # list on the driver
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+        .config("spark.python.daemon.module", "kommunebench.engines.daemon")  # workers fork with the task loaded
     )
     local = re.fullmatch(r"local\[(\d+|\*)(,\d+)?\]|local", master.strip())
     if local:  # a few shuffle partitions per core (Spark's 200 are for clusters)
@@ -194,13 +205,14 @@ class SparkEngine:
         if progress:
             progress(label, 0, frame.n_total)
         nf = len(design.factors)
-        if mode == BUCKETS:  # one task per bucket, no shuffle (engines/bucketed.py)
+        if mode == BUCKETS:  # runs of buckets as tasks, no shuffle (engines/bucketed.py)
             root = Path(persons).parent
             n_buckets = bucket_count(root)
             _check_rows(con, bucket_rows(root, "benefit_weeks"))
-            task = bucket_task(str(root), _spark_sql(design, area_codes, period, False), layout, nf, gram)
-            sc = self.session.sparkContext  # two tasks per core, each over a run of buckets
-            rdd = sc.parallelize(range(n_buckets), max(1, min(n_buckets, 2 * int(sc.defaultParallelism))))
+            sql, params = bucket_sql(design, area_codes), bucket_params(period)
+            task = bucket_task(str(root), sql, params, layout, nf, gram)
+            sc = self.session.sparkContext  # one task per core, each over a run of buckets
+            rdd = sc.parallelize(range(n_buckets), max(1, min(n_buckets, int(sc.defaultParallelism))))
             rows = [dict(zip(("rows", "bad", "sums", "g"), r, strict=True)) for r in rdd.mapPartitions(task).collect()]
         else:
             sql = _spark_sql(design, area_codes, period, mode == PARTS)
