@@ -45,11 +45,22 @@ def _corrupt(path: Path, what: str) -> ValidationError:
     return ValidationError(f"Parquet-filen er beskadiget ({what}); den er ikke indlæst", file=path.name)
 
 
-def check_parquet(path: Path) -> None:
-    """Refuse a Parquet file whose pages, row counts or statistics do not hold (see the module doc)."""
+def check_parquet(path: Path, *, distinct: str | None = None) -> list[str] | None:
+    """Refuse a Parquet file whose pages, row counts or statistics do not hold (see the module doc).
+
+    ``distinct``: a column (its name in the file) whose distinct non-missing texts are returned,
+    collected while the pages are read anyway (the column is read as a dictionary, and each row
+    group's used dictionary entries are its distinct values). None when that column is no text
+    or its values cannot be collected; the caller then finds them another way.
+    """
     try:
         pf = pq.ParquetFile(path, page_checksum_verification=True)
+        want = distinct if distinct is not None and _is_text(pf.schema_arrow, distinct) else None
+        forced = want is not None and not pa.types.is_dictionary(pf.schema_arrow.field(want).type)
+        if forced:  # read that text column as a dictionary; its statistics are checked as before
+            pf = pq.ParquetFile(path, page_checksum_verification=True, read_dictionary=[want])
         meta = pf.metadata
+        values: set[str] | None = set() if want is not None else None
         for i in range(meta.num_row_groups):
             table = pf.read_row_group(i)
             rg = meta.row_group(i)
@@ -58,14 +69,54 @@ def check_parquet(path: Path) -> None:
                     path, f"rækkegruppe {i + 1} har {table.num_rows} rækker, dens metadata siger {rg.num_rows}"
                 )
             for j in range(rg.num_columns):
-                _check_stats(path, rg.column(j), table.column(j), i)
+                column = table.column(j)
+                used = _used_values(column) if table.schema.names[j] == want else None
+                # A column read as a dictionary only here is checked on the values it uses, as the
+                # plain texts were (the same minimum and maximum).
+                _check_stats(path, rg.column(j), column, i, used if forced else None)
+                if table.schema.names[j] == want:
+                    texts = None if used is None or values is None else _texts(used)
+                    values = None if texts is None or values is None else values | texts
     except ValidationError:
         raise
     except (OSError, pa.ArrowException, ValueError) as exc:
         raise _corrupt(path, _first(exc)) from None
+    return None if values is None else sorted(values)
 
 
-def _check_stats(path: Path, chunk: pq.ColumnChunkMetaData, values: pa.ChunkedArray, group: int) -> None:
+def _is_text(schema: pa.Schema, name: str) -> bool:
+    if schema.get_field_index(name) < 0:
+        return False
+    t = schema.field(name).type
+    t = t.value_type if pa.types.is_dictionary(t) else t
+    return bool(pa.types.is_string(t) or pa.types.is_large_string(t))
+
+
+def _used_values(column: pa.ChunkedArray) -> pa.ChunkedArray | None:
+    """The dictionary entries a dictionary column uses (nulls kept), or None for another column."""
+    if not pa.types.is_dictionary(column.type):
+        return None
+    return pa.chunked_array(
+        [c.dictionary.take(pc.unique(c.indices)) for c in column.chunks], type=column.type.value_type
+    )
+
+
+def _texts(values: pa.ChunkedArray) -> set[str] | None:
+    """The non-missing texts, or None when they are not valid UTF-8 (DuckDB's reader says so)."""
+    try:
+        return {v for v in values.to_pylist() if v is not None}
+    except (pa.ArrowException, ValueError):
+        return None
+
+
+def _check_stats(
+    path: Path,
+    chunk: pq.ColumnChunkMetaData,
+    values: pa.ChunkedArray,
+    group: int,
+    distinct: pa.ChunkedArray | None = None,
+) -> None:
+    """``distinct``: the column's distinct values (when read as a dictionary), for min and max."""
     st = chunk.statistics
     if st is None:
         return
@@ -76,6 +127,7 @@ def _check_stats(path: Path, chunk: pq.ColumnChunkMetaData, values: pa.ChunkedAr
         )
     if not st.has_min_max or values.null_count == len(values):
         return
+    values = values if distinct is None else distinct
     try:
         mm = pc.min_max(values)
     except pa.ArrowNotImplementedError:
