@@ -14,7 +14,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from pathlib import Path
 
 import pyarrow as pa
@@ -26,6 +26,7 @@ from kommunebench.errors import ValidationError
 __all__ = ["MANIFEST", "check_parquet", "parquet_columns", "check_manifest"]
 
 MANIFEST = "SHA256SUMS"
+MAX_DISTINCT = 10_000  # distinct texts of a column collected by check_parquet
 
 
 def parquet_columns(path: Path) -> list[str]:
@@ -45,22 +46,23 @@ def _corrupt(path: Path, what: str) -> ValidationError:
     return ValidationError(f"Parquet-filen er beskadiget ({what}); den er ikke indlæst", file=path.name)
 
 
-def check_parquet(path: Path, *, distinct: str | None = None) -> list[str] | None:
+def check_parquet(path: Path, *, distinct: Collection[str] = ()) -> dict[str, list[str]]:
     """Refuse a Parquet file whose pages, row counts or statistics do not hold (see the module doc).
 
-    ``distinct``: a column (its name in the file) whose distinct non-missing texts are returned,
-    collected while the pages are read anyway (the column is read as a dictionary, and each row
-    group's used dictionary entries are its distinct values). None when that column is no text
-    or its values cannot be collected; the caller then finds them another way.
+    ``distinct``: columns (their names in the file) whose distinct non-missing texts are wanted,
+    collected while the pages are read anyway: a text column is read as a dictionary, and each
+    row group's used dictionary entries are its distinct values. Returns {column: sorted texts}
+    for those that are text and have at most :data:`MAX_DISTINCT` of them; the caller finds the
+    others another way.
     """
     try:
         pf = pq.ParquetFile(path, page_checksum_verification=True)
-        want = distinct if distinct is not None and _is_text(pf.schema_arrow, distinct) else None
-        forced = want is not None and not pa.types.is_dictionary(pf.schema_arrow.field(want).type)
-        if forced:  # read that text column as a dictionary; its statistics are checked as before
-            pf = pq.ParquetFile(path, page_checksum_verification=True, read_dictionary=[want])
+        want = {n for n in distinct if _is_text(pf.schema_arrow, n)}
+        forced = {n for n in want if not pa.types.is_dictionary(pf.schema_arrow.field(n).type)}
+        if forced:  # read those text columns as dictionaries; their statistics are checked as before
+            pf = pq.ParquetFile(path, page_checksum_verification=True, read_dictionary=sorted(forced))
         meta = pf.metadata
-        values: set[str] | None = set() if want is not None else None
+        values: dict[str, set[str]] = {n: set() for n in want}
         for i in range(meta.num_row_groups):
             table = pf.read_row_group(i)
             rg = meta.row_group(i)
@@ -69,19 +71,22 @@ def check_parquet(path: Path, *, distinct: str | None = None) -> list[str] | Non
                     path, f"rækkegruppe {i + 1} har {table.num_rows} rækker, dens metadata siger {rg.num_rows}"
                 )
             for j in range(rg.num_columns):
-                column = table.column(j)
-                used = _used_values(column) if table.schema.names[j] == want else None
+                name, column = table.schema.names[j], table.column(j)
+                used = _used_values(column) if name in want else None
                 # A column read as a dictionary only here is checked on the values it uses, as the
                 # plain texts were (the same minimum and maximum).
-                _check_stats(path, rg.column(j), column, i, used if forced else None)
-                if table.schema.names[j] == want:
-                    texts = None if used is None or values is None else _texts(used)
-                    values = None if texts is None or values is None else values | texts
+                _check_stats(path, rg.column(j), column, i, used if name in forced else None)
+                if name in values:
+                    texts = _texts(used, len(values[name]))
+                    if texts is None:
+                        del values[name]
+                    else:
+                        values[name] |= texts
     except ValidationError:
         raise
     except (OSError, pa.ArrowException, ValueError) as exc:
         raise _corrupt(path, _first(exc)) from None
-    return None if values is None else sorted(values)
+    return {n: sorted(v) for n, v in values.items()}
 
 
 def _is_text(schema: pa.Schema, name: str) -> bool:
@@ -101,8 +106,11 @@ def _used_values(column: pa.ChunkedArray) -> pa.ChunkedArray | None:
     )
 
 
-def _texts(values: pa.ChunkedArray) -> set[str] | None:
-    """The non-missing texts, or None when they are not valid UTF-8 (DuckDB's reader says so)."""
+def _texts(values: pa.ChunkedArray | None, known: int) -> set[str] | None:
+    """The non-missing texts; None when there are too many, or they are not valid UTF-8 (DuckDB's
+    reader says so)."""
+    if values is None or known + len(values) > MAX_DISTINCT:
+        return None
     try:
         return {v for v in values.to_pylist() if v is not None}
     except (pa.ArrowException, ValueError):

@@ -61,7 +61,7 @@ class Staged:
     type_rules: dict[str, str] = field(default_factory=dict)
     exact: set[str] = field(default_factory=set)  # columns whose cast cannot fail
     span: str = ""  # a temporary table of the key check: per first key column, its span (see keycheck)
-    week_texts: list[str] | None = None  # a Parquet file's distinct week texts, read by its integrity check
+    texts: dict[str, list[str]] = field(default_factory=dict)  # distinct texts of a Parquet file's text columns
     fingerprint: str = ""
     status: str = ""
     seconds: float = 0.0
@@ -138,7 +138,9 @@ def stage(con: duckdb.DuckDBPyConnection, s: Staged, weekmap: str) -> None:
     else:
         src = f"read_parquet({lit(path)}, file_row_number=true)"
         named = _match_columns(kind, parquet_columns(path), s.name)  # duplicates under their names in the file
-        s.week_texts = check_parquet(path, distinct=named["week"] if kind.name == "benefit_weeks" else None)
+        texts = [c.name for c in kind.columns if c.sql_type == "VARCHAR" or (c.name == "week" and c.sql_type == "DATE")]
+        found = check_parquet(path, distinct=[named[c] for c in texts])
+        s.texts = {c: found[named[c]] for c in texts if named[c] in found}
         try:
             desc = con.execute(f"DESCRIBE SELECT * FROM read_parquet({lit(path)})").fetchall()
         except duckdb.Error as exc:
@@ -156,8 +158,11 @@ def stage(con: duckdb.DuckDBPyConnection, s: Staged, weekmap: str) -> None:
         raise ValidationError(f"filen har {what}", file=s.name)
     exprs = []
     s.exact = {c.name for c in kind.columns if cast_never_fails(c, s.src_types[c.name])}
+    clean = _clean_texts(con, s)
     for c in kind.columns:
         raw, typed, s.type_rules[c.name] = column_exprs(c, s.src_types[c.name], s.delimiter == ";")
+        if c.name in clean:  # no value to trim or empty: the value as it stands (the same values, cheaper)
+            raw = typed = f"r.{q(c.name)}"
         if kind.name == "benefit_weeks" and c.name == "week":
             typed = "w.monday"
         exprs.append(f"{raw} AS {q('r$' + c.name)}, {typed} AS {q(c.name)}")
@@ -166,6 +171,18 @@ def stage(con: duckdb.DuckDBPyConnection, s: Staged, weekmap: str) -> None:
         join = f" LEFT JOIN {weekmap} AS w ON w.txt = {raw_text(q('week'), s.src_types['week'])}"
     con.execute(f"CREATE OR REPLACE TEMP VIEW {s.typed} AS SELECT r.__rn, {', '.join(exprs)} FROM {s.raw} AS r{join}")
     s.temp.append(("VIEW", s.typed))
+
+
+def _clean_texts(con: duckdb.DuckDBPyConnection, s: Staged) -> set[str]:
+    """The text columns (kept as text) whose every value, per the file's distinct texts, is
+    neither empty nor surrounded by blanks: trimming them (and empty text = NULL) changes nothing."""
+    out = set()
+    for c in s.kind.columns:
+        if c.sql_type == "VARCHAR" and s.src_types[c.name] == "VARCHAR" and c.name in s.texts:
+            sql = "SELECT coalesce(bool_and(v = trim(v) AND v <> ''), true) FROM unnest(?::VARCHAR[]) t(v)"
+            if scalar(con, sql, [s.texts[c.name]]):
+                out.add(c.name)
+    return out
 
 
 # ------------------------------------------------------------------------------ row rules
@@ -186,8 +203,10 @@ def check_weeks(con: duckdb.DuckDBPyConnection, s: Staged, weekmap: str) -> None
     The mapping is keyed by the text as it stands in the file (the distinct texts are few: each is
     trimmed once here, never row by row); a blank text maps to nothing (a missing value)."""
     raw = raw_text(q("week"), s.src_types["week"])  # r$week of the typed view = NULLIF(trim(raw), '')
-    if s.week_texts is not None and s.src_types["week"] == "VARCHAR":  # read with the file's integrity check
-        texts = con.execute("SELECT v, NULLIF(trim(v), '') FROM unnest(?::VARCHAR[]) t(v)", [s.week_texts]).fetchall()
+    if "week" in s.texts and s.src_types["week"] == "VARCHAR":  # read with the file's integrity check
+        texts = con.execute(
+            "SELECT v, NULLIF(trim(v), '') FROM unnest(?::VARCHAR[]) t(v)", [s.texts["week"]]
+        ).fetchall()
     else:
         texts = con.execute(
             f"SELECT v, NULLIF(trim(v), '') FROM (SELECT DISTINCT {raw} AS v FROM {s.raw} AS r) WHERE v IS NOT NULL"
