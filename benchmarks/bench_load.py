@@ -5,7 +5,8 @@
 Prints each step's wall and CPU seconds (the step named on a line is the one that took them), the
 load average, the wall time, the process's CPU time (all threads: on a busy machine the steadier
 figure), the peak resident memory (``ru_maxrss`` of this process, and of child processes if any
-ran), the rows per kind, the file sizes and the database file size. A full-scale snapshot directory comes from ``kommunebench.data.synth.generate(out_dir, scale=1)``.
+ran), the rows per kind, the file sizes and the database file size. A full-scale snapshot
+directory comes from ``kommunebench.data.synth.generate(out_dir, scale=1)``.
 """
 
 from __future__ import annotations
