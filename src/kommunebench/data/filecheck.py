@@ -14,7 +14,11 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Collection, Iterable
+import os
+import threading
+from collections import deque
+from collections.abc import Collection, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import pyarrow as pa
@@ -27,6 +31,9 @@ __all__ = ["MANIFEST", "check_parquet", "parquet_columns", "check_manifest"]
 
 MANIFEST = "SHA256SUMS"
 MAX_DISTINCT = 10_000  # distinct texts of a column collected by check_parquet
+# Threads decoding row groups ahead (pyarrow releases the GIL) while this thread checks the
+# previous ones: one per core beside this thread (one on 2 cores: bw's check 1.2 → 0.9 s wall).
+_READERS = max(1, min((os.cpu_count() or 2) - 1, 3))
 
 
 def parquet_columns(path: Path) -> list[str]:
@@ -59,12 +66,9 @@ def check_parquet(path: Path, *, distinct: Collection[str] = ()) -> dict[str, li
         pf = pq.ParquetFile(path, page_checksum_verification=True)
         want = {n for n in distinct if _is_text(pf.schema_arrow, n)}
         forced = {n for n in want if not pa.types.is_dictionary(pf.schema_arrow.field(n).type)}
-        if forced:  # read those text columns as dictionaries; their statistics are checked as before
-            pf = pq.ParquetFile(path, page_checksum_verification=True, read_dictionary=sorted(forced))
-        meta = pf.metadata
+        meta = pf.metadata  # the row groups are read with those text columns as dictionaries
         values: dict[str, set[str]] = {n: set() for n in want}
-        for i in range(meta.num_row_groups):
-            table = pf.read_row_group(i)
+        for i, table in enumerate(_row_groups(path, sorted(forced), meta.num_row_groups)):
             rg = meta.row_group(i)
             if rg.num_rows != table.num_rows:
                 raise _corrupt(
@@ -87,6 +91,31 @@ def check_parquet(path: Path, *, distinct: Collection[str] = ()) -> dict[str, li
     except (OSError, pa.ArrowException, ValueError) as exc:
         raise _corrupt(path, _first(exc)) from None
     return {n: sorted(v) for n, v in values.items()}
+
+
+def _row_groups(path: Path, dictionary: list[str], n: int) -> Iterator[pa.Table]:
+    """The file's row groups in order, each read (pages checked) while the previous ones are
+    checked: a few threads read ahead, each with its own reader. The first failure in file order
+    is the one raised."""
+    local = threading.local()
+
+    def read(i: int) -> pa.Table:
+        if not hasattr(local, "pf"):
+            local.pf = pq.ParquetFile(path, page_checksum_verification=True, read_dictionary=dictionary or None)
+        return local.pf.read_row_group(i)
+
+    with ThreadPoolExecutor(max_workers=_READERS) as pool:
+        pending: deque[Future[pa.Table]] = deque()
+        try:
+            for i in range(n):
+                pending.append(pool.submit(read, i))
+                if len(pending) > _READERS:
+                    yield pending.popleft().result()
+            while pending:
+                yield pending.popleft().result()
+        finally:
+            for f in pending:
+                f.cancel()
 
 
 def _is_text(schema: pa.Schema, name: str) -> bool:
