@@ -14,7 +14,11 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+import os
+import threading
+from collections import deque
+from collections.abc import Collection, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import pyarrow as pa
@@ -26,6 +30,10 @@ from kommunebench.errors import ValidationError
 __all__ = ["MANIFEST", "check_parquet", "parquet_columns", "check_manifest"]
 
 MANIFEST = "SHA256SUMS"
+MAX_DISTINCT = 10_000  # distinct texts of a column collected by check_parquet
+# Threads decoding row groups ahead (pyarrow releases the GIL) while this thread checks the
+# previous ones: one per core beside this thread (one on 2 cores: bw's check 1.2 → 0.9 s wall).
+_READERS = max(1, min((os.cpu_count() or 2) - 1, 3))
 
 
 def parquet_columns(path: Path) -> list[str]:
@@ -45,27 +53,107 @@ def _corrupt(path: Path, what: str) -> ValidationError:
     return ValidationError(f"Parquet-filen er beskadiget ({what}); den er ikke indlæst", file=path.name)
 
 
-def check_parquet(path: Path) -> None:
-    """Refuse a Parquet file whose pages, row counts or statistics do not hold (see the module doc)."""
+def check_parquet(path: Path, *, distinct: Collection[str] = ()) -> dict[str, list[str]]:
+    """Refuse a Parquet file whose pages, row counts or statistics do not hold (see the module doc).
+
+    ``distinct``: columns (their names in the file) whose distinct non-missing texts are wanted,
+    collected while the pages are read anyway: a text column is read as a dictionary, and each
+    row group's used dictionary entries are its distinct values. Returns {column: sorted texts}
+    for those that are text and have at most :data:`MAX_DISTINCT` of them; the caller finds the
+    others another way.
+    """
     try:
         pf = pq.ParquetFile(path, page_checksum_verification=True)
-        meta = pf.metadata
-        for i in range(meta.num_row_groups):
-            table = pf.read_row_group(i)
+        want = {n for n in distinct if _is_text(pf.schema_arrow, n)}
+        forced = {n for n in want if not pa.types.is_dictionary(pf.schema_arrow.field(n).type)}
+        meta = pf.metadata  # the row groups are read with those text columns as dictionaries
+        values: dict[str, set[str]] = {n: set() for n in want}
+        for i, table in enumerate(_row_groups(path, sorted(forced), meta.num_row_groups)):
             rg = meta.row_group(i)
             if rg.num_rows != table.num_rows:
                 raise _corrupt(
                     path, f"rækkegruppe {i + 1} har {table.num_rows} rækker, dens metadata siger {rg.num_rows}"
                 )
             for j in range(rg.num_columns):
-                _check_stats(path, rg.column(j), table.column(j), i)
+                name, column = table.schema.names[j], table.column(j)
+                used = _used_values(column) if name in want else None
+                # A column read as a dictionary only here is checked on the values it uses, as the
+                # plain texts were (the same minimum and maximum).
+                _check_stats(path, rg.column(j), column, i, used if name in forced else None)
+                if name in values:
+                    texts = _texts(used, len(values[name]))
+                    if texts is None:
+                        del values[name]
+                    else:
+                        values[name] |= texts
     except ValidationError:
         raise
     except (OSError, pa.ArrowException, ValueError) as exc:
         raise _corrupt(path, _first(exc)) from None
+    return {n: sorted(v) for n, v in values.items()}
 
 
-def _check_stats(path: Path, chunk: pq.ColumnChunkMetaData, values: pa.ChunkedArray, group: int) -> None:
+def _row_groups(path: Path, dictionary: list[str], n: int) -> Iterator[pa.Table]:
+    """The file's row groups in order, each read (pages checked) while the previous ones are
+    checked: a few threads read ahead, each with its own reader. The first failure in file order
+    is the one raised."""
+    local = threading.local()
+
+    def read(i: int) -> pa.Table:
+        if not hasattr(local, "pf"):
+            local.pf = pq.ParquetFile(path, page_checksum_verification=True, read_dictionary=dictionary or None)
+        return local.pf.read_row_group(i)
+
+    with ThreadPoolExecutor(max_workers=_READERS) as pool:
+        pending: deque[Future[pa.Table]] = deque()
+        try:
+            for i in range(n):
+                pending.append(pool.submit(read, i))
+                if len(pending) > _READERS:
+                    yield pending.popleft().result()
+            while pending:
+                yield pending.popleft().result()
+        finally:
+            for f in pending:
+                f.cancel()
+
+
+def _is_text(schema: pa.Schema, name: str) -> bool:
+    if schema.get_field_index(name) < 0:
+        return False
+    t = schema.field(name).type
+    t = t.value_type if pa.types.is_dictionary(t) else t
+    return bool(pa.types.is_string(t) or pa.types.is_large_string(t))
+
+
+def _used_values(column: pa.ChunkedArray) -> pa.ChunkedArray | None:
+    """The dictionary entries a dictionary column uses (nulls kept), or None for another column."""
+    if not pa.types.is_dictionary(column.type):
+        return None
+    return pa.chunked_array(
+        [c.dictionary.take(pc.unique(c.indices)) for c in column.chunks], type=column.type.value_type
+    )
+
+
+def _texts(values: pa.ChunkedArray | None, known: int) -> set[str] | None:
+    """The non-missing texts; None when there are too many, or they are not valid UTF-8 (DuckDB's
+    reader says so)."""
+    if values is None or known + len(values) > MAX_DISTINCT:
+        return None
+    try:
+        return {v for v in values.to_pylist() if v is not None}
+    except (pa.ArrowException, ValueError):
+        return None
+
+
+def _check_stats(
+    path: Path,
+    chunk: pq.ColumnChunkMetaData,
+    values: pa.ChunkedArray,
+    group: int,
+    distinct: pa.ChunkedArray | None = None,
+) -> None:
+    """``distinct``: the column's distinct values (when read as a dictionary), for min and max."""
     st = chunk.statistics
     if st is None:
         return
@@ -76,6 +164,7 @@ def _check_stats(path: Path, chunk: pq.ColumnChunkMetaData, values: pa.ChunkedAr
         )
     if not st.has_min_max or values.null_count == len(values):
         return
+    values = values if distinct is None else distinct
     try:
         mm = pc.min_max(values)
     except pa.ArrowNotImplementedError:

@@ -38,13 +38,31 @@ def _missing(con: duckdb.DuckDBPyConnection, sql: str) -> tuple[int, object, int
     return int(n), value, rn
 
 
+def _held(
+    con: duckdb.DuckDBPyConnection, staged: dict[str, Staged], changed: set[str], persons: Callable[[], str]
+) -> set[tuple[str, str]]:
+    """The references to persons of the stored rows of several staged kinds, decided together
+    by one anti-join (one hash table of the persons instead of one per kind): when none is
+    broken, the (kind, column) pairs that then need no check of their own; else none."""
+    kinds = [
+        k for k, _, target, _ in _REFERENCES
+        if target == "persons" and (k in changed or ("persons" in changed and k in staged))
+    ]  # fmt: skip
+    if len(kinds) < 2:
+        return set()
+    union = " UNION ALL ".join(f"SELECT person_id FROM {KINDS[k].table}" for k in kinds)
+    sql = f"SELECT 1 FROM ({union}) x ANTI JOIN (SELECT person_id FROM {persons()}) p USING (person_id)"
+    return set() if scalar(con, f"SELECT EXISTS ({sql})") else {(k, "person_id") for k in kinds}
+
+
 def check_kpi_references(
     con: duckdb.DuckDBPyConnection, staged: dict[str, Staged], changed: set[str], persons: Callable[[], str]
 ) -> None:
     """Refuse references to persons or caseworkers that will not exist after the load.
     ``persons()``: a relation of the distinct stored person ids (column ``person_id``)."""
+    held = _held(con, staged, changed, persons)
     for kind, column, target, tcol in _REFERENCES:
-        if kind not in changed and target not in changed:
+        if (kind, column) in held or (kind not in changed and target not in changed):
             continue
         ids = persons() if target == "persons" else f"(SELECT DISTINCT {q(tcol)} FROM {KINDS[target].table})"
         known = f"(SELECT {q(tcol)} AS v FROM {ids})"

@@ -27,9 +27,9 @@ any other raw rule still reads the file.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import duckdb
 
@@ -61,6 +61,7 @@ class Staged:
     type_rules: dict[str, str] = field(default_factory=dict)
     exact: set[str] = field(default_factory=set)  # columns whose cast cannot fail
     span: str = ""  # a temporary table of the key check: per first key column, its span (see keycheck)
+    texts: dict[str, list[str]] = field(default_factory=dict)  # distinct texts of a Parquet file's text columns
     fingerprint: str = ""
     status: str = ""
     seconds: float = 0.0
@@ -136,8 +137,10 @@ def stage(con: duckdb.DuckDBPyConnection, s: Staged, weekmap: str) -> None:
         s.src_types = dict.fromkeys(kind.column_names, "VARCHAR")
     else:
         src = f"read_parquet({lit(path)}, file_row_number=true)"
-        _match_columns(kind, parquet_columns(path), s.name)  # duplicates under their names in the file
-        check_parquet(path)
+        named = _match_columns(kind, parquet_columns(path), s.name)  # duplicates under their names in the file
+        texts = [c.name for c in kind.columns if c.sql_type == "VARCHAR" or (c.name == "week" and c.sql_type == "DATE")]
+        found = check_parquet(path, distinct=[named[c] for c in texts])
+        s.texts = {c: found[named[c]] for c in texts if named[c] in found}
         try:
             desc = con.execute(f"DESCRIBE SELECT * FROM read_parquet({lit(path)})").fetchall()
         except duckdb.Error as exc:
@@ -155,8 +158,11 @@ def stage(con: duckdb.DuckDBPyConnection, s: Staged, weekmap: str) -> None:
         raise ValidationError(f"filen har {what}", file=s.name)
     exprs = []
     s.exact = {c.name for c in kind.columns if cast_never_fails(c, s.src_types[c.name])}
+    clean = _clean_texts(con, s)
     for c in kind.columns:
         raw, typed, s.type_rules[c.name] = column_exprs(c, s.src_types[c.name], s.delimiter == ";")
+        if c.name in clean:  # no value to trim or empty: the value as it stands (the same values, cheaper)
+            raw = typed = f"r.{q(c.name)}"
         if kind.name == "benefit_weeks" and c.name == "week":
             typed = "w.monday"
         exprs.append(f"{raw} AS {q('r$' + c.name)}, {typed} AS {q(c.name)}")
@@ -165,6 +171,18 @@ def stage(con: duckdb.DuckDBPyConnection, s: Staged, weekmap: str) -> None:
         join = f" LEFT JOIN {weekmap} AS w ON w.txt = {raw_text(q('week'), s.src_types['week'])}"
     con.execute(f"CREATE OR REPLACE TEMP VIEW {s.typed} AS SELECT r.__rn, {', '.join(exprs)} FROM {s.raw} AS r{join}")
     s.temp.append(("VIEW", s.typed))
+
+
+def _clean_texts(con: duckdb.DuckDBPyConnection, s: Staged) -> set[str]:
+    """The text columns (kept as text) whose every value, per the file's distinct texts, is
+    neither empty nor surrounded by blanks: trimming them (and empty text = NULL) changes nothing."""
+    out = set()
+    for c in s.kind.columns:
+        if c.sql_type == "VARCHAR" and s.src_types[c.name] == "VARCHAR" and c.name in s.texts:
+            sql = "SELECT coalesce(bool_and(v = trim(v) AND v <> ''), true) FROM unnest(?::VARCHAR[]) t(v)"
+            if scalar(con, sql, [s.texts[c.name]]):
+                out.add(c.name)
+    return out
 
 
 # ------------------------------------------------------------------------------ row rules
@@ -185,9 +203,14 @@ def check_weeks(con: duckdb.DuckDBPyConnection, s: Staged, weekmap: str) -> None
     The mapping is keyed by the text as it stands in the file (the distinct texts are few: each is
     trimmed once here, never row by row); a blank text maps to nothing (a missing value)."""
     raw = raw_text(q("week"), s.src_types["week"])  # r$week of the typed view = NULLIF(trim(raw), '')
-    texts = con.execute(
-        f"SELECT v, NULLIF(trim(v), '') FROM (SELECT DISTINCT {raw} AS v FROM {s.raw} AS r) WHERE v IS NOT NULL"
-    ).fetchall()
+    if "week" in s.texts and s.src_types["week"] == "VARCHAR":  # read with the file's integrity check
+        texts = con.execute(
+            "SELECT v, NULLIF(trim(v), '') FROM unnest(?::VARCHAR[]) t(v)", [s.texts["week"]]
+        ).fetchall()
+    else:
+        texts = con.execute(
+            f"SELECT v, NULLIF(trim(v), '') FROM (SELECT DISTINCT {raw} AS v FROM {s.raw} AS r) WHERE v IS NOT NULL"
+        ).fetchall()
     good, bad = [], {}
     for v, t in texts:
         if t is None:
@@ -214,6 +237,22 @@ def check_weeks(con: duckdb.DuckDBPyConnection, s: Staged, weekmap: str) -> None
         raise refuse(
             s, f"ikke en eksisterende ISO-uge (YYYY-Www): {bad[value]}", column="week", row=rn, value=value, more=n - 1
         )
+
+
+def _allowed_cond(column: str, allowed: tuple[str, ...]) -> str:
+    return f"{q(column)} NOT IN ({', '.join(lit(a) for a in allowed)})"
+
+
+def _set_cond(column: str, values: set) -> str:
+    return f"{q(column)} NOT IN ({', '.join(str(int(v)) for v in sorted(values)) or 'NULL'})"
+
+
+def _membership_conds(s: Staged, sets: dict[str, tuple[set, str]]) -> set[str]:
+    """The conditions of :func:`row_rules` that test one column's value against a list (allowed
+    values, reference sets): columns of few distinct values, counted per value (see
+    :func:`_stored_counts`)."""
+    conds = {_allowed_cond(c.name, c.allowed) for c in s.kind.columns if c.allowed is not None}
+    return conds | {_set_cond(c.name, sets[c.name][0]) for c in s.kind.columns if c.name in sets}
 
 
 def row_rules(s: Staged, sets: dict[str, tuple[set, str]]) -> list[tuple[str, str, str]]:
@@ -246,13 +285,8 @@ def row_rules(s: Staged, sets: dict[str, tuple[set, str]]) -> list[tuple[str, st
         elif c.max is not None:
             out.append((c.name, f"uden for det tilladte område: skal være højst {c.max:g}", f"{t} > {c.max}"))
         if c.allowed is not None:
-            out.append(
-                (
-                    c.name,
-                    f"ikke en tilladt værdi (tilladt: {', '.join(c.allowed)})",
-                    f"{t} NOT IN ({', '.join(lit(a) for a in c.allowed)})",
-                )
-            )
+            rule = f"ikke en tilladt værdi (tilladt: {', '.join(c.allowed)})"
+            out.append((c.name, rule, _allowed_cond(c.name, c.allowed)))
         if c.name == "quarter":
             out.append(
                 (
@@ -262,9 +296,7 @@ def row_rules(s: Staged, sets: dict[str, tuple[set, str]]) -> list[tuple[str, st
                 )
             )
         if c.name in sets:
-            values, rule = sets[c.name]
-            in_list = ", ".join(str(int(v)) for v in sorted(values)) or "NULL"
-            out.append((c.name, rule, f"{t} NOT IN ({in_list})"))
+            out.append((c.name, sets[c.name][1], _set_cond(c.name, sets[c.name][0])))
         out.extend(rule for rule in s.kind.rules if rule[0] == c.name)
     return out
 
@@ -277,25 +309,59 @@ def check_rows(
     ``stored``: the table already holding exactly the file's typed rows (inside the load's
     transaction): the pass reads it, and the file only for a raw rule that can still be broken."""
     rules = row_rules(s, sets)
-    cols = ", ".join(q(c) for c in s.kind.column_names)
-    total = f"count(*), sum(hash({cols})::HUGEINT)"
     if stored is None:
-        res = one(con, f"SELECT {total}, {', '.join(f'count_if({cond})' for _, _, cond in rules)} FROM {s.typed}")
-        n, hsum, broken = res[0], res[1], list(res[2:])
+        n, hsum, counts = _counts(con, s, sets, rules, range(len(rules)), s.typed)
+        broken = [counts[i] for i in range(len(rules))]
     else:
-        n, hsum, broken = _stored_counts(con, s, rules, stored, total)
+        n, hsum, broken = _stored_counts(con, s, sets, rules, stored)
     for (column, rule, cond), k in zip(rules, broken, strict=True):
         if k:
             rn, value = one(con, f"SELECT __rn, {q('r$' + column)} FROM {s.typed} WHERE {cond} ORDER BY __rn LIMIT 1")
             if rule == NOT_A_NUMBER and s.delimiter == "," and isinstance(value, str) and "," in value:
                 rule += " (decimalkomma accepteres kun i ';'-separerede filer)"
             raise refuse(s, rule, column=column, row=rn, value=value, more=k - 1)
-    return n, int(hsum or 0)
+    return n, hsum
+
+
+def _counts(
+    con: duckdb.DuckDBPyConnection,
+    s: Staged,
+    sets: dict[str, tuple[set, str]],
+    rules: list[tuple[str, str, str]],
+    which: Iterable[int],
+    source: str,
+) -> tuple[int, int, dict[int, int]]:
+    """(row count, sum of the typed rows' hashes, {rule index: broken rows}) of ``source`` in one
+    pass, for the rules ``which``. A membership rule (:func:`_membership_conds`) is counted per
+    distinct value: the pass groups the rows by those columns (few combinations in valid data),
+    counts and hashes each group, and tests each combination once instead of every row; the
+    counts are the same as row by row."""
+    cols = ", ".join(q(c) for c in s.kind.column_names)
+    listed = _membership_conds(s, sets)
+    grouped = [i for i in which if rules[i][2] in listed]
+    rest = [i for i in which if rules[i][2] not in listed]
+    if grouped:
+        keys = ", ".join(dict.fromkeys(q(rules[i][0]) for i in grouped))
+        inner = [f"count(*) AS __n, sum(hash({cols})::HUGEINT) AS __h"]
+        inner += [f"count_if({rules[i][2]}) AS __r{i}" for i in rest]
+        outer = ["sum(__n)", "sum(__h)", *(f"sum(__r{i})" for i in rest)]
+        outer += [f"sum(__n) FILTER (WHERE {rules[i][2]})" for i in grouped]
+        sql = f"SELECT {', '.join(outer)} FROM (SELECT {keys}, {', '.join(inner)} FROM {source} GROUP BY {keys})"
+    else:
+        aggs = [f"count(*), sum(hash({cols})::HUGEINT)", *(f"count_if({rules[i][2]})" for i in rest)]
+        sql = f"SELECT {', '.join(aggs)} FROM {source}"
+    res = one(con, sql)
+    counts = {i: int(k or 0) for i, k in zip(rest + grouped, res[2:], strict=True)}
+    return int(res[0]), int(res[1] or 0), counts
 
 
 def _stored_counts(
-    con: duckdb.DuckDBPyConnection, s: Staged, rules: list[tuple[str, str, str]], stored: str, total: str
-) -> tuple[int, Any, list[int]]:
+    con: duckdb.DuckDBPyConnection,
+    s: Staged,
+    sets: dict[str, tuple[set, str]],
+    rules: list[tuple[str, str, str]],
+    stored: str,
+) -> tuple[int, int, list[int]]:
     """The counts of :func:`check_rows` with the typed rules read from ``stored`` (see the module doc)."""
     sql = (
         "SELECT column_name FROM duckdb_columns() WHERE table_name = ? AND NOT is_nullable "
@@ -310,13 +376,11 @@ def _stored_counts(
 
     where = [on_file(column, cond) for column, _, cond in rules]
     table = [i for i, w in enumerate(where) if not w and '"r$' not in rules[i][2]]
-    res = one(con, f"SELECT {', '.join([total, *(f'count_if({rules[i][2]})' for i in table)])} FROM {stored}")
-    broken = [0] * len(rules)
-    for i, k in zip(table, res[2:], strict=True):
-        broken[i] = k
+    n, hsum, counts = _counts(con, s, sets, rules, table, stored)
+    broken = [counts.get(i, 0) for i in range(len(rules))]
     files = [i for i, w in enumerate(where) if w]
     if files:
-        counts = one(con, f"SELECT {', '.join(f'count_if({rules[i][2]})' for i in files)} FROM {s.typed}")
-        for i, k in zip(files, counts, strict=True):
+        found = one(con, f"SELECT {', '.join(f'count_if({rules[i][2]})' for i in files)} FROM {s.typed}")
+        for i, k in zip(files, found, strict=True):
             broken[i] = k
-    return res[0], res[1], broken
+    return n, hsum, broken
