@@ -24,7 +24,6 @@ from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.optimize import linprog
 
 from kommunebench.efficiency import highs
 
@@ -38,8 +37,6 @@ __all__ = [
 ]
 
 _OPTIONS = {"presolve": False}  # presolve costs more than it saves on these small blocks
-# the one call site; SciPy's stubs do not accept bounds as an (n, 2) array, which linprog does
-_linprog: Callable[..., Any] = linprog
 
 
 class LPFailure(RuntimeError):
@@ -205,9 +202,14 @@ def solve_blocks(
         eq_rhs.append(np.ones(nb))
     a_eq = sp.vstack(eq_blocks, format="csc") if eq_blocks else None
     b_eq = np.concatenate(eq_rhs) if eq_rhs else None
-    if primal_only and highs.AVAILABLE and not phase2 and pricing == "dantzig":
+    if primal_only and highs.available() and not phase2 and pricing == "dantzig":
         return _primal(c, a_rows, rhs.ravel(), a_eq, b_eq, bounds, nb, k, p)
-    res = _linprog(
+    # imported at the first LP, not with the package (about 0.3 s at every start of the command line)
+    from scipy.optimize import linprog
+
+    # SciPy's stubs do not accept bounds as an (n, 2) array, which linprog does
+    solve: Callable[..., Any] = linprog
+    res = solve(
         c,
         A_ub=None if phase2 else a_rows,
         b_ub=None if phase2 else rhs.ravel(),
