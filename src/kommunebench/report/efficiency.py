@@ -66,7 +66,9 @@ def efficiency_facts(view: PublicEfficiency) -> list[tuple[str, str]]:
     t = view.totals
     boot = (
         f"{format_number_da(view.bootstrap, 'count')} gentagelser (delstikprøver, Kneip, Simar & Wilson 2008; "
-        f"seed {view.seed}): bias-korrigeret score og 90 %-interval for DEA med udgifter"
+        f"seed {view.seed}): bias-korrigeret score og 90 %-interval for DEA med udgifter; intervallets "
+        "niveau er kalibreret med delstikprøver i to niveauer (Politis, Romano & Wolf 1999), så det "
+        "aldrig er smallere end det nominelle"
         if view.bootstrap
         else "ingen (DEA-scorer er skævt opad i små stikprøver; se kommunebench efficiency show --bootstrap)"
     )
