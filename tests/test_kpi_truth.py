@@ -25,13 +25,16 @@ def site(tmp_path_factory, request):
 
 def test_small_scale_truth(site):
     """Default suite: the shared scale-0.01 site (random seed, printed): offer types ranked by
-    their planted effects, and the adjusted comparison recovers the departments' planted effects.
+    their planted effects, the comparison's causal label and its odds ratios.
 
-    Caseworkers are checked in the slow test at scale 0.1 only: at 0.01 the four large
-    municipalities have 10-14 caseworkers with 60+ spells, and the Spearman of their adjusted
-    differences with the planted effects ranged from -0.25 to 0.92 over 13 seeds (below 0.3 in 5,
-    with the code before and after issue 15) - too few to rank. Departments (10-12) gave 0.55-0.92
-    over 6 of those seeds, the failing ones included."""
+    Caseworkers and departments are ranked against their planted effects in the slow test at
+    scale 0.1 only (`test_caseworker_and_department_ranking_at_scale_01`: departments >= 0.8).
+    At 0.01 the four large municipalities have 10-14 caseworkers with 60+ spells, and the Spearman
+    of their adjusted differences with the planted effects ranged from -0.25 to 0.92 over 13 seeds
+    (below 0.3 in 5, with the code before and after issue 15) - too few to rank. Departments
+    (10-12) gave 0.55-0.92 over 6 of those seeds, but 0.077 on seed 979861 (2026-12-01, also on
+    the code before that day's changes): with a dozen units a Spearman above 0.3 is not something
+    the data at this scale can promise, so the default suite only prints it."""
     print(f"seed={site.seed}")
     con = warehouse.connect(site.db, read_only=True)
     truth = pd.read_parquet(site.snapshot / "truth_kpi.parquet")
@@ -41,7 +44,7 @@ def test_small_scale_truth(site):
         assert est == planted, (seed, est, planted)
         r = ranking(con, truth, LARGE, min_spells=60)
         print(r)
-        assert r["n_departments"] >= 8 and r["departments"] > 0.3, (seed, r)
+        assert r["n_departments"] >= 8, (seed, r)  # the ranking itself: the slow test at scale 0.1
         assert offer_comparison(con, (101,)).label == NOT_CAUSAL
         _odds_ratio_by_hand(adjust(con, 101).frame)
     finally:
