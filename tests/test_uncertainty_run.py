@@ -9,12 +9,13 @@ from kommunebench.benchmark.runs import execute_run, load_run
 from kommunebench.data import reference, warehouse
 from kommunebench.data.load import load
 from kommunebench.data.synth import generate
-from kommunebench.model import DEFAULT_DESIGN, Design, fit_benchmark
+from kommunebench.model import DEFAULT_DESIGN, Design, MunicipalCrossproducts, fit_benchmark, floor_tiny_expected
 from kommunebench.pipeline import publish_run
 from kommunebench.publish import display_frame
 from kommunebench.publish.uncertainty import UNCERTAINTY_FIELDS, rank_sentence
 from kommunebench.report import funnel_figure
 from kommunebench.uncertainty import FRAME_NAMES
+from kommunebench.uncertainty.intervals import outcome_combo
 
 
 @pytest.fixture(scope="module")
@@ -60,6 +61,38 @@ def test_uncertainty_is_stored_with_the_run(stored):
     assert ((tot.rank_lower <= tot["rank"]) & (tot["rank"] <= tot.rank_upper)).all()
     lists = run.lists.overall.set_index("kommunekode")
     np.testing.assert_allclose(tot.set_index("kommunekode").diff_pp.loc[lists.index], lists.diff_pp, atol=1e-9)
+    rob = back.artifacts["robustness"]
+    for area, frame in run.lists.by_area.items():
+        f = frame.set_index("kommunekode")
+        got = u[u.area == area].set_index("kommunekode").diff_pp.loc[f.index]
+        np.testing.assert_allclose(got, f.diff_pp, atol=1e-9, err_msg=area)
+        official = rob[rob.area == area].set_index("kommunekode").diff_pp_officiel.loc[f.index]
+        np.testing.assert_allclose(official, f.diff_pp, atol=1e-9, err_msg=area)
+
+
+def test_a_tiny_negative_expected_count_is_zero_in_the_lists_and_the_uncertainty():
+    """One municipality whose fitted expected count is -0.0006 persons (seen at scale 0.005)."""
+    xx = np.zeros((2, 2, 2))
+    xx[:, 0, 0] = [9.0, 20.0]  # persons; the design is [1 | x]
+    xx[:, 0, 1] = xx[:, 1, 0] = [0.0, 20.0]
+    xy = np.zeros((2, 2, 2))
+    xy[1, :, :] = [[3.0, 1.0], [3.0, 1.0]]
+    xp = MunicipalCrossproducts(
+        kommunekoder=np.array([563, 101]),
+        mun_ca=np.array([0, 1]),
+        population=np.array([9.0, 20.0]),
+        xx=xx,
+        xy=xy,
+        yy=np.zeros((2, 2, 2)),
+        shift=np.zeros(2),
+        intercept=0,
+    )
+    # expected counts: 563 (-0.0006, 1.0), 101 (3.0, 1.0)
+    coef = np.array([[-0.6e-3 / 9, 1 / 9], [0.15 + 0.6e-3 / 9, 0.05 - 1 / 9]])
+    got = xp.differences(coef, outcome_combo(2, True))
+    np.testing.assert_allclose(got[0], [0.0, -1.0, -1.0], atol=1e-12)
+    np.testing.assert_allclose(got[1], [3.0 - 3.0, 1.0 - 1.0, 0.0], atol=1e-12)
+    assert list(floor_tiny_expected(np.array([-0.6e-3, -0.49, -0.5, -2.0, 0.3]))) == [0.0, 0.0, -0.5, -2.0, 0.3]
 
 
 def test_uncertainty_columns_are_blank_for_suppressed_cells(stored):
@@ -105,7 +138,7 @@ def test_robustness_specifications_equal_separate_fits(stored):
         m = fit.municipal
         for area in fit.areas:
             mm = m[m.area == area].set_index("kommunekode")
-            want = 100 * (mm.actual - mm.expected) / mm.population
+            want = 100 * (mm.actual - floor_tiny_expected(mm.expected.to_numpy())) / mm.population
             got = rob[rob.area == area].set_index("kommunekode")[f"diff_pp_{name}"]
             np.testing.assert_allclose(got.loc[want.index], want, atol=1e-8)
     tot = rob[rob.area == "total"]

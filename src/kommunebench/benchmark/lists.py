@@ -38,6 +38,7 @@ from kommunebench.benchmark.ranking import rank_as_published, rank_by_difference
 from kommunebench.data import reference
 from kommunebench.data.periods import Period
 from kommunebench.errors import ConfigError, ValidationError
+from kommunebench.model.municipal import floor_tiny_expected
 
 __all__ = [
     "MINISTRY_AREAS",
@@ -217,11 +218,9 @@ def _validate(municipal: pd.DataFrame, *, complete: bool) -> pd.DataFrame:
             value=(int(df["kommunekode"].to_numpy()[i]), df["area"].iat[i]),
             more=int(dup.sum()) - 1,
         )
-    # A linear probability model's expected count is a sum of fitted values: in a municipality with
-    # almost nobody expected it can fall a hair below 0 (seen: -0.0001 persons at scale 0.005).
-    # Less than half a person below 0 counts as 0 expected; anything lower is refused.
-    tiny = (df["expected"] < 0) & (df["expected"] > -0.5)
-    df.loc[tiny, "expected"] = 0.0
+    # A tiny negative expected count (a linear probability model's sum of fitted values) counts as
+    # 0, as in the uncertainty stage; anything lower is refused below.
+    df["expected"] = floor_tiny_expected(df["expected"].to_numpy(dtype=float))
     for col, rule in (("population", lambda s: s > 0), ("actual", lambda s: s >= 0), ("expected", lambda s: s >= 0)):
         bad = ~rule(df[col])
         if bad.any():

@@ -11,7 +11,12 @@ from kommunebench.model.design import DEFAULT_DESIGN, INTERCEPT, Design, Factor
 from kommunebench.model.engine import DEFAULT_ENGINE, ONE_PASS, DuckDBEngine, StatsEngine
 from kommunebench.model.fit import fit_benchmark, fit_model
 from kommunebench.model.incremental import IncrementalEngine
-from kommunebench.model.municipal import MunicipalCrossproducts, municipal_crossproducts
+from kommunebench.model.municipal import (
+    TINY_EXPECTED,
+    MunicipalCrossproducts,
+    floor_tiny_expected,
+    municipal_crossproducts,
+)
 from kommunebench.model.ols import OLSResult, ols, ols_from_crossproducts
 from kommunebench.model.results import MUNICIPAL_COLUMNS, BenchmarkFit, ModelFit
 
@@ -35,6 +40,8 @@ __all__ = [
     "period_statistics",
     "MunicipalCrossproducts",
     "municipal_crossproducts",
+    "floor_tiny_expected",
+    "TINY_EXPECTED",
     "OLSResult",
     "ols",
     "ols_from_crossproducts",

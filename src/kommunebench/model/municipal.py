@@ -18,7 +18,19 @@ import numpy as np
 
 from kommunebench.model.accumulate import PeriodStats
 
-__all__ = ["MunicipalCrossproducts", "municipal_crossproducts"]
+__all__ = ["MunicipalCrossproducts", "municipal_crossproducts", "floor_tiny_expected", "TINY_EXPECTED"]
+
+# A linear probability model's expected count is a sum of fitted values: in a municipality with
+# almost nobody expected it can fall a hair below 0 (seen: -0.0006 persons at scale 0.005).
+# Less than half a person below 0 counts as 0 expected (the lists refuse anything lower).
+TINY_EXPECTED = 0.5
+
+
+def floor_tiny_expected(expected: np.ndarray) -> np.ndarray:
+    """``expected`` with values in (-TINY_EXPECTED, 0) set to 0 (a new array)."""
+    e = np.array(expected, dtype=float)
+    e[(e < 0) & (e > -TINY_EXPECTED)] = 0.0
+    return e
 
 
 @dataclass(frozen=True, eq=False)
@@ -44,6 +56,15 @@ class MunicipalCrossproducts:
         b = np.nan_to_num(np.asarray(coef, float), nan=0.0).copy()
         b[self.intercept] = b[self.intercept] + self.shift @ b
         return b
+
+    def differences(self, coef: np.ndarray, combo: np.ndarray) -> np.ndarray:
+        """Actual − expected counts (n_mun × outcomes of ``combo``), as the lists compute them.
+
+        ``coef``: k × A (the areas); each area's expected count is floored as the lists floor it
+        (:func:`floor_tiny_expected`) before ``combo`` sums areas into outcomes.
+        """
+        expected = floor_tiny_expected(self.xx[:, self.intercept, :] @ self.shifted(coef))
+        return (self.xy[:, self.intercept, :] - expected) @ combo
 
 
 def _ro(a: np.ndarray) -> np.ndarray:

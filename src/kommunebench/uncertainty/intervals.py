@@ -260,9 +260,7 @@ def difference_uncertainty(
     x = fit.x_sums[:, kept]  # unshifted column sums, kommunekoder order
     bread = cov_u[np.ix_(kept, kept)]
     pop = xp.population
-    diff = (xp.xy[:, xp.intercept, :] @ combo) - np.einsum(
-        "mk,kc->mc", xp.xx[:, xp.intercept, :], xp.shifted(coef @ combo)
-    )
+    diff = xp.differences(coef, combo)  # as the lists compute it (tiny negative expected → 0)
     v_noise, phi, model_weight = noise_variance(xp, coef, combo, diff)
     h = x @ bread @ x.T  # X_m'(X'X)⁻¹X_l
     projected = fit.projected

@@ -120,8 +120,8 @@ def _within(fxp: MunicipalCrossproducts, d_cols: np.ndarray, lm_cols: np.ndarray
 
 
 def _diff_pp(xp: MunicipalCrossproducts, b: np.ndarray, combo: np.ndarray) -> np.ndarray:
-    d = xp.xy[:, 0, :] @ combo - xp.xx[:, 0, :] @ xp.shifted(b)
-    return (100 * d / xp.population[:, None]).T
+    """Differences in pct points (outcomes × municipalities) from per-area coefficients ``b``."""
+    return (100 * xp.differences(b, combo) / xp.population[:, None]).T
 
 
 def robustness(fit: BenchmarkFit, *, base_fit: BenchmarkFit | None = None, with_total: bool = True) -> Robustness:
@@ -134,15 +134,18 @@ def robustness(fit: BenchmarkFit, *, base_fit: BenchmarkFit | None = None, with_
     small = np.array([terms.index(v) for v in SMALL_BLOCK if v in lm_names])
     combo = outcome_combo(len(fit.areas), with_total)
     areas = tuple(fit.areas) + (("total",) if combo.shape[1] > len(fit.areas) else ())
+    # Every specification is fitted per area (the total's coefficients are their sum, OLS being
+    # linear in the outcome), so each area's expected count is floored as the lists floor it.
+    per_area = np.eye(len(fit.areas))
     coefs = {
-        "officiel": np.nan_to_num(fit.model.coef, nan=0.0) @ combo,
-        "uden_arbejdsmarked": _solve(fxp, np.concatenate([[0], d_cols]), combo),
-        "lille_arbejdsmarked": _solve(fxp, np.concatenate([[0], d_cols, small]), combo),
-        "kommune_fe": _within(fxp, d_cols, lm_cols, combo),
+        "officiel": np.nan_to_num(fit.model.coef, nan=0.0),
+        "uden_arbejdsmarked": _solve(fxp, np.concatenate([[0], d_cols]), per_area),
+        "lille_arbejdsmarked": _solve(fxp, np.concatenate([[0], d_cols, small]), per_area),
+        "kommune_fe": _within(fxp, d_cols, lm_cols, per_area),
     }
     diffs = {k: _diff_pp(xp, b, combo) for k, b in coefs.items()}
     if base_fit is not None and base_fit.crossproducts is not None:
-        diffs["fremskrivning"] = _diff_pp(xp, np.nan_to_num(base_fit.model.coef, nan=0.0) @ combo, combo)
+        diffs["fremskrivning"] = _diff_pp(xp, np.nan_to_num(base_fit.model.coef, nan=0.0), combo)
     d = np.stack(list(diffs.values()))
     ranks = np.stack([[ranks_of(d[s, a]) for a in range(d.shape[1])] for s in range(d.shape[0])])
     pop, ca = xp.population, xp.mun_ca
