@@ -42,6 +42,7 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pandas as pd
+from bytecode import ensure_bytecode  # the script's folder (benchmarks/) is on sys.path
 
 from kommunebench.benchmark.ranking import rank_as_published
 from kommunebench.data.periods import Period, format_iso_week
@@ -208,6 +209,7 @@ def main() -> None:
     )
     ap.add_argument("--repeat", type=int, default=1, help="measure the duckdb/Spark rounds this often (alternating)")
     a = ap.parse_args()
+    print(ensure_bytecode())
 
     p = Period.parse(a.period)
     snap, db, res = a.work / "snapshot", a.work / "warehouse.duckdb", a.work / "results"

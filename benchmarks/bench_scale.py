@@ -40,6 +40,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import bench_api  # noqa: E402  (the server start-up and the asyncio client are shared)
+from bytecode import ensure_bytecode  # noqa: E402
 
 _MODEL = r"""
 import contextlib, json, resource, sys, time
@@ -242,6 +243,7 @@ def main() -> None:
     a = ap.parse_args()
     parts = a.only or ["model", "pages", "load"]
     print(f"{os.cpu_count()} cores; {_la()}")
+    print(ensure_bytecode())
     if ("model" in parts or "pages" in parts) and a.db is None:
         raise SystemExit("--db is needed for the model and pages figures")
     if "model" in parts:

@@ -17,8 +17,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from openpyxl import load_workbook
-
 from kommunebench.errors import ValidationError
 from kommunebench.published.labels import field_of
 
@@ -124,6 +122,8 @@ def _csv(file: str, text: str) -> RawTable:
 
 
 def _xlsx(file: str, data: bytes) -> RawTable:
+    from openpyxl import load_workbook  # imported here, not at every start of the command line
+
     try:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises several kinds for a broken file

@@ -11,11 +11,6 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from docx import Document
-from docx.enum.section import WD_ORIENT
-from docx.oxml.ns import qn
-from docx.shared import Cm, Pt
-
 from kommunebench.report.common import file_path, write_atomic
 
 __all__ = ["DOCX_TYPE", "letter_docx_bytes", "write_letter_docx"]
@@ -35,6 +30,11 @@ def _blocks(text: str) -> list[list[str]]:
 
 def letter_docx_bytes(text: str, *, title: str = "Brev") -> bytes:
     """The letter ``text`` as the bytes of a .docx file (A4 portrait, Calibri 11, Danish)."""
+    from docx import Document  # imported here, not at every start of the command line
+    from docx.enum.section import WD_ORIENT
+    from docx.oxml.ns import qn
+    from docx.shared import Cm, Pt
+
     doc = Document()
     section = doc.sections[0]
     section.orientation = WD_ORIENT.PORTRAIT

@@ -14,17 +14,17 @@ import math
 import textwrap
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.properties import PageSetupProperties
-from openpyxl.worksheet.worksheet import Worksheet
 
 from kommunebench.publish import format_number_da
 from kommunebench.report.common import write_atomic
+
+if TYPE_CHECKING:  # openpyxl is imported where a workbook is made, not at every start
+    from openpyxl import Workbook
+    from openpyxl.worksheet.worksheet import Worksheet
 
 __all__ = [
     "NUMBER_FORMATS",
@@ -52,14 +52,16 @@ NUMBER_FORMATS = {
     "share_precise": "0.000000",
     "mio_precise": "#,##0.000",
 }
-HEADER_FILL = PatternFill("solid", fgColor="DDE5F0")
-HIGHLIGHT_FILL = PatternFill("solid", fgColor="F8D7DA")
+HEADER_COLOUR = "DDE5F0"
+HIGHLIGHT_COLOUR = "F8D7DA"
 _INVALID = set("[]:*?/\\")
 _MAX_WIDTH = 45
 
 
 def new_workbook(title: str | None = None) -> Workbook:
     """An empty workbook (no default sheet) with kommunebench as its creator."""
+    from openpyxl import Workbook
+
     wb = Workbook()
     if wb.active is not None:
         wb.remove(wb.active)
@@ -92,10 +94,12 @@ def cell_value(value: object) -> object:
 
 
 def _style_header(ws: Worksheet, n_columns: int) -> None:
+    from openpyxl.styles import Alignment, Font, PatternFill
+
     for j in range(1, n_columns + 1):
         head = ws.cell(row=1, column=j)
         head.font = Font(bold=True)
-        head.fill = HEADER_FILL
+        head.fill = PatternFill("solid", fgColor=HEADER_COLOUR)
         head.alignment = Alignment(wrap_text=True, vertical="top")
 
 
@@ -126,6 +130,10 @@ def write_table(
 
     ``kinds`` (header → kind) defaults to ``frame.attrs["kinds"]``; ``highlight`` marks rows to fill.
     """
+    from openpyxl.styles import PatternFill
+    from openpyxl.utils import get_column_letter
+
+    highlight_fill = PatternFill("solid", fgColor=HIGHLIGHT_COLOUR)
     kinds = dict(frame.attrs.get("kinds", {}) if kinds is None else kinds)
     headers = [str(c) for c in frame.columns]
     ws.append(headers)
@@ -133,7 +141,7 @@ def write_table(
         ws.append([cell_value(v) for v in row])
         if highlight is not None and highlight[i]:
             for cell in ws[ws.max_row]:
-                cell.fill = HIGHLIGHT_FILL
+                cell.fill = highlight_fill
     n_rows = len(frame) + 1
     _style_header(ws, len(headers))
     for j, header in enumerate(headers, start=1):
@@ -157,6 +165,8 @@ def page_setup(ws: Worksheet, *, title_rows: str = "1:1") -> None:
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
+    from openpyxl.worksheet.properties import PageSetupProperties
+
     ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
     ws.print_title_rows = title_rows
     ws.print_options.horizontalCentered = True
@@ -171,6 +181,8 @@ def write_pairs(
     widths: tuple[float, float] = (42, 100),
 ) -> None:
     """A two-column (label, value) sheet such as "Om kørslen"; long values wrap."""
+    from openpyxl.styles import Alignment
+
     ws.append(list(header))
     for label, value in rows:
         ws.append([label, cell_value(value)])
