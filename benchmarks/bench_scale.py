@@ -20,7 +20,9 @@ Every figure comes from whole processes and is printed with the load average (1 
   p99 ≤ 100 ms, the overall list p99 ≤ 50 ms.
 * ``load``: ``kommunebench load SNAP`` into a new warehouse, then a stored run with ranked lists
   (``run_benchmark``, as ``kommunebench run`` minus the exports), each a process. Target at full
-  scale: ≤ 15 s together.
+  scale: ≤ 15 s together. Measured twice over: the whole snapshot (with the KPI kinds and the
+  joblog, which the ranked lists do not read), and only the three kinds the lists read
+  (``kommunebench load persons=… benefit_weeks=… labour_market=…``).
 """
 
 from __future__ import annotations
@@ -199,16 +201,21 @@ def bench_pages(db: Path, clients: int, seconds: int) -> None:
         server.wait()
 
 
-def bench_load(snapshot: Path, period: str, work: Path) -> None:
-    print(f"\n== Parquet on disk ({snapshot}) → stored run with ranked lists, whole processes")
+LIST_KINDS = ("persons", "benefit_weeks", "labour_market")
+
+
+def bench_load(snapshot: Path, period: str, work: Path, *, lists_only: bool = False) -> None:
+    what = "the kinds the lists read (" + ", ".join(LIST_KINDS) + ")" if lists_only else "the whole snapshot"
+    print(f"\n== Parquet on disk ({snapshot}, {what}) → stored run with ranked lists, whole processes")
     db = work / "warehouse.duckdb"
     for p in work.glob("warehouse.duckdb*"):
         shutil.rmtree(p) if p.is_dir() else p.unlink()
     env = {**os.environ, "KOMMUNEBENCH_HOME": str(work)}
     cli = [sys.executable, "-c", "from kommunebench.cli import main; main()"]
+    sources = [f"{k}={snapshot / (k + '.parquet')}" for k in LIST_KINDS] if lists_only else [str(snapshot)]
     la = _la()
     t0 = time.perf_counter()
-    done = subprocess.run([*cli, "load", str(snapshot), "--db", str(db)], capture_output=True, text=True, env=env)
+    done = subprocess.run([*cli, "load", *sources, "--db", str(db)], capture_output=True, text=True, env=env)
     load_s = time.perf_counter() - t0
     if done.returncode:
         raise SystemExit(f"kommunebench load failed: {done.stderr[-2000:]}")
@@ -257,6 +264,7 @@ def main() -> None:
             work = a.work or Path(tmp)
             work.mkdir(parents=True, exist_ok=True)
             bench_load(a.snapshot, a.period, work)
+            bench_load(a.snapshot, a.period, work, lists_only=True)
 
 
 if __name__ == "__main__":

@@ -73,8 +73,14 @@ def test_effects_file_is_planted_and_benchmark_truth_is_centred(tmp_path):
     syg = t[t.area == "sygedagpenge"].set_index("kommunekode")
     # realised over the few persons of a tiny scale, so not exactly the file's value
     assert np.corrcoef(syg.effect_pp.loc[list(want)], list(want.values()))[0, 1] > 0.7
-    # no effect planted on A-dagpenge: only a tiny spill-over (the states compete for weeks)
-    assert (t[t.area == "a_dagpenge"].effect_pp.abs() < 0.01).all()
+    # No effect planted on A-dagpenge: only a tiny spill-over, opposite in sign to the
+    # sygedagpenge effect (the states compete for weeks), so it scales with that effect: at most
+    # 1.7-2.5 % of it in every municipality over 6 seeds (up to 0.015 pp at seed 727136034, where a
+    # fixed bound of 0.01 pp failed). Checked per municipality relative to its own effect, and
+    # absolutely across the country.
+    spill = t[t.area == "a_dagpenge"].set_index("kommunekode").effect_pp.loc[syg.index]
+    assert (spill.abs() <= 0.05 * syg.effect_pp.abs() + 1e-3).all(), (spill.abs() / syg.effect_pp.abs()).max()
+    assert spill.std() < 0.005, spill.std()
     p = pq.read_table(res.out_dir / "persons.parquet").to_pandas()
     p = p[(p.year == t.year.max()) & p.age.between(16, 66)]
     w = p.groupby("kommunekode").size().reindex(syg.index).to_numpy(float)
