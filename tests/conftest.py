@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import compileall
 import csv
 import datetime as dt
 import shutil
@@ -12,6 +13,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+import kommunebench
 from kommunebench.data import reference
 from kommunebench.data.schemas import (
     EDUCATIONS,
@@ -21,6 +23,14 @@ from kommunebench.data.schemas import (
     ORIGINS,
     SEXES,
 )
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Byte-compile the package once, as ``pip install .`` does. Many tests start the command
+    line in a subprocess; from a source checkout on a machine that sets
+    ``PYTHONDONTWRITEBYTECODE`` each of them would compile ≈ 220 modules again (≈ 0.4 s)."""
+    compileall.compile_dir(Path(kommunebench.__file__).parent, quiet=1)
+
 
 N_PERSONS = 50
 WEEKS = [f"2023-W{w:02d}" for w in range(1, 11)]
