@@ -69,7 +69,8 @@ from kommunebench.data.keycheck import check_keys
 from kommunebench.data.kpischemas import KPI_KIND_NAMES
 from kommunebench.data.schemas import KINDS
 from kommunebench.data.sources import find_sources, format_of
-from kommunebench.data.sql import q, scalar, transaction
+from kommunebench.data.sql import scalar, transaction
+from kommunebench.data.storage import replace_table
 from kommunebench.data.transactions import session
 from kommunebench.data.validate import Staged, check_rows, check_weeks, stage
 from kommunebench.errors import ValidationError, WarehouseError
@@ -310,10 +311,8 @@ def _store(con, s: Staged, sets: dict[str, tuple[set, str]]) -> None:
     """Replace the kind's table by the file's typed rows. When the insert fails before the rules
     ran (a missing value in a NOT NULL column), the transaction is rolled back and the file is
     checked outside it, to refuse it by the rule it breaks."""
-    table, cols = s.kind.table, ", ".join(q(c) for c in s.kind.column_names)
     try:
-        con.execute(f"DELETE FROM {table}")
-        con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {s.typed}")
+        replace_table(con, s.kind.table, list(s.kind.column_names), s.typed, s.rows)
     except duckdb.Error:
         if s.status:  # checked already: the failure is no broken rule
             raise

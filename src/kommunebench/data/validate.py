@@ -36,6 +36,7 @@ import duckdb
 from kommunebench.data.casts import NOT_A_NUMBER, cast_never_fails, column_exprs, raw_text
 from kommunebench.data.csvfile import check_utf8, csv_line, csv_shape_error, sniff_header
 from kommunebench.data.filecheck import check_parquet, parquet_columns
+from kommunebench.data.keyorder import Grouped, key_order
 from kommunebench.data.periods import format_iso_week, parse_iso_week, weeks_in_year
 from kommunebench.data.schemas import InputKind
 from kommunebench.data.sql import lit, one, q, scalar
@@ -62,6 +63,7 @@ class Staged:
     exact: set[str] = field(default_factory=set)  # columns whose cast cannot fail
     span: str = ""  # a temporary table of the key check: per first key column, its span (see keycheck)
     texts: dict[str, list[str]] = field(default_factory=dict)  # distinct texts of a Parquet file's text columns
+    grouped: Grouped | None = None  # a Parquet file shown grouped by its key (no duplicate key): see keyorder
     fingerprint: str = ""
     status: str = ""
     seconds: float = 0.0
@@ -139,8 +141,10 @@ def stage(con: duckdb.DuckDBPyConnection, s: Staged, weekmap: str) -> None:
         src = f"read_parquet({lit(path)}, file_row_number=true)"
         named = _match_columns(kind, parquet_columns(path), s.name)  # duplicates under their names in the file
         texts = [c.name for c in kind.columns if c.sql_type == "VARCHAR" or (c.name == "week" and c.sql_type == "DATE")]
-        found = check_parquet(path, distinct=[named[c] for c in texts])
+        order = key_order(kind.name, kind.key, named)
+        found = check_parquet(path, distinct=[named[c] for c in texts], observe=order)
         s.texts = {c: found[named[c]] for c in texts if named[c] in found}
+        s.grouped = order.result() if order is not None else None
         try:
             desc = con.execute(f"DESCRIBE SELECT * FROM read_parquet({lit(path)})").fetchall()
         except duckdb.Error as exc:
