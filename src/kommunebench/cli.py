@@ -44,7 +44,7 @@ from kommunebench.cli_truth import validate
 from kommunebench.cli_usage import ABORTED, print_usage_error
 from kommunebench.cli_web import dashboard_url, serve, token_app
 from kommunebench.data.synth.effects import SCENARIOS, EffectSpec
-from kommunebench.errors import KommunebenchError, NotFoundError
+from kommunebench.errors import ConfigError, KommunebenchError, NotFoundError
 from kommunebench.pipeline import ExportPaths, RunConfig
 from kommunebench.pipeline.efficiency import run_and_export_with_efficiency
 from kommunebench.publish import PublicRun, format_number_da
@@ -130,14 +130,43 @@ def load(
             "summer af dem uden at læse ydelsesugerne igen.",
         ),
     ] = False,
+    kør: Annotated[
+        bool,
+        typer.Option(
+            "--kør",
+            help="Kør også benchmarken bagefter i samme proces og gem kørslen (som 'run' uden eksport): "
+            "den nyeste rullende periode, eller --period.",
+        ),
+    ] = False,
+    period: Annotated[
+        str | None, typer.Option(help="Periode for --kør, fx 2023QMAT04 (standard: den nyeste hele).")
+    ] = None,
 ) -> None:
     """Validér og indlæs registerdata i datavarehuset: alt eller intet (revisionslogget)."""
     path = db_path(db)
+    if period is not None and not kør:
+        raise ConfigError("--period bruges kun sammen med --kør")
+    if kør:
+        _load_and_run(sources, path, snapshot, period, prepare=forbered)
+        return
     with progress("load") as cb:
         rep = pipeline.load_data(pipeline.parse_sources(sources), db=path, snapshot_id=snapshot, progress=cb)
     print_load_report(rep, path)
     if forbered:
         print_prepared(pipeline.prepare_periods(db=path))
+
+
+def _load_and_run(sources: list[str], path: Path, snapshot: str | None, period: str | None, *, prepare: bool) -> None:
+    with progress("load") as cb:
+        done = pipeline.load_and_run(
+            pipeline.parse_sources(sources), db=path, snapshot_id=snapshot, period=period, prepare=prepare, progress=cb
+        )
+    print_load_report(done.load, path)
+    if prepare:
+        print_prepared(done.prepared)
+    _print_top_bottom(pipeline.publish_run(done.run, threshold=done.config.threshold))
+    _print_stored(done.run, official=False)
+    console.print(f"Eksportér med 'kommunebench show {done.run.record.run_id} --export MAPPE'.")
 
 
 @app.command()

@@ -312,7 +312,8 @@ def _store(con, s: Staged, sets: dict[str, tuple[set, str]]) -> None:
     ran (a missing value in a NOT NULL column), the transaction is rolled back and the file is
     checked outside it, to refuse it by the rule it breaks."""
     try:
-        replace_table(con, s.kind.table, list(s.kind.column_names), s.typed, s.rows)
+        enums = {c.name: c.allowed for c in s.kind.columns if c.allowed and c.sql_type == "VARCHAR"}
+        replace_table(con, s.kind.table, list(s.kind.column_names), s.typed, s.rows, enums=enums)
     except duckdb.Error:
         if s.status:  # checked already: the failure is no broken rule
             raise

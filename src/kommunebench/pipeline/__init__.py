@@ -20,6 +20,7 @@ from kommunebench.pipeline.data import (
     synthesize,
 )
 from kommunebench.pipeline.demo import DemoResult, demo
+from kommunebench.pipeline.quarterly import QuarterlyResult, load_and_run
 from kommunebench.pipeline.runs import (
     export_run,
     latest_run,
@@ -45,6 +46,7 @@ __all__ = [
     "kpi",
     "latest_run",
     "list_runs",
+    "load_and_run",
     "load_data",
     "loaded_summary",
     "open_run",
@@ -55,6 +57,7 @@ __all__ = [
     "prepare_periods",
     "previous_for",
     "published",
+    "QuarterlyResult",
     "publish_run",
     "run_and_export",
     "run_benchmark",
