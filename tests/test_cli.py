@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -82,3 +83,18 @@ def test_synth_command_writes_a_snapshot(tmp_path):
     proc = _run(["synth", "--scale", "0.002", "--out", str(tmp_path / "s"), "--seed", "3"], tmp_path)
     assert (tmp_path / "s" / "benefit_weeks.parquet").exists()
     assert "Nationale andele" in proc.stdout
+
+
+def test_load_and_run_in_one_command_stores_the_run_two_commands_store(demo_home, tmp_path):
+    home, _ = demo_home
+    one = _run(["load", str(home / "synth"), "--kør"], tmp_path / "one").stdout
+    found = re.search(r"Kørsel (R\d+) er gemt: periode (\d{4}QMAT\d{2}), .* resultater ([0-9a-f]{12})", one)
+    assert found, one
+    assert "Indlæsning" in one and "Top 10" in one and f"kommunebench show {found.group(1)} --export" in one
+    two = tmp_path / "two"
+    _run(["load", str(home / "synth")], two)
+    again = _run(["run", "--period", found.group(2), "--out", str(tmp_path / "x")], two).stdout
+    assert f"resultater {found.group(3)}" in again  # the same results, bit for bit
+    proc = _run(["load", str(home / "synth"), "--period", "2023QMAT04"], tmp_path / "three", check=False)
+    assert proc.returncode == 2 and "--period bruges kun sammen med --kør" in proc.stderr
+    assert not (tmp_path / "three" / "warehouse.duckdb").exists()

@@ -145,6 +145,32 @@ def test_a_grouped_load_checks_week_years_from_the_groups(tmp_path):
     assert "benefit_weeks" in load(db, folder).loaded
 
 
+def test_a_grouped_persons_file_gives_the_years_the_weeks_are_checked_against(tmp_path):
+    rows = tiny_rows()
+    persons = []
+    for p in rows["persons"]:  # each person in 2022 and 2023, together, years growing
+        persons += [dict(p, year=2022), p]
+    rows["persons"] = persons
+    weeks = sorted(rows["benefit_weeks"], key=lambda r: (r["person_id"], r["week"]))
+    p = weeks[0]["person_id"]
+    weeks.insert(0, {"person_id": p, "week": "2022-W10", "code": weeks[0]["code"]})  # in p's year 2022
+    rows["benefit_weeks"] = weeks
+    folder = write_inputs(tmp_path / "in", rows=rows)
+    order = KeyOrder(("person_id", "year"), "year")
+    check_parquet(folder / "persons.parquet", observe=order)
+    grouped = order.result()
+    assert grouped is not None and grouped.lo is not None and grouped.hi is not None
+    assert set(grouped.lo.tolist()) == {2022} and set(grouped.hi.tolist()) == {2023}
+    db = tmp_path / "w.duckdb"
+    warehouse.connect(db).close()
+    assert "persons" in load(db, folder).loaded
+    rows["persons"] = [r for r in persons if not (r["person_id"] == p and r["year"] == 2022)]
+    folder = write_inputs(tmp_path / "gone", rows=rows)
+    with pytest.raises(ValidationError, match="uden for personens år") as err:
+        load(db, folder)
+    assert err.value.row == 1 and err.value.file == "benefit_weeks.parquet"
+
+
 def _compressions(con, table: str) -> dict[str, set[str]]:
     out: dict[str, set[str]] = {}
     for col, comp in con.execute(
