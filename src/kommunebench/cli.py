@@ -28,7 +28,6 @@ from kommunebench.cli_common import (
     print_list,
     print_load_report,
     print_loads,
-    print_prepared,
     print_summary,
     progress,
     seconds,
@@ -37,6 +36,7 @@ from kommunebench.cli_common import (
 from kommunebench.cli_efficiency import efficiency_app
 from kommunebench.cli_joblog import joblog_app
 from kommunebench.cli_kpi import kpi_app
+from kommunebench.cli_load import load, print_stored, print_top_bottom
 from kommunebench.cli_official import register_official
 from kommunebench.cli_published import print_beside, print_published_note, register
 from kommunebench.cli_rapport import register_rapport
@@ -44,10 +44,9 @@ from kommunebench.cli_truth import validate
 from kommunebench.cli_usage import ABORTED, print_usage_error
 from kommunebench.cli_web import dashboard_url, serve, token_app
 from kommunebench.data.synth.effects import SCENARIOS, EffectSpec
-from kommunebench.errors import ConfigError, KommunebenchError, NotFoundError
+from kommunebench.errors import KommunebenchError, NotFoundError
 from kommunebench.pipeline import ExportPaths, RunConfig
 from kommunebench.pipeline.efficiency import run_and_export_with_efficiency
-from kommunebench.publish import PublicRun, format_number_da
 
 __all__ = ["app", "main"]
 
@@ -111,62 +110,7 @@ def synth(
     console.print(table)
 
 
-@app.command()
-def load(
-    sources: Annotated[
-        list[str],
-        typer.Argument(
-            help="En snapshot-mappe eller filer som ART=FIL (arter: persons, benefit_weeks, labour_market, joblog, "
-            "benefit_codes, costs, commuting_area_map); en fil med navnet ART.csv/.parquet behøver ikke ART=."
-        ),
-    ],
-    db: DbOption = None,
-    snapshot: Annotated[str | None, typer.Option(help="Snapshot-id (standard: tidspunkt + fingeraftryk).")] = None,
-    forbered: Annotated[
-        bool,
-        typer.Option(
-            "--forbered",
-            help="Forbered også den nyeste rullende periode (gemte kvartalsblokke): så samler 'run' dens "
-            "summer af dem uden at læse ydelsesugerne igen.",
-        ),
-    ] = False,
-    kør: Annotated[
-        bool,
-        typer.Option(
-            "--kør",
-            help="Kør også benchmarken bagefter i samme proces og gem kørslen (som 'run' uden eksport): "
-            "den nyeste rullende periode, eller --period.",
-        ),
-    ] = False,
-    period: Annotated[
-        str | None, typer.Option(help="Periode for --kør, fx 2023QMAT04 (standard: den nyeste hele).")
-    ] = None,
-) -> None:
-    """Validér og indlæs registerdata i datavarehuset: alt eller intet (revisionslogget)."""
-    path = db_path(db)
-    if period is not None and not kør:
-        raise ConfigError("--period bruges kun sammen med --kør")
-    if kør:
-        _load_and_run(sources, path, snapshot, period, prepare=forbered)
-        return
-    with progress("load") as cb:
-        rep = pipeline.load_data(pipeline.parse_sources(sources), db=path, snapshot_id=snapshot, progress=cb)
-    print_load_report(rep, path)
-    if forbered:
-        print_prepared(pipeline.prepare_periods(db=path))
-
-
-def _load_and_run(sources: list[str], path: Path, snapshot: str | None, period: str | None, *, prepare: bool) -> None:
-    with progress("load") as cb:
-        done = pipeline.load_and_run(
-            pipeline.parse_sources(sources), db=path, snapshot_id=snapshot, period=period, prepare=prepare, progress=cb
-        )
-    print_load_report(done.load, path)
-    if prepare:
-        print_prepared(done.prepared)
-    _print_top_bottom(pipeline.publish_run(done.run, threshold=done.config.threshold))
-    _print_stored(done.run, official=False)
-    console.print(f"Eksportér med 'kommunebench show {done.run.record.run_id} --export MAPPE'.")
+app.command("load")(load)
 
 
 @app.command()
@@ -186,11 +130,6 @@ def status(
 def _print_exports(paths: ExportPaths) -> None:
     for kind, p in paths.items():
         console.print(f"  {kind}: {p}")
-
-
-def _print_top_bottom(view: PublicRun) -> None:
-    print_list(view.top(10), f"Top 10, {view.period} (bedst i forhold til forventet)")
-    print_list(view.bottom(10), f"Bund 10, {view.period}")
 
 
 @app.command()
@@ -217,7 +156,7 @@ def demo(
     )
     print_load_report(res.load, path)
     print_summary(res.summary)
-    _print_top_bottom(pipeline.publish_run(res.run))
+    print_top_bottom(pipeline.publish_run(res.run))
     if res.published is not None:
         print_beside(pipeline.publish_run(res.run), pipeline.publish_run(res.published))
     rec = res.run.record
@@ -290,24 +229,10 @@ def run(
         stored, paths, note = run_and_export_with_efficiency(
             config, db=db_path(db), progress=cb, efficiency=efficiency, cost_year=cost_year
         )
-    _print_top_bottom(pipeline.publish_run(stored, threshold=config.threshold))
-    _print_stored(stored, official=config.official)
+    print_top_bottom(pipeline.publish_run(stored, threshold=config.threshold))
+    print_stored(stored, official=config.official)
     _print_exports(paths)
     console.print(note)
-
-
-def _print_stored(stored: StoredRun, *, official: bool) -> None:
-    rec = stored.record
-    console.print(
-        f"[green]Kørsel {rec.run_id}[/] er gemt: periode {rec.period}, scope {rec.scope}, "
-        f"data {rec.data_fingerprint[:12]}, resultater {rec.results_sha256[:12]}, {seconds(rec.seconds)}."
-    )
-    console.print(
-        "Besparelsespotentiale i hele landet: "
-        f"{format_number_da(stored.lists.potential.national_mio_kr, 'mio')} mio. kr."
-    )
-    if official:
-        console.print(f"Kørsel {rec.run_id} er markeret som den officielle for {rec.period} (scope {rec.scope}).")
 
 
 @app.command()
