@@ -16,10 +16,13 @@ import pytest
 from conftest import tiny_rows, write_inputs
 from kommunebench.data import warehouse
 from kommunebench.data.filecheck import check_parquet
-from kommunebench.data.keyorder import KeyOrder
+from kommunebench.data.keyorder import KeyOrder, key_order
+from kommunebench.data.kpischemas import CONVERSATION_KINDS
 from kommunebench.data.load import load
+from kommunebench.data.schemas import KINDS
 from kommunebench.data.storage import replace_table
 from kommunebench.errors import ValidationError
+from kpi_cases import write_case_files
 
 
 def _monday(year: int, week: int) -> dt.date:
@@ -228,3 +231,89 @@ def test_a_keyed_table_is_only_emptied_and_refilled(tmp_path):
     assert con.execute("SELECT count(*), min(b) FROM k").fetchone() == (1000, "ny")
     with pytest.raises(duckdb.ConstraintException):
         con.execute("INSERT INTO k VALUES (5, 'dobbelt')")
+
+
+def _conversation_rows(folder) -> list[dict]:
+    import pyarrow.csv as pacsv  # noqa: PLC0415  (only these tests read the case files as a table)
+
+    rows = pacsv.read_csv(folder / "conversations.csv").to_pylist()
+    return sorted(rows, key=lambda r: (r["person_id"], r["date"], r["kind"]))
+
+
+def _write_conversations(path, rows, row_group: int | None = None) -> None:
+    table = pa.table(
+        {
+            "person_id": pa.array([r["person_id"] for r in rows], pa.int64()),
+            "date": pa.array([r["date"] for r in rows], pa.date32()),
+            "kind": pa.array([r["kind"] for r in rows], pa.string()).dictionary_encode(),
+            "status": pa.array([r["status"] for r in rows], pa.string()),
+            "caseworker_id": pa.array([r["caseworker_id"] for r in rows], pa.int64()),
+        }
+    )
+    pq.write_table(table, path, row_group_size=row_group or len(rows))
+
+
+def _with_ties(rows: list[dict]) -> list[dict]:
+    """Each conversation preceded by one of another kind on the same day (kinds not in order)."""
+    kinds = sorted(CONVERSATION_KINDS, reverse=True)
+    out = []
+    for r in rows:
+        other = next(k for k in kinds if k != r["kind"])
+        out += [dict(r, kind=other), r]
+    return out
+
+
+def test_conversations_on_one_day_in_any_order_of_kind_are_shown_and_a_repeat_is_refused(tmp_path):
+    folder = write_case_files(tmp_path / "files")
+    db = tmp_path / "w.duckdb"
+    load(db, folder)
+    rows = _with_ties(_conversation_rows(folder))
+    kind = KINDS["conversations"]
+    good = tmp_path / "conversations.parquet"
+    _write_conversations(good, rows)
+    order = key_order(kind, {c: c for c in kind.column_names})
+    assert order is not None
+    check_parquet(good, distinct=["kind"], observe=order)
+    assert order.result() is not None  # shown: the aggregate is skipped
+    assert load(db, {"conversations": good}).loaded == ("conversations",)
+    i = next(i for i in range(2, len(rows)) if rows[i]["person_id"] == rows[i - 2]["person_id"]) - 1
+    bad_rows = rows[: i + 1] + [dict(rows[i - 1])] + rows[i + 1 :]  # a, b, a on one day
+    assert bad_rows[i + 1]["date"] == bad_rows[i]["date"] == bad_rows[i - 1]["date"]
+    bad = tmp_path / "bad" / "conversations.parquet"
+    bad.parent.mkdir()
+    _write_conversations(bad, bad_rows)
+    order = key_order(kind, {c: c for c in kind.column_names})
+    assert order is not None
+    check_parquet(bad, distinct=["kind"], observe=order)
+    assert order.result() is None
+    with pytest.raises(ValidationError, match="dobbelt nøgle") as err:
+        load(db, {"conversations": bad})
+    assert err.value.row == i + 2
+
+
+def test_a_run_of_ties_across_row_groups_says_nothing(tmp_path):
+    folder = write_case_files(tmp_path / "files")
+    rows = _with_ties(_conversation_rows(folder))
+    path = tmp_path / "conversations.parquet"
+    _write_conversations(path, rows, row_group=1)  # every tie run straddles a border
+    kind = KINDS["conversations"]
+    order = key_order(kind, {c: c for c in kind.column_names})
+    assert order is not None
+    check_parquet(path, distinct=["kind"], observe=order)
+    assert order.result() is None
+
+
+def test_only_a_column_stored_as_text_is_compared_as_text(tmp_path):
+    rows = [(1, "uge 2", 111), (1, "uge 1", 111), (2, "uge 1", 111)]  # not a week: compared as text only if stored so
+    path = tmp_path / "w.parquet"
+    _write(path, rows, row_group=10)
+    assert _watch(path).result() is None
+    order = KeyOrder(("person_id", "week"), texts=("week",))
+    check_parquet(path, distinct=["week"], observe=order)
+    assert order.result() is None  # "uge 2" before "uge 1": not growing, and no ties beside it
+    rows = [(1, "uge 1", 111), (1, "uge 2", 111), (2, "uge 1", 111)]
+    _write(path, rows, row_group=10)
+    order = KeyOrder(("person_id", "week"), texts=("week",))
+    check_parquet(path, distinct=["week"], observe=order)
+    assert order.result() is not None
+    assert _watch(path).result() is None  # a week column holding such texts is never shown

@@ -21,12 +21,15 @@ missing value, another type, a blank around a week, a group broken up) and it sa
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+
+from kommunebench.data.schemas import InputKind
 
 __all__ = ["SPAN_COLUMNS", "Grouped", "KeyOrder", "Part", "key_order"]
 
@@ -53,11 +56,12 @@ class Part:
     """One row group's groups (:meth:`KeyOrder.part`): ``None`` fields when it shows nothing."""
 
     rows: int
-    first: tuple[int, ...] | None  # the first and the last row's key
-    last: tuple[int, ...] | None
+    first: tuple[Any, ...] | None  # the first and the last row's key (ints; a text as text)
+    last: tuple[Any, ...] | None
     heads: np.ndarray | None  # one entry per group beginning in the row group, the first at row 0
     lo: np.ndarray | None
     hi: np.ndarray | None
+    ties: bool = False  # shown with ties on all but the key's last column (see _grows_with_ties)
 
 
 class KeyOrder:
@@ -67,17 +71,19 @@ class KeyOrder:
     first and last year per group :attr:`Grouped.lo` / :attr:`Grouped.hi` give (a year column, or
     a week or month text, whose year is its first four digits)."""
 
-    def __init__(self, columns: Sequence[str], span: str | None = None):
+    def __init__(self, columns: Sequence[str], span: str | None = None, *, texts: Collection[str] = ()):
         if span is not None and span not in columns[1:]:
             raise ValueError(f"span column {span!r} is not a key column after the first")
         self.columns, self.span = tuple(columns), span
+        self.texts = frozenset(texts)  # columns stored as the text they hold (else: a week or month text only)
         self.failed = len(self.columns) < 2
         self.rows = 0
         self.groups = 0
         self.heads: list[np.ndarray] = []
         self.lo: list[np.ndarray] = []
         self.hi: list[np.ndarray] = []
-        self._last: tuple[int, ...] | None = None  # the previous row group's last key
+        self._last: tuple[Any, ...] | None = None  # the previous row group's last key
+        self._ties = False  # whether it was shown with ties
 
     def part(self, table: pa.Table) -> Part:
         """The row group's groups, if its keys grow inside each (see the module docstring)."""
@@ -91,12 +97,15 @@ class KeyOrder:
         n = len(first)
         if n >= 10_000 and n - int(np.count_nonzero(same)) > _MAX_GROUP_SHARE * n:
             return nothing  # hardly a row shares its group: not grouped (stops before the other columns)
-        ordered = [_ordered(table.column(c)) for c in self.columns[1:]]
+        ordered = [_ordered(table.column(c), text=c in self.texts) for c in self.columns[1:]]
         if any(o is None for o in ordered):
             return nothing
         rest = [o[0] for o in ordered]  # type: ignore[index]  # none is None
+        ties = False
         if not _grows(rest, same):
-            return nothing
+            if len(rest) < 2 or not _grows_with_ties(rest, same):
+                return nothing
+            ties = True
         codes = [o[1] for o in ordered]  # type: ignore[index]
         starts = np.concatenate((np.zeros(1, dtype=np.intp), np.flatnonzero(~same) + 1))
         lo = hi = None
@@ -104,8 +113,8 @@ class KeyOrder:
             i, source = self.columns.index(self.span) - 1, table.column(self.span).type
             ends = np.concatenate((starts[1:] - 1, [n - 1]))
             lo, hi = _years(codes[i](rest[i][starts]), source), _years(codes[i](rest[i][ends]), source)
-        key = [(int(first[j]), *(int(c(v[[j]])[0]) for c, v in zip(codes, rest, strict=True))) for j in (0, -1)]
-        return Part(n, key[0], key[1], first[starts], lo, hi)
+        key = [(int(first[j]), *(_py(c(v[[j]])[0]) for c, v in zip(codes, rest, strict=True))) for j in (0, -1)]
+        return Part(n, key[0], key[1], first[starts], lo, hi, ties)
 
     def add(self, part: Part) -> None:
         """The next row group's summary, in file order."""
@@ -116,13 +125,16 @@ class KeyOrder:
             return
         heads, lo, hi = part.heads, part.lo, part.hi
         if self._last is not None and part.first[0] == self._last[0]:  # the previous group goes on
-            if not part.first[1:] > self._last[1:]:
+            # across the row groups' border the key must grow; with ties beside it, already the
+            # columns before the last (a run of ties is only checked inside one row group)
+            k = len(part.first) - 1 if (part.ties or self._ties) else len(part.first)
+            if not part.first[1:k] > self._last[1:k]:
                 self.failed = True
                 return
             if hi is not None:
                 self.hi[-1][-1] = hi[0]
             heads, lo, hi = heads[1:], None if lo is None else lo[1:], None if hi is None else hi[1:]
-        self._last = part.last
+        self._last, self._ties = part.last, part.ties
         self.rows += part.rows
         if len(heads):
             self.heads.append(heads)
@@ -160,6 +172,32 @@ def _grows(rest: list[np.ndarray], same: np.ndarray) -> bool:
     return bool(np.all(greater | ~same))
 
 
+def _grows_with_ties(rest: list[np.ndarray], same: np.ndarray) -> bool:
+    """Whether, wherever ``same``, each row's ``rest`` but its last column is lexicographically
+    at least the row before it, and the rows tied on all but the last column (runs, by the
+    first) differ in the last one: conversations of a person on one day in any order of kind.
+    The tied rows alone are sorted (by run, then last column) to find a repeat."""
+    *prefix, last = rest
+    greater = np.zeros(len(same), dtype=bool)
+    equal = np.ones(len(same), dtype=bool)
+    for v in prefix:
+        a, b = v[1:], v[:-1]
+        greater |= equal & (a > b)
+        equal &= a == b
+    if bool(np.any(same & ~(greater | equal))):
+        return False
+    tie = same & equal  # row i + 1 ties with row i
+    at = np.flatnonzero(tie)
+    if not len(at):
+        return True
+    run = np.cumsum(np.concatenate(([True], ~tie)))  # a run of ties shares its number
+    rows = np.union1d(at, at + 1)
+    r, v = run[rows], last[rows]
+    order = np.lexsort((v, r))
+    r, v = r[order], v[order]
+    return not bool(np.any((r[1:] == r[:-1]) & (v[1:] == v[:-1])))
+
+
 def _years(values: np.ndarray, source: pa.DataType) -> np.ndarray:
     """A year column as it is; a week or month text (``YYYY*100 + n``) as its year."""
     return values if pa.types.is_integer(source) else values // 100
@@ -194,16 +232,28 @@ def _same(values: np.ndarray) -> np.ndarray:
     return values
 
 
-def _ordered(column: pa.ChunkedArray) -> tuple[np.ndarray, Callable[[np.ndarray], np.ndarray]] | None:
+def _py(value: Any) -> Any:
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _ordered(
+    column: pa.ChunkedArray, *, text: bool = False
+) -> tuple[np.ndarray, Callable[[np.ndarray], np.ndarray]] | None:
     """Values that order as the stored values inside this row group, and the function from some
     of them to the codes of :func:`_as_int` (comparable across row groups); or None.
 
-    A single dictionary chunk (a week text) is compared by the dense rank of its entries' codes
-    in the smallest integer type, not by the codes: a quarter of the bytes to compare. Dense, so
-    that a dictionary holding one text twice cannot make two equal weeks look ordered."""
-    if column.num_chunks == 1 and pa.types.is_dictionary(column.type) and not column.null_count:
+    A single text chunk (a week, or with ``text`` a column stored as the text it holds) is
+    compared by the dense rank of its dictionary's codes (or texts) in the smallest integer type:
+    a quarter of the bytes to compare. Dense, so that a dictionary holding one text twice cannot
+    make two equal values look different. Only a column stored as text may be compared as its
+    text: elsewhere two texts can store as one value ('2023-W01', '2023-w01')."""
+    if column.num_chunks == 1 and _is_text(column.type) and not column.null_count:
         chunk = column.chunk(0)
-        entries = _text_ints(chunk.dictionary)
+        if not pa.types.is_dictionary(chunk.type):
+            chunk = pc.dictionary_encode(chunk)
+        entries: np.ndarray | None = _text_ints(chunk.dictionary)
+        if entries is None and text:
+            entries = _clean_texts(chunk.dictionary)
         if entries is None:
             return None
         distinct = np.unique(entries)
@@ -212,6 +262,22 @@ def _ordered(column: pa.ChunkedArray) -> tuple[np.ndarray, Callable[[np.ndarray]
         return np.asarray(ranks.to_numpy(zero_copy_only=False)), distinct.take
     values = _as_int(column)
     return None if values is None else (values, _same)
+
+
+def _is_text(t: pa.DataType) -> bool:
+    t = t.value_type if pa.types.is_dictionary(t) else t
+    return bool(pa.types.is_string(t) or pa.types.is_large_string(t))
+
+
+def _clean_texts(values: pa.Array) -> np.ndarray | None:
+    """Texts stored exactly as they stand (none empty or with blanks around it: nothing to trim),
+    as a NumPy array of str; None otherwise. Their order is text order."""
+    if values.null_count or not len(values):
+        return None
+    trimmed = pc.utf8_trim_whitespace(values)
+    if not pc.all(pc.equal(trimmed, values)).as_py() or pc.any(pc.equal(pc.utf8_length(values), 0)).as_py():
+        return None
+    return np.asarray(values.to_pylist(), dtype=object)
 
 
 def _text_ints(values: pa.Array) -> np.ndarray | None:
@@ -229,10 +295,11 @@ def _text_ints(values: pa.Array) -> np.ndarray | None:
     return None
 
 
-def key_order(kind: str, key: Sequence[str], named: dict[str, str]) -> KeyOrder | None:
+def key_order(kind: InputKind, named: dict[str, str]) -> KeyOrder | None:
     """The watcher for a kind's key (``named``: schema column → the file's name for it), or None
     for a key of one column (its duplicates are one cheap aggregate)."""
-    if len(key) < 2:
+    if len(kind.key) < 2:
         return None
-    span = SPAN_COLUMNS.get(kind)
-    return KeyOrder([named[c] for c in key], named[span] if span else None)
+    span = SPAN_COLUMNS.get(kind.name)
+    texts = [named[c.name] for c in kind.columns if c.name in kind.key and c.sql_type == "VARCHAR"]
+    return KeyOrder([named[c] for c in kind.key], named[span] if span else None, texts=texts)

@@ -141,7 +141,7 @@ def stage(con: duckdb.DuckDBPyConnection, s: Staged, weekmap: str) -> None:
         src = f"read_parquet({lit(path)}, file_row_number=true)"
         named = _match_columns(kind, parquet_columns(path), s.name)  # duplicates under their names in the file
         texts = [c.name for c in kind.columns if c.sql_type == "VARCHAR" or (c.name == "week" and c.sql_type == "DATE")]
-        order = key_order(kind.name, kind.key, named)
+        order = key_order(kind, named)
         found = check_parquet(path, distinct=[named[c] for c in texts], observe=order)
         s.texts = {c: found[named[c]] for c in texts if named[c] in found}
         s.grouped = order.result() if order is not None else None
