@@ -45,6 +45,7 @@ from kommunebench.data.periods import Period, parse_iso_week
 from kommunebench.errors import ConfigError
 from kommunebench.model.accumulate import _main_sql
 from kommunebench.model.design import Design
+from kommunebench.model.factorread import case_reader
 from kommunebench.model.kernel import Accumulator, Layout, factor_codes
 from kommunebench.model.threads import pinned_blas
 
@@ -184,7 +185,7 @@ def bucket_sql(design: Design, area_codes: Sequence[Sequence[int]]) -> str:
     """The DuckDB engine's query over the quarterly counts: a row's ``weeks`` count instead of 1,
     the quarter instead of the week filtered (parameters: first and last quarter's DATE, then as
     the DuckDB engine's). Exact: the same integers (see the module doc)."""
-    sql = _main_sql(design, area_codes)
+    sql = _main_sql(case_reader(design), area_codes, unpacked=True)  # the files' texts are not ENUMs
     out = re.sub(r"sum\(t\.v(\d+)\)", r"sum(t.v\1 * b.weeks)", sql)
     out = out.replace("b.week BETWEEN ? AND ?", "b.quarter BETWEEN ? AND ?")
     if out.count("b.weeks") != sql.count("sum(t.v") or "b.quarter BETWEEN" not in out:

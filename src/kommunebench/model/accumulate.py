@@ -41,7 +41,8 @@ from kommunebench.errors import (
     WarehouseError,
 )
 from kommunebench.model.design import Design
-from kommunebench.model.kernel import Accumulator, Layout, border, factor_codes
+from kommunebench.model.factorread import FactorReader, factor_reader
+from kommunebench.model.kernel import Accumulator, Layout, border
 
 __all__ = [
     "InsufficientDataError",
@@ -156,12 +157,14 @@ _FIELD = 16  # bits of one area's count in a packed sum: at most 53 weeks < 2**1
 _PER_WORD = 3  # areas per BIGINT sum
 
 
-def _main_sql(design: Design, area_codes: Sequence[Sequence[int]]) -> str:
+def _main_sql(factors: FactorReader, area_codes: Sequence[Sequence[int]], *, unpacked: bool = False) -> str:
     """The pass's query. A benefit week finds its area(s) by a join with a small table of codes
     (cheaper than ``IN`` lists) and every person's counts per area are one packed sum per three
-    areas: area ``a`` adds ``2**(16·(a mod 3))``. Exact: the loader keeps at most one row per
-    person and week, so a count is at most the period's 53 weeks and never carries into the next
-    field."""
+    areas: area ``a`` adds ``2**(16·(a mod 3))``, unpacked in NumPy (:func:`_unpack_weeks`).
+    Exact: the loader keeps at most one row per person and week, so a count is at most the
+    period's 53 weeks and never carries into the next field. The factors are read as
+    :mod:`~kommunebench.model.factorread` decides from the stored types. ``unpacked``: the
+    query returns one column ``w{a}`` per area instead (unpacked in SQL)."""
     n_words = -(-len(area_codes) // _PER_WORD)
     rows = []
     for a, codes in enumerate(area_codes):
@@ -170,21 +173,31 @@ def _main_sql(design: Design, area_codes: Sequence[Sequence[int]]) -> str:
         rows += [f"({int(c)}::SMALLINT, " + ", ".join(f"{v}::BIGINT" for v in vals) + ")" for c in codes]
     words = ", ".join(f"v{k}" for k in range(n_words))
     sums = ", ".join(f"sum(t.v{k})::BIGINT AS x{k}" for k in range(n_words))
-    factors = ",\n".join(f"  ({f.sql_code('p')})::TINYINT AS f{j}" for j, f in enumerate(design.factors))
-    mask = (1 << _FIELD) - 1
-    weeks = ",\n".join(
-        f"  ((coalesce(w.x{a // _PER_WORD}, 0) >> {_FIELD * (a % _PER_WORD)}) & {mask})::SMALLINT AS w{a}"
-        for a in range(len(area_codes))
-    )
+    packed = ", ".join(f"coalesce(w.x{k}, 0) AS x{k}" for k in range(n_words))
+    if unpacked:
+        mask = (1 << _FIELD) - 1
+        packed = ", ".join(
+            f"((coalesce(w.x{a // _PER_WORD}, 0) >> {_FIELD * (a % _PER_WORD)}) & {mask})::SMALLINT AS w{a}"
+            for a in range(len(area_codes))
+        )
     return (
         f"WITH t(code, {words}) AS (VALUES {', '.join(rows)}),\n"
         f"w AS (\n  SELECT b.person_id, {sums}\n  FROM benefit_weeks b JOIN t ON b.code = t.code\n"
         "  WHERE b.week BETWEEN ? AND ?\n"
         "  GROUP BY b.person_id)\n"
-        "SELECT p.kommunekode::SMALLINT AS kommunekode,\n" + factors + ",\n" + weeks + "\n"
+        f"SELECT p.kommunekode::SMALLINT AS kommunekode, {factors.sql()}, {packed}\n"
         "FROM persons p LEFT JOIN w ON w.person_id = p.person_id\n"
         "WHERE p.year = ? AND p.age BETWEEN ? AND ?"
     )
+
+
+def _unpack_weeks(words: Sequence[np.ndarray], n_areas: int) -> np.ndarray:
+    """The (rows × areas) weeks from the packed sums of :func:`_main_sql`."""
+    w = np.empty((len(words[0]) if words else 0, n_areas), dtype=np.int64)
+    mask = (1 << _FIELD) - 1
+    for a in range(n_areas):
+        np.bitwise_and(np.right_shift(words[a // _PER_WORD], _FIELD * (a % _PER_WORD)), mask, out=w[:, a])
+    return w
 
 
 def _reader(con, sql: str, params: list, batch_rows: int):
@@ -259,7 +272,8 @@ def period_statistics(
     layout = Layout.build(design, frame.kommunekoder, len(area_codes))
     acc = Accumulator(layout, gram=gram, piece_rows=min(batch_rows, 65_536))  # a batch may be larger
     lo, hi = schemas.BENCHMARK_AGE
-    sql = _main_sql(design, area_codes)
+    factors = factor_reader(con, design)
+    sql = _main_sql(factors, area_codes)
     params = [period.first_week, period.last_week, period.population_year, lo, hi]
     label = f"model data {period.label}"
     if progress:
@@ -267,10 +281,10 @@ def period_statistics(
     nf, n_areas = len(design.factors), len(area_codes)
     for batch in _reader(con, sql, params, batch_rows):
         cols = [np.asarray(batch.column(i).to_numpy(zero_copy_only=False)) for i in range(batch.num_columns)]
-        f = factor_codes(cols[1 : 1 + nf])
+        f = factors.codes(cols[1 : 1 + nf])
         if len(f) and f.min() < 0:
             _bad_level(f, design, period)
-        w = np.column_stack(cols[1 + nf : 1 + nf + n_areas]) if n_areas else np.zeros((len(f), 0))
+        w = _unpack_weeks(cols[1 + nf :], n_areas)
         acc.add(layout.lut[cols[0]], f, w)
         if progress:
             progress(label, acc.rows, frame.n_total)

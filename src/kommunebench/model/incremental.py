@@ -44,7 +44,8 @@ from kommunebench.data.periods import Period, week_quarter
 from kommunebench.errors import WarehouseError
 from kommunebench.model.accumulate import PeriodStats, assemble, period_frame
 from kommunebench.model.design import Design
-from kommunebench.model.kernel import Accumulator, Layout, factor_codes
+from kommunebench.model.factorread import factor_reader
+from kommunebench.model.kernel import Accumulator, Layout
 
 __all__ = ["IncrementalEngine"]
 
@@ -226,15 +227,16 @@ class IncrementalEngine:
         lay = Layout.build(design, kk, 0)
         acc = Accumulator(lay)
         lo, hi = schemas.BENCHMARK_AGE
-        factors = ", ".join(f"({f.sql_code('p')})::TINYINT" for f in design.factors)
+        factors = factor_reader(con, design)
         rel = con.sql(
-            f"SELECT p.kommunekode::SMALLINT, {factors} FROM persons p WHERE p.year = ? AND p.age BETWEEN ? AND ?",
+            f"SELECT p.kommunekode::SMALLINT, {factors.sql()} FROM persons p "
+            "WHERE p.year = ? AND p.age BETWEEN ? AND ?",
             params=[period.population_year, lo, hi],
         )
         nf = len(design.factors)
         for batch in rel.to_arrow_reader(32_768):
             cols = [np.asarray(batch.column(i).to_numpy(zero_copy_only=False)) for i in range(batch.num_columns)]
-            f = factor_codes(cols[1 : 1 + nf])
+            f = factors.codes(cols[1 : 1 + nf])
             if len(f) and f.min() < 0:
                 raise WarehouseError(f"persons of {period.population_year} have values outside the design's levels")
             acc.add(lay.lut[cols[0]], f, np.zeros((len(f), 0)))
@@ -279,7 +281,7 @@ class IncrementalEngine:
             for i, k in enumerate(qk)
             for a in range(n_a)
         )
-        factors = ", ".join(f"({f.sql_code('p')})::TINYINT" for f in design.factors)
+        factors = factor_reader(con, design)
         wcols = ", ".join(f"coalesce(w.w{i}_{a}, 0)::SMALLINT" for i in range(n_q) for a in range(n_a))
         lo, hi = schemas.BENCHMARK_AGE
         hits = ", ".join(repr(t) for t in touch)
@@ -288,7 +290,8 @@ class IncrementalEngine:
             f"WHERE quarter_key IN ({lit}) AND code IN ({', '.join(map(str, every))}) AND person_id IN "
             f"(SELECT person_id FROM model_quarter_weeks WHERE quarter_key IN ({hits})) GROUP BY person_id "
             f"HAVING sum(weeks) FILTER (WHERE quarter_key IN ({hits})) > 0) "
-            f"SELECT p.kommunekode::SMALLINT, {factors}, {wcols} FROM persons p JOIN w ON w.person_id = p.person_id "
+            f"SELECT p.kommunekode::SMALLINT, {factors.sql()}, {wcols} "
+            "FROM persons p JOIN w ON w.person_id = p.person_id "
             "WHERE p.year = ? AND p.age BETWEEN ? AND ?"
         )
         nd, wc = lay.n_dum, lay.week_col
@@ -298,7 +301,7 @@ class IncrementalEngine:
         nf = len(design.factors)
         for batch in con.sql(sql, params=[period.population_year, lo, hi]).to_arrow_reader(32_768):
             c = [np.asarray(batch.column(i).to_numpy(zero_copy_only=False)) for i in range(batch.num_columns)]
-            f = factor_codes(c[1 : 1 + nf])
+            f = factors.codes(c[1 : 1 + nf])
             if len(f) and f.min() < 0:
                 raise WarehouseError(f"persons of {period.population_year} have values outside the design's levels")
             acc.add(lay.lut[c[0]], f, np.column_stack(c[1 + nf :]))
